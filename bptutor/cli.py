@@ -1,0 +1,172 @@
+"""The command line: argparse, one small function per command, the two
+consoles (stdout for results, stderr for errors), exit codes."""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from enum import IntEnum
+
+from .errors import BptutorError
+from .i18n import pick_lang, t
+
+MAX_FILE_BYTES = 10_000_000
+
+
+class Exit(IntEnum):
+    OK = 0
+    WRONG = 1          # an answer is wrong or a numeric check failed
+    USAGE = 2          # usage or input error
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that raises instead of printing in English and exiting."""
+
+    def error(self, message):
+        raise BptutorError("cli.usage", None, detail=message)
+
+
+def build_parser(lang: str) -> argparse.ArgumentParser:
+    h = lambda key: t(f"cli.help_{key}", lang)      # noqa: E731
+    p = _Parser(prog="bptutor", description=h("description"), add_help=False,
+                formatter_class=argparse.RawDescriptionHelpFormatter, epilog=h("epilog"))
+    p.add_argument("-h", "--help", action="help", help=h("help"))
+    p.add_argument("expr", nargs="?", help=h("expr"))
+    p.add_argument("-f", "--file", help=h("file"))
+    p.add_argument("--vals", action="append", default=[], help=h("vals"))
+    p.add_argument("--digits", type=int, default=4, help=h("digits"))
+    p.add_argument("--lang", choices=["zh", "en"], help=h("lang"))
+    p.add_argument("--eps", type=float, default=1e-5, help=h("eps"))
+    p.add_argument("--wrt", help=h("wrt"))
+    p.add_argument("--json", action="store_true", help=h("json"))
+    p.add_argument("--all", action="store_true", help=h("all"))
+    return p
+
+
+def _prescan_lang(argv: list[str]) -> str | None:
+    for k, arg in enumerate(argv):
+        if arg == "--lang" and k + 1 < len(argv):
+            return argv[k + 1]
+        if arg.startswith("--lang="):
+            return arg.split("=", 1)[1]
+    return None
+
+
+def main(argv: list[str] | None = None, stdout=None, stderr=None, stdin=None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    stdout = stdout or sys.stdout
+    stderr = stderr or sys.stderr
+    lang = pick_lang(_prescan_lang(argv))
+    source = None
+    try:
+        args = build_parser(lang).parse_args(argv)
+        lang = pick_lang(args.lang)
+        source = read_source(args)
+        return run_derive(args, source, lang, stdout)
+    except BptutorError as exc:
+        print_error(exc, lang, stderr, exc.source if exc.source is not None else source)
+        return Exit.USAGE
+    except KeyboardInterrupt:
+        return 130
+
+
+def read_source(args) -> str:
+    if args.file and args.expr:
+        raise BptutorError("cli.expr_and_file")
+    if args.file:
+        return read_file(args.file)
+    if args.expr is None:
+        raise BptutorError("cli.no_expr")
+    return args.expr
+
+
+def read_file(path: str) -> str:
+    """A program file: refused when huge, decoded strictly (naming the bad byte)."""
+    try:
+        size = os.path.getsize(path)
+        if size > MAX_FILE_BYTES:
+            raise BptutorError("input.too_large", None, size=size, limit=MAX_FILE_BYTES)
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except OSError as exc:
+        raise BptutorError("input.file_missing", None, path=path, reason=exc.strerror or str(exc)) from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BptutorError("input.bad_utf8", None, path=path, offset=exc.start) from None
+
+
+def values_text(vals: list[str]) -> str:
+    return ";".join(vals)
+
+
+def run_derive(args, source: str, lang: str, stdout) -> int:
+    from .api import derive
+    from .syntax import parse_values
+
+    values = {}
+    for text in args.vals:
+        try:
+            more = parse_values(text)
+        except BptutorError as exc:
+            raise exc.with_source(text)
+        for name in more:
+            if name in values:
+                raise BptutorError("value.duplicate", None, name=name).with_source(text)
+        values.update(more)
+    d = derive(source, values, eps=args.eps, wrt=args.wrt)
+    if args.json:
+        import json
+        stdout.write(json.dumps(d.to_dict(), ensure_ascii=False, indent=1) + "\n")
+    else:
+        from .render.terminal import render
+        show(render(d, lang, max(0, min(args.digits, 15)), args.all), stdout)
+    return Exit.OK if d.ok else Exit.WRONG
+
+
+def console(file):
+    """A Rich console: colour on a terminal, plain when piped, honours NO_COLOR."""
+    from rich.console import Console
+    return Console(file=file, highlight=False)
+
+
+def show(renderable, file) -> None:
+    """Print a renderable; when piped, without the trailing blanks of table cells."""
+    con = console(file)
+    if con.is_terminal:
+        con.print(renderable)
+        return
+    with con.capture() as cap:
+        con.print(renderable)
+    file.write("\n".join(line.rstrip() for line in cap.get().split("\n")))
+
+
+def print_error(exc: BptutorError, lang: str, stderr, source: str | None) -> None:
+    """The message in the user's language, the line of input and a caret under the place."""
+    lines = [t("cli.error", lang, message=exc.message(lang))]
+    if source is not None and exc.span is not None:
+        lines.extend(caret_lines(source, exc.span))
+    stderr.write("\n".join(lines) + "\n")
+
+
+def caret_lines(source: str, span: tuple[int, int]) -> list[str]:
+    from .textwidth import cells
+    start, end = span
+    start = max(0, min(start, len(source)))
+    line_start = source.rfind("\n", 0, start) + 1
+    line_end = source.find("\n", start)
+    line_end = len(source) if line_end < 0 else line_end
+    line = source[line_start:line_end]
+    lineno = source.count("\n", 0, start) + 1
+    prefix = f"  {lineno} | " if "\n" in source else "  "
+    width = max(1, cells(source[start:min(max(end, start + 1), line_end)]))
+    pad = cells(source[line_start:start])
+    if len(line) > 200:                 # a huge line: show the part around the caret
+        cut = max(0, start - line_start - 60)
+        line = "…" + line[cut:cut + 120]
+        pad = cells(source[line_start + cut:start]) + 1
+    return [prefix + line.replace("\t", " "), " " * len(prefix) + " " * pad + "^" * min(width, 120)]
+
+
+if __name__ == "__main__":          # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,38 @@
+"""The one exception users can cause. It carries a message *key*, never text:
+the front end picks the language when it prints (see i18n)."""
+from __future__ import annotations
+
+
+class BptutorError(Exception):
+    """An input or usage error. `span` is (start, end) in the folded source."""
+
+    def __init__(self, key: str, span: tuple[int, int] | None = None, **params):
+        super().__init__(key)
+        self.key = key
+        self.span = span
+        self.params = params
+        self.source: str | None = None      # set by whoever knows the text
+
+    def with_source(self, source: str) -> "BptutorError":
+        if self.source is None:
+            self.source = source
+        return self
+
+    def message(self, lang: str = "en") -> str:
+        from .i18n import t
+        return t(self.key, lang, **self.params)
+
+    def __str__(self) -> str:
+        return self.message("en")
+
+
+class BptutorSyntaxError(BptutorError):
+    """The text does not parse."""
+
+
+class BptutorValueError(BptutorError):
+    """A value is missing, duplicated, or not a finite number."""
+
+
+class BptutorMathError(BptutorError):
+    """A domain error or overflow while evaluating a node."""

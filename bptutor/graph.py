@@ -1,0 +1,50 @@
+"""The computational graph: nodes appended bottom-up, so the list order is a
+topological order. A node's inputs are ordered and may repeat (x*x has two
+edges to x)."""
+from __future__ import annotations
+
+from .ops import OPS, Op
+
+
+class Node:
+    __slots__ = ("op", "args", "c", "name", "label", "start", "end")
+
+    def __init__(self, op: Op, args: tuple, c, name, start: int, end: int):
+        self.op = op            # a row of the op table
+        self.args = args        # indices of input nodes, in order
+        self.c = c              # the constant of a one-input gate (or a const leaf's value)
+        self.name = name        # the user's name for it, if any
+        self.label = ""         # filled in by Graph.finish()
+        self.start = start      # span in the (folded) source text
+        self.end = end
+
+
+class Graph:
+    """Append-only list of nodes plus the names the program gave them."""
+
+    def __init__(self, source: str = ""):
+        self.source = source
+        self.nodes: list[Node] = []
+        self.inputs: dict[str, int] = {}       # input name -> node index
+        self.defaults: dict[str, object] = {}  # values assigned in the program
+        self.output: int = -1
+
+    def add(self, op: Op | str, args: tuple = (), c=None, name=None, start=0, end=0) -> int:
+        if isinstance(op, str):
+            op = OPS[op]
+        self.nodes.append(Node(op, args, c, name, start, end))
+        return len(self.nodes) - 1
+
+    def input(self, name: str, start: int = 0, end: int = 0) -> int:
+        index = self.inputs.get(name)
+        if index is None:
+            index = self.inputs[name] = self.add(OPS["input"], (), None, name, start, end)
+        return index
+
+    def consumers(self) -> list[list[int]]:
+        """For each node, the nodes that use it (once per edge)."""
+        users: list[list[int]] = [[] for _ in self.nodes]
+        for i, node in enumerate(self.nodes):
+            for j in node.args:
+                users[j].append(i)
+        return users

@@ -1,0 +1,1 @@
+"""Renderers: format a Derivation, never compute one."""

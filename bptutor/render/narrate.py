@@ -1,0 +1,118 @@
+"""The words of a derivation, shared by every renderer: for each step the
+sentence the notes write (local gradient × upstream gradient = gradient), in
+zh or en, with numbers at --digits. Plain strings; renderers add the styling."""
+from __future__ import annotations
+
+import re
+
+from ..i18n import t
+from ..numfmt import num, paren, shown_product_differs, short
+from ..ops import fill, gate_label
+from ..records import Derivation, Step
+
+_IDENT = re.compile(r"^[^\W\d]\w*$")
+
+
+class Narrator:
+    def __init__(self, d: Derivation, lang: str = "en", digits: int = 4):
+        self.d, self.lang, self.digits = d, lang, digits
+        self.nodes = d.graph.nodes
+        self.out = self.nodes[d.graph.output]
+        fan_in = [0] * len(self.nodes)
+        for s in d.steps:
+            if s.kind == "edge":
+                fan_in[s.target] += 1
+        self.fan_in = fan_in
+
+    # ---- small pieces -----------------------------------------------------------
+    def n(self, x) -> str:
+        return num(x, self.digits)
+
+    def gate(self, i: int) -> str:
+        """A gate as the sentence names it: `+1`, `exp`; a named node by its
+        statement (`d = sqrt(c)`) as the program wrote it, when that is short."""
+        node = self.nodes[i]
+        gate = gate_label(node.op, node.c, short)
+        if not node.name:
+            return gate
+        text = " ".join(self.d.graph.source[node.start:node.end].split())
+        return f"{node.name} = {text}" if len(text) <= 20 else f"{node.name} ({gate})"
+
+    def who(self, i: int) -> str:
+        """How a sentence names a node: inputs by name, others as '<label> 结点' / 'node <label>'."""
+        node = self.nodes[i]
+        if node.op.name == "input":
+            return node.label
+        return t("render.node", self.lang, label=node.label)
+
+    def symbol(self, i: int, k: int) -> str:
+        """An operand as it appears in a formula: its name, or u/v for an unnamed expression."""
+        label = self.nodes[i].label
+        return label if _IDENT.match(label) else "uv"[k] if k < 2 else f"x{k}"
+
+    def d_of(self, i: int) -> str:
+        """∂f/∂label, with brackets where the label is an expression."""
+        label = self.nodes[i].label
+        return label if _IDENT.match(label) else f"({label})"
+
+    def local_text(self, s: Step) -> str:
+        """-1/u² = -1/1.37² = -0.53: the formula, with the numbers, and its value."""
+        node = self.nodes[s.node]
+        args = node.args
+        syms = [self.symbol(j, k) for k, j in enumerate(args)] + ["", ""]
+        vals = [paren(self.n(self.d.node_values[j])) for j in args] + ["", ""]
+        formula = fill(node.op, s.k, node.c, syms[0], syms[1], cfmt=short)
+        parts = [formula]
+        numbers = fill(node.op, s.k, node.c, vals[0], vals[1], cfmt=short)
+        value = self.n(s.local)
+        if numbers != formula and numbers != paren(value):
+            parts.append(numbers)
+        if parts[-1] != value:
+            parts.append(value)
+        return " = ".join(parts)
+
+    def product_text(self, s: Step) -> str:
+        """2 × 0.20 ≈ 0.39: ≈ where the shown factors do not give the shown product."""
+        local, up, contrib = self.n(s.local), self.n(s.upstream), self.n(s.contribution)
+        approx = isinstance(s.local, float) and shown_product_differs(s.local, s.upstream, s.contribution,
+                                                                        self.digits)
+        return f"{local} × {paren(up)} {'≈' if approx else '='} {contrib}"
+
+    # ---- sentences --------------------------------------------------------------
+    def sentence(self, s: Step) -> str:
+        lang = self.lang
+        if s.kind == "seed":
+            out = self.out.label
+            return t("render.seed", lang, node=self.who(s.node), gate=self.gate(s.node), f=out)
+        if s.kind == "sum":
+            return self.sum_sentence(s)
+        node = self.nodes[s.node]
+        key = "render.edge_one" if len(node.args) == 1 else "render.edge"
+        if self.fan_in[s.target] > 1:
+            key += "_path"
+        return t(key, lang, gate=self.gate(s.node), node=self.who(s.node), target=self.who(s.target),
+                 local=self.local_text(s), upstream=self.n(s.upstream), product=self.product_text(s))
+
+    def sum_sentence(self, s: Step) -> str:
+        f = self.d_of(self.d.graph.output)
+        x = self.d_of(s.target)
+        terms = sorted((self.d.steps[k] for k in s.terms), key=lambda e: e.node)  # as the notes order them
+        symbolic = " + ".join(f"∂{f}/∂{self.d_of(e.node)}·∂{self.d_of(e.node)}/∂{x}" for e in terms)
+        numbers = " + ".join(paren(self.n(e.contribution)) if k else self.n(e.contribution)
+                             for k, e in enumerate(terms))
+        formula = f"∂{f}/∂{x} = {symbolic} = {numbers} = {self.n(s.total)}"
+        return t("render.sum", self.lang, target=self.who(s.target), count=len(terms), formula=formula)
+
+    def forward_items(self) -> list[tuple[str, str]]:
+        """(label, value) of every computed node, in evaluation order."""
+        return [(node.label, self.n(self.d.node_values[i])) for i, node in enumerate(self.nodes)
+                if node.args]
+
+    def value_items(self) -> list[tuple[str, str]]:
+        return [(name, self.n(v)) for name, v in self.d.values.items()]
+
+    def verdict(self, verdict: str) -> str:
+        return t(f"render.verdict_{verdict}", self.lang)
+
+    def warnings(self) -> list[str]:
+        return [t(key, self.lang, **params) for key, params in self.d.warnings]

@@ -1,0 +1,112 @@
+"""The derivation for a terminal, as Rich renderables (Text and Table, never
+string padding: Chinese characters are two cells wide; never user text
+inside markup)."""
+from __future__ import annotations
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+
+from ..i18n import t
+from ..numfmt import num
+from ..records import Derivation
+from .narrate import Narrator
+
+HEAD, TAIL = 25, 15          # steps shown of a large derivation without --all
+MAX_FORWARD = 40             # forward items shown before eliding
+MAX_ROWS = 40                # check-table rows shown before eliding
+
+
+def render(d: Derivation, lang: str = "en", digits: int = 4, show_all: bool = False) -> Group:
+    nar = Narrator(d, lang, digits)
+    parts = [header(d, nar), Text(""), forward_section(nar, show_all), Text(""),
+             backward_section(d, nar, show_all), Text(""), check_section(d, nar, show_all)]
+    warnings = nar.warnings()
+    if warnings:
+        parts.append(Text(""))
+        parts.extend(Text("! " + w, style="yellow") for w in warnings)
+    return Group(*parts)
+
+
+def header(d: Derivation, nar: Narrator) -> Text:
+    out = d.graph.nodes[d.graph.output]
+    text = Text()
+    source = " ".join(d.source.split()) if "\n" not in d.source.strip() else d.source.strip()
+    if "\n" in source or ";" in source or "=" in source:
+        text.append(source, style="bold")
+    else:
+        text.append(f"{out.label} = ", style="bold")
+        text.append(source, style="bold")
+    text.append("\n")
+    text.append("   ".join(f"{k} = {v}" for k, v in nar.value_items()), style="green")
+    text.append("\n")
+    text.append(t("render.value_line", nar.lang, f=out.label, value=nar.n(d.value)))
+    return text
+
+
+def forward_section(nar: Narrator, show_all: bool) -> Text:
+    items = nar.forward_items()
+    hidden = 0
+    if not show_all and len(items) > MAX_FORWARD:
+        hidden = len(items) - MAX_FORWARD
+        items = items[:MAX_FORWARD - 5] + [("…", "")] + items[-5:]
+    text = Text(t("render.forward_title", nar.lang), style="bold")
+    text.append("\n")
+    for k, (label, value) in enumerate(items):
+        if k:
+            text.append("  ·  ", style="dim")
+        if label == "…":
+            text.append(t("render.hidden", nar.lang, count=hidden), style="dim")
+            continue
+        text.append(f"{label} = ")
+        text.append(value, style="green")
+    return text
+
+
+def backward_section(d: Derivation, nar: Narrator, show_all: bool) -> Group:
+    steps = d.steps
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(justify="right", style="dim", no_wrap=True)
+    grid.add_column(overflow="fold")
+    numbered = list(enumerate(steps, 1))
+    hidden = 0
+    if not show_all and len(numbered) > HEAD + TAIL + 5:
+        hidden = len(numbered) - HEAD - TAIL
+        numbered = numbered[:HEAD] + [None] + numbered[-TAIL:]
+    for item in numbered:
+        if item is None:
+            grid.add_row("…", Text(t("render.steps_hidden", nar.lang, count=hidden), style="yellow"))
+            continue
+        k, s = item
+        style = "bold" if s.kind == "sum" else ""
+        grid.add_row(str(k), Text(nar.sentence(s), style=style))
+    return Group(Text(t("render.backward_title", nar.lang), style="bold"), grid)
+
+
+def check_section(d: Derivation, nar: Narrator, show_all: bool) -> Group:
+    lang = nar.lang
+    title = Text(t("render.check_title", lang, eps=format(d.eps, "g")),
+                 style="bold")
+    table = Table(box=None, padding=(0, 2, 0, 0), show_edge=False, pad_edge=False)
+    for key, justify in (("input", "left"), ("value", "right"), ("gradient", "right"),
+                         ("numeric", "right"), ("rel_error", "right"), ("verdict", "left")):
+        table.add_column(t(f"render.col_{key}", lang), justify=justify, header_style="bold")
+    checks = {c.name: c for c in d.checks}
+    names = d.wrt
+    if not show_all and len(names) > MAX_ROWS:
+        names = names[:MAX_ROWS]
+    for name in names:
+        c = checks.get(name)
+        grad = nar.n(d.node_grads[d.graph.inputs[name]])
+        value = nar.n(d.values[name])
+        if c is None:
+            table.add_row(name, value, grad, "", "", t("render.verdict_unchecked", lang))
+            continue
+        numeric = "" if c.numeric is None else nar.n(c.numeric)
+        err = "" if c.rel_error is None else f"{c.rel_error:.0e}"
+        style = {"ok": "green", "fail": "bold red", "kink": "yellow", "skipped": "yellow"}[c.verdict]
+        table.add_row(name, value, grad, numeric, err, Text(nar.verdict(c.verdict), style=style))
+    parts = [title, table]
+    if len(names) < len(d.wrt):
+        parts.append(Text(t("render.rows_hidden", lang, count=len(d.wrt) - len(names)), style="yellow"))
+    return Group(*parts)

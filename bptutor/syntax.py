@@ -1,0 +1,324 @@
+"""Text -> Graph. Folds full-width and look-alike characters (one character
+for one, so error positions stay right), parses with the Lark LALR grammar and
+builds graph nodes in the parser's reduce callbacks: no parse tree and no
+recursion, so 100,000-deep nesting works."""
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+from .errors import BptutorError, BptutorSyntaxError, BptutorValueError
+from .graph import Graph
+from .ops import BINARY, CONSTANTS, FUNCTIONS, OPS, ScalarNS
+from .numfmt import short
+
+MAX_SOURCE = 5_000_000      # characters; a bigger input is refused, not parsed slowly
+
+# One character for one: positions in the folded text are positions in the input.
+_FOLD = {0x3000: " ", 0x00A0: " ", 0x00D7: "*", 0x00F7: "/", 0x00B7: "*", 0x22C5: "*",
+         0x2217: "*", 0x2212: "-", 0x2013: "-", 0x3010: "[", 0x3011: "]", 0x3001: ","}
+_FOLD.update({cp: chr(cp - 0xFEE0) for cp in range(0xFF01, 0xFF5F)})
+
+
+def fold(text: str) -> str:
+    """Full-width (Chinese IME) and look-alike characters -> ASCII, newlines
+    inside brackets and after a trailing backslash -> spaces. Same length."""
+    text = text.translate(_FOLD)
+    if "\n" not in text:
+        return text
+    chars = list(text)
+    depth = 0
+    for i, ch in enumerate(chars):
+        if ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth = max(depth - 1, 0)
+        elif ch == "\n" and (depth > 0 or (i and chars[i - 1] == "\\")):
+            chars[i] = " "
+            if chars[i - 1] == "\\":
+                chars[i - 1] = " "
+    return "".join(chars)
+
+
+class Const:
+    """A constant while parsing: folded, never a graph node unless it must be."""
+    __slots__ = ("value", "start", "end")
+
+    def __init__(self, value, start, end):
+        self.value, self.start, self.end = value, start, end
+
+
+class Ref:
+    """A node where it occurs in the text: `c` in `e = cos(c)` refers to the node
+    named c but spans the letter c, not the statement that defined it."""
+    __slots__ = ("index", "start", "end")
+
+    def __init__(self, index, start, end):
+        self.index, self.start, self.end = index, start, end
+
+
+class _Builder:
+    """Reduce callbacks of the grammar (see grammars/bptutor.lark). One parse
+    at a time: state is reset by `begin`."""
+
+    def begin(self, source: str, known_inputs) -> None:
+        self.g = Graph(source)
+        self.known = known_inputs
+        self.bound: dict[str, object] = {}      # program names -> node index or Const
+        self.last = None
+
+    # ---- helpers ------------------------------------------------------------
+    def _add(self, op, args, c, start, end) -> Ref:
+        return Ref(self.g.add(op, args, c, None, start, end), start, end)
+
+    def _node(self, x) -> int:
+        """A graph node for x: a constant used where a node is needed becomes a const leaf."""
+        if isinstance(x, Const):
+            return self.g.add(OPS["const"], (), x.value, None, x.start, x.end)
+        return x.index
+
+    def _fold(self, op, c, args, start, end):
+        try:
+            value = op.forward(ScalarNS, c, *args)
+        except (ValueError, ZeroDivisionError, OverflowError):
+            raise BptutorError(op.domain, (start, end), node=self.g.source[start:end]) from None
+        return Const(value, start, end)
+
+    def apply(self, op_name: str, operands: list, start: int, end: int):
+        """Add `op_name` applied to operands; fold constants, make one-input gates."""
+        op = OPS[op_name]
+        if all(isinstance(x, Const) for x in operands):
+            return self._fold(op, None, [x.value for x in operands], start, end)
+        return self._add(op, tuple(self._node(x) for x in operands), None, start, end)
+
+    # ---- expressions --------------------------------------------------------
+    def number(self, tok):
+        value = float(tok)
+        if value != value or value in (float("inf"), float("-inf")):
+            raise BptutorValueError("value.not_finite", (tok.start_pos, tok.end_pos), value=str(tok))
+        return Const(value, tok.start_pos, tok.end_pos)
+
+    def name(self, tok):
+        name = str(tok)
+        start, end = tok.start_pos, tok.end_pos
+        bound = self.bound.get(name)
+        if bound is not None:
+            return Ref(bound, start, end)
+        if name in CONSTANTS and name not in self.known:
+            return Const(CONSTANTS[name], start, end)
+        return Ref(self.g.input(name, start, end), start, end)
+
+    def binary(self, left, tok, right):
+        start, end = left.start, right.end
+        both, right_const, left_const = BINARY[str(tok)]
+        lc, rc = isinstance(left, Const), isinstance(right, Const)
+        if lc and rc:
+            return self._fold(OPS[both], None, [left.value, right.value], start, end)
+        if rc:
+            c = -right.value if str(tok) == "-" else right.value
+            return self._add(OPS[right_const], (left.index,), c, start, end)
+        if lc:
+            return self._add(OPS[left_const], (right.index,), left.value, start, end)
+        return self._add(OPS[both], (left.index, right.index), None, start, end)
+
+    def negate(self, tok, x):
+        return self.apply("neg", [x], tok.start_pos, x.end)
+
+    def identity(self, tok, x):
+        return x
+
+    def group(self, lpar, x, rpar):
+        if isinstance(x, Const):
+            return Const(x.value, lpar.start_pos, rpar.end_pos)
+        return Ref(x.index, lpar.start_pos, rpar.end_pos)
+
+    def call(self, tok, lpar, args, rpar):
+        fname = str(tok)
+        args = args or []
+        op = FUNCTIONS.get(fname)
+        span = (tok.start_pos, rpar.end_pos)
+        if op is None:
+            close = suggest(fname, FUNCTIONS)
+            raise BptutorSyntaxError("syntax.unknown_function_suggest" if close else "syntax.unknown_function",
+                                     (tok.start_pos, tok.end_pos), name=fname, suggestion=close,
+                                     functions=", ".join(sorted(FUNCTIONS)))
+        if len(args) != op.arity:
+            raise BptutorSyntaxError("syntax.arity", span, name=fname, expected=op.arity,
+                                     given=len(args))
+        return self.apply(op.name, args, *span)
+
+    def arguments(self, *args):
+        return list(args)
+
+    def _needs_tensors(self, *children):
+        tok = next(c for c in children if hasattr(c, "start_pos"))
+        raise BptutorSyntaxError("syntax.needs_tensors", (tok.start_pos, tok.end_pos))
+
+    transpose = index = array = _needs_tensors
+
+    # ---- statements -----------------------------------------------------------
+    def assign(self, tok, value):
+        name = str(tok)
+        if isinstance(value, Const):
+            # `x = -2` makes x an input whose value is -2 (--vals overrides it).
+            self.g.defaults[name] = value.value
+            self.bound.pop(name, None)
+            value = self.g.input(name, tok.start_pos, tok.end_pos)
+        else:
+            value = value.index
+            node = self.g.nodes[value]
+            if node.name is None and node.op.name != "input":
+                node.name = name
+        self.bound[name] = value
+        self.last = (name, value)
+        return value
+
+    def output(self, value):
+        self.last = (None, value if isinstance(value, Const) else value.index)
+        return value
+
+    def program(self, *statements):
+        return self.last
+
+    def pair(self, tok, value):
+        return (str(tok), value, tok.start_pos, value.end)
+
+    def assignments(self, *pairs):
+        return list(pairs)
+
+
+def suggest(word: str, choices) -> str:
+    import difflib
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return close[0] if close else ""
+
+
+_parsers: dict[str, object] = {}
+_builder = _Builder()
+
+
+def grammar_text() -> str:
+    """The grammar file: inside the installed package (the wheel force-includes
+    it), else at the top of the source checkout."""
+    packaged = resources.files("bptutor").joinpath("grammars", "bptutor.lark")
+    if packaged.is_file():
+        return packaged.read_text("utf-8")
+    return (Path(__file__).resolve().parent.parent / "grammars" / "bptutor.lark").read_text("utf-8")
+
+
+def parser(start: str = "program"):
+    """The Lark LALR parser for one start rule, built once per process."""
+    p = _parsers.get(start)
+    if p is None:
+        from lark import Lark, v_args
+        from lark.visitors import Transformer
+
+        callbacks = type("Callbacks", (Transformer,), {
+            k: getattr(_builder, k) for k in dir(_Builder) if not k.startswith("_")})
+        p = _parsers[start] = Lark(grammar_text(), parser="lalr", start=start,
+                                   transformer=v_args(inline=True)(callbacks)(),
+                                   cache=True, maybe_placeholders=True)
+    return p
+
+
+def _run(text: str, start: str, known_inputs=frozenset()):
+    if len(text) > MAX_SOURCE:
+        raise BptutorError("input.too_large", None, size=len(text), limit=MAX_SOURCE)
+    bad = next((i for i, ch in enumerate(text) if (ch < " " and ch not in "\n\t\r") or ch == "\x7f"), None)
+    if bad is not None:
+        raise BptutorSyntaxError("syntax.control_char", (bad, bad + 1), code=f"U+{ord(text[bad]):04X}")
+    folded = fold(text)
+    _builder.begin(folded, known_inputs)
+    from lark.exceptions import UnexpectedInput
+    try:
+        result = parser(start).parse(folded)
+    except UnexpectedInput as exc:
+        from .syntax_errors import explain
+        raise explain(exc, folded, text).with_source(text) from None
+    except BptutorError as exc:
+        raise exc.with_source(text) from None
+    return folded, result
+
+
+def parse(text: str, known_inputs=frozenset()) -> Graph:
+    """A program or expression -> Graph with labels and an output node."""
+    folded, last = _run(text, "program", known_inputs)
+    g = _builder.g
+    _builder.g = None
+    if last is None:
+        raise BptutorSyntaxError("syntax.empty", (0, 0)).with_source(text)
+    name, value = last
+    if isinstance(value, Const):
+        raise BptutorError("graph.constant_output", (value.start, value.end),
+                           value=short(value.value)).with_source(text)
+    g.output = value
+    out = g.nodes[value]
+    if name and out.name is None:
+        out.name = name
+    label_nodes(g)
+    return g
+
+
+def parse_assignments(text: str):
+    """`x=1, y=-2` (for --vals and --answer) -> [(name, value, start, end)]
+    where value is a Const or a node index into the returned graph (formulas)."""
+    folded, pairs = _run(text, "assignments")
+    g = _builder.g
+    _builder.g = None
+    return g, pairs
+
+
+def parse_values(text: str) -> dict:
+    """--vals: every value must be a constant (a number or an expression of numbers)."""
+    g, pairs = parse_assignments(text)
+    values: dict[str, float] = {}
+    for name, value, start, end in pairs:
+        if not isinstance(value, Const):
+            raise BptutorValueError("value.not_a_number", (start, end), name=name,
+                                    value=text[start:end].split("=", 1)[-1].strip()).with_source(text)
+        if name in values:
+            raise BptutorValueError("value.duplicate", (start, end), name=name).with_source(text)
+        values[name] = value.value
+    return values
+
+
+def label_nodes(g: Graph, max_text: int = 12) -> None:
+    """Names label their nodes; the unnamed output is `f` as in the notes; other
+    intermediates get their source text when it is short, else their gate
+    (`+1`, `exp`), numbered with subscripts where a gate repeats."""
+    taken = set(g.inputs)
+    for node in g.nodes:
+        if node.name:
+            node.label = node.name
+            taken.add(node.name)
+    out = g.nodes[g.output]
+    if not out.label:
+        out.label = "f" if "f" not in taken else "out"
+        taken.add(out.label)
+    by_gate: dict[str, list] = {}
+    for node in g.nodes:
+        if node.label:
+            continue
+        if node.op.name == "const":
+            node.label = short(node.c)
+            continue
+        text = "".join(g.source[node.start:node.end].split())
+        if len(text) <= max_text and text not in taken:
+            node.label = text
+            taken.add(text)
+        else:
+            by_gate.setdefault(gate_text(node), []).append(node)
+    for gate, nodes in by_gate.items():
+        if len(nodes) == 1 and gate not in taken:
+            nodes[0].label = gate
+        else:
+            for k, node in enumerate(nodes, 1):
+                node.label = gate + str(k).translate(_SUBSCRIPT)
+
+
+_SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+
+
+def gate_text(node) -> str:
+    from .ops import gate_label
+    return gate_label(node.op, node.c, short)

@@ -1,0 +1,43 @@
+"""Shared test helpers: run the CLI with captured streams, render at 80 columns
+without colour, compare with a stored snapshot (UPDATE_SNAPSHOTS=1 rewrites)."""
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+
+from bptutor.cli import main
+
+SNAPSHOTS = Path(__file__).parent / "snapshots"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(*argv, env=None):
+    """main(argv) with captured stdout/stderr -> (exit code, stdout, stderr)."""
+    out, err = io.StringIO(), io.StringIO()
+    old = {k: os.environ.get(k) for k in (env or {})}
+    os.environ.update(env or {})
+    try:
+        code = main(list(argv), stdout=out, stderr=err)
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    return int(code), out.getvalue(), err.getvalue()
+
+
+def render_text(renderable, width: int = 80) -> str:
+    from rich.console import Console
+    con = Console(record=True, width=width, color_system=None, file=io.StringIO())
+    con.print(renderable)
+    return "\n".join(line.rstrip() for line in con.export_text().splitlines()) + "\n"
+
+
+def snapshot(name: str, text: str) -> None:
+    path = SNAPSHOTS / name
+    if os.environ.get("UPDATE_SNAPSHOTS") or not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    assert text == path.read_text(encoding="utf-8"), f"render differs from {path}"

@@ -1,0 +1,117 @@
+"""The language: precedence, one-input gates, names, folding, --vals."""
+import pytest
+
+import bptutor
+from bptutor.errors import BptutorError
+from bptutor.syntax import fold, parse, parse_values
+
+
+def ops(src):
+    return [(n.op.name, n.c) for n in parse(src).nodes if n.args]
+
+
+def value(src, **vals):
+    return bptutor.derive(src, vals).value
+
+
+@pytest.mark.parametrize("src, expected", [
+    ("-x^2", -9), ("2^x^2", 2 ** 9), ("x**2", 9), ("-x**2", -9), ("x-1-1", 1), ("x/3/3", 1 / 3),
+    ("2*x+1", 7), ("2*(x+1)", 8), ("+x", 3), ("--x", 3), ("x^-1", 1 / 3), ("2.5E2*x", 750),
+    ("1e-3*x", 0.003), ("e^0*x", 3), ("pi*x/pi", 3), ("max(x, 2)", 3), ("min(x, 2)", 2),
+    ("ln(x)", pytest.approx(1.0986, abs=1e-4)), ("theta*x", 6), ("w_0+x", 4),
+])
+def test_precedence_and_values(src, expected):
+    assert value(src, x=3, theta=2, w_0=1) == expected
+
+
+def test_constant_operands_become_one_input_gates():
+    assert ops("1/(1+exp(-x))") == [("neg", None), ("exp", None), ("add_const", 1), ("rdiv_const", 1)]
+    assert ops("x^2 - 1") == [("pow_const", 2), ("add_const", -1)]
+    assert ops("3*x") == [("mul_const", 3)]
+    assert ops("1 - x") == [("rsub_const", 1)]
+
+
+def test_a_value_used_twice_is_one_node_with_two_edges():
+    g = parse("x*x")
+    assert len(g.nodes) == 2 and g.nodes[1].args == (0, 0)
+    assert bptutor.derive("x*x", {"x": 3}).gradients["x"] == 6
+
+
+def test_program_names_label_nodes_and_the_last_statement_is_the_output():
+    g = parse("q = x + y\nf = q * z  # the output")
+    assert [n.label for n in g.nodes] == ["x", "y", "q", "z", "f"]
+    assert g.nodes[g.output].label == "f"
+
+
+def test_numbers_assigned_in_a_program_are_inputs_that_vals_override():
+    src = "x = -2; y = 5; z = -4; f = (x + y) * z"
+    assert bptutor.derive(src).value == -12
+    assert bptutor.derive(src, {"z": 1}).value == 3
+
+
+def test_e_and_pi_are_constants_unless_given():
+    assert bptutor.derive("e*x", {"x": 1}).value == pytest.approx(2.718281828)
+    assert bptutor.derive("e*x", {"x": 1, "e": 2}).gradients == {"e": 1, "x": 2}
+
+
+def test_chinese_ime_input_folds_to_ascii_keeping_positions():
+    src = "（x＋y）×z÷２−w·１"
+    assert fold(src) == "(x+y)*z/2-w*1" and len(fold(src)) == len(src)
+    assert bptutor.derive(src, "x=1，y=2；z=4 w=1").value == 5
+
+
+def test_newlines_inside_brackets_and_after_backslash_continue_a_statement():
+    assert value("f = (x +\n 1)\n", x=1) == 2
+    assert value("f = x + \\\n 1", x=1) == 2
+
+
+def test_vals_grammar_separators_and_constant_expressions():
+    assert parse_values("a=1, b=-2; c=3 d=pi/2\ne=1e-3") == pytest.approx(
+        {"a": 1, "b": -2, "c": 3, "d": 1.5707963, "e": 0.001})
+
+
+@pytest.mark.parametrize("text, key", [
+    ("x=abc", "value.not_a_number"), ("x=1, x=2", "value.duplicate"), ("x=1e999", "value.not_finite"),
+])
+def test_bad_vals(text, key):
+    with pytest.raises(BptutorError) as exc:
+        parse_values(text)
+    assert exc.value.key == key
+
+
+@pytest.mark.parametrize("src, key, span", [
+    ("(x+y", "syntax.unclosed", (0, 1)),
+    ("x+", "syntax.missing_operand", (1, 2)),
+    ("x+*y", "syntax.two_operators", (2, 3)),
+    ("x+y)", "syntax.unmatched_close", (3, 4)),
+    ("sigmiod(x)", "syntax.unknown_function_suggest", (0, 7)),
+    ("max(x)", "syntax.arity", (0, 6)),
+    ("x $ y", "syntax.unexpected_char", (2, 3)),
+    ("x² + 1", "syntax.lookalike", (1, 2)),
+    ("", "syntax.empty", (0, 0)),
+    ("__import__('os').system('ls')", "syntax.unexpected_char", (11, 12)),
+])
+def test_syntax_errors_have_keys_and_spans(src, key, span):
+    with pytest.raises(BptutorError) as exc:
+        parse(src)
+    assert (exc.value.key, exc.value.span) == (key, span)
+
+
+@pytest.mark.parametrize("src, vals, key", [
+    ("log(x)", {"x": 0}, "math.log_domain"), ("sqrt(x)", {"x": -1}, "math.sqrt_domain"),
+    ("1/x", {"x": 0}, "math.division_by_zero"), ("x/y", {"x": 1, "y": 0}, "math.division_by_zero"),
+    ("x^-1", {"x": 0}, "math.pow_domain"), ("exp(x)", {"x": 1000}, "math.overflow"),
+    ("x*y", {"x": 1e200, "y": 1e200}, "math.overflow"), ("x+y", {"x": 1}, "value.missing"),
+])
+def test_evaluation_errors_name_the_node(src, vals, key):
+    with pytest.raises(BptutorError) as exc:
+        bptutor.derive(src, vals)
+    assert exc.value.key == key
+
+
+def test_deep_nesting_does_not_recurse():
+    depth = 100_000
+    src = "(" * depth + "x" + ")" * depth + "+" + "-" * 1000 + "x"
+    assert bptutor.derive(src, {"x": 2}, check=False).gradients["x"] == 2
+    nested = "exp(" * 2000 + "x" + ")" * 2000       # deep chain of gates
+    assert parse(nested).nodes[-1].op.name == "exp"
