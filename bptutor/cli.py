@@ -19,6 +19,14 @@ class Exit(IntEnum):
     USAGE = 2          # usage or input error
 
 
+# `bptutor NAME ...` runs another front end: NAME -> (module, function(argv, stdout, stderr, stdin) -> int).
+SUBCOMMANDS = {
+    "grade": ("bptutor.grade", "main"),
+    "repl": ("bptutor.repl", "main"),
+    "quiz": ("bptutor.quiz", "main"),
+}
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse that raises instead of printing in English and exiting."""
 
@@ -57,6 +65,10 @@ def main(argv: list[str] | None = None, stdout=None, stderr=None, stdin=None) ->
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
     lang = pick_lang(_prescan_lang(argv))
+    if argv and argv[0] in SUBCOMMANDS:
+        import importlib
+        module, func = SUBCOMMANDS[argv[0]]
+        return int(getattr(importlib.import_module(module), func)(argv[1:], stdout, stderr, stdin))
     source = None
     try:
         args = build_parser(lang).parse_args(argv)
