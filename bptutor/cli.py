@@ -143,11 +143,14 @@ def console(file):
 
 
 def show(renderable, file) -> None:
-    """Print a renderable; when piped, without the trailing blanks of table cells."""
+    """Print a renderable. On a terminal it wraps to the window; piped to a file
+    or another program, lines are not wrapped (grep and copy-paste keep whole
+    sentences) and table cells lose their trailing blanks."""
     con = console(file)
     if con.is_terminal:
         con.print(renderable)
         return
+    con.width = 100_000
     with con.capture() as cap:
         con.print(renderable)
     file.write("\n".join(line.rstrip() for line in cap.get().split("\n")))

@@ -109,7 +109,11 @@ class Narrator:
                 if node.args]
 
     def value_items(self) -> list[tuple[str, str]]:
-        return [(name, self.n(v)) for name, v in self.d.values.items()]
+        """The inputs as the user gave them (0.5, not 0.5000)."""
+        return [(name, self.given(v)) for name, v in self.d.values.items()]
+
+    def given(self, v) -> str:
+        return short(v) if isinstance(v, float) else self.n(v)
 
     def verdict(self, verdict: str) -> str:
         return t(f"render.verdict_{verdict}", self.lang)

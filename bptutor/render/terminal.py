@@ -31,7 +31,8 @@ def render(d: Derivation, lang: str = "en", digits: int = 4, show_all: bool = Fa
 def header(d: Derivation, nar: Narrator) -> Text:
     out = d.graph.nodes[d.graph.output]
     text = Text()
-    source = " ".join(d.source.split()) if "\n" not in d.source.strip() else d.source.strip()
+    lines = [line for line in d.source.strip().splitlines() if not line.lstrip().startswith("#")]
+    source = "\n".join(lines)
     if "\n" in source or ";" in source or "=" in source:
         text.append(source, style="bold")
     else:
@@ -98,7 +99,7 @@ def check_section(d: Derivation, nar: Narrator, show_all: bool) -> Group:
     for name in names:
         c = checks.get(name)
         grad = nar.n(d.node_grads[d.graph.inputs[name]])
-        value = nar.n(d.values[name])
+        value = nar.given(d.values[name])
         if c is None:
             table.add_row(name, value, grad, "", "", t("render.verdict_unchecked", lang))
             continue

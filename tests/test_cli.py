@@ -1,0 +1,119 @@
+"""The command line through main(argv): output, exit codes, errors with carets."""
+import json
+import subprocess
+import sys
+
+from helpers import ROOT, render_text, run, snapshot
+
+SIGMOID = "1/(1+exp(-(w0*x0+w1*x1+w2)))"
+SIGMOID_VALS = "w0=2,x0=-1,w1=-3,x1=-2,w2=-3"
+
+
+def test_sigmoid_at_two_digits_shows_the_notes_numbers():
+    code, out, err = run(SIGMOID, "--vals", SIGMOID_VALS, "--digits", "2", "--lang", "zh")
+    assert code == 0 and err == ""
+    for number in ("0.73", "-0.53", "-0.20", "0.39", "-0.59", "1.37", "0.37"):
+        assert number in out
+    assert "从前面传过来的梯度为" in out and "2 × 0.20 ≈ 0.39" in out
+    snapshot("sigmoid_zh_digits2.txt", out)
+
+
+def test_sigmoid_en():
+    code, out, _ = run(SIGMOID, "--vals", SIGMOID_VALS, "--lang", "en")
+    assert code == 0 and "upstream gradient" in out and "-0.5898" in out
+    snapshot("sigmoid_en.txt", out)
+
+
+def test_mml_program_shows_the_sum_of_paths():
+    code, out, _ = run("a = x^2; b = exp(a); c = a + b; d = sqrt(c); e = cos(c); f = d + e",
+                       "--vals", "x=0.5", "--lang", "en")
+    assert code == 0
+    assert "∂f/∂c = ∂f/∂d·∂d/∂c + ∂f/∂e·∂e/∂c = 0.4037 + (-0.9993) = -0.5956" in out
+    assert "∂f/∂a = ∂f/∂b·∂b/∂a + ∂f/∂c·∂c/∂a = -0.7648 + (-0.5956) = -1.3604" in out
+    snapshot("mml_en.txt", out)
+
+
+def test_mml_program_zh():
+    code, out, _ = run("-f", str(ROOT / "examples" / "mml_5_14.bp"), "--lang", "zh")
+    assert code == 0 and "c 结点有 2 条路径汇合" in out
+    snapshot("mml_zh.txt", out)
+
+
+def test_json_is_exactly_to_dict():
+    code, out, _ = run("(x+y)*z", "--vals", "x=-2,y=5,z=-4", "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["value"] == -12 and data["gradients"] == {"x": -4, "y": -4, "z": 3}
+    assert {"value", "gradients", "numeric_gradients", "steps", "warnings"} <= set(data)
+    edge = data["steps"][1]
+    assert edge["kind"] == "edge" and {"node", "op", "value", "upstream", "local", "contribution"} <= set(edge)
+
+
+def test_file_with_values_inside_and_vals_override():
+    path = str(ROOT / "examples" / "cs231n_circuit.bp")
+    assert json.loads(run("-f", path, "--json")[1])["value"] == -12
+    assert json.loads(run("-f", path, "--vals", "z=1", "--json")[1])["value"] == 3
+
+
+def test_vals_repeatable_and_duplicates_rejected():
+    assert run("x*y", "--vals", "x=2", "--vals", "y=3", "--json")[0] == 0
+    code, _, err = run("x*y", "--vals", "x=2", "--vals", "x=3,y=1")
+    assert code == 2 and "'x'" in err
+
+
+def test_wrt_restricts_the_report():
+    data = json.loads(run(SIGMOID, "--vals", SIGMOID_VALS, "--wrt", "w0,w1", "--json")[1])
+    assert list(data["gradients"]) == ["w0", "w1"]
+    code, _, err = run(SIGMOID, "--vals", SIGMOID_VALS, "--wrt", "q")
+    assert code == 2 and "q" in err
+
+
+def test_errors_point_at_the_input_in_the_users_language():
+    code, out, err = run("log(x-1)+sigmiod(y)", "--vals", "x=2,y=1", "--lang", "zh")
+    assert code == 2 and out == ""
+    assert err.splitlines() == [
+        "错误：未知函数 'sigmiod'——你是不是想写 'sigmoid'？可用的函数：abs, cos, exp, ln, log, max, min, "
+        "relu, sigmoid, sin, sqrt, tan, tanh",
+        "  log(x-1)+sigmiod(y)",
+        "           ^^^^^^^",
+    ]
+    code, _, err = run("1/(x-y)", "--vals", "x=1,y=1")
+    assert code == 2 and "division by zero" in err and "Traceback" not in err
+
+
+def test_caret_under_wide_characters_lands_under_the_character():
+    code, _, err = run("（x＋y）＄z", "--vals", "x=1,y=1,z=1")
+    line, caret = err.splitlines()[1:3]
+    assert code == 2 and caret.index("^") == 2 + 8      # （x＋y） is 8 cells wide
+
+
+def test_missing_value_lists_every_name():
+    code, _, err = run("x*y+z", "--vals", "y=1")
+    assert code == 2 and "x, z" in err
+
+
+def test_kink_is_reported_not_failed():
+    code, out, _ = run("relu(x)*y", "--vals", "x=0,y=2", "--lang", "en")
+    assert code == 0 and "kink" in out and "PyTorch" in out
+
+
+def test_usage_errors_exit_2():
+    assert run()[0] == 2
+    assert run("x", "--digits", "many")[0] == 2
+    assert run("x", "-f", "nofile.bp")[0] == 2
+
+
+def test_python_dash_m_and_no_traceback():
+    proc = subprocess.run([sys.executable, "-m", "bptutor", "(x+", "--vals", "x=1"],
+                          capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr and "^" in proc.stderr
+
+
+def test_large_graph_prints_a_summary():
+    src = "+".join(f"x{i}*x{i+1}" for i in range(200))
+    vals = ",".join(f"x{i}=0.5" for i in range(201))
+    code, out, _ = run(src, "--vals", vals, "--lang", "en")
+    assert code == 0 and "steps not shown (--all shows every step)" in out
+    assert len(out.splitlines()) < 200
+    code, out_all, _ = run(src, "--vals", vals, "--lang", "en", "--all")
+    assert len(out_all.splitlines()) > 600
