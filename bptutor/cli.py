@@ -34,8 +34,9 @@ class _Parser(argparse.ArgumentParser):
         raise BptutorError("cli.usage", None, detail=message)
 
 
-def build_parser(lang: str) -> argparse.ArgumentParser:
-    h = lambda key: t(f"cli.help_{key}", lang)      # noqa: E731
+def build_parser(lang: str, with_help: bool = True) -> argparse.ArgumentParser:
+    # Help texts load a catalog: only worth it when help is asked for.
+    h = (lambda key: t(f"cli.help_{key}", lang)) if with_help else (lambda key: None)  # noqa: E731
     p = _Parser(prog="bptutor", description=h("description"), add_help=False,
                 formatter_class=argparse.RawDescriptionHelpFormatter, epilog=h("epilog"))
     p.add_argument("-h", "--help", action="help", help=h("help"))
@@ -71,7 +72,8 @@ def main(argv: list[str] | None = None, stdout=None, stderr=None, stdin=None) ->
         return int(getattr(importlib.import_module(module), func)(argv[1:], stdout, stderr, stdin))
     source = None
     try:
-        args = build_parser(lang).parse_args(argv)
+        wants_help = any(a in ("-h", "--help") for a in argv)
+        args = build_parser(lang, wants_help).parse_args(argv)
         lang = pick_lang(args.lang)
         source = read_source(args)
         return run_derive(args, source, lang, stdout)

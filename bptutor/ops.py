@@ -17,16 +17,14 @@ Formula placeholders: {a} {b} operand labels, {c} the constant, {cm1} c - 1.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, NamedTuple
 
 
-@dataclass(frozen=True, slots=True)
-class Op:
+class Op(NamedTuple):           # a NamedTuple: immutable and cheap to build at start-up
     name: str
     arity: int                       # graph inputs; a gate's constant is not one
     gate: str                        # how the notes draw it: "*", "+{c}", "exp"
-    forward: Callable
+    forward: Callable | None
     local: tuple = ()
     formula: tuple = ()              # plain text, per input
     latex: tuple = ()                # LaTeX, per input

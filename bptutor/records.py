@@ -2,8 +2,8 @@
 graph; they never run the engine."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from functools import cached_property
+from typing import NamedTuple
 
 from .graph import Graph
 
@@ -23,8 +23,7 @@ def plain(x):
     return x
 
 
-@dataclass(frozen=True, slots=True)
-class Step:
+class Step(NamedTuple):
     """One line of the backward narration.
     kind "seed": the output, ∂f/∂f = 1.
     kind "edge": node -> target (its k-th input): local × upstream = contribution;
@@ -43,8 +42,7 @@ class Step:
     terms: tuple = ()
 
 
-@dataclass(frozen=True, slots=True)
-class Check:
+class Check(NamedTuple):
     """Central-difference check of one input's gradient."""
     name: str
     value: object
@@ -54,20 +52,24 @@ class Check:
     verdict: str             # ok | fail | kink | skipped
 
 
-@dataclass
 class Derivation:
-    source: str
-    graph: Graph
-    values: dict                 # the inputs' values as used
-    node_values: list
-    node_grads: list
-    raw_steps: list              # engine tuples; .steps turns them into Step records
-    checks: list = field(default_factory=list)
-    warnings: list = field(default_factory=list)     # (message key, params)
-    eps: float = 1e-5
-    wrt: list = field(default_factory=list)          # inputs reported, in order
-    sampled: bool = False        # the numeric check covered a sample of the inputs
-    answers: list = field(default_factory=list)      # filled by answers.check
+    """Everything derive() found: the graph, every node's value and gradient,
+    the backward steps, the numeric checks, warnings (and answers when given)."""
+
+    def __init__(self, source: str, graph: Graph, values: dict, node_values: list, node_grads: list,
+                 raw_steps: list, warnings: list | None = None, eps: float = 1e-5, wrt: list | None = None):
+        self.source = source
+        self.graph = graph
+        self.values = values             # the inputs' values as used
+        self.node_values = node_values
+        self.node_grads = node_grads
+        self.raw_steps = raw_steps       # engine tuples; .steps turns them into Step records
+        self.checks: list[Check] = []
+        self.warnings = warnings or []   # (message key, params)
+        self.eps = eps
+        self.wrt = wrt or []             # inputs reported, in order
+        self.sampled = False             # the numeric check covered a sample of the inputs
+        self.answers: list = []          # filled by answers.check
 
     @property
     def value(self):

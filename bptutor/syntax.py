@@ -193,7 +193,7 @@ def suggest(word: str, choices) -> str:
     return close[0] if close else ""
 
 
-_parsers: dict[str, object] = {}
+_parser = None
 _builder = _Builder()
 
 
@@ -206,19 +206,20 @@ def grammar_text() -> str:
     return (Path(__file__).resolve().parent.parent / "grammars" / "bptutor.lark").read_text("utf-8")
 
 
-def parser(start: str = "program"):
-    """The Lark LALR parser for one start rule, built once per process."""
-    p = _parsers.get(start)
-    if p is None:
+def parser():
+    """The Lark LALR parser (start rules `program` and `assignments`), built once
+    per process; Lark's cache keeps the grammar analysis between processes."""
+    global _parser
+    if _parser is None:
         from lark import Lark, v_args
         from lark.visitors import Transformer
 
         callbacks = type("Callbacks", (Transformer,), {
             k: getattr(_builder, k) for k in dir(_Builder) if not k.startswith("_")})
-        p = _parsers[start] = Lark(grammar_text(), parser="lalr", start=start,
-                                   transformer=v_args(inline=True)(callbacks)(),
-                                   cache=True, maybe_placeholders=True)
-    return p
+        _parser = Lark(grammar_text(), parser="lalr", lexer="basic", start=["program", "assignments"],
+                       transformer=v_args(inline=True)(callbacks)(), cache=True,
+                       maybe_placeholders=True)
+    return _parser
 
 
 def _run(text: str, start: str, known_inputs=frozenset()):
@@ -231,7 +232,7 @@ def _run(text: str, start: str, known_inputs=frozenset()):
     _builder.begin(folded, known_inputs)
     from lark.exceptions import UnexpectedInput
     try:
-        result = parser(start).parse(folded)
+        result = parser().parse(folded, start=start)
     except UnexpectedInput as exc:
         from .syntax_errors import explain
         raise explain(exc, folded, text).with_source(text) from None
