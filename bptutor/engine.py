@@ -15,8 +15,6 @@ from .ops import OPS, ScalarNS
 INPUT, CONST = OPS["input"], OPS["const"]
 _MATH_ERRORS = (ValueError, ZeroDivisionError, OverflowError, ArithmeticError)
 
-# Step kinds, as recorded in the tuples below.
-SEED, EDGE, SUM = "seed", "edge", "sum"
 
 
 def namespace(values) -> object:
@@ -45,28 +43,39 @@ def forward(g: Graph, values: dict, xp=ScalarNS, start: int = 0, vals: list | No
         vals = [None] * len(nodes)
     else:
         vals = vals.copy()
-    finite = math.isfinite if xp is ScalarNS else xp.all_finite
-    for i in range(start, len(nodes)):
-        node = nodes[i]
-        op = node.op
-        if op is INPUT:
-            vals[i] = values[node.name]
-            continue
-        if op is CONST:
-            vals[i] = node.c
-            continue
-        args = node.args
-        try:
+    i = start
+    try:
+        for i in range(start, len(nodes)):
+            node = nodes[i]
+            args = node.args
             if len(args) == 1:
-                v = op.forward(xp, node.c, vals[args[0]])
+                vals[i] = node.op.forward(xp, node.c, vals[args[0]])
+            elif args:
+                vals[i] = node.op.forward(xp, node.c, *[vals[j] for j in args])
+            elif node.op is INPUT:
+                vals[i] = values[node.name]
             else:
-                v = op.forward(xp, node.c, *[vals[j] for j in args])
-        except _MATH_ERRORS:
-            raise _domain_error(g, i, vals) from None
-        if not finite(v):
-            raise _domain_error(g, i, vals)
-        vals[i] = v
+                vals[i] = node.c
+    except _MATH_ERRORS:
+        raise _domain_error(g, i, vals) from None
+    _check_finite_values(g, vals, start, xp)
     return vals
+
+
+def _check_finite_values(g: Graph, vals: list, start: int, xp) -> None:
+    """One cheap test of all values; only when it fails, find where inf or nan began."""
+    if xp is ScalarNS:
+        try:
+            if math.isfinite(sum(vals[start:])):
+                return
+        except OverflowError:
+            pass
+        finite = math.isfinite
+    else:
+        finite = xp.all_finite
+    for i in range(start, len(vals)):
+        if not finite(vals[i]):
+            raise _domain_error(g, i, vals)
 
 
 def _domain_error(g: Graph, i: int, vals: list) -> BptutorMathError:
@@ -87,56 +96,80 @@ def _finite_scalar(v) -> bool:
         return True
 
 
-def backward(g: Graph, vals: list, xp=ScalarNS) -> tuple[list, list]:
-    """Gradients of the output with respect to every node, and the steps:
-        (SEED, out)
-        (EDGE, node, k, target, local, upstream, contribution, total, kink)
-        (SUM, target, step indices of its incoming edges, total)
-    A SUM precedes a node's own edges when several paths met at it."""
+def backward(g: Graph, vals: list, xp=ScalarNS) -> tuple[list, list, list]:
+    """Gradients of the output with respect to every node (None where no path
+    leads to the output), the edges in the order backward visited them as
+    tuples (node, k, target, local, upstream, contribution), and the nodes
+    evaluated at a kink. records.Derivation turns the edges into the narrated
+    steps (running totals, sums of paths) only when someone reads them: this
+    loop is the hot path (benchmarked in bench/engine.py)."""
     nodes = g.nodes
     out = g.output
-    grads: list = [0.0] * len(nodes)
+    grads: list = [None] * len(nodes)
     grads[out] = 1.0
-    reached = [False] * len(nodes)
-    reached[out] = True
-    incoming: list = [None] * len(nodes)
-    steps: list = [(SEED, out)]
-    vjp_mode = xp is not ScalarNS
-    finite = math.isfinite if xp is ScalarNS else xp.all_finite
-    for i in range(out, -1, -1):
-        if not reached[i]:
-            continue
-        node = nodes[i]
-        into = incoming[i]
-        if into is not None and len(into) > 1:
-            steps.append((SUM, i, tuple(into), grads[i]))
-        args = node.args
-        if not args:
-            continue
-        op = node.op
-        upstream = grads[i]
-        out_val = vals[i]
-        arg_vals = [vals[j] for j in args]
-        kink = op.kink is not None and _any(op.kink(node.c, *arg_vals))
-        for k, j in enumerate(args):
-            try:
-                if vjp_mode:
-                    local, contribution = xp.vjp(op, k, node.c, upstream, out_val, arg_vals)
-                else:
-                    local = op.local[k](xp, node.c, out_val, *arg_vals)
+    edges: list = []
+    record = edges.append
+    kinks: list = []
+    vjp = None if xp is ScalarNS else xp.vjp
+    i = out
+    try:
+        for i in range(out, -1, -1):
+            upstream = grads[i]
+            if upstream is None:
+                continue
+            node = nodes[i]
+            args = node.args
+            if not args:
+                continue
+            op = node.op
+            c = node.c
+            out_val = vals[i]
+            if vjp is None and len(args) == 1:          # the common case, kept lean
+                j = args[0]
+                a = vals[j]
+                if op.kink is not None and op.kink(c, a):
+                    kinks.append(i)
+                local = op.local[0](xp, c, out_val, a)
+                contribution = local * upstream
+                old = grads[j]
+                grads[j] = contribution if old is None else old + contribution
+                record((i, 0, j, local, upstream, contribution))
+                continue
+            arg_vals = [vals[j] for j in args]
+            if op.kink is not None and _any(op.kink(c, *arg_vals)):
+                kinks.append(i)
+            for k, j in enumerate(args):
+                if vjp is None:
+                    local = op.local[k](xp, c, out_val, *arg_vals)
                     contribution = local * upstream
-            except _MATH_ERRORS:
-                raise _gradient_error(g, i) from None
-            if not finite(contribution):
-                raise _gradient_error(g, i)
-            total = grads[j] = grads[j] + contribution if reached[j] else contribution
-            reached[j] = True
-            if incoming[j] is None:
-                incoming[j] = [len(steps)]
-            else:
-                incoming[j].append(len(steps))
-            steps.append((EDGE, i, k, j, local, upstream, contribution, total, kink))
-    return grads, steps
+                else:
+                    local, contribution = vjp(op, k, c, upstream, out_val, arg_vals)
+                old = grads[j]
+                grads[j] = contribution if old is None else old + contribution
+                record((i, k, j, local, upstream, contribution))
+    except _MATH_ERRORS:
+        raise _gradient_error(g, i) from None
+    _check_finite_gradients(g, grads, edges, xp)
+    return grads, edges, kinks
+
+
+def _check_finite_gradients(g: Graph, grads: list, edges: list, xp) -> None:
+    """One cheap test of all gradients; only when it fails, find the first edge
+    whose contribution overflowed and name its node."""
+    if xp is ScalarNS:
+        try:
+            if math.isfinite(sum(x for x in grads if x is not None)):
+                return
+        except OverflowError:
+            pass
+        finite = math.isfinite
+    else:
+        finite = xp.all_finite
+        if all(finite(x) for x in grads if x is not None):
+            return
+    for i, _k, _j, _local, _up, contribution in edges:
+        if not finite(contribution):
+            raise _gradient_error(g, i)
 
 
 def _any(flag) -> bool:

@@ -29,11 +29,10 @@ class Graph:
         self.defaults: dict[str, object] = {}  # values assigned in the program
         self.output: int = -1
 
-    def add(self, op: Op | str, args: tuple = (), c=None, name=None, start=0, end=0) -> int:
-        if isinstance(op, str):
-            op = OPS[op]
-        self.nodes.append(Node(op, args, c, name, start, end))
-        return len(self.nodes) - 1
+    def add(self, op: Op, args: tuple = (), c=None, name=None, start=0, end=0) -> int:
+        nodes = self.nodes
+        nodes.append(Node(op, args, c, name, start, end))
+        return len(nodes) - 1
 
     def input(self, name: str, start: int = 0, end: int = 0) -> int:
         index = self.inputs.get(name)

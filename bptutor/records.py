@@ -57,13 +57,15 @@ class Derivation:
     the backward steps, the numeric checks, warnings (and answers when given)."""
 
     def __init__(self, source: str, graph: Graph, values: dict, node_values: list, node_grads: list,
-                 raw_steps: list, warnings: list | None = None, eps: float = 1e-5, wrt: list | None = None):
+                 edges: list, kinks: list, warnings: list | None = None, eps: float = 1e-5,
+                 wrt: list | None = None):
         self.source = source
         self.graph = graph
         self.values = values             # the inputs' values as used
         self.node_values = node_values
         self.node_grads = node_grads
-        self.raw_steps = raw_steps       # engine tuples; .steps turns them into Step records
+        self.edges = edges               # engine tuples (node, k, target, local, upstream, contribution)
+        self.kinks = set(kinks)          # nodes evaluated at a non-differentiable point
         self.checks: list[Check] = []
         self.warnings = warnings or []   # (message key, params)
         self.eps = eps
@@ -77,7 +79,12 @@ class Derivation:
 
     @property
     def gradients(self) -> dict:
-        return {name: self.node_grads[self.graph.inputs[name]] for name in self.wrt}
+        return {name: self.grad(self.graph.inputs[name]) for name in self.wrt}
+
+    def grad(self, index: int):
+        """∂f/∂node; 0 where no path leads from the node to the output."""
+        g = self.node_grads[index]
+        return 0.0 if g is None else g
 
     @property
     def numeric_gradients(self) -> dict:
@@ -90,7 +97,7 @@ class Derivation:
     def grad_of(self, name: str):
         """∂f/∂name for an input or a named intermediate node."""
         index = self.index_of(name)
-        return None if index is None else self.node_grads[index]
+        return None if index is None else self.grad(index)
 
     def index_of(self, name: str) -> int | None:
         if name in self.graph.inputs:
@@ -105,18 +112,36 @@ class Derivation:
 
     @cached_property
     def steps(self) -> list[Step]:
-        out = []
-        for raw in self.raw_steps:
-            kind = raw[0]
-            if kind == "edge":
-                _, node, k, target, local, up, contrib, total, kink = raw
-                out.append(Step("edge", node, target, k, local, up, contrib, total, kink))
-            elif kind == "sum":
-                _, target, terms, total = raw
-                out.append(Step("sum", target, target, total=total, terms=terms))
-            else:
-                out.append(Step("seed", raw[1], raw[1], total=1.0))
-        return out
+        """The narration's steps: the seed, then every edge in backward order with
+        the target's running total, and a "sum" step where several paths met,
+        placed where backward reaches that node (before its own edges)."""
+        fan_in: dict[int, int] = {}
+        for edge in self.edges:
+            fan_in[edge[2]] = fan_in.get(edge[2], 0) + 1
+        out = self.graph.output
+        steps = [Step("seed", out, out, total=1.0)]
+        incoming: dict[int, list] = {}
+        running: dict[int, object] = {}
+        # leaves have no edges of their own: their sums go where backward passes them
+        leaves = sorted((j for j, n in fan_in.items() if n > 1 and not self.graph.nodes[j].args), reverse=True)
+
+        def sum_step(j):
+            steps.append(Step("sum", j, j, total=running[j], terms=tuple(incoming[j])))
+
+        current = None
+        for i, k, j, local, upstream, contribution in self.edges:
+            if i != current:
+                current = i
+                while leaves and leaves[0] > i:
+                    sum_step(leaves.pop(0))
+                if fan_in.get(i, 0) > 1:
+                    sum_step(i)
+            total = running[j] = contribution if j not in running else running[j] + contribution
+            incoming.setdefault(j, []).append(len(steps))
+            steps.append(Step("edge", i, j, k, local, upstream, contribution, total, i in self.kinks))
+        for j in leaves:
+            sum_step(j)
+        return steps
 
     def step_dict(self, step: Step) -> dict:
         nodes = self.graph.nodes
@@ -148,7 +173,7 @@ class Derivation:
                         "numeric": plain(c.numeric), "rel_error": c.rel_error, "verdict": c.verdict}
                        for c in self.checks],
             "nodes": [{"label": n.label, "op": n.op.name, "inputs": list(n.args),
-                       "value": plain(self.node_values[i]), "grad": plain(self.node_grads[i])}
+                       "value": plain(self.node_values[i]), "grad": plain(self.grad(i))}
                       for i, n in enumerate(self.graph.nodes)],
             "steps": [self.step_dict(s) for s in self.steps],
             "warnings": [{"key": key, "message": t(key, "en", **params)} for key, params in self.warnings],

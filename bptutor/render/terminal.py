@@ -98,7 +98,7 @@ def check_section(d: Derivation, nar: Narrator, show_all: bool) -> Group:
         names = names[:MAX_ROWS]
     for name in names:
         c = checks.get(name)
-        grad = nar.n(d.node_grads[d.graph.inputs[name]])
+        grad = nar.n(d.grad(d.graph.inputs[name]))
         value = nar.given(d.values[name])
         if c is None:
             table.add_row(name, value, grad, "", "", t("render.verdict_unchecked", lang))
