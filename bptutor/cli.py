@@ -131,7 +131,9 @@ def run_derive(args, source: str, lang: str, stdout) -> int:
     d = derive(source, values, eps=args.eps, wrt=args.wrt)
     if args.json:
         import json
-        stdout.write(json.dumps(d.to_dict(), ensure_ascii=False, indent=1) + "\n")
+        # indented for people; compact (and C-fast) for big graphs
+        indent = 1 if len(d.graph.nodes) <= 2000 else None
+        stdout.write(json.dumps(d.to_dict(), ensure_ascii=False, indent=indent) + "\n")
     else:
         from .render.terminal import render
         show(render(d, lang, max(0, min(args.digits, 15)), args.all), stdout)

@@ -48,8 +48,11 @@ def forward(g: Graph, values: dict, xp=ScalarNS, start: int = 0, vals: list | No
         for i in range(start, len(nodes)):
             node = nodes[i]
             args = node.args
-            if len(args) == 1:
+            n_args = len(args)
+            if n_args == 1:
                 vals[i] = node.op.forward(xp, node.c, vals[args[0]])
+            elif n_args == 2:
+                vals[i] = node.op.forward(xp, node.c, vals[args[0]], vals[args[1]])
             elif args:
                 vals[i] = node.op.forward(xp, node.c, *[vals[j] for j in args])
             elif node.op is INPUT:

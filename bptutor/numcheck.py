@@ -13,7 +13,7 @@ from .graph import Graph
 
 REL_TOL = 1e-5          # beyond this the analytic gradient is called wrong
 ABS_TOL = 1e-8          # below this both are zero for practical purposes
-WORK_BUDGET = 4_000_000 # node evaluations the check may spend on a huge graph
+WORK_BUDGET = 2_000_000 # node evaluations the check may spend on a huge graph
 
 OK, FAIL, KINK, SKIPPED = "ok", "fail", "kink", "skipped"
 

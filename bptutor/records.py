@@ -10,6 +10,8 @@ from .graph import Graph
 
 def plain(x):
     """A value as JSON: floats stay floats, arrays become nested lists."""
+    if type(x) is float:                # the common case first: this runs per step
+        return x
     if x is None or isinstance(x, (bool, str)):
         return x
     if isinstance(x, (int, float)):
@@ -146,21 +148,23 @@ class Derivation:
     def step_dict(self, step: Step) -> dict:
         nodes = self.graph.nodes
         node = nodes[step.node]
-        d = {"kind": step.kind, "node": node.label, "op": node.op.name,
-             "value": plain(self.node_values[step.node])}
-        if step.kind == "edge":
-            d.update(target=nodes[step.target].label, input=step.k, upstream=plain(step.upstream),
-                     local=plain(step.local), contribution=plain(step.contribution),
-                     total=plain(step.total), kink=step.kink)
-        elif step.kind == "sum":
-            d.update(target=node.label, terms=[nodes[self.steps[t].node].label for t in step.terms],
-                     contributions=[plain(self.steps[t].contribution) for t in step.terms],
-                     total=plain(step.total))
+        value = self.node_values[step.node]
+        kind = step.kind
+        if kind == "edge":
+            d = {"kind": kind, "node": node.label, "op": node.op.name, "value": plain(value),
+                 "target": nodes[step.target].label, "input": step.k, "upstream": plain(step.upstream),
+                 "local": plain(step.local), "contribution": plain(step.contribution),
+                 "total": plain(step.total), "kink": step.kink}
+        elif kind == "sum":
+            terms = [self.steps[t] for t in step.terms]
+            d = {"kind": kind, "node": node.label, "op": node.op.name, "value": plain(value),
+                 "target": node.label, "terms": [nodes[e.node].label for e in terms],
+                 "contributions": [plain(e.contribution) for e in terms], "total": plain(step.total)}
         else:
-            d.update(upstream=1.0)
-        shape = getattr(self.node_values[step.node], "shape", None)
-        if shape is not None:
-            d["shape"] = list(shape)
+            d = {"kind": kind, "node": node.label, "op": node.op.name, "value": plain(value),
+                 "upstream": 1.0}
+        if type(value) is not float and hasattr(value, "shape"):
+            d["shape"] = list(value.shape)
         return d
 
     def to_dict(self) -> dict:

@@ -303,8 +303,9 @@ def label_nodes(g: Graph, max_text: int = 12) -> None:
         if node.op.name == "const":
             node.label = short(node.c)
             continue
-        text = "".join(g.source[node.start:node.end].split())
-        if len(text) <= max_text and text not in taken:
+        # (only short spans are looked at: slicing every span would be quadratic)
+        text = "".join(g.source[node.start:node.end].split()) if node.end - node.start <= 4 * max_text else ""
+        if text and len(text) <= max_text and text not in taken:
             node.label = text
             taken.add(text)
         else:
