@@ -29,12 +29,13 @@ class Narrator:
         return num(x, self.digits)
 
     def gate(self, i: int) -> str:
-        """A gate as the sentence names it: `+1`, `exp`; a named node by its
-        statement (`d = sqrt(c)`) as the program wrote it, when that is short."""
+        """A gate as a sentence names it: by its label (`+1`, `exp`, `w0*x0`), the
+        unnamed output by its gate (`1/x`), a named node by its statement as the
+        program wrote it (`d = sqrt(c)`) when that is short."""
         node = self.nodes[i]
         gate = gate_label(node.op, node.c, short)
         if not node.name:
-            return gate
+            return gate if i == self.d.graph.output else node.label
         text = " ".join(self.d.graph.source[node.start:node.end].split())
         return f"{node.name} = {text}" if len(text) <= 20 else f"{node.name} ({gate})"
 
