@@ -1,0 +1,46 @@
+"""The shape the design asks for: renderers only format; a plain run imports
+nothing heavy it does not use."""
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+from helpers import ROOT
+
+RENDER = ROOT / "bptutor" / "render"
+FORBIDDEN_IN_RENDERERS = {"engine", "numcheck", "api", "syntax", "answers"}
+
+
+def imported_modules(path: Path) -> set[str]:
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module.split(".")[-1])
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[-1] for alias in node.names)
+    return names
+
+
+def test_renderers_never_import_the_engine_or_the_checks():
+    for path in RENDER.glob("*.py"):
+        assert not imported_modules(path) & FORBIDDEN_IN_RENDERERS, path.name
+
+
+def test_a_plain_scalar_run_imports_no_heavy_module():
+    code = ("import io, sys; from bptutor.cli import main; "
+            "main(['1/(1+exp(-(w0*x0+w1*x1+w2)))', '--vals', 'w0=2,x0=-1,w1=-3,x1=-2,w2=-3'], stdout=io.StringIO()); "
+            "print(' '.join(sorted(m for m in sys.modules if m.split('.')[0] in "
+            "('numpy', 'prompt_toolkit', 'tomlkit', 'graphviz_pure') or m in "
+            "('bptutor.tensor', 'bptutor.repl', 'bptutor.render.dot', 'bptutor.render.markdown', "
+            "'bptutor.render.latex', 'bptutor.render.mermaid', 'bptutor.answers'))))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == ""
+
+
+def test_importing_the_package_is_light():
+    proc = subprocess.run([sys.executable, "-c", "import sys, bptutor; print(sorted(m for m in sys.modules "
+                           "if m.startswith(('lark', 'rich', 'numpy', 'bptutor.'))))"],
+                          capture_output=True, text=True, cwd=ROOT)
+    assert proc.stdout.strip() == "['bptutor.errors']"
