@@ -66,19 +66,23 @@ def forward(g: Graph, values: dict, xp=ScalarNS, start: int = 0, vals: list | No
 
 
 def _check_finite_values(g: Graph, vals: list, start: int, xp) -> None:
-    """One cheap test of all values; only when it fails, find where inf or nan began."""
+    """Only when some value is inf or nan, find the node where it began."""
+    ok, finite = _all_finite(vals[start:], xp)
+    if not ok:
+        for i in range(start, len(vals)):
+            if not finite(vals[i]):
+                raise _domain_error(g, i, vals)
+
+
+def _all_finite(values, xp):
+    """(are all values finite?, the test for one value). For floats one sum
+    answers for all: inf and nan propagate through it."""
     if xp is ScalarNS:
         try:
-            if math.isfinite(sum(vals[start:])):
-                return
+            return math.isfinite(sum(values)), math.isfinite
         except OverflowError:
-            pass
-        finite = math.isfinite
-    else:
-        finite = xp.all_finite
-    for i in range(start, len(vals)):
-        if not finite(vals[i]):
-            raise _domain_error(g, i, vals)
+            return False, math.isfinite
+    return all(xp.all_finite(v) for v in values), xp.all_finite
 
 
 def _domain_error(g: Graph, i: int, vals: list) -> BptutorMathError:
@@ -157,22 +161,13 @@ def backward(g: Graph, vals: list, xp=ScalarNS) -> tuple[list, list, list]:
 
 
 def _check_finite_gradients(g: Graph, grads: list, edges: list, xp) -> None:
-    """One cheap test of all gradients; only when it fails, find the first edge
-    whose contribution overflowed and name its node."""
-    if xp is ScalarNS:
-        try:
-            if math.isfinite(sum(x for x in grads if x is not None)):
-                return
-        except OverflowError:
-            pass
-        finite = math.isfinite
-    else:
-        finite = xp.all_finite
-        if all(finite(x) for x in grads if x is not None):
-            return
-    for i, _k, _j, _local, _up, contribution in edges:
-        if not finite(contribution):
-            raise _gradient_error(g, i)
+    """Only when some gradient is inf or nan, name the node of the first edge
+    whose contribution overflowed."""
+    ok, finite = _all_finite([x for x in grads if x is not None], xp)
+    if not ok:
+        for i, _k, _j, _local, _up, contribution in edges:
+            if not finite(contribution):
+                raise _gradient_error(g, i)
 
 
 def _any(flag) -> bool:
