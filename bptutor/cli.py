@@ -75,6 +75,9 @@ def main(argv: list[str] | None = None, stdout=None, stderr=None, stdin=None) ->
         wants_help = any(a in ("-h", "--help") for a in argv)
         args = build_parser(lang, wants_help).parse_args(argv)
         lang = pick_lang(args.lang)
+        if args.expr is None and args.file is None and _interactive(stdin or sys.stdin, stdout):
+            from .repl import run          # `bptutor` alone on a terminal: the REPL
+            return run(lang, max(0, min(args.digits, 15)), stdout, stderr, stdin or sys.stdin)
         source = read_source(args)
         return run_derive(args, source, lang, stdout)
     except BptutorError as exc:
@@ -82,6 +85,13 @@ def main(argv: list[str] | None = None, stdout=None, stderr=None, stdin=None) ->
         return Exit.USAGE
     except KeyboardInterrupt:
         return 130
+
+
+def _interactive(stdin, stdout) -> bool:
+    try:
+        return stdin.isatty() and stdout.isatty()
+    except (AttributeError, ValueError):
+        return False
 
 
 def read_source(args) -> str:

@@ -1,0 +1,244 @@
+"""Practice mode: bptutor sets a problem and walks the student backward
+through its graph, asking for one gradient at a time.
+
+A problem is a program whose every gate has a name (`q = x + y; f = q * z`),
+so each question is "∂f/∂q = ?" and the answer checker can find the node.
+Problems come from a few templates per level with small friendly values drawn
+from a seeded random generator: the same seed gives the same quiz."""
+from __future__ import annotations
+
+import random
+import sys
+from dataclasses import dataclass
+
+from .errors import BptutorError
+from .i18n import pick_lang, t
+
+# Templates per level: programs with every gate named, and the inputs' value pools.
+SMALL = [-4, -3, -2, -1, 1, 2, 3, 4]
+TEMPLATES = {
+    1: [
+        "f = x * y",
+        "q = x + y; f = q * z",
+        "q = x * y; f = q + z",
+        "q = x - y; f = q * z",
+        "q = x * y; f = max(q, z)",
+        "q = x + y; f = q^2",
+    ],
+    2: [
+        "a = x * y; b = a + x; f = b * z",
+        "a = x + y; b = x * z; f = a * b",
+        "a = x * y; b = x + y; f = a - b",
+        "a = x^2; b = a * y; f = b + a",
+        "a = x * y; b = max(a, z); f = b * x",
+    ],
+    3: [
+        "a = w0 * x0; b = w1 * x1; c = a + b; s = c + w2; f = sigmoid(s)",
+        "a = w * x; s = a + b; f = sigmoid(s)",
+        "a = w0 * x0; b = w1 * x1; s = a + b; h = tanh(s); f = h * v",
+        "a = w * x; s = a + b; h = relu(s); f = h^2",
+    ],
+}
+LEVELS = tuple(TEMPLATES)
+
+
+@dataclass(frozen=True)
+class Problem:
+    source: str
+    values: dict
+    level: int
+    seed: int
+
+
+def generate(level: int = 1, seed: int = 0) -> Problem:
+    """A problem for `level`, the same for the same seed: a template and small
+    integer values, redrawn while the problem is degenerate (a tie at max, a
+    relu at its kink, a zero gradient that would make every answer 0)."""
+    from .api import derive
+    from .syntax import parse
+
+    rng = random.Random(f"bptutor-quiz-{level}-{seed}")
+    template = rng.choice(TEMPLATES[level])
+    names = list(parse(template).inputs)
+    for _ in range(100):
+        values = {name: float(rng.choice(SMALL)) for name in names}
+        d = derive(template, values)
+        kinks = any(s.kind == "edge" and s.kink for s in d.steps)
+        if not kinks and all(g != 0 for g in d.node_grads):
+            break
+    return Problem(template, values, level, seed)
+
+
+def questions(d) -> list[int]:
+    """The nodes to ask about, backward: every gate and input but the output and constants.
+    Reverse graph order is a reverse topological order, so every consumer of a
+    node has been asked about before the node itself."""
+    nodes = d.graph.nodes
+    return [i for i in range(len(nodes) - 1, -1, -1)
+            if i != d.graph.output and nodes[i].op.name != "const"]
+
+
+def run(level, seed, ask, out, lang: str = "en", digits: int = 2, err=None) -> tuple[int, int]:
+    """Generate and play one quiz; returns (right, asked)."""
+    if seed is None:
+        seed = random.SystemRandom().randrange(10_000)
+    return play(generate(level, seed), ask, out, lang, digits, err)
+
+
+def play(problem: Problem, ask, out, lang: str = "en", digits: int = 2, err=None) -> tuple[int, int]:
+    """Ask for each gradient in backward order. `ask(prompt) -> str | None`
+    reads an answer (None: the input ended). Returns (right, asked)."""
+    from .api import derive
+    from .cli import show
+    from .numfmt import num, short
+    from .render.narrate import Narrator
+    from .render.terminal import render
+
+    d = derive(problem.source, problem.values)
+    nar = Narrator(d, lang, digits)
+    nodes = d.graph.nodes
+    f = nodes[d.graph.output].label
+
+    def say(key, **params):
+        out.write(t(key, lang, **params) + "\n")
+        out.flush()
+
+    say("quiz.intro", level=problem.level, seed=problem.seed)
+    say("quiz.problem", source=problem.source.replace("; ", ";  "))
+    say("quiz.values", values="  ".join(f"{k} = {short(v)}" for k, v in problem.values.items()))
+    say("quiz.forward", values="  ".join(f"{label} = {value}" for label, value in nar.forward_items()))
+    say("quiz.start", f=f)
+    asked = questions(d)
+    right = hints = 0
+    for k, i in enumerate(asked, 1):
+        name = nodes[i].label
+        prompt = t("quiz.ask", lang, k=k, total=len(asked), f=f, name=name)
+        while True:
+            answer = ask(prompt)
+            if answer is None or answer.strip() in (":quit", ":q"):
+                say("quiz.stopped", right=right, asked=k - 1)
+                return right, k - 1
+            answer = answer.strip()
+            if not answer:
+                continue
+            if answer == "?":
+                hints += 1
+                for line in hint_lines(d, i, lang, digits):
+                    out.write("  " + line + "\n")
+                continue
+            try:
+                correct, notes = judge(d, name, answer, lang, digits)
+            except BptutorError as exc:
+                from .cli import print_error
+                out.flush()
+                print_error(exc, lang, err or out, exc.source)
+                continue
+            break
+        if correct:
+            right += 1
+            say("quiz.right", notes=notes)
+        else:
+            say("quiz.wrong", name=name, f=f, expected=num(d.node_grads[i], digits), notes=notes)
+            for step in steps_into(d, i):
+                out.write("  " + nar.sentence(step) + "\n")
+    say("quiz.score", right=right, asked=len(asked), hints=hints)
+    out.write("\n")
+    show(render(d, lang, digits), out)
+    out.flush()
+    return right, len(asked)
+
+
+def steps_into(d, i: int) -> list:
+    """The backward steps that make node i's gradient: each path, then their sum."""
+    return [s for s in d.steps if (s.kind == "edge" and s.target == i) or (s.kind == "sum" and s.node == i)]
+
+
+def hint_lines(d, i: int, lang: str, digits: int) -> list[str]:
+    """The lesson of each gate the node feeds, and the upstream gradient there."""
+    from .numfmt import num
+    from .render.narrate import Narrator
+    nar = Narrator(d, lang, digits)
+    lines = []
+    edges = [s for s in steps_into(d, i) if s.kind == "edge"]
+    for s in edges:
+        node = d.graph.nodes[s.node]
+        lesson = node.op.lesson[0 if lang == "zh" else 1]
+        lines.append(t("quiz.hint_gate", lang, name=d.graph.nodes[i].label, gate=nar.gate(s.node), lesson=lesson,
+                       node=node.label, upstream=num(s.upstream, digits)))
+    if len(edges) > 1:
+        lines.append(t("quiz.hint_fanout", lang, name=d.graph.nodes[i].label, count=len(edges)))
+    return lines
+
+
+def judge(d, name: str, answer: str, lang: str, digits: int) -> tuple[bool, str]:
+    """Is `answer` the gradient of `name`? With the answers module's rules
+    (rounding accepted, mistakes diagnosed) where it is available."""
+    try:
+        from .answers import check
+    except ImportError:
+        return _judge_plain(d, name, answer, lang)
+    [verdict] = check(d, f"{name}={answer}")
+    from .answers import explain
+    return verdict.correct, explain(verdict, lang)
+
+
+def _judge_plain(d, name: str, answer: str, lang: str) -> tuple[bool, str]:
+    """Until the answer checker is there: the number, judged at the precision the student wrote."""
+    from .syntax import parse_values
+    text = f"{name}={answer}"
+    try:
+        given = parse_values(text)[name]
+    except BptutorError as exc:
+        raise exc.with_source(text)
+    expected = d.grad_of(name)
+    decimals = len(answer.split(".", 1)[1]) if "." in answer and answer.replace(".", "").lstrip("-+").isdigit() else None
+    tolerance = 1e-6 * max(1.0, abs(expected))
+    if decimals is not None:
+        tolerance = max(tolerance, 0.5 * 10.0 ** -decimals * 1.001)
+    return abs(given - expected) <= tolerance, ""
+
+
+def options_from_words(words: list[str]) -> tuple[int, int | None]:
+    """`:quiz [level] [seed]` -> (level, seed)."""
+    level, seed = 1, None
+    for k, word in enumerate(words[:2]):
+        if not word.lstrip("-").isdigit():
+            raise BptutorError("quiz.bad_option", None, given=word)
+        if k == 0:
+            level = int(word)
+        else:
+            seed = int(word)
+    if level not in LEVELS:
+        raise BptutorError("quiz.bad_level", None, given=level)
+    return level, seed
+
+
+def main(argv, stdout=None, stderr=None, stdin=None) -> int:
+    """`bptutor quiz [--level 1..3] [--seed N] [--lang zh|en] [--digits N]`.
+    Exit 0 when every answer was right, 1 otherwise."""
+    import argparse
+    from .cli import Exit, _prescan_lang, print_error
+    from .repl import is_terminal, pipe_reader, terminal_asker
+
+    stdout, stderr, stdin = stdout or sys.stdout, stderr or sys.stderr, stdin or sys.stdin
+    lang = pick_lang(_prescan_lang(argv))
+    p = argparse.ArgumentParser(prog="bptutor quiz", description=t("quiz.description", lang))
+    p.add_argument("--level", type=int, choices=LEVELS, default=1, help=t("quiz.help_level", lang))
+    p.add_argument("--seed", type=int, help=t("quiz.help_seed", lang))
+    p.add_argument("--lang", choices=["zh", "en"], help=t("cli.help_lang", lang))
+    p.add_argument("--digits", type=int, default=2, help=t("cli.help_digits", lang))
+    try:
+        args = p.parse_args(argv)
+    except SystemExit as exc:
+        return Exit.OK if exc.code == 0 else Exit.USAGE
+    lang = pick_lang(args.lang)
+    if is_terminal(stdin) and is_terminal(stdout):
+        ask = terminal_asker()
+    else:
+        ask = pipe_reader(stdin, stdout)[1]
+    try:
+        right, asked = run(args.level, args.seed, ask, stdout, lang, max(0, min(args.digits, 15)), stderr)
+    except BptutorError as exc:
+        print_error(exc, lang, stderr, exc.source)
+        return Exit.USAGE
+    return Exit.OK if right == asked and asked else Exit.WRONG
