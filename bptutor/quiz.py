@@ -52,8 +52,7 @@ class Problem:
 
 def generate(level: int = 1, seed: int = 0) -> Problem:
     """A problem for `level`, the same for the same seed: a template and small
-    integer values, redrawn while the problem is degenerate (a tie at max, a
-    relu at its kink, a zero gradient that would make every answer 0)."""
+    integer values, redrawn until the problem is friendly (see `friendly`)."""
     from .api import derive
     from .syntax import parse
 
@@ -62,11 +61,24 @@ def generate(level: int = 1, seed: int = 0) -> Problem:
     names = list(parse(template).inputs)
     for _ in range(100):
         values = {name: float(rng.choice(SMALL)) for name in names}
-        d = derive(template, values)
-        kinks = any(s.kind == "edge" and s.kink for s in d.steps)
-        if not kinks and all(g != 0 for g in d.node_grads):
+        if friendly(derive(template, values)):
             break
     return Problem(template, values, level, seed)
+
+
+def friendly(d) -> bool:
+    """No kink (a tie at max, relu at 0), no saturated sigmoid or tanh, no
+    gradient that cancels to 0 or is too small to show at two decimals (only
+    max and min route a zero on purpose), and small values."""
+    if any(abs(v) > 60 for v in d.node_values):
+        return False
+    routers = {"max", "min"}
+    for s in d.steps:
+        if s.kind == "edge" and (s.kink or (abs(s.local) < 0.05 and d.graph.nodes[s.node].op.name not in routers)):
+            return False
+    if any(n.op.name in routers for n in d.graph.nodes):
+        return any(d.node_grads[i] for i in d.graph.inputs.values())
+    return all(abs(g) >= 0.05 for g in d.node_grads)
 
 
 def questions(d) -> list[int]:
@@ -87,7 +99,7 @@ def run(level, seed, ask, out, lang: str = "en", digits: int = 2, err=None) -> t
 
 def play(problem: Problem, ask, out, lang: str = "en", digits: int = 2, err=None) -> tuple[int, int]:
     """Ask for each gradient in backward order. `ask(prompt) -> str | None`
-    reads an answer (None: the input ended). Returns (right, asked)."""
+    reads an answer (None: the input ended). Returns (right answers, questions)."""
     from .api import derive
     from .cli import show
     from .numfmt import num, short
@@ -117,7 +129,7 @@ def play(problem: Problem, ask, out, lang: str = "en", digits: int = 2, err=None
             answer = ask(prompt)
             if answer is None or answer.strip() in (":quit", ":q"):
                 say("quiz.stopped", right=right, asked=k - 1)
-                return right, k - 1
+                return right, len(asked)
             answer = answer.strip()
             if not answer:
                 continue
@@ -131,7 +143,7 @@ def play(problem: Problem, ask, out, lang: str = "en", digits: int = 2, err=None
             except BptutorError as exc:
                 from .cli import print_error
                 out.flush()
-                print_error(exc, lang, err or out, exc.source)
+                print_error(exc, lang, err or out, None)     # the answer alone: no caret needed
                 continue
             break
         if correct:

@@ -1,0 +1,131 @@
+"""Practice mode: problems per level and seed, and quizzes played through a
+pipe with right, rounded, wrong and hint answers, in both languages."""
+import io
+import math
+
+import pytest
+
+from bptutor import cli, quiz
+from bptutor.api import derive
+
+
+def play(argv, answers):
+    out, err = io.StringIO(), io.StringIO()
+    code = cli.main(["quiz", *argv], out, err, io.StringIO("".join(a + "\n" for a in answers)))
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.mark.parametrize("level", quiz.LEVELS)
+def test_problems_are_deterministic_friendly_and_fully_named(level):
+    seen = set()
+    for seed in range(12):
+        p = quiz.generate(level, seed)
+        assert p == quiz.generate(level, seed)
+        seen.add((p.source, tuple(p.values.items())))
+        assert all(v == int(v) and 1 <= abs(v) <= 4 for v in p.values.values())
+        d = derive(p.source, p.values)
+        assert quiz.friendly(d)
+        assert all(c.verdict == "ok" for c in d.checks)
+        # every question names a node the answer checker can find
+        for i in quiz.questions(d):
+            assert d.index_of(d.graph.nodes[i].label) == i
+    assert len(seen) >= 8                  # seeds really change the problem
+
+
+def test_questions_go_backward_and_every_consumer_comes_first():
+    d = derive("a = x + y; b = x * z; f = a * b", {"x": 4, "y": -3, "z": 3})
+    order = [d.graph.nodes[i].label for i in quiz.questions(d)]
+    assert order == ["b", "z", "a", "y", "x"]
+    for k, i in enumerate(quiz.questions(d)):
+        for user, node in enumerate(d.graph.nodes):
+            if i in node.args and user != d.graph.output:
+                assert user in quiz.questions(d)[:k]
+
+
+def test_level_three_is_a_neuron():
+    sources = {quiz.generate(3, seed).source for seed in range(20)}
+    assert any("sigmoid" in s for s in sources) and any("tanh" in s for s in sources)
+
+
+def test_a_quiz_through_a_pipe_in_english():
+    # seed 7, level 3: the sigmoid neuron with w0=-1, x0=1, w1=1, x1=-1, w2=1; every gradient is ±σ'(-1)
+    p = quiz.generate(3, 7)
+    assert p.source == "a = w0 * x0; b = w1 * x1; c = a + b; s = c + w2; f = sigmoid(s)"
+    assert p.values == {"w0": -1, "x0": 1, "w1": 1, "x1": -1, "w2": 1}
+    g = math.exp(-1) / (1 + math.exp(-1)) ** 2          # σ'(-1) = 0.19661...
+    code, out, err = play(["--level", "3", "--seed", "7", "--lang", "en"], [
+        repr(g),        # s: exact
+        "?", "0.20",    # w2: a hint, then rounded to 2 decimals
+        "0.2",          # c: rounded to 1 decimal
+        "-0.2",         # b: wrong sign
+        "0.1966",       # x1
+        "5",            # w1: wrong
+        "abc", "0.197",  # a: not a number (asked again), then right
+        "-0.20", "0.20"])
+    assert code == 1                                     # not everything was right
+    assert f"[1/9] ∂f/∂s = {g!r}\n  ✓ right\n" in out
+    assert ("[2/9] ∂f/∂w2 = ?\n  w2 feeds s = c + w2: add gate: passes the upstream gradient unchanged "
+            "to every input. The upstream gradient there is ∂f/∂s = 0.20.\n[2/9] ∂f/∂w2 = 0.20\n  ✓ right") in out
+    assert "[3/9] ∂f/∂c = 0.2\n  ✓ right" in out
+    assert "[4/9] ∂f/∂b = -0.2\n  ✗ not quite" in out
+    assert (": ∂f/∂b = 0.20. The step:\n  c = a + b gate, towards node b: local gradient 1, upstream gradient "
+            "0.20, so the gradient of node b is 1 × 0.20 = 0.20\n") in out
+    assert "[6/9] ∂f/∂w1 = 5\n  ✗ not quite" in out and "∂f/∂w1 = -0.20." in out
+    assert "[7/9] ∂f/∂a = abc\n[7/9] ∂f/∂a = 0.197\n  ✓ right" in out
+    assert "abc" in err
+    assert "Score: 7 of 9 right (hints used: 1). The full derivation:" in out
+    assert "Numeric check (central differences" in out    # the full derivation follows
+    assert "\x1b" not in out
+
+
+def test_a_quiz_through_a_pipe_in_chinese_with_fan_out():
+    # seed 5, level 2: a = x + y; b = x * z; f = a * b at x=4, y=-3, z=3
+    code, out, err = play(["--level", "2", "--seed", "5", "--lang", "zh"],
+                          ["1", "4.0", "12", "?", "12", "20"])
+    assert code == 1 and err == ""
+    assert "练习，难度 2（种子 5：相同的种子出相同的题）" in out
+    assert "  a = x + y;  b = x * z;  f = a * b\n  其中 x = 4  y = -3  z = 3\n" in out
+    assert "[1/5] ∂f/∂b = 1\n  ✓ 正确\n[2/5] ∂f/∂z = 4.0\n  ✓ 正确\n" in out
+    assert "y 输入到 a = x + y：加法门：把上游梯度原样分给每个输入。那里从前面传过来的梯度为 ∂f/∂a = 12。" in out
+    assert "[5/5] ∂f/∂x = 20\n  ✗ 不对" in out and "∂f/∂x = 15。正确的步骤：" in out
+    assert "x有 2 条路径汇合，梯度相加：∂f/∂x = ∂f/∂a·∂a/∂x + ∂f/∂b·∂b/∂x = 12 + 3 = 15" in out
+    assert "得分：5 题中答对 4 题（用了 1 次提示）。完整的推导：" in out
+
+
+def test_a_fan_out_hint_says_to_add_the_paths():
+    code, out, err = play(["--level", "2", "--seed", "5"], ["1", "4", "12", "12", "?", "15"])
+    assert code == 0
+    assert "x feeds 2 gates: add up the gradients of all 2 paths." in out
+    assert "Score: 5 of 5 right (hints used: 1)" in out
+
+
+def test_a_quiz_that_ends_early():
+    code, out, err = play(["--level", "1", "--seed", "1"], ["-2"])
+    assert code == 1
+    assert out.rstrip().endswith("Quiz stopped: 1 of 1 right.")
+    code, out, err = play(["--level", "1", "--seed", "1", "--lang", "zh"], [":quit"])
+    assert out.rstrip().endswith("练习结束：0 题中答对 0 题。")
+
+
+def test_bad_options():
+    code, out, err = play(["--level", "4"], [])
+    assert code == 2
+
+
+def test_quiz_in_the_repl():
+    out, err = io.StringIO(), io.StringIO()
+    lines = ":digits 2\n:quiz 1 4\n6\n3\n3\n2\nx = 1\nx*2\n"
+    assert cli.main(["repl"], out, err, io.StringIO(lines)) == 0
+    text = out.getvalue()
+    assert "Quiz, level 1 (seed 4" in text and "Score: 5 of 5 right" not in text
+    assert text.count("✓ right") == 3 and text.count("✗ not quite") == 1
+    assert "Score: 3 of 4 right (hints used: 0)" in text
+    assert "set x = 1" in text                   # the REPL carries on after the quiz
+    assert err.getvalue() == ""
+
+
+def test_quiz_options_in_the_repl():
+    assert quiz.options_from_words([]) == (1, None)
+    assert quiz.options_from_words(["2", "7"]) == (2, 7)
+    with pytest.raises(quiz.BptutorError):
+        quiz.options_from_words(["9"])

@@ -1,0 +1,282 @@
+"""The REPL: its line handler, the piped front end, the prompt_toolkit shell
+with pipe input, completion and highlighting, and `bptutor` alone."""
+import io
+import json
+import tomllib
+from importlib import resources
+from string import Formatter
+
+import pytest
+
+from bptutor import cli, repl
+from bptutor.repl import Session, assigned_values, incomplete
+
+
+def session(lang="en", digits=2):
+    out, err = io.StringIO(), io.StringIO()
+    return Session(lang, digits, out, err), out, err
+
+
+def take(stream: io.StringIO) -> str:
+    text = stream.getvalue()
+    stream.seek(0)
+    stream.truncate()
+    return text
+
+
+# ---- the line handler ---------------------------------------------------------------
+def test_values_persist_and_an_expression_is_derived_with_them():
+    s, out, err = session()
+    assert s.handle("x = -2")
+    assert s.handle("y = 5, z = -4")
+    assert s.values == {"x": -2.0, "y": 5.0, "z": -4.0}
+    assert "set y = 5  z = -4" in take(out)
+    s.handle("(x+y)*z")
+    assert err.getvalue() == ""
+    assert s.last.gradients == {"x": -4.0, "y": -4.0, "z": 3.0}
+    text = take(out)
+    assert "f = -12" in text and "4 + gate, towards x" in text
+    s.handle("x = 1")                     # a new value, the same expression
+    s.handle("(x+y)*z")
+    assert s.last.value == -24.0
+
+
+def test_missing_names_are_listed_and_the_state_survives_an_error():
+    s, out, err = session()
+    s.handle("x = 3")
+    s.handle("x*y + w")
+    assert err.getvalue() == "error: no value for y, w: set it first, e.g. y = 1; w = 1\n"
+    s.handle("sin(x")                      # a syntax error prints a caret under the place
+    assert "^" in err.getvalue()
+    assert s.values == {"x": 3.0} and s.last is None
+    s.handle("x^2")
+    assert s.last.gradients == {"x": 6.0}
+
+
+def test_a_value_assigned_in_the_program_wins_for_that_line_only():
+    s, out, err = session()
+    s.handle("x = 5")
+    s.handle("x = 1; f = x * 2")
+    assert s.last.value == 2.0
+    assert s.values == {"x": 5.0}
+
+
+def test_a_name_with_a_value_shadows_a_constant():
+    s, out, err = session()
+    s.handle("e*2")                        # e is Euler's number: a constant output
+    assert "error" in take(err)
+    s.handle("e = 3")
+    s.handle("e*2")
+    assert s.last.value == 6.0 and s.last.gradients == {"e": 2.0}
+
+
+def test_assigned_values():
+    assert assigned_values("x = -2") == {"x": -2.0}
+    assert assigned_values("x=1, y=2*3") == {"x": 1.0, "y": 6.0}
+    assert assigned_values("ｘ＝２") == {"x": 2.0}        # typed with a Chinese IME
+    assert assigned_values("q = x + y; f = q*z") is None
+    assert assigned_values("x^2") is None
+    with pytest.raises(repl.BptutorError) as exc:
+        assigned_values("x = 1, x = 2")
+    assert exc.value.key == "value.duplicate"
+
+
+def test_multi_line_input():
+    assert incomplete("sin(x")
+    assert incomplete("x + \\")
+    assert incomplete("f = (x +  # a comment (\n  y")
+    assert not incomplete("sin(x)")
+    assert not incomplete("f = (x +\n y)")
+    assert not incomplete(":help (")
+    assert incomplete("sigmoid（x")          # full-width bracket from a Chinese IME
+    s, out, err = session()
+    s.handle("x = 2")
+    s.handle("a = x * 3\nf = (a +\n 1)")
+    assert s.last.value == 7.0 and s.last.gradients == {"x": 3.0}
+
+
+def test_commands_vals_del_clear():
+    s, out, err = session()
+    s.handle(":vals")
+    assert take(out) == "no values set yet (set one with x = -2)\n"
+    s.handle("x = 0.5, y = 2")
+    take(out)
+    s.handle(":vals")
+    assert take(out) == "x = 0.50\ny = 2\n"
+    s.handle(":del x")
+    assert s.values == {"y": 2.0}
+    s.handle(":del nope")
+    assert take(err) == "error: no value named nope (:vals lists them)\n"
+    s.handle("y^2")
+    s.handle(":clear")
+    assert s.values == {} and s.last is None
+
+
+def test_lang_and_digits():
+    s, out, err = session()
+    s.handle("x = 0.5")
+    s.handle(":digits 3")
+    s.handle(":lang zh")
+    take(out)
+    s.handle("exp(x)")
+    text = take(out)
+    assert "反向传播（从右往左）" in text and "f = 1.649" in text
+    s.handle(":digits many")
+    assert take(err) == "错误：':digits many'：请给出 0 到 15 之间的整数，例如 :digits 2\n"
+    s.handle(":lang fr")
+    assert "':lang fr'" in take(err)
+    assert s.lang == "zh" and s.digits == 3
+
+
+def test_unknown_commands_suggest_the_closest():
+    s, out, err = session()
+    s.handle(":hlep")
+    assert take(err) == "error: unknown command ':hlep'; did you mean :help?\n"
+    s.handle(":zzz")
+    assert take(err).startswith("error: unknown command ':zzz' (commands: :help :vals")
+    s.handle(":quiz x")
+    assert "':quiz x'" in take(err)
+
+
+def test_help_lists_every_command_in_both_languages():
+    for lang in ("en", "zh"):
+        s, out, err = session(lang)
+        s.handle(":help")
+        text = take(out)
+        for name in repl.COMMANDS:
+            assert f":{name}" in text
+        assert "sigmoid" in text
+        s.handle(":help digits")
+        assert take(out).startswith(":digits  ")
+    assert err.getvalue() == ""
+
+
+def test_json_and_commands_that_need_a_derivation():
+    s, out, err = session()
+    s.handle(":json")
+    assert take(err) == "error: nothing derived yet: type an expression first, e.g. (x+y)*z\n"
+    s.handle("x = -2, y = 5, z = -4")
+    s.handle("(x+y)*z")
+    take(out)
+    s.handle(":json")
+    data = json.loads(take(out))
+    assert data["gradients"] == {"x": -4.0, "y": -4.0, "z": 3.0}
+
+
+def test_quit():
+    s, out, err = session()
+    assert s.handle(":quit") is False
+    assert s.handle(":q") is False
+    assert s.handle("# a comment") is True
+
+
+# ---- front ends ----------------------------------------------------------------------
+def test_piped_session_prints_no_prompts():
+    out, err = io.StringIO(), io.StringIO()
+    code = cli.main(["repl"], out, err, io.StringIO("x=1\nx^2\n:vals\n"))
+    assert code == 0 and err.getvalue() == ""
+    text = out.getvalue()
+    assert text.startswith("set x = 1\nf = x^2\n")
+    assert "bptutor>" not in text and "\x1b" not in text
+    assert text.endswith("x = 1\n")
+
+
+def test_piped_session_joins_continued_lines_and_stops_at_quit():
+    out, err = io.StringIO(), io.StringIO()
+    code = cli.main(["repl", "--lang", "zh", "--digits", "2"], out, err,
+                    io.StringIO("x = 2\nsin(x *\n 3)\n:quit\nx + \n"))
+    assert code == 0 and err.getvalue() == ""
+    assert "f = -0.28" in out.getvalue() and "反向传播" in out.getvalue()
+
+
+def test_bptutor_alone_on_a_terminal_starts_the_repl(monkeypatch):
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    calls = []
+    monkeypatch.setattr(repl, "run", lambda *args: calls.append(args) or 0)
+    out = Terminal()
+    assert cli.main(["--lang", "zh", "--digits", "2"], out, io.StringIO(), Terminal()) == 0
+    assert calls[0][:2] == ("zh", 2)
+    # not a terminal: still the error, which now points at `bptutor repl`
+    err = io.StringIO()
+    assert cli.main([], io.StringIO(), err, io.StringIO("x^2\n")) == 2
+    assert "bptutor repl" in err.getvalue()
+
+
+def test_shell_with_pipe_input(tmp_path):
+    from prompt_toolkit.input import create_pipe_input
+    from prompt_toolkit.output import DummyOutput
+
+    s, out, err = session()
+    with create_pipe_input() as inp:
+        inp.send_text("x = 3\r")
+        inp.send_text("sin(x\r + 1)\r")    # Enter inside an open bracket continues the input
+        inp.send_text("half typed\x03")    # Ctrl-C cancels the line
+        inp.send_text("x^2\r")
+        inp.send_text(":vasl\r")
+        inp.send_text("\x04")              # Ctrl-D leaves
+        code = repl.shell(s, input=inp, output=DummyOutput(), environ={"XDG_STATE_HOME": str(tmp_path)})
+    assert code == 0
+    assert s.last.gradients == {"x": 6.0}
+    text = out.getvalue()
+    assert "f = -0.76" in text and "f = 9" in text and "half" not in text
+    assert err.getvalue() == "error: unknown command ':vasl'; did you mean :vals?\n"
+    history = (tmp_path / "bptutor" / "history").read_text()
+    assert "+x = 3\n" in history and "+sin(x\n+ + 1)\n" in history and "+x^2\n" in history
+    assert "half typed" not in history
+
+
+def test_history_path(monkeypatch):
+    assert str(repl.history_path({"XDG_STATE_HOME": "/s"})) == "/s/bptutor/history"
+    monkeypatch.setenv("HOME", "/home/u")
+    assert str(repl.history_path({})) == "/home/u/.local/state/bptutor/history"
+
+
+def test_completion_and_highlighting():
+    from prompt_toolkit.document import Document
+    from bptutor.replui import ReplCompleter, tokens
+
+    s, out, err = session()
+    s.handle("sigma = 1, w0 = 2")
+    complete = ReplCompleter(s)
+
+    def words(text):
+        return [c.text for c in complete.get_completions(Document(text), None)]
+
+    assert words("1 + sig") == ["sigmoid", "sigma"]
+    assert words(":he") == [":help"]
+    assert words(":lang ") == ["zh", "en"]
+    assert words(":del w") == ["w0"]
+    assert words("x + ") == []
+    styles = tokens("f = sigmoid(w0*x1) ** 2 # note", {"w0"})
+    assert ("class:function", "sigmoid") in styles and ("class:known", "w0") in styles
+    assert ("class:name", "x1") in styles and ("class:operator", "**") in styles
+    assert ("class:comment", "# note") in styles
+    assert tokens("x $", ())[-1] == ("class:error", "$")
+    assert tokens(":lang zh")[0] == ("class:command", ":lang ")
+    assert "".join(text for _, text in tokens("ｘ＋（1）")) == "ｘ＋（1）"
+
+
+def test_catalogs_have_both_languages_with_the_same_placeholders():
+    for area in ("repl", "quiz"):
+        data = tomllib.loads(resources.files("bptutor.i18n").joinpath(f"{area}.toml").read_text("utf-8"))
+        for key, entry in data.items():
+            assert set(entry) == {"en", "zh"}, key
+            fields = [{f for _, f, _, _ in Formatter().parse(entry[lang]) if f} for lang in ("en", "zh")]
+            assert fields[0] == fields[1], key
+    from bptutor.i18n import t
+    for name in repl.COMMANDS:
+        assert t(f"repl.help_{name}", "zh") != f"repl.help_{name}"
+        assert t(f"repl.usage_{name}", "en") != f"repl.usage_{name}"
+
+
+def test_scalar_run_does_not_import_prompt_toolkit():
+    import subprocess
+    import sys
+    code = ("import sys; from bptutor.cli import main; import io; main(['x*2','--vals','x=1'], io.StringIO());"
+            "print('prompt_toolkit' in sys.modules, 'bptutor.repl' in sys.modules)")
+    from helpers import ROOT
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert result.stdout.split() == ["False", "False"]
