@@ -35,7 +35,7 @@ def test_values_persist_and_an_expression_is_derived_with_them():
     assert err.getvalue() == ""
     assert s.last.gradients == {"x": -4.0, "y": -4.0, "z": 3.0}
     text = take(out)
-    assert "f = -12" in text and "4 + gate, towards x" in text
+    assert "f = -12" in text and "the gradient of x is 1 × (-4) = -4" in text
     s.handle("x = 1")                     # a new value, the same expression
     s.handle("(x+y)*z")
     assert s.last.value == -24.0
