@@ -16,7 +16,11 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
+# As an installed package runs: with its bytecode cached (pip compiles wheels at
+# install; this machine sets PYTHONDONTWRITEBYTECODE, which would make every run
+# recompile bptutor while lark and rich load from their installed .pyc files).
+ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+ENV["PYTHONPATH"] = str(ROOT)
 BARE = [sys.executable, "-c", "import argparse, lark, rich.console"]
 PLAIN = [sys.executable, "-m", "bptutor", "(x+y)*z", "--vals", "x=-2,y=5,z=-4"]
 SIGMOID = [sys.executable, "-m", "bptutor", "1/(1+exp(-(w0*x0+w1*x1+w2)))",

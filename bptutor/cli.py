@@ -151,9 +151,11 @@ def run_derive(args, source: str, lang: str, stdout) -> int:
 
 
 def console(file):
-    """A Rich console: colour on a terminal, plain when piped, honours NO_COLOR."""
+    """A Rich console: colour on a terminal, plain when piped, honours NO_COLOR.
+    No markup or emoji parsing: everything printed is built as Text, so user
+    input can never be read as markup."""
     from rich.console import Console
-    return Console(file=file, highlight=False)
+    return Console(file=file, highlight=False, markup=False, emoji=False)
 
 
 def show(renderable, file) -> None:

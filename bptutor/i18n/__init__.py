@@ -10,7 +10,6 @@ plain run loads only the files it uses."""
 from __future__ import annotations
 
 import os
-import tomllib
 from importlib import resources
 
 LANGS = ("en", "zh")
@@ -31,6 +30,7 @@ def _flatten(table: dict, prefix: str, out: dict) -> None:
 def catalog(area: str) -> dict[str, dict[str, str]]:
     """All messages of one area (one file), flattened to dotted keys."""
     if area not in _catalogs:
+        import tomllib          # only when a message is needed
         text = resources.files(__package__).joinpath(f"{area}.toml").read_text("utf-8")
         flat: dict[str, dict[str, str]] = {}
         _flatten(tomllib.loads(text), area, flat)

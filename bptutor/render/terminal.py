@@ -76,11 +76,11 @@ def backward_section(d: Derivation, nar: Narrator, show_all: bool) -> Group:
         numbered = numbered[:HEAD] + [None] + numbered[-TAIL:]
     for item in numbered:
         if item is None:
-            grid.add_row("…", Text(t("render.steps_hidden", nar.lang, count=hidden), style="yellow"))
+            grid.add_row(Text("…"), Text(t("render.steps_hidden", nar.lang, count=hidden), style="yellow"))
             continue
         k, s = item
         style = "bold" if s.kind == "sum" else ""
-        grid.add_row(str(k), Text(nar.sentence(s), style=style))
+        grid.add_row(Text(str(k)), Text(nar.sentence(s), style=style))
     return Group(Text(t("render.backward_title", nar.lang), style="bold"), grid)
 
 
@@ -91,7 +91,7 @@ def check_section(d: Derivation, nar: Narrator, show_all: bool) -> Group:
     table = Table(box=None, padding=(0, 2, 0, 0), show_edge=False, pad_edge=False)
     for key, justify in (("input", "left"), ("value", "right"), ("gradient", "right"),
                          ("numeric", "right"), ("rel_error", "right"), ("verdict", "left")):
-        table.add_column(t(f"render.col_{key}", lang), justify=justify, header_style="bold")
+        table.add_column(Text(t(f"render.col_{key}", lang)), justify=justify, header_style="bold")
     checks = {c.name: c for c in d.checks}
     names = d.wrt
     if not show_all and len(names) > MAX_ROWS:
@@ -101,12 +101,14 @@ def check_section(d: Derivation, nar: Narrator, show_all: bool) -> Group:
         grad = nar.n(d.grad(d.graph.inputs[name]))
         value = nar.given(d.values[name])
         if c is None:
-            table.add_row(name, value, grad, "", "", t("render.verdict_unchecked", lang))
+            table.add_row(Text(name), Text(value), Text(grad), Text(""), Text(""),
+                          Text(t("render.verdict_unchecked", lang)))
             continue
         numeric = "" if c.numeric is None else nar.n(c.numeric)
         err = "" if c.rel_error is None else f"{c.rel_error:.0e}"
         style = {"ok": "green", "fail": "bold red", "kink": "yellow", "skipped": "yellow"}[c.verdict]
-        table.add_row(name, value, grad, numeric, err, Text(nar.verdict(c.verdict), style=style))
+        table.add_row(Text(name), Text(value), Text(grad), Text(numeric), Text(err),
+                      Text(nar.verdict(c.verdict), style=style))
     parts = [title, table]
     if len(names) < len(d.wrt):
         parts.append(Text(t("render.rows_hidden", lang, count=len(d.wrt) - len(names)), style="yellow"))
