@@ -54,3 +54,80 @@ def array_text(x, digits: int = 4) -> str:
     import numpy as np
     return np.array2string(np.asarray(x, dtype=float), precision=digits, separator=", ",
                            suppress_small=True, floatmode="fixed")
+
+
+# ---- pictures and typeset notes ---------------------------------------------------
+SMALL_ARRAY = 4          # a picture writes an array on an edge only up to this many numbers
+
+
+def shape_of(x) -> tuple | None:
+    """The shape of a tensor value, None for a scalar."""
+    shape = getattr(x, "shape", None)
+    return tuple(shape) if shape is not None and len(shape) else None
+
+
+def shape_text(shape) -> str:
+    """(3, 4) -> 3×4, as a picture labels a tensor node."""
+    return "×".join(str(n) for n in shape)
+
+
+def picture_value(x, digits: int = 4) -> str | None:
+    """A value for an edge label: scalars and small arrays on one line, None when too big."""
+    shape = shape_of(x)
+    if shape is None:
+        return num(x, digits)
+    size = 1
+    for n in shape:
+        size *= n
+    if size > SMALL_ARRAY:
+        return None
+    return " ".join(array_text(x, digits).split())
+
+
+_GREEK = {"alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa",
+          "lambda", "mu", "nu", "xi", "rho", "sigma", "tau", "phi", "chi", "psi", "omega"}
+
+
+def tex_name(name: str) -> str:
+    """A user's name in LaTeX math: w0 and w_0 -> w_{0}, theta -> \\theta, loss -> \\mathrm{loss}."""
+    head, sep, tail = name.partition("_")
+    if not sep:
+        stripped = name.rstrip("0123456789")
+        if stripped and stripped != name:
+            head, tail = stripped, name[len(stripped):]
+    if head in _GREEK:
+        head = "\\" + head
+    elif len(head) > 1:
+        head = "\\mathrm{" + tex_escape(head) + "}"
+    else:
+        head = tex_escape(head)
+    return f"{head}_{{{tex_escape(tail)}}}" if tail else head
+
+
+def tex_num(x, digits: int = 4) -> str:
+    """A value in LaTeX math: 2.5e-07 -> 2.5\\times10^{-7}; small arrays as a bmatrix."""
+    if shape_of(x) is not None:
+        return _tex_array(x, digits)
+    text = num(x, digits)
+    mantissa, e, exponent = text.partition("e")
+    if not e:
+        return text
+    return f"{mantissa}\\times10^{{{int(exponent)}}}"
+
+
+def _tex_array(x, digits: int) -> str:
+    shape = shape_of(x)
+    if len(shape) > 2 or x.size > 36:          # too big to typeset: its shape
+        return "[" + shape_text(shape).replace("×", r"\times ") + "]"
+    rows = x.tolist() if len(shape) == 2 else [[v] for v in x.tolist()]
+    body = r" \\ ".join(" & ".join(tex_num(float(v), digits) for v in row) for row in rows)
+    return r"\begin{bmatrix}" + body + r"\end{bmatrix}"
+
+
+_TEX_SPECIAL = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "#": r"\#",
+                "%": r"\%", "_": r"\_", "^": r"\^{}", "~": r"\~{}"}
+
+
+def tex_escape(text: str) -> str:
+    """Text for LaTeX text mode (names, source code inside \\texttt)."""
+    return "".join(_TEX_SPECIAL.get(ch, ch) for ch in text)

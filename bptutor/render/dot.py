@@ -1,0 +1,59 @@
+"""The graph as Graphviz DOT text, in the CS231n look: inputs on the left,
+the output on the right, every wire labelled with its value (green, above)
+and its gradient (red, below)."""
+from __future__ import annotations
+
+from ..records import Derivation
+from .picture import END, picture
+
+GREEN, RED = "#2e7d32", "#c62828"
+
+
+def render(d: Derivation, digits: int = 4) -> str:
+    pic = picture(d, digits)
+    lines = [
+        "digraph bptutor {",
+        '  graph [rankdir=LR, nodesep=0.35, ranksep=0.25, fontname="Helvetica", bgcolor="white"];',
+        '  node [fontname="Helvetica", fontsize=14, color="#444444", penwidth=1.2];',
+        '  edge [fontname="Helvetica", fontsize=12, color="#444444", arrowsize=0.7];',
+    ]
+    for box in pic.boxes:
+        lines.append(f"  n{box.id} [{_box_attrs(box, pic.totals.get(box.id))}];")
+    lines.append(f'  end [shape=plaintext, label={_quote(pic.output)}];')
+    for k, w in enumerate(pic.wires):
+        # The numbers sit on a small table whose middle rule is drawn as part of the
+        # wire: value above the line, gradient below, as CS231n draws them.
+        dst = "end" if w.dst == END else f"n{w.dst}"
+        lines.append(f"  w{k} [shape=plaintext, margin=0, width=0, height=0, label={_wire_label(w.value, w.grad)}];")
+        lines.append(f"  n{w.src} -> w{k}:w [arrowhead=none];")
+        lines.append(f"  w{k}:e -> {dst};")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def _box_attrs(box, total) -> str:
+    rows = [_html(box.title)]
+    if box.sub:
+        rows.append(f'<font point-size="10">{_html(box.sub)}</font>')
+    if total is not None:                      # a fan-out: the paths' gradients add up here
+        rows.append(f'<font point-size="10" color="{RED}">Σ {_html(total)}</font>')
+    label = "<" + "<br/>".join(rows) + ">"
+    if box.kind == "gate":
+        return f"shape=circle, margin=0.04, label={label}"
+    return f"shape=plaintext, label={label}"
+
+
+def _wire_label(value, grad) -> str:
+    value = _html(value) if value is not None else ""
+    grad = _html(grad) if grad is not None else ""
+    return (f'<<table border="0" cellborder="0" cellspacing="0" cellpadding="2">'
+            f'<tr><td><font color="{GREEN}">{value}</font></td></tr><hr/>'
+            f'<tr><td><font color="{RED}">{grad}</font></td></tr></table>>')
+
+
+def _html(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _quote(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'

@@ -1,0 +1,39 @@
+"""The graph as a Mermaid flowchart (GitHub, Obsidian and Typora draw it):
+left to right, every wire labelled `v=value | g=gradient`."""
+from __future__ import annotations
+
+from ..records import Derivation
+from .picture import END, picture
+
+
+def render(d: Derivation, digits: int = 4) -> str:
+    pic = picture(d, digits)
+    lines = ["flowchart LR", "  classDef leaf fill:none,stroke:none"]
+    leaves = []
+    for box in pic.boxes:
+        rows = [box.title] + ([box.sub] if box.sub else [])
+        total = pic.totals.get(box.id)
+        if total is not None:                  # a fan-out: the paths' gradients add up here
+            rows.append(f"Σ g={total}")
+        text = _quote("<br/>".join(rows))
+        if box.kind == "gate":
+            lines.append(f"  n{box.id}(({text}))")
+        else:
+            lines.append(f"  n{box.id}[{text}]")
+            leaves.append(f"n{box.id}")
+    lines.append(f"  out[{_quote(pic.output or ' ')}]")
+    leaves.append("out")
+    for w in pic.wires:
+        dst = "out" if w.dst == END else f"n{w.dst}"
+        label = " | ".join(p for p in (_part("v", w.value), _part("g", w.grad)) if p)
+        lines.append(f"  n{w.src} -- {_quote(label)} --> {dst}")
+    lines.append(f"  class {','.join(leaves)} leaf")
+    return "\n".join(lines) + "\n"
+
+
+def _part(name: str, text: str | None) -> str:
+    return "" if text is None else f"{name}={text}"
+
+
+def _quote(text: str) -> str:
+    return '"' + text.replace('"', "#quot;") + '"'

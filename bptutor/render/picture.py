@@ -1,0 +1,81 @@
+"""The computational graph as a picture, independent of the drawing format:
+boxes (inputs, constants, gates) and wires, each wire carrying the value that
+flows forward on it and the gradient that flows back on it (CS231n's green
+and red numbers). dot.py, mermaid.py and graphtext.py draw this.
+
+Labels hold numbers, names and symbols only: image renderers lack CJK glyphs."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..numfmt import num, picture_value, shape_of, shape_text, short
+from ..ops import gate_label
+from ..records import Derivation
+
+END = -1          # the id of the wire's end right of the output
+
+
+@dataclass(frozen=True, slots=True)
+class Box:
+    id: int
+    kind: str          # input | const | gate
+    title: str         # a name, a constant, or the gate as the notes draw it (+, *, exp, 1/x)
+    sub: str = ""      # a named gate's symbol, a tensor's shape
+
+
+@dataclass(frozen=True, slots=True)
+class Wire:
+    src: int
+    dst: int           # END for the output's own wire
+    value: str | None  # None when the value is too big to write (a large tensor)
+    grad: str | None   # None where no gradient flows (into a constant)
+
+
+@dataclass(frozen=True, slots=True)
+class Picture:
+    boxes: list
+    wires: list
+    output: str        # the output's name, written at the end of its wire
+    totals: dict       # box id -> summed gradient, for boxes whose wires fan out
+
+
+def picture(d: Derivation, digits: int = 4) -> Picture:
+    nodes = d.graph.nodes
+    vals, grads = d.node_values, d.node_grads
+    reached = [False] * len(nodes)
+    reached[d.graph.output] = True
+    along = {}                                  # (consumer, k) -> gradient sent along that wire
+    for s in d.steps:
+        if s.kind == "edge":
+            along[s.node, s.k] = s.contribution
+            reached[s.target] = True
+    value_text = [None] * len(nodes)
+    boxes, wires, fan_out = [], [], [0] * len(nodes)
+    for i, node in enumerate(nodes):
+        if not reached[i]:
+            continue                            # a statement the output does not use
+        value_text[i] = picture_value(vals[i], digits)
+        boxes.append(_box(i, node, vals[i]))
+        for k, j in enumerate(node.args):
+            g = None if nodes[j].op.name == "const" else along.get((i, k))
+            wires.append(Wire(j, i, value_text[j], None if g is None else picture_value(g, digits)))
+            fan_out[j] += 1
+    out = d.graph.output
+    wires.append(Wire(out, END, value_text[out], picture_value(grads[out], digits)))
+    totals = {i: picture_value(grads[i], digits) for i, n in enumerate(fan_out) if n > 1}
+    end_label = "" if nodes[out].name else nodes[out].label      # a named output box shows its name
+    return Picture(boxes, wires, end_label, totals)
+
+
+def _box(i: int, node, value) -> Box:
+    shape = shape_of(value)
+    shape = shape_text(shape) if shape else ""
+    kind = node.op.name
+    if kind == "input":
+        return Box(i, "input", node.label, shape)
+    if kind == "const":
+        return Box(i, "const", num(node.c), shape)
+    gate = gate_label(node.op, node.c, short)
+    if node.name:
+        return Box(i, "gate", node.name, " ".join(p for p in (gate, shape) if p))
+    return Box(i, "gate", gate, shape)
