@@ -49,6 +49,8 @@ def build_parser(lang: str, with_help: bool = True) -> argparse.ArgumentParser:
     p.add_argument("--wrt", help=h("wrt"))
     p.add_argument("--json", action="store_true", help=h("json"))
     p.add_argument("--all", action="store_true", help=h("all"))
+    p.add_argument("--graph", metavar="FILE", help=t("export.help_graph", lang))
+    p.add_argument("--format", choices=["text", "md", "latex"], default="text", help=t("export.help_format", lang))
     return p
 
 
@@ -139,15 +141,40 @@ def run_derive(args, source: str, lang: str, stdout) -> int:
                 raise BptutorError("value.duplicate", None, name=name).with_source(text)
         values.update(more)
     d = derive(source, values, eps=args.eps, wrt=args.wrt)
+    digits = max(0, min(args.digits, 15))
+    if args.graph == "-":
+        show_graph(d, digits, stdout)
+    elif args.graph:
+        write_graph(d, args.graph, digits)
     if args.json:
         import json
         # indented for people; compact (and C-fast) for big graphs
         indent = 1 if len(d.graph.nodes) <= 2000 else None
         stdout.write(json.dumps(d.to_dict(), ensure_ascii=False, indent=indent) + "\n")
-    else:
+    elif args.format != "text":
+        write_document(d, args.format, lang, digits, stdout)
+    elif args.graph != "-":
         from .render.terminal import render
-        show(render(d, lang, max(0, min(args.digits, 15)), args.all), stdout)
+        show(render(d, lang, digits, args.all), stdout)
     return Exit.OK if d.ok else Exit.WRONG
+
+
+def show_graph(d, digits: int, stdout) -> None:
+    """--graph -: the graph drawn in the terminal instead of the narration."""
+    from .render.graphtext import render
+    show(render(d, digits), stdout)
+
+
+def write_graph(d, path: str, digits: int) -> None:
+    """--graph FILE: .svg .png .dot .mmd, chosen by the extension."""
+    from .render.export import write_graph as write
+    write(d, path, digits)
+
+
+def write_document(d, fmt: str, lang: str, digits: int, stdout) -> None:
+    """--format md|latex: the derivation as notes."""
+    from .render.export import document
+    stdout.write(document(d, fmt, lang, digits))
 
 
 def console(file):

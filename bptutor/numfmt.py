@@ -3,6 +3,7 @@ looks at --digits N, when to write ≈, and how constants print in gate labels."
 from __future__ import annotations
 
 import math
+import re
 
 
 def short(c: float) -> str:
@@ -108,9 +109,13 @@ def tex_num(x, digits: int = 4) -> str:
     """A value in LaTeX math: 2.5e-07 -> 2.5\\times10^{-7}; small arrays as a bmatrix."""
     if shape_of(x) is not None:
         return _tex_array(x, digits)
-    text = num(x, digits)
+    return _tex_sci(num(x, digits))
+
+
+def _tex_sci(text: str) -> str:
+    """2.5e-07 -> 2.5\\times10^{-7}; other numbers unchanged."""
     mantissa, e, exponent = text.partition("e")
-    if not e:
+    if not e or not exponent.lstrip("+-").isdigit():
         return text
     return f"{mantissa}\\times10^{{{int(exponent)}}}"
 
@@ -131,3 +136,59 @@ _TEX_SPECIAL = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "
 def tex_escape(text: str) -> str:
     """Text for LaTeX text mode (names, source code inside \\texttt)."""
     return "".join(_TEX_SPECIAL.get(ch, ch) for ch in text)
+
+
+_TOKEN = re.compile(r"\s*(\*\*|[^\W\d]\w*|\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?|\S)")
+_TEX_FUNCTIONS = {"exp": r"\exp", "log": r"\log", "ln": r"\ln", "sin": r"\sin", "cos": r"\cos",
+                  "tan": r"\tan", "tanh": r"\tanh", "max": r"\max", "min": r"\min",
+                  "sigmoid": r"\sigma", "relu": r"\mathrm{relu}", "abs": r"\mathrm{abs}"}
+
+
+def tex_expr(text: str) -> str:
+    """An expression as the user typed it (a node's label), in LaTeX math:
+    w0*x0 -> w_{0} \\cdot x_{0}, x^(a+b) -> x^{a+b}, sqrt(c) -> \\sqrt{c}.
+    One pass with a stack of closing brackets: no recursion."""
+    tokens = _TOKEN.findall(text)
+    out, closers = [], []
+    k = 0
+    while k < len(tokens):
+        tok = tokens[k]
+        nxt = tokens[k + 1] if k + 1 < len(tokens) else ""
+        if tok in ("^", "**"):
+            if nxt == "(":
+                out.append("^{")
+                closers.append("}")
+                k += 2
+                continue
+            atom = [nxt]
+            if nxt == "-" and k + 2 < len(tokens):
+                atom.append(tokens[k + 2])
+            out.append("^{" + "".join(_tex_token(a) for a in atom) + "}")
+            k += 1 + len(atom)
+            continue
+        if tok == "sqrt" and nxt == "(":
+            out.append(r"\sqrt{")
+            closers.append("}")
+            k += 2
+            continue
+        if tok == "(":
+            closers.append(")")
+            out.append("(")
+        elif tok == ")":
+            out.append(closers.pop() if closers else ")")
+        else:
+            out.append(_tex_token(tok))
+        k += 1
+    return "".join(out)
+
+
+def _tex_token(tok: str) -> str:
+    if tok == "*":
+        return r" \cdot "
+    if tok in _TEX_FUNCTIONS:
+        return _TEX_FUNCTIONS[tok] + " "
+    if tok[:1].isdigit() or tok[:1] == ".":
+        return _tex_sci(short(float(tok))) if "e" in tok.lower() else tok
+    if tok[:1].isalpha() or tok[:1] == "_":
+        return tex_name(tok)
+    return _TEX_SPECIAL.get(tok, tok)

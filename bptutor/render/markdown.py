@@ -1,0 +1,72 @@
+"""--format md: the derivation as a Markdown document with inline LaTeX and a
+mermaid graph, to paste into notes (Obsidian, Typora, GitHub). It reads like
+the seed notes: the expression, the forward values, every backward step as a
+list item, the fan-out sums written out, and the check table."""
+from __future__ import annotations
+
+from ..i18n import t
+from ..records import Derivation
+from . import mermaid
+from .texnarrate import TexNarrator
+
+
+def render(d: Derivation, lang: str = "en", digits: int = 4) -> str:
+    nar = TexNarrator(d, lang, digits)
+    parts = [header(d, nar), graph_section(d, nar), forward_section(nar), backward_section(d, nar),
+             check_section(d, nar)]
+    warnings = nar.warnings()
+    if warnings:
+        parts.append("\n".join(f"> {_cell(w)}" for w in warnings))
+    return "\n\n".join(parts) + "\n"
+
+
+def header(d: Derivation, nar: TexNarrator) -> str:
+    formula = nar.source_tex()
+    if formula is None:
+        lines = [f"## {t('export.program', nar.lang)}", "", "```", d.source.strip(), "```"]
+    else:
+        lines = [f"## ${formula}$"]
+    lines += ["", f"{t('export.values', nar.lang)}: ${nar.values_tex()}$"]
+    return "\n".join(lines)
+
+
+def graph_section(d: Derivation, nar: TexNarrator) -> str:
+    return "\n".join([f"### {t('export.graph_title_md', nar.lang)}", "", "```mermaid",
+                      mermaid.render(d, nar.digits).rstrip("\n"), "```"])
+
+
+def forward_section(nar: TexNarrator) -> str:
+    lines = [f"### {t('render.forward_title', nar.lang)}", ""]
+    lines += [f"- ${line}$" for line in nar.forward_tex()]
+    return "\n".join(lines)
+
+
+def backward_section(d: Derivation, nar: TexNarrator) -> str:
+    lines = [f"### {t('render.backward_title', nar.lang)}", ""]
+    lines += [f"{k}. {_cell(nar.sentence(s))}" for k, s in enumerate(d.steps, 1)]
+    return "\n".join(lines)
+
+
+def check_section(d: Derivation, nar: TexNarrator) -> str:
+    lang = nar.lang
+    cols = ["input", "value", "gradient", "numeric", "rel_error", "verdict"]
+    lines = [f"### {t('render.check_title', lang, eps=format(d.eps, 'g'))}", "",
+             "| " + " | ".join(t(f"render.col_{c}", lang) for c in cols) + " |",
+             "|:--|--:|--:|--:|--:|:--|"]
+    checks = {c.name: c for c in d.checks}
+    for name in d.wrt:
+        c = checks.get(name)
+        grad = nar.n(d.node_grads[d.graph.inputs[name]])
+        row = [nar.who(d.graph.inputs[name]), nar.n(d.values[name]), grad]
+        if c is None:
+            row += ["", "", t("render.verdict_unchecked", lang)]
+        else:
+            row += ["" if c.numeric is None else nar.n(c.numeric),
+                    "" if c.rel_error is None else f"{c.rel_error:.0e}", nar.verdict(c.verdict)]
+        lines.append("| " + " | ".join(_cell(x) for x in row) + " |")
+    return "\n".join(lines)
+
+
+def _cell(text: str) -> str:
+    """One line, and no bare | that would split a table cell."""
+    return " ".join(text.split()).replace("|", r"\|")

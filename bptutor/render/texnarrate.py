@@ -1,0 +1,119 @@
+"""The narration with its formulas as inline LaTeX ($\\frac{\\partial f}{\\partial x}$),
+shared by the Markdown and LaTeX exports. The sentences are the Narrator's
+(same catalog, same words); only the pieces put into them change: formulas
+and numbers become math, node labels become code."""
+from __future__ import annotations
+
+from ..i18n import t
+from ..numfmt import paren, shown_product_differs, short, tex_escape, tex_expr, tex_name, tex_num
+from ..ops import fill
+from ..records import Step
+from .narrate import _IDENT, Narrator
+
+
+MAX_FORMULA = 60         # longer expressions are named by their labels, not typeset in full
+
+
+class TexNarrator(Narrator):
+    """`code` wraps a label as code: `x+y` in Markdown, \\texttt{x+y} in LaTeX."""
+
+    def __init__(self, d, lang="en", digits=4, code=lambda s: f"`{s}`"):
+        super().__init__(d, lang, digits)
+        self.code = code
+
+    # ---- pieces -----------------------------------------------------------------
+    def tex(self, x) -> str:
+        return tex_num(x, self.digits)
+
+    def n(self, x) -> str:
+        return f"${self.tex(x)}$"
+
+    def gate(self, i: int) -> str:
+        return self.code(super().gate(i))
+
+    def who(self, i: int) -> str:
+        node = self.nodes[i]
+        if node.op.name == "input":
+            return f"${tex_name(node.label)}$"
+        return t("render.node", self.lang, label=self.code(node.label))
+
+    def label_tex(self, i: int) -> str:
+        """A node in a formula: its name, or its expression in brackets."""
+        label = self.nodes[i].label
+        return tex_name(label) if _IDENT.match(label) else f"({tex_expr(label)})"
+
+    def partial(self, top: int, bottom: int) -> str:
+        return rf"\frac{{\partial {self.label_tex(top)}}}{{\partial {self.label_tex(bottom)}}}"
+
+    def local_text(self, s: Step) -> str:
+        """$-\\frac{1}{u^2} = -\\frac{1}{1.37^2} = -0.53$"""
+        node = self.nodes[s.node]
+        syms = [tex_name(self.symbol(j, k)) for k, j in enumerate(node.args)] + ["", ""]
+        vals = [paren(self.tex(self.d.node_values[j])) for j in node.args] + ["", ""]
+        formula = fill(node.op, s.k, node.c, syms[0], syms[1], latex=True, cfmt=short)
+        parts = [formula]
+        numbers = fill(node.op, s.k, node.c, vals[0], vals[1], latex=True, cfmt=short)
+        value = self.tex(s.local)
+        if numbers != formula and numbers != paren(value):
+            parts.append(numbers)
+        if parts[-1] != value:
+            parts.append(value)
+        return "$" + " = ".join(parts) + "$"
+
+    def product_text(self, s: Step) -> str:
+        approx = isinstance(s.local, float) and shown_product_differs(s.local, s.upstream, s.contribution,
+                                                                        self.digits)
+        sign = r"\approx" if approx else "="
+        return (f"${self.tex(s.local)} \\times {paren(self.tex(s.upstream))} {sign} "
+                f"{self.tex(s.contribution)}$")
+
+    # ---- sentences ----------------------------------------------------------------
+    def sentence(self, s: Step) -> str:
+        if s.kind == "seed":
+            out = self.d.graph.output
+            return t("export.seed", self.lang, f=f"${self.label_tex(out)}$", gate=self.gate(s.node),
+                     formula=f"${self.partial(out, out)} = 1$")
+        return super().sentence(s)
+
+    def sum_sentence(self, s: Step) -> str:
+        out = self.d.graph.output
+        terms = sorted((self.d.steps[k] for k in s.terms), key=lambda e: e.node)
+        symbolic = " + ".join(self.partial(out, e.node) + self.partial(e.node, s.target) for e in terms)
+        numbers = " + ".join(paren(self.tex(e.contribution)) if k else self.tex(e.contribution)
+                             for k, e in enumerate(terms))
+        formula = f"${self.partial(out, s.target)} = {symbolic} = {numbers} = {self.tex(s.total)}$"
+        return t("render.sum", self.lang, target=self.who(s.target), count=len(terms), formula=formula)
+
+    def values_tex(self) -> str:
+        """w_{0} = 2,\\ x_{0} = -1,\\ …"""
+        return r",\ ".join(f"{tex_name(name)} = {self.tex(v)}" for name, v in self.d.values.items())
+
+    def forward_tex(self) -> list[str]:
+        """Each computed node as `expression = value` (a named one as `name = expression = value`),
+        in evaluation order; an expression too long to read is left to its label."""
+        lines = []
+        source = self.d.graph.source
+        for i, node in enumerate(self.nodes):
+            if not node.args:
+                continue
+            text = " ".join(source[node.start:node.end].split())
+            name = node.name or (node.label if i == self.d.graph.output else "")
+            parts = [tex_name(name)] if name else []
+            if len(text) <= MAX_FORMULA and text != name:
+                parts.append(tex_expr(text))
+            if not parts:
+                parts.append(self.label_tex(i))
+            lines.append(" = ".join(parts + [self.tex(self.d.node_values[i])]))
+        return lines
+
+    def source_tex(self) -> str | None:
+        """`f = <the expression>` as a display formula; None for a program of
+        statements (shown as code) or an expression too long to typeset."""
+        source = " ".join(self.d.source.split())
+        if any(ch in source for ch in ";=#") or len(source) > 400 or not _IDENT.match(self.out.label):
+            return None
+        return f"{tex_name(self.out.label)} = {tex_expr(source)}"
+
+
+def latex_code(text: str) -> str:
+    return r"\texttt{" + tex_escape(text) + "}"
