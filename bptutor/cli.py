@@ -49,8 +49,9 @@ def build_parser(lang: str, with_help: bool = True) -> argparse.ArgumentParser:
     p.add_argument("--wrt", help=h("wrt"))
     p.add_argument("--json", action="store_true", help=h("json"))
     p.add_argument("--all", action="store_true", help=h("all"))
-    p.add_argument("--graph", metavar="FILE", help=t("export.help_graph", lang))
-    p.add_argument("--format", choices=["text", "md", "latex"], default="text", help=t("export.help_format", lang))
+    x = (lambda key: t(f"export.help_{key}", lang)) if with_help else (lambda key: None)  # noqa: E731
+    p.add_argument("--graph", metavar="FILE", help=x("graph"))
+    p.add_argument("--format", choices=["text", "md", "latex"], default="text", help=x("format"))
     return p
 
 

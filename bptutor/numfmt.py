@@ -109,10 +109,10 @@ def tex_num(x, digits: int = 4) -> str:
     """A value in LaTeX math: 2.5e-07 -> 2.5\\times10^{-7}; small arrays as a bmatrix."""
     if shape_of(x) is not None:
         return _tex_array(x, digits)
-    return _tex_sci(num(x, digits))
+    return tex_sci(num(x, digits))
 
 
-def _tex_sci(text: str) -> str:
+def tex_sci(text: str) -> str:
     """2.5e-07 -> 2.5\\times10^{-7}; other numbers unchanged."""
     mantissa, e, exponent = text.partition("e")
     if not e or not exponent.lstrip("+-").isdigit():
@@ -188,7 +188,7 @@ def _tex_token(tok: str) -> str:
     if tok in _TEX_FUNCTIONS:
         return _TEX_FUNCTIONS[tok] + " "
     if tok[:1].isdigit() or tok[:1] == ".":
-        return _tex_sci(short(float(tok))) if "e" in tok.lower() else tok
+        return tex_sci(short(float(tok))) if "e" in tok.lower() else tok
     if tok[:1].isalpha() or tok[:1] == "_":
         return tex_name(tok)
     return _TEX_SPECIAL.get(tok, tok)

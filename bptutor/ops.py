@@ -100,7 +100,7 @@ def _pow_const_formula(c):
 
 
 def _pow_const_latex(c):
-    return "{c}{a}" if c == 2 else "{c}{a}^{{cm1}}"
+    return r"{c} \cdot {a}" if c == 2 else r"{c} \cdot {a}^{{cm1}}"
 
 
 ROWS = [
@@ -123,7 +123,7 @@ ROWS = [
        ("除法门：被除数得到 1/b，除数得到 −a/b²，再乘上游梯度", "divide gate: the numerator gets 1/b, the denominator -a/b², each times upstream"),
        domain="math.division_by_zero"),
     Op("pow", 2, "^", lambda xp, c, a, b: xp.power(a, b), (_pow_local_base, _pow_local_exp),
-       ("{b}·{a}^({b}-1)", "{a}^{b}·ln({a})"), ("{b}{a}^{{b}-1}", r"{a}^{{b}}\ln {a}"),
+       ("{b}·{a}^({b}-1)", "{a}^{b}·ln({a})"), (r"{b} \cdot {a}^{{b}-1}", r"{a}^{{b}}\ln {a}"),
        ("幂门：底数得到 b·a^(b−1)，指数得到 a^b·ln a", "power gate: the base gets b·a^(b-1), the exponent a^b·ln a"),
        domain="math.pow_domain"),
     Op("max", 2, "max", lambda xp, c, a, b: xp.maximum(a, b),

@@ -37,7 +37,7 @@ def graph_section(d: Derivation, nar: TexNarrator) -> str:
 
 def forward_section(nar: TexNarrator) -> str:
     lines = [f"### {t('render.forward_title', nar.lang)}", ""]
-    lines += [f"- ${line}$" for line in nar.forward_tex()]
+    lines += [f"- ${' = '.join(parts)}$" for parts in nar.forward_tex()]
     return "\n".join(lines)
 
 

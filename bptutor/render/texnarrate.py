@@ -88,8 +88,8 @@ class TexNarrator(Narrator):
         """w_{0} = 2,\\ x_{0} = -1,\\ …"""
         return r",\ ".join(f"{tex_name(name)} = {self.tex(v)}" for name, v in self.d.values.items())
 
-    def forward_tex(self) -> list[str]:
-        """Each computed node as `expression = value` (a named one as `name = expression = value`),
+    def forward_tex(self) -> list[list[str]]:
+        """Each computed node as [expression, value] (a named one as [name, expression, value]),
         in evaluation order; an expression too long to read is left to its label."""
         lines = []
         source = self.d.graph.source
@@ -103,7 +103,7 @@ class TexNarrator(Narrator):
                 parts.append(tex_expr(text))
             if not parts:
                 parts.append(self.label_tex(i))
-            lines.append(" = ".join(parts + [self.tex(self.d.node_values[i])]))
+            lines.append(parts + [self.tex(self.d.node_values[i])])
         return lines
 
     def source_tex(self) -> str | None:

@@ -1,0 +1,81 @@
+"""--format latex: the derivation as a LaTeX fragment to \\input into a report:
+the forward values and the gradients in align* environments, the backward
+steps as an enumerate, the numeric check as a tabular. Standard packages
+only (amsmath, amssymb); Chinese text needs xelatex with ctex."""
+from __future__ import annotations
+
+from ..i18n import t
+from ..numfmt import tex_escape, tex_sci
+from ..records import Derivation
+from .texnarrate import TexNarrator, latex_code
+
+# Symbols the catalogs use in plain text, as LaTeX (pdflatex has no glyphs for them).
+_TEXT_SYMBOLS = {"✓": r"$\checkmark$", "✗": r"$\times$", "…": r"\dots{}", "±": r"$\pm$", "×": r"$\times$",
+                 "≈": r"$\approx$", "−": "-", "²": r"$^2$", "∂": r"$\partial$"}
+
+
+def render(d: Derivation, lang: str = "en", digits: int = 4) -> str:
+    nar = TexNarrator(d, lang, digits, code=latex_code)
+    parts = [header(d, nar), forward_section(nar), backward_section(d, nar), gradient_section(d, nar),
+             check_section(d, nar)]
+    warnings = nar.warnings()
+    if warnings:
+        parts.append("\n".join(rf"\noindent\textbf{{!}} {text(w)}\par" for w in warnings))
+    return "\n\n".join(parts) + "\n"
+
+
+def text(s: str) -> str:
+    """Catalog text (verdicts, warnings) for LaTeX text mode."""
+    return "".join(_TEXT_SYMBOLS.get(ch, ch) for ch in tex_escape(s))
+
+
+def header(d: Derivation, nar: TexNarrator) -> str:
+    lines = [f"% bptutor --format latex: {' '.join(d.source.split())[:200]}",
+             f"% {t('export.latex_needs', nar.lang)}"]
+    formula = nar.source_tex()
+    if formula is None:
+        lines += [r"\begin{verbatim}", d.source.strip(), r"\end{verbatim}"]
+    else:
+        lines += [r"\[", formula, r"\]"]
+    lines.append(rf"\noindent {t('export.values', nar.lang)}: ${nar.values_tex()}$\par")
+    return "\n".join(lines)
+
+
+def forward_section(nar: TexNarrator) -> str:
+    rows = [parts[0] + " &= " + " = ".join(parts[1:]) for parts in nar.forward_tex()]
+    return "\n".join([rf"\paragraph{{{t('render.forward_title', nar.lang)}}}", r"\begin{align*}",
+                      " \\\\\n".join(rows), r"\end{align*}"])
+
+
+def backward_section(d: Derivation, nar: TexNarrator) -> str:
+    items = [rf"  \item {nar.sentence(s)}" for s in d.steps]
+    return "\n".join([rf"\paragraph{{{t('render.backward_title', nar.lang)}}}", r"\begin{enumerate}",
+                      *items, r"\end{enumerate}"])
+
+
+def gradient_section(d: Derivation, nar: TexNarrator) -> str:
+    out = d.graph.output
+    rows = [f"{nar.partial(out, d.graph.inputs[name])} &= {nar.tex(g)}" for name, g in d.gradients.items()]
+    return "\n".join([rf"\paragraph{{{t('export.gradients_title', nar.lang)}}}", r"\begin{align*}",
+                      " \\\\\n".join(rows), r"\end{align*}"])
+
+
+def check_section(d: Derivation, nar: TexNarrator) -> str:
+    lang = nar.lang
+    cols = ["input", "value", "gradient", "numeric", "rel_error", "verdict"]
+    lines = [rf"\paragraph{{{text(t('render.check_title', lang, eps=format(d.eps, 'g')))}}}",
+             r"\begin{tabular}{lrrrrl}", r"\hline",
+             " & ".join(text(t(f"render.col_{c}", lang)) for c in cols) + r" \\", r"\hline"]
+    checks = {c.name: c for c in d.checks}
+    for name in d.wrt:
+        c = checks.get(name)
+        index = d.graph.inputs[name]
+        row = [nar.who(index), nar.n(d.values[name]), nar.n(d.node_grads[index])]
+        if c is None:
+            row += ["", "", text(t("render.verdict_unchecked", lang))]
+        else:
+            row += ["" if c.numeric is None else nar.n(c.numeric),
+                    "" if c.rel_error is None else f"${tex_sci(f'{c.rel_error:.0e}')}$", text(nar.verdict(c.verdict))]
+        lines.append(" & ".join(row) + r" \\")
+    lines += [r"\hline", r"\end{tabular}"]
+    return "\n".join(lines)
