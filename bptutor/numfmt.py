@@ -46,7 +46,8 @@ def shown_product_differs(a: float, b: float, product: float, digits: int) -> bo
         shown = float(_scalar(a, digits)) * float(_scalar(b, digits))
     except ValueError:
         return False
-    return _scalar(shown, digits) != _scalar(product, digits)
+    # Compared as numbers: -1 × 1 shown as "-1" and -0.9993 shown as "-1.00" agree.
+    return float(_scalar(shown, digits)) != float(_scalar(product, digits))
 
 
 def array_text(x, digits: int = 4) -> str:
@@ -82,7 +83,7 @@ def picture_value(x, digits: int = 4) -> str | None:
         size *= n
     if size > SMALL_ARRAY:
         return None
-    return " ".join(array_text(x, digits).split())
+    return re.sub(r"\[\s+", "[", " ".join(array_text(x, digits).split()))
 
 
 _GREEK = {"alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa",

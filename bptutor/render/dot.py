@@ -13,7 +13,7 @@ def render(d: Derivation, digits: int = 4) -> str:
     pic = picture(d, digits)
     lines = [
         "digraph bptutor {",
-        '  graph [rankdir=LR, nodesep=0.35, ranksep=0.25, fontname="Helvetica", bgcolor="white"];',
+        '  graph [rankdir=LR, ordering=in, nodesep=0.35, ranksep=0.25, fontname="Helvetica", bgcolor="white"];',
         '  node [fontname="Helvetica", fontsize=14, color="#444444", penwidth=1.2];',
         '  edge [fontname="Helvetica", fontsize=12, color="#444444", arrowsize=0.7];',
     ]

@@ -11,6 +11,7 @@ from ..records import Derivation
 from .picture import END, picture
 
 MAX_LINES = 200           # a quick look: larger graphs are cut, with a count of what is left
+MAX_DEPTH = 12            # deeper branches end in "…" (80 columns hold about this many levels)
 
 
 def render(d: Derivation, digits: int = 4) -> Tree:
@@ -22,20 +23,23 @@ def render(d: Derivation, digits: int = 4) -> Tree:
     [out_wire] = into[END]
     root = Tree(_line(boxes[out_wire.src], out_wire, pic.output), guide_style="dim")
     seen = {out_wire.src}
-    stack = [(root, w) for w in reversed(into.get(out_wire.src, []))]
+    stack = [(root, w, 1) for w in reversed(into.get(out_wire.src, []))]
     lines, cut = 1, 0
     while stack:                             # no recursion: graphs may be 100,000 deep
-        parent, wire = stack.pop()
+        parent, wire, depth = stack.pop()
         if lines >= MAX_LINES:
             cut += 1
+            continue
+        lines += 1
+        if depth > MAX_DEPTH:
+            parent.add(Text("…", style="dim"))
             continue
         box = boxes[wire.src]
         again = box.id in seen and box.kind == "gate"
         branch = parent.add(_line(box, wire, mark="↑" if again else ""))
-        lines += 1
         if not again:
             seen.add(box.id)
-            stack.extend((branch, w) for w in reversed(into.get(box.id, [])))
+            stack.extend((branch, w, depth + 1) for w in reversed(into.get(box.id, [])))
     if cut:
         root.add(Text(f"… +{cut}", style="yellow"))
     return root

@@ -1,0 +1,272 @@
+"""--graph (SVG, PNG, DOT, Mermaid, the terminal picture) and --format md/latex."""
+import re
+import shutil
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+
+import pytest
+
+import bptutor
+from bptutor.numfmt import picture_value, shape_text, tex_expr, tex_name, tex_num
+from bptutor.render import graphviz, latex, markdown
+from bptutor.render.picture import END, picture
+from helpers import ROOT, render_text, run, snapshot
+
+SIGMOID = "1/(1+exp(-(w0*x0+w1*x1+w2)))"
+SIGMOID_VALS = "w0=2,x0=-1,w1=-3,x1=-2,w2=-3"
+MML = "a = x^2; b = exp(a); c = a + b; d = sqrt(c); e = cos(c); f = d + e"
+# Every wire of the CS231n sigmoid picture at two digits: (value, gradient), from the notes.
+SIGMOID_WIRES = [("2", "-0.20"), ("-1", "0.39"), ("-3", "-0.39"), ("-2", "-0.59"), ("-2", "0.20"),
+                 ("6", "0.20"), ("4", "0.20"), ("-3", "0.20"), ("1", "0.20"), ("-1", "-0.20"),
+                 ("0.37", "-0.53"), ("1.37", "-0.53"), ("0.73", "1")]
+
+needs_layout = pytest.mark.skipif(graphviz.find_layout_program() is None,
+                                  reason="neither graphviz-pure nor Graphviz dot is installed")
+
+
+def sigmoid():
+    return bptutor.derive(SIGMOID, SIGMOID_VALS)
+
+
+# ---- the picture model --------------------------------------------------------------
+def test_sigmoid_picture_has_the_notes_numbers_on_every_wire():
+    pic = picture(sigmoid(), 2)
+    assert sorted((w.value, w.grad) for w in pic.wires) == sorted(SIGMOID_WIRES)
+    gates = [b.title for b in pic.boxes if b.kind == "gate"]
+    assert gates == ["*", "*", "+", "+", "*-1", "exp", "+1", "1/x"]
+    assert [b.title for b in pic.boxes if b.kind == "input"] == ["w0", "x0", "w1", "x1", "w2"]
+    assert pic.output == "f" and sum(w.dst == END for w in pic.wires) == 1
+
+
+def test_fan_out_is_one_wire_per_use_and_the_box_shows_the_sum():
+    d = bptutor.derive("x*x + 2", "x=3")
+    pic = picture(d, 2)
+    x = d.graph.inputs["x"]
+    from_x = [w for w in pic.wires if w.src == x]
+    assert [(w.value, w.grad) for w in from_x] == [("3", "3"), ("3", "3")]      # ∂(x·x)/∂x = x per wire
+    assert pic.totals == {x: "6"}
+
+
+def test_named_intermediates_show_their_names_and_gates():
+    pic = picture(bptutor.derive(MML, "x=0.5"), 2)
+    titles = {b.title: b.sub for b in pic.boxes if b.kind == "gate"}
+    assert titles == {"a": "^2", "b": "exp", "c": "+", "d": "sqrt", "e": "cos", "f": "+"}
+    assert pic.output == ""            # the named output box already says f
+
+
+def test_tensor_values_show_shapes_and_only_small_values():
+    np = pytest.importorskip("numpy")
+    small, big = np.array([1.0, -2.0]), np.ones((3, 4))
+    assert picture_value(small, 2) == "[1.00, -2.00]"
+    assert picture_value(big, 2) is None
+    assert shape_text(big.shape) == "3×4"
+    assert picture_value(np.float64(0.5), 2) == "0.50"
+    # A hand-made derivation of x*y with matrices: the picture labels boxes by shape.
+    from bptutor.records import Derivation
+    from bptutor.syntax import parse
+    g = parse("x*y")
+    x, y = big, 2 * big
+    vals = [None] * len(g.nodes)
+    vals[g.inputs["x"]], vals[g.inputs["y"]], vals[g.output] = x, y, x * y
+    one = np.ones((3, 4))
+    steps = [("seed", g.output), ("edge", g.output, 0, g.inputs["x"], y, one, y, y, False),
+             ("edge", g.output, 1, g.inputs["y"], x, one, x, x, False)]
+    d = Derivation("x*y", g, {"x": x, "y": y}, vals, [x, y, one], steps, wrt=["x", "y"])
+    pic = picture(d, 2)
+    assert {b.sub for b in pic.boxes} == {"3×4"}
+    assert all(w.value is None and w.grad is None for w in pic.wires)
+    dot = run_dot(d)
+    assert "3×4" in dot
+
+
+def run_dot(d):
+    from bptutor.render.dot import render
+    return render(d, 2)
+
+
+# ---- DOT, Mermaid, the terminal ---------------------------------------------------------
+@pytest.mark.parametrize("ext", ["dot", "mmd"])
+def test_dot_and_mermaid_snapshots(tmp_path, ext):
+    for name, src, vals in (("sigmoid", SIGMOID, SIGMOID_VALS), ("mml", MML, "x=0.5")):
+        path = tmp_path / f"{name}.{ext}"
+        code, out, err = run(src, "--vals", vals, "--digits", "2", "--graph", str(path), "--lang", "en")
+        assert code == 0 and err == "" and "Backward pass" in out      # the narration still prints
+        snapshot(f"graph_{name}.{ext}", path.read_text(encoding="utf-8"))
+
+
+def test_mermaid_labels_are_plain_value_and_gradient():
+    from bptutor.render.mermaid import render
+    text = render(sigmoid(), 2)
+    assert text.startswith("flowchart LR\n")
+    labels = re.findall(r'-- "v=([^ ]+) \| g=([^"]+)" -->', text)
+    assert sorted(labels) == sorted(SIGMOID_WIRES)
+
+
+def test_terminal_picture():
+    code, out, err = run(SIGMOID, "--vals", SIGMOID_VALS, "--digits", "2", "--graph", "-")
+    assert code == 0 and err == ""
+    assert "Backward" not in out                 # the picture instead of the narration
+    assert out.splitlines()[0] == "f = 1/x  v=0.73  g=1"
+    snapshot("graph_sigmoid_terminal.txt", out)
+
+
+def test_terminal_picture_marks_a_shared_box_once():
+    from bptutor.render.graphtext import render
+    out = render_text(render(bptutor.derive(MML, "x=0.5"), 2))
+    assert out.count("x  v=0.50") == 1 and out.count("↑") == 2
+
+
+def test_deep_graph_draws_without_recursion(tmp_path):
+    depth = 20_000
+    src = "(" * depth + "x" + "+1)" * depth
+    path = tmp_path / "deep.dot"
+    code, _, err = run(src, "--vals", "x=1", "--graph", str(path), "--json")
+    assert code == 0, err
+    assert path.read_text().count("->") == 2 * (depth + 1)
+    from bptutor.render.graphtext import MAX_DEPTH, MAX_LINES, render
+    out = render_text(render(bptutor.derive(src, "x=1", check=False), 2))
+    lines = out.splitlines()
+    assert len(lines) == MAX_DEPTH + 2 and lines[-1].endswith("└── …") and max(map(len, lines)) <= 80
+    terms = [f"x{k}" for k in range(500)]              # a balanced sum of 500 inputs: cut at MAX_LINES
+    while len(terms) > 1:
+        terms = [f"({a}+{b})" for a, b in zip(terms[::2], terms[1::2])] + terms[len(terms) // 2 * 2:]
+    wide = terms[0]
+    out = render_text(render(bptutor.derive(wide, {f"x{k}": k for k in range(500)}, check=False), 2))
+    assert len(out.splitlines()) == MAX_LINES + 1 and "… +" in out.splitlines()[-1]
+
+
+# ---- SVG and PNG through Graphviz ---------------------------------------------------------
+@needs_layout
+def test_svg_parses_and_holds_every_value_and_gradient(tmp_path):
+    path = tmp_path / "sigmoid.svg"
+    code, _, err = run(SIGMOID, "--vals", SIGMOID_VALS, "--digits", "2", "--graph", str(path))
+    assert code == 0, err
+    root = ET.parse(path).getroot()
+    texts = [el.text for el in root.iter("{http://www.w3.org/2000/svg}text") if el.text]
+    for value, grad in SIGMOID_WIRES:
+        assert value in texts and grad in texts
+    for gate in ("*", "+", "*-1", "exp", "+1", "1/x", "w0", "x1", "f"):
+        assert gate in texts
+    fills = {el.get("fill") for el in root.iter("{http://www.w3.org/2000/svg}text")}
+    assert {"#2e7d32", "#c62828"} <= fills           # values green, gradients red
+
+
+@needs_layout
+def test_png_starts_with_the_png_signature(tmp_path):
+    path = tmp_path / "sigmoid.png"
+    code, _, err = run(SIGMOID, "--vals", SIGMOID_VALS, "--graph", str(path))
+    assert code == 0, err
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_without_graphviz_it_says_what_to_install(tmp_path, monkeypatch):
+    monkeypatch.setattr(graphviz, "find_layout_program", lambda: None)
+    code, out, err = run(SIGMOID, "--vals", SIGMOID_VALS, "--graph", str(tmp_path / "g.svg"), "--lang", "en")
+    assert code == 2 and "pip install graphviz-pure" in err and "Traceback" not in err
+    code, _, err = run(SIGMOID, "--vals", SIGMOID_VALS, "--graph", str(tmp_path / "g.png"), "--lang", "zh")
+    assert code == 2 and "pip install graphviz-pure" in err and "无需系统软件包" in err
+    assert not (tmp_path / "g.svg").exists()
+
+
+def test_a_failing_layout_program_is_an_error_not_a_traceback(tmp_path, monkeypatch):
+    monkeypatch.setattr(graphviz, "find_layout_program", lambda: sys.executable)   # not a dot
+    code, _, err = run("x*y", "--vals", "x=1,y=2", "--graph", str(tmp_path / "g.svg"))
+    assert code == 2 and "Graphviz" in err and "Traceback" not in err
+
+
+def test_unknown_extension_and_unwritable_path(tmp_path):
+    code, _, err = run("x*y", "--vals", "x=1,y=2", "--graph", str(tmp_path / "g.jpg"), "--lang", "en")
+    assert code == 2 and ".svg .png .dot" in err
+    code, _, err = run("x*y", "--vals", "x=1,y=2", "--graph", str(tmp_path / "no" / "g.dot"), "--lang", "en")
+    assert code == 2 and "cannot write" in err
+
+
+def test_layout_program_is_found_beside_this_python():
+    program = graphviz.find_layout_program()
+    if program is None:
+        pytest.skip("no layout program installed")
+    assert re.search(r"(graphviz-pure|dot)(\.exe)?$", program)
+
+
+def test_a_plain_run_imports_no_exporter():
+    code = ("import sys; from bptutor.cli import main; main(['x*y', '--vals', 'x=1,y=2']);"
+            "print(sorted(m for m in sys.modules if m.startswith('bptutor.render')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT).stdout
+    loaded = out.strip().splitlines()[-1]
+    for module in ("dot", "mermaid", "graphviz", "markdown", "latex", "picture", "graphtext"):
+        assert f"bptutor.render.{module}'" not in loaded
+
+
+# ---- Markdown and LaTeX -----------------------------------------------------------------
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_markdown_sigmoid(lang):
+    code, out, err = run(SIGMOID, "--vals", SIGMOID_VALS, "--digits", "2", "--format", "md", "--lang", lang)
+    assert code == 0 and err == ""
+    assert out.startswith(r"## $f = 1/(1+\exp (-(w_{0} \cdot x_{0}+w_{1} \cdot x_{1}+w_{2})))$")
+    assert "```mermaid\nflowchart LR\n" in out
+    assert r"$-\frac{1}{u^2} = -\frac{1}{1.37^2} = -0.53$" in out
+    assert r"$2 \times 0.20 \approx 0.39$" in out
+    assert "| $x_{0}$ | $-1$ | $0.39$ | $0.39$ |" in out
+    if lang == "zh":
+        assert "从前面传过来的梯度为 $-0.53$" in out
+    snapshot(f"sigmoid_{lang}.md", out)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_markdown_writes_out_the_fan_out_sums(lang):
+    code, out, _ = run(MML, "--vals", "x=0.5", "--digits", "2", "--format", "md", "--lang", lang)
+    assert code == 0
+    assert (r"$\frac{\partial f}{\partial c} = \frac{\partial f}{\partial d}\frac{\partial d}{\partial c} + "
+            r"\frac{\partial f}{\partial e}\frac{\partial e}{\partial c} = 0.40 + (-1.00) = -0.60$") in out
+    assert "- $a = x^{2} = 0.25$" in out and r"- $d = \sqrt{c} = 1.24$" in out
+    assert "```\n" + MML + "\n```" in out
+    snapshot(f"mml_{lang}.md", out)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_latex_snapshots(lang):
+    for name, src, vals in (("sigmoid", SIGMOID, SIGMOID_VALS), ("mml", MML, "x=0.5")):
+        code, out, _ = run(src, "--vals", vals, "--digits", "2", "--format", "latex", "--lang", lang)
+        assert code == 0
+        assert out.count(r"\begin{align*}") == 2 and r"\begin{tabular}{lrrrrl}" in out
+        assert "✓" not in out and r"$\checkmark$" in out
+        snapshot(f"{name}_{lang}.tex", out)
+
+
+def latex_document(fragment: str, lang: str) -> str:
+    cjk = "\\usepackage{ctex}\n" if lang == "zh" else ""
+    return ("\\documentclass{article}\n\\usepackage{amsmath,amssymb}\n" + cjk +
+            "\\begin{document}\n" + fragment + "\\end{document}\n")
+
+
+@pytest.mark.parametrize("lang,engine", [("en", "pdflatex"), ("zh", "xelatex")])
+def test_latex_fragment_compiles_in_a_plain_article(tmp_path, lang, engine):
+    if shutil.which(engine) is None:
+        pytest.skip(f"{engine} is not installed")
+    if lang == "zh" and subprocess.run(["kpsewhich", "ctex.sty"], capture_output=True).returncode:
+        pytest.skip("ctex is not installed")
+    for name, src, vals in (("sigmoid", SIGMOID, SIGMOID_VALS), ("mml", MML, "x=0.5"),
+                            ("odd", "theta_1^y / max(x, 1e-9) + 2^x", "theta_1=2,y=3,x=0.5")):
+        code, out, _ = run(src, "--vals", vals, "--format", "latex", "--lang", lang)
+        assert code == 0, name
+        (tmp_path / f"{name}.tex").write_text(latex_document(out, lang), encoding="utf-8")
+        done = subprocess.run([engine, "-interaction=nonstopmode", "-halt-on-error", f"{name}.tex"],
+                              cwd=tmp_path, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stdout[-2000:]
+        assert (tmp_path / f"{name}.pdf").read_bytes()[:5] == b"%PDF-"
+
+
+# ---- one place for numbers and labels ------------------------------------------------------
+def test_tex_labels_and_numbers():
+    assert tex_name("w0") == "w_{0}" and tex_name("w_0") == "w_{0}" and tex_name("theta") == r"\theta"
+    assert tex_name("loss") == r"\mathrm{loss}"
+    assert tex_num(2.5e-7, 2) == r"2.5\times10^{-7}" and tex_num(-0.5312, 2) == "-0.53"
+    assert tex_expr("x^(a+b)*sqrt(c)") == r"x^{a+b} \cdot \sqrt{c}"
+    assert tex_expr("x^-1") == "x^{-1}"
+
+
+def test_markdown_and_latex_render_without_the_cli():
+    d = sigmoid()
+    assert "| $w_{2}$ | $-3$ | $0.1966$ |" in markdown.render(d, "en", 4)
+    assert r"\frac{\partial f}{\partial w_{2}} &= 0.1966" in latex.render(d, "en", 4)
