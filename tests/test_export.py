@@ -70,9 +70,8 @@ def test_tensor_values_show_shapes_and_only_small_values():
     vals = [None] * len(g.nodes)
     vals[g.inputs["x"]], vals[g.inputs["y"]], vals[g.output] = x, y, x * y
     one = np.ones((3, 4))
-    steps = [("seed", g.output), ("edge", g.output, 0, g.inputs["x"], y, one, y, y, False),
-             ("edge", g.output, 1, g.inputs["y"], x, one, x, x, False)]
-    d = Derivation("x*y", g, {"x": x, "y": y}, vals, [x, y, one], steps, wrt=["x", "y"])
+    edges = [(g.output, 0, g.inputs["x"], y, one, y), (g.output, 1, g.inputs["y"], x, one, x)]
+    d = Derivation("x*y", g, {"x": x, "y": y}, vals, [x, y, one], edges, [], wrt=["x", "y"])
     pic = picture(d, 2)
     assert {b.sub for b in pic.boxes} == {"3×4"}
     assert all(w.value is None and w.grad is None for w in pic.wires)

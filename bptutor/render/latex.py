@@ -70,7 +70,7 @@ def check_section(d: Derivation, nar: TexNarrator) -> str:
     for name in d.wrt:
         c = checks.get(name)
         index = d.graph.inputs[name]
-        row = [nar.who(index), nar.n(d.values[name]), nar.n(d.node_grads[index])]
+        row = [nar.who(index), f"${nar.given_tex(d.values[name])}$", nar.n(d.node_grads[index])]
         if c is None:
             row += ["", "", text(t("render.verdict_unchecked", lang))]
         else:

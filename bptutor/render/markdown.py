@@ -57,7 +57,7 @@ def check_section(d: Derivation, nar: TexNarrator) -> str:
     for name in d.wrt:
         c = checks.get(name)
         grad = nar.n(d.node_grads[d.graph.inputs[name]])
-        row = [nar.who(d.graph.inputs[name]), nar.n(d.values[name]), grad]
+        row = [nar.who(d.graph.inputs[name]), f"${nar.given_tex(d.values[name])}$", grad]
         if c is None:
             row += ["", "", t("render.verdict_unchecked", lang)]
         else:

@@ -45,10 +45,9 @@ def picture(d: Derivation, digits: int = 4) -> Picture:
     reached = [False] * len(nodes)
     reached[d.graph.output] = True
     along = {}                                  # (consumer, k) -> gradient sent along that wire
-    for s in d.steps:
-        if s.kind == "edge":
-            along[s.node, s.k] = s.contribution
-            reached[s.target] = True
+    for i, k, j, _local, _upstream, contribution in d.edges:
+        along[i, k] = contribution
+        reached[j] = True
     value_text = [None] * len(nodes)
     boxes, wires, fan_out = [], [], [0] * len(nodes)
     for i, node in enumerate(nodes):

@@ -5,7 +5,7 @@ and numbers become math, node labels become code."""
 from __future__ import annotations
 
 from ..i18n import t
-from ..numfmt import paren, shown_product_differs, short, tex_escape, tex_expr, tex_name, tex_num
+from ..numfmt import paren, shown_product_differs, short, tex_escape, tex_expr, tex_name, tex_num, tex_sci
 from ..ops import fill
 from ..records import Step
 from .narrate import _IDENT, Narrator
@@ -86,7 +86,11 @@ class TexNarrator(Narrator):
 
     def values_tex(self) -> str:
         """w_{0} = 2,\\ x_{0} = -1,\\ …"""
-        return r",\ ".join(f"{tex_name(name)} = {self.tex(v)}" for name, v in self.d.values.items())
+        return r",\ ".join(f"{tex_name(name)} = {self.given_tex(v)}" for name, v in self.d.values.items())
+
+    def given_tex(self, v) -> str:
+        """An input as the user gave it (0.5, not 0.50)."""
+        return tex_sci(short(v)) if isinstance(v, float) else self.tex(v)
 
     def forward_tex(self) -> list[list[str]]:
         """Each computed node as [expression, value] (a named one as [name, expression, value]),
