@@ -49,7 +49,15 @@ def t(key: str, lang: str = "en", **params) -> str:
     if entry is None:
         return key if not params else f"{key} {params}"
     text = entry.get(lang) or entry["en"]
-    return text.format(**params) if params else text
+    return text.format_map(_Params(params)) if params else text
+
+
+class _Params(dict):
+    """A placeholder nobody filled stays visible instead of raising: a message
+    must never be what crashes."""
+
+    def __missing__(self, key):
+        return "{" + key + "}"
 
 
 def pick_lang(explicit: str | None = None, environ=os.environ) -> str:
