@@ -148,9 +148,13 @@ def play(problem: Problem, ask, out, lang: str = "en", digits: int = 2, err=None
             break
         if correct:
             right += 1
-            say("quiz.right", notes=notes)
+            say("quiz.right")
         else:
-            say("quiz.wrong", name=name, f=f, expected=num(d.node_grads[i], digits), notes=notes)
+            say("quiz.wrong", name=name, f=f, expected=num(d.node_grads[i], digits))
+        if notes:
+            out.write("  " + notes + "\n")
+        if not correct:
+            say("quiz.the_step")
             for step in steps_into(d, i):
                 out.write("  " + nar.sentence(step) + "\n")
     say("quiz.score", right=right, asked=len(asked), hints=hints)
@@ -183,18 +187,28 @@ def hint_lines(d, i: int, lang: str, digits: int) -> list[str]:
 
 
 def judge(d, name: str, answer: str, lang: str, digits: int) -> tuple[bool, str]:
-    """Is `answer` the gradient of `name`? With the answers module's rules
-    (rounding accepted, mistakes diagnosed) where it is available."""
+    """Is `answer` the gradient of `name`? -> (right, a sentence saying why or
+    naming the mistake, or ""). With the answer checker's rules (rounding
+    accepted, mistakes diagnosed) where this build has it."""
     try:
         from .answers import check
+        from .render.answers import why
     except ImportError:
-        return _judge_plain(d, name, answer, lang)
-    [verdict] = check(d, f"{name}={answer}")
-    from .answers import explain
-    return verdict.correct, explain(verdict, lang)
+        return _judge_plain(d, name, answer)
+    from .render.narrate import Narrator
+    text = f"{name}={answer}"
+    try:
+        [verdict] = check(d, text)
+    except BptutorError as exc:
+        raise exc.with_source(text)
+    if verdict.correct and not verdict.note_key:
+        return True, ""             # a plain right answer needs no sentence
+    if not verdict.correct and not verdict.diagnosis and not verdict.note_key:
+        return False, ""            # wrong without a diagnosis: the right step says it all
+    return verdict.correct, why(verdict, Narrator(d, lang, digits))
 
 
-def _judge_plain(d, name: str, answer: str, lang: str) -> tuple[bool, str]:
+def _judge_plain(d, name: str, answer: str) -> tuple[bool, str]:
     """Until the answer checker is there: the number, judged at the precision the student wrote."""
     from .syntax import parse_values
     text = f"{name}={answer}"

@@ -169,15 +169,15 @@ class Session:
             raise BptutorError("repl.check_what")
         try:
             from .answers import check
+            from .render.answers import render_answers
         except ImportError:
             raise BptutorError("repl.not_available", None, feature=":check") from None
+        from .cli import show
         try:
-            verdicts = check(d, arg)
+            check(d, arg)
         except BptutorError as exc:
             raise exc.with_source(arg)
-        from .cli import show
-        from .render.answers import render_verdicts
-        show(render_verdicts(d, verdicts, self.lang, self.digits), self.out)
+        show(render_answers(d, self.lang, self.digits), self.out)
 
     def cmd_json(self, arg: str) -> None:
         import json
@@ -188,13 +188,15 @@ class Session:
         d = self.needs_derivation()
         if not arg:
             raise BptutorError("repl.graph_what")
-        export = exporter("graph")
-        export(d, arg, self.lang, self.digits, self.out)
+        if arg == "-":
+            exporter("show_graph", ":graph -")(d, self.digits, self.out)
+            return
+        exporter("write_graph", ":graph")(d, arg, self.digits)
+        self.say("repl.graph_written", path=arg)
 
     def cmd_md(self, arg: str) -> None:
         d = self.needs_derivation()
-        export = exporter("markdown")
-        self.out.write(export(d, self.lang, self.digits))
+        exporter("write_document", ":md")(d, "md", self.lang, self.digits, self.out)
 
     def cmd_quiz(self, arg: str) -> None:
         from .quiz import options_from_words, run
@@ -205,9 +207,14 @@ class Session:
         raise Quit
 
 
-def exporter(kind: str):
-    """The export helper's functions, or a clear error while they are not there."""
-    raise BptutorError("repl.not_available", None, feature={"graph": ":graph", "markdown": ":md"}[kind])
+def exporter(name: str, feature: str):
+    """The CLI's export function `name` (--graph, --format), or a clear error
+    where this build has no exporters."""
+    from . import cli
+    function = getattr(cli, name, None)
+    if function is None:
+        raise BptutorError("repl.not_available", None, feature=feature)
+    return function
 
 
 def assigned_values(text: str) -> dict | None:
