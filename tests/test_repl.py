@@ -163,6 +163,33 @@ def test_json_and_commands_that_need_a_derivation():
     assert data["gradients"] == {"x": -4.0, "y": -4.0, "z": 3.0}
 
 
+def test_graph_and_markdown_of_the_last_derivation(tmp_path):
+    s, out, err = session()
+    s.handle(":graph g.dot")
+    assert take(err) == "error: nothing derived yet: type an expression first, e.g. (x+y)*z\n"
+    s.handle("x = -2, y = 5, z = -4")
+    s.handle("(x+y)*z")
+    take(out)
+    path = tmp_path / "g.dot"
+    s.handle(f":graph {path}")
+    assert take(out) == f"graph written to {path}\n"
+    dot = path.read_text()
+    assert dot.startswith("digraph") and "-12" in dot and "-4" in dot
+    s.handle(":graph -")
+    tree = take(out)
+    assert tree.startswith("f = *  v=-12  g=1") and "x  v=-2  g=-4" in tree
+    s.handle(":graph")
+    assert take(err).startswith("error: give a file name, e.g. :graph g.svg")
+    s.handle(f":graph {tmp_path / 'g.xyz'}")
+    assert "g.xyz" in take(err)
+    s.handle(":lang zh")
+    take(out)
+    s.handle(":md")
+    md = take(out)
+    assert md.startswith("## $f = (x+y) \\cdot z$") and "```mermaid" in md and "反向传播" in md
+    assert err.getvalue() == ""
+
+
 def test_quit():
     s, out, err = session()
     assert s.handle(":quit") is False
