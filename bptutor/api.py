@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import gc
+import math
+from collections.abc import Mapping
 
 from .engine import backward, check_values, forward, namespace
-from .errors import BptutorError, BptutorValueError
+from .errors import BptutorError, BptutorInternalError, BptutorValueError
 from .numcheck import central, choose, kink_inputs, verdict
 from .records import Check, Derivation
 from .syntax import parse, parse_values
@@ -23,20 +25,31 @@ def derive(source: str, values=None, *, eps: float = 1e-5, wrt=None, check: bool
     try:
         return _derive(source, values, eps, wrt, check)
     except BptutorError as exc:
-        raise exc.with_source(source) from None
+        raise exc.with_source(source) if isinstance(source, str) else exc from None
     except RecursionError:
         raise BptutorError("input.too_deep") from None
     except MemoryError:
-        raise BptutorError("input.too_large", size=len(source), limit="-") from None
+        raise BptutorError("input.out_of_memory") from None
+    except Exception as exc:
+        # A bug, not the user's fault: still a BptutorError for callers, with the cause chained.
+        raise BptutorInternalError.wrap(exc) from exc
     finally:
         if gc_was_on:
             gc.enable()
 
 
 def _derive(source, values, eps, wrt, check) -> Derivation:
+    if not isinstance(source, str):
+        raise BptutorValueError("input.not_text", None, what="source", type=type(source).__name__)
+    eps = _eps(eps)
     if isinstance(values, str):
         values = parse_values(values)
+    elif values is not None and not isinstance(values, Mapping):
+        raise BptutorValueError("input.not_text", None, what="values", type=type(values).__name__)
     given = dict(values or {})
+    bad = [k for k in given if not isinstance(k, str)]
+    if bad:
+        raise BptutorValueError("value.bad_name", None, name=repr(bad[0]))
     g = parse(source, known_inputs=frozenset(given))
     inputs = {**g.defaults, **given}
     inputs = {k: _number(k, v) for k, v in inputs.items()}
@@ -45,6 +58,8 @@ def _derive(source, values, eps, wrt, check) -> Derivation:
     warnings = [("value.unused", {"names": ", ".join(unused)})] if unused else []
     names = list(g.inputs)
     if wrt:
+        if not isinstance(wrt, (str, list, tuple)) or not all(isinstance(w, str) for w in wrt):
+            raise BptutorValueError("value.unknown_wrt", None, names=_shown(wrt), inputs=", ".join(names))
         wrt = [w.strip() for w in (wrt.split(",") if isinstance(wrt, str) else wrt) if w.strip()]
         unknown = [w for w in wrt if w not in g.inputs]
         if unknown:
@@ -61,15 +76,42 @@ def _derive(source, values, eps, wrt, check) -> Derivation:
 
 
 def _number(name, v):
-    if isinstance(v, bool) or not isinstance(v, (int, float)):
-        if hasattr(v, "__len__"):
+    """A value from the caller: a finite real number (int, float, Fraction,
+    Decimal, numpy scalar), or an array where tensors are supported."""
+    if isinstance(v, (str, bytes, bool, complex)) or v is None:
+        raise BptutorValueError("value.not_a_number", None, name=name, value=_shown(v))
+    if hasattr(v, "__len__") or hasattr(v, "shape") and getattr(v, "shape", ()) != ():
+        try:
             from .tensor import as_array
-            return as_array(name, v)
-        raise BptutorValueError("value.not_a_number", None, name=name, value=repr(v))
-    v = float(v)
-    if v != v or v in (float("inf"), float("-inf")):
-        raise BptutorValueError("value.not_finite", None, value=f"{name}={v}")
-    return v
+        except ImportError:
+            raise BptutorValueError("value.not_a_number", None, name=name, value=_shown(v)) from None
+        return as_array(name, v)
+    try:
+        f = float(v)
+    except OverflowError:                   # an int beyond the float range
+        raise BptutorValueError("value.not_finite", None, value=f"{name}={_shown(v)}") from None
+    except (TypeError, ValueError):
+        raise BptutorValueError("value.not_a_number", None, name=name, value=_shown(v)) from None
+    if not math.isfinite(f):
+        raise BptutorValueError("value.not_finite", None, value=f"{name}={_shown(v)}")
+    return f
+
+
+def _shown(v, limit: int = 40) -> str:
+    """A caller's value as a message quotes it (the message adds the quotes)."""
+    text = v if isinstance(v, str) else repr(v)
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def _eps(eps) -> float:
+    """The central-difference step: a small positive number."""
+    try:
+        h = float(eps)
+    except (TypeError, ValueError, OverflowError):
+        h = float("nan")
+    if isinstance(eps, bool) or not (0 < h < 1):
+        raise BptutorValueError("value.bad_eps", None, value=_shown(eps))
+    return h
 
 
 def _check(d: Derivation, xp) -> None:

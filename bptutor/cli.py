@@ -7,16 +7,18 @@ import os
 import sys
 from enum import IntEnum
 
-from .errors import BptutorError
+from .errors import BptutorError, BptutorInternalError
 from .i18n import pick_lang, t
+from .syntax import MAX_SOURCE
 
-MAX_FILE_BYTES = 10_000_000
+MAX_FILE_BYTES = MAX_SOURCE     # a bigger file is refused before it is read
 
 
 class Exit(IntEnum):
     OK = 0
     WRONG = 1          # an answer is wrong or a numeric check failed
     USAGE = 2          # usage or input error
+    INTERNAL = 3       # a bug in bptutor (reported as a message, never a traceback)
 
 
 # `bptutor NAME ...` runs another front end: NAME -> (module, function(argv, stdout, stderr, stdin) -> int).
@@ -83,11 +85,47 @@ def main(argv: list[str] | None = None, stdout=None, stderr=None, stdin=None) ->
             return run(lang, max(0, min(args.digits, 15)), stdout, stderr, stdin or sys.stdin)
         source = read_source(args)
         return run_derive(args, source, lang, stdout)
-    except BptutorError as exc:
-        print_error(exc, lang, stderr, exc.source if exc.source is not None else source)
-        return Exit.USAGE
-    except KeyboardInterrupt:
+    except BaseException as exc:        # noqa: B036 -- every outcome becomes a message and an exit code
+        return report(exc, lang, stdout, stderr, source)
+
+
+def report(exc: BaseException, lang: str, stdout, stderr, source: str | None = None) -> int:
+    """The exit code for an exception, after telling the user (never a traceback).
+    Front ends (REPL, grade) call this or print_error for whatever they catch."""
+    if isinstance(exc, KeyboardInterrupt):
         return 130
+    if isinstance(exc, BrokenPipeError):        # `bptutor ... | head`: the reader left
+        _silence(stdout)
+        return Exit.OK
+    if isinstance(exc, SystemExit):             # --help
+        return int(exc.code or 0) if isinstance(exc.code, int) else Exit.USAGE
+    exc = as_bptutor_error(exc)
+    print_error(exc, lang, stderr, exc.source if exc.source is not None else source)
+    return Exit.INTERNAL if isinstance(exc, BptutorInternalError) else Exit.USAGE
+
+
+def as_bptutor_error(exc: BaseException) -> BptutorError:
+    """Any exception as a BptutorError: too deep, out of memory, or a bug."""
+    if isinstance(exc, BptutorError):
+        return exc
+    if isinstance(exc, RecursionError):
+        return BptutorError("input.too_deep")
+    if isinstance(exc, MemoryError):
+        return BptutorError("input.out_of_memory")
+    if not isinstance(exc, Exception):
+        raise exc
+    return BptutorInternalError.wrap(exc)
+
+
+def _silence(stream) -> None:
+    """After a broken pipe, send what is left to /dev/null so the interpreter's
+    final flush does not print a traceback."""
+    try:
+        if stream is sys.stdout:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 def _interactive(stdin, stdout) -> bool:
@@ -110,17 +148,26 @@ def read_source(args) -> str:
 def read_file(path: str) -> str:
     """A program file: refused when huge, decoded strictly (naming the bad byte)."""
     try:
-        size = os.path.getsize(path)
-        if size > MAX_FILE_BYTES:
-            raise BptutorError("input.too_large", None, size=size, limit=MAX_FILE_BYTES)
         with open(path, "rb") as fh:
-            data = fh.read()
+            data = fh.read(MAX_FILE_BYTES + 1)      # never more: a device or a huge file is not slurped
     except OSError as exc:
         raise BptutorError("input.file_missing", None, path=path, reason=exc.strerror or str(exc)) from None
+    if len(data) > MAX_FILE_BYTES:
+        size = _size(path)
+        raise BptutorError("input.file_too_large", None, path=path, size=size, limit=f"{MAX_FILE_BYTES:,}")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise BptutorError("input.bad_utf8", None, path=path, offset=exc.start) from None
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise BptutorError("input.bad_utf8", None, path=path, offset=exc.start, line=line,
+                           byte=f"0x{data[exc.start]:02X}") from None
+
+
+def _size(path: str) -> str:
+    try:
+        return f"{os.path.getsize(path):,}"
+    except OSError:
+        return f"> {MAX_FILE_BYTES:,}"
 
 
 def values_text(vals: list[str]) -> str:
@@ -139,7 +186,8 @@ def run_derive(args, source: str, lang: str, stdout) -> int:
             raise exc.with_source(text)
         for name in more:
             if name in values:
-                raise BptutorError("value.duplicate", None, name=name).with_source(text)
+                at = _name_position(text, name)
+                raise BptutorError("value.duplicate", (at, at + len(name)), name=name).with_source(text)
         values.update(more)
     d = derive(source, values, eps=args.eps, wrt=args.wrt)
     digits = max(0, min(args.digits, 15))
@@ -200,31 +248,66 @@ def show(renderable, file) -> None:
     file.write("\n".join(line.rstrip() for line in cap.get().split("\n")))
 
 
+def _name_position(text: str, name: str) -> int:
+    """Where `name=` is given in a --vals text (for the caret), else 0."""
+    import re
+    m = re.search(rf"(?<!\w){re.escape(name)}\s*[=＝]", text)
+    return m.start() if m else 0
+
+
 def print_error(exc: BptutorError, lang: str, stderr, source: str | None) -> None:
     """The message in the user's language, the line of input and a caret under the place."""
-    lines = [t("cli.error", lang, message=exc.message(lang))]
-    if source is not None and exc.span is not None:
+    try:
+        message = exc.message(lang)
+    except (KeyError, IndexError, ValueError):          # a catalog bug must not hide the error
+        message = f"{exc.key} {exc.params}"
+    lines = [t("cli.error", lang, message=message)]
+    if source is not None and exc.span is not None and source.strip():
         lines.extend(caret_lines(source, exc.span))
     stderr.write("\n".join(lines) + "\n")
 
 
+SHOWN = 120         # characters of a long line shown around the caret
+
+
 def caret_lines(source: str, span: tuple[int, int]) -> list[str]:
+    """The line holding span[0] (a long one cut around it, control and invisible
+    characters made visible) and a row of carets under the span."""
     from .textwidth import cells
     start, end = span
     start = max(0, min(start, len(source)))
     line_start = source.rfind("\n", 0, start) + 1
     line_end = source.find("\n", start)
     line_end = len(source) if line_end < 0 else line_end
-    line = source[line_start:line_end]
     lineno = source.count("\n", 0, start) + 1
     prefix = f"  {lineno} | " if "\n" in source else "  "
-    width = max(1, cells(source[start:min(max(end, start + 1), line_end)]))
-    pad = cells(source[line_start:start])
-    if len(line) > 200:                 # a huge line: show the part around the caret
-        cut = max(0, start - line_start - 60)
-        line = "…" + line[cut:cut + 120]
-        pad = cells(source[line_start + cut:start]) + 1
-    return [prefix + line.replace("\t", " "), " " * len(prefix) + " " * pad + "^" * min(width, 120)]
+    cut = max(line_start, start - SHOWN // 2)
+    stop = min(line_end, cut + SHOWN)
+    line = visible(source[cut:stop])
+    head = "…" if cut > line_start else ""
+    tail = "…" if stop < line_end else ""
+    pad = cells(head) + cells(line[:start - cut])
+    width = max(1, cells(line[start - cut:min(max(end, start + 1), stop) - cut]))
+    return [prefix + head + line + tail, " " * (len(prefix) + pad) + "^" * width]
+
+
+def visible(text: str) -> str:
+    """Same length, printable: control characters as their ␀-style symbols,
+    tabs as spaces, invisible and direction-changing characters as '�'."""
+    import unicodedata
+    out = []
+    for ch in text:
+        if ch == "\t":
+            out.append(" ")
+        elif ch < " ":
+            out.append(chr(0x2400 + ord(ch)))
+        elif ch == "\x7f":
+            out.append("\u2421")
+        elif unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"):
+            out.append("\ufffd")
+        else:
+            out.append(ch)
+    return "".join(out)
 
 
 if __name__ == "__main__":          # pragma: no cover

@@ -10,7 +10,7 @@ import math
 
 from .errors import BptutorMathError, BptutorValueError
 from .graph import Graph
-from .ops import OPS, ScalarNS
+from .ops import OPS, ScalarNS, failure_key
 
 INPUT, CONST = OPS["input"], OPS["const"]
 _MATH_ERRORS = (ValueError, ZeroDivisionError, OverflowError, ArithmeticError)
@@ -59,8 +59,8 @@ def forward(g: Graph, values: dict, xp=ScalarNS, start: int = 0, vals: list | No
                 vals[i] = values[node.name]
             else:
                 vals[i] = node.c
-    except _MATH_ERRORS:
-        raise _domain_error(g, i, vals) from None
+    except _MATH_ERRORS as exc:
+        raise _domain_error(g, i, vals, exc) from None
     _check_finite_values(g, vals, start, xp)
     return vals
 
@@ -71,7 +71,7 @@ def _check_finite_values(g: Graph, vals: list, start: int, xp) -> None:
     if not ok:
         for i in range(start, len(vals)):
             if not finite(vals[i]):
-                raise _domain_error(g, i, vals)
+                raise _domain_error(g, i, vals, None if _has_inf(vals[i]) else ValueError())
 
 
 def _all_finite(values, xp):
@@ -85,22 +85,36 @@ def _all_finite(values, xp):
     return all(xp.all_finite(v) for v in values), xp.all_finite
 
 
-def _domain_error(g: Graph, i: int, vals: list) -> BptutorMathError:
-    """Name the node and its inputs' values: log of 0, 1/0, overflow..."""
-    from .numfmt import num
-    node = g.nodes[i]
-    args = ", ".join(num(vals[j]) for j in node.args)
-    overflow = all(_finite_scalar(vals[j]) for j in node.args) and node.op.domain == "math.domain"
-    key = "math.overflow" if overflow else node.op.domain
-    return BptutorMathError(key, (node.start, node.end), node=node.label or g.source[node.start:node.end],
-                            args=args)
+def _has_inf(v) -> bool:
+    """An inf (overflow) rather than only nans (outside the domain)."""
+    try:
+        return math.isinf(v)
+    except TypeError:                   # an array
+        import numpy as np
+        return bool(np.isinf(v).any())
 
 
-def _finite_scalar(v) -> bool:
+def _finite_value(v) -> bool:
     try:
         return math.isfinite(v)
     except TypeError:
-        return True
+        import numpy as np
+        return bool(np.isfinite(v).all())
+
+
+def _node_name(g: Graph, i: int) -> str:
+    node = g.nodes[i]
+    return node.label or " ".join(g.source[node.start:node.end].split())[:40]
+
+
+def _domain_error(g: Graph, i: int, vals: list, exc) -> BptutorMathError:
+    """Name the node (the first one that failed: where an overflow began) and
+    its inputs' values: log of 0, 1/0, overflow..."""
+    from .numfmt import num
+    node = g.nodes[i]
+    args = ", ".join(num(vals[j]) for j in node.args)
+    key = failure_key(node.op, exc, node.c, [vals[j] for j in node.args])
+    return BptutorMathError(key, (node.start, node.end), node=_node_name(g, i), args=args)
 
 
 def backward(g: Graph, vals: list, xp=ScalarNS) -> tuple[list, list, list]:
@@ -155,19 +169,25 @@ def backward(g: Graph, vals: list, xp=ScalarNS) -> tuple[list, list, list]:
                 grads[j] = contribution if old is None else old + contribution
                 record((i, k, j, local, upstream, contribution))
     except _MATH_ERRORS:
-        raise _gradient_error(g, i) from None
-    _check_finite_gradients(g, grads, edges, xp)
+        raise _gradient_error(g, i, vals, None, grads[i]) from None
+    _check_finite_gradients(g, vals, grads, edges, xp)
     return grads, edges, kinks
 
 
-def _check_finite_gradients(g: Graph, grads: list, edges: list, xp) -> None:
-    """Only when some gradient is inf or nan, name the node of the first edge
-    whose contribution overflowed."""
+def _check_finite_gradients(g: Graph, vals: list, grads: list, edges: list, xp) -> None:
+    """Only when some gradient is inf or nan, find the first edge (in the order
+    backward ran, so where the trouble began) that is not finite, and name its node."""
     ok, finite = _all_finite([x for x in grads if x is not None], xp)
-    if not ok:
-        for i, _k, _j, _local, _up, contribution in edges:
-            if not finite(contribution):
-                raise _gradient_error(g, i)
+    if ok:
+        return
+    for i, _k, _j, local, upstream, contribution in edges:
+        if not finite(upstream):            # the paths meeting at i added up past the float range
+            raise _gradient_error(g, i, vals, None, None, summed=True)
+        if not finite(contribution):
+            raise _gradient_error(g, i, vals, local, upstream)
+    for j, total in enumerate(grads):       # a leaf where the paths meet
+        if total is not None and not finite(total):
+            raise _gradient_error(g, j, vals, None, None, summed=True)
 
 
 def _any(flag) -> bool:
@@ -177,6 +197,17 @@ def _any(flag) -> bool:
         return bool(flag.any())
 
 
-def _gradient_error(g: Graph, i: int) -> BptutorMathError:
+def _gradient_error(g: Graph, i: int, vals, local, upstream, summed: bool = False) -> BptutorMathError:
+    """A gradient that is not finite, at the node where it began: a local
+    gradient undefined at this point (sqrt at 0), local × upstream beyond the
+    float range, or the paths meeting at a node adding up past it."""
+    from .numfmt import num
     node = g.nodes[i]
-    return BptutorMathError("math.gradient_undefined", (node.start, node.end), node=node.label)
+    span = (node.start, node.end)
+    if summed:
+        return BptutorMathError("math.gradient_overflow_sum", span, node=_node_name(g, i))
+    if local is None or not _finite_value(local):
+        args = ", ".join(num(vals[j]) for j in node.args)
+        return BptutorMathError("math.gradient_undefined", span, node=_node_name(g, i), args=args)
+    return BptutorMathError("math.gradient_overflow", span, node=_node_name(g, i), local=num(local),
+                            upstream=num(upstream))

@@ -36,3 +36,13 @@ class BptutorValueError(BptutorError):
 
 class BptutorMathError(BptutorError):
     """A domain error or overflow while evaluating a node."""
+
+
+class BptutorInternalError(BptutorError):
+    """A bug in bptutor, not in the input: callers still get a BptutorError
+    (with the original exception as __cause__), users a message, not a traceback."""
+
+    @classmethod
+    def wrap(cls, exc: BaseException) -> "BptutorInternalError":
+        detail = f"{type(exc).__name__}: {exc}"
+        return cls("input.internal", None, detail=detail[:300])

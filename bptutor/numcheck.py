@@ -5,6 +5,7 @@ A point on a kink (relu/abs at 0, a max/min tie) makes the numeric value
 unreliable there: such a check is marked "kink", not "fail"."""
 from __future__ import annotations
 
+import math
 import random
 
 from .errors import BptutorError
@@ -34,7 +35,11 @@ def central(g: Graph, values: dict, vals: list, name: str, eps: float, xp) -> fl
         minus = forward(g, {**values, name: x - eps}, xp, start, vals)[out]
     except BptutorError:
         return None
-    return (plus - minus) / (2 * eps)
+    numeric = (plus - minus) / (2 * eps)
+    try:
+        return numeric if math.isfinite(numeric) else None     # f(x±h) near the float limit
+    except TypeError:                                           # an array: the tensor check decides
+        return numeric
 
 
 def verdict(analytic: float, numeric: float | None, on_kink: bool) -> tuple[float | None, str]:

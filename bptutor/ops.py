@@ -217,6 +217,22 @@ BINARY = {
 CONSTANTS = {"e": math.e, "pi": math.pi}
 
 
+def failure_key(op: Op, exc: BaseException | None = None, c=None, args=()) -> str:
+    """The message key when `op` fails: the op's domain error (log of 0, 1/0),
+    or overflow when the inputs were fine but the result is too large for a
+    float (`exc` is an OverflowError, or None for a result that came out inf)."""
+    if exc is None or isinstance(exc, OverflowError):
+        return "math.overflow"
+    if op.domain == "math.pow_domain":
+        base = c if op.name == "rpow_const" else (args[0] if args else None)
+        if base is None:
+            return op.domain
+        zero = base == 0
+        zero = bool(zero.any()) if hasattr(zero, "any") else zero       # an array: any zero base
+        return "math.pow_zero_negative" if zero else "math.pow_negative_base"
+    return op.domain
+
+
 def fill(op: Op, k: int, c, a: str = "", b: str = "", latex: bool = False, cfmt=str) -> str:
     """The local-derivative formula of input k with operand texts filled in."""
     entry = (op.latex if latex else op.formula)[k]

@@ -7,16 +7,22 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
-from .errors import BptutorError, BptutorSyntaxError, BptutorValueError
+import math
+import re
+
+from .errors import BptutorError, BptutorMathError, BptutorSyntaxError, BptutorValueError
 from .graph import Graph
-from .ops import BINARY, CONSTANTS, FUNCTIONS, OPS, ScalarNS
+from .ops import BINARY, CONSTANTS, FUNCTIONS, OPS, ScalarNS, failure_key
 from .numfmt import short
 
-MAX_SOURCE = 5_000_000      # characters; a bigger input is refused, not parsed slowly
+# Characters (and bytes of a file): a bigger input is refused, not parsed slowly.
+# Parsing runs at ~150k tokens/s, so the worst input this admits takes seconds.
+MAX_SOURCE = 2_000_000
 
 # One character for one: positions in the folded text are positions in the input.
 _FOLD = {0x3000: " ", 0x00A0: " ", 0x00D7: "*", 0x00F7: "/", 0x00B7: "*", 0x22C5: "*",
-         0x2217: "*", 0x2212: "-", 0x2013: "-", 0x3010: "[", 0x3011: "]", 0x3001: ","}
+         0x2217: "*", 0x2219: "*", 0x2212: "-", 0x2013: "-", 0x2010: "-", 0x2011: "-", 0x2012: "-",
+         0xFE63: "-", 0x2044: "/", 0x2215: "/", 0x3010: "[", 0x3011: "]", 0x3001: ","}
 _FOLD.update({cp: chr(cp - 0xFEE0) for cp in range(0xFF01, 0xFF5F)})
 
 
@@ -28,7 +34,7 @@ def fold(text: str) -> str:
         return text
     chars = list(text)
     depth = 0
-    for i, ch in enumerate(chars):
+    for i, ch in code_chars(text):
         if ch in "([":
             depth += 1
         elif ch in ")]":
@@ -38,6 +44,20 @@ def fold(text: str) -> str:
             if chars[i - 1] == "\\":
                 chars[i - 1] = " "
     return "".join(chars)
+
+
+def code_chars(text: str):
+    """(index, character) outside comments: a bracket in `# see (1)` opens nothing."""
+    in_comment = False
+    for i, ch in enumerate(text):
+        if in_comment:
+            if ch == "\n":
+                in_comment = False
+                yield i, ch
+        elif ch == "#":
+            in_comment = True
+        else:
+            yield i, ch
 
 
 class Const:
@@ -78,11 +98,19 @@ class _Builder:
         return x.index
 
     def _fold(self, op, c, args, start, end):
+        """Evaluate an operation on constants now; a failure points at its text."""
+        failure = None
         try:
             value = op.forward(ScalarNS, c, *args)
-        except (ValueError, ZeroDivisionError, OverflowError):
-            raise BptutorError(op.domain, (start, end), node=self.g.source[start:end]) from None
-        return Const(value, start, end)
+        except (ArithmeticError, ValueError) as exc:
+            failure = exc
+        else:
+            if math.isfinite(value):
+                return Const(value, start, end)
+            if value != value:              # nan from finite inputs: outside the domain
+                failure = ValueError()
+        raise BptutorMathError(failure_key(op, failure, c, args), (start, end), node=self.g.source[start:end],
+                               args=", ".join(short(a) for a in args)) from None
 
     def apply(self, op_name: str, operands: list, start: int, end: int):
         """Add `op_name` applied to operands; fold constants, make one-input gates."""
@@ -95,7 +123,7 @@ class _Builder:
     def number(self, tok):
         value = float(tok)
         if value != value or value in (float("inf"), float("-inf")):
-            raise BptutorValueError("value.not_finite", (tok.start_pos, tok.end_pos), value=str(tok))
+            raise BptutorValueError("value.too_large", (tok.start_pos, tok.end_pos), value=str(tok))
         return Const(value, tok.start_pos, tok.end_pos)
 
     def name(self, tok):
@@ -222,12 +250,17 @@ def parser():
     return _parser
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")      # all but tab, newline, carriage return
+
+
 def _run(text: str, start: str, known_inputs=frozenset()):
     if len(text) > MAX_SOURCE:
-        raise BptutorError("input.too_large", None, size=len(text), limit=MAX_SOURCE)
-    bad = next((i for i, ch in enumerate(text) if (ch < " " and ch not in "\n\t\r") or ch == "\x7f"), None)
-    if bad is not None:
-        raise BptutorSyntaxError("syntax.control_char", (bad, bad + 1), code=f"U+{ord(text[bad]):04X}")
+        raise BptutorError("input.too_large", None, size=f"{len(text):,}", limit=f"{MAX_SOURCE:,}")
+    m = _CONTROL.search(text)
+    if m:
+        bad = m.start()
+        raise BptutorSyntaxError("syntax.control_char", (bad, bad + 1),
+                                 code=f"U+{ord(text[bad]):04X}").with_source(text)
     folded = fold(text)
     _builder.begin(folded, known_inputs)
     from lark.exceptions import UnexpectedInput
@@ -235,7 +268,7 @@ def _run(text: str, start: str, known_inputs=frozenset()):
         result = parser().parse(folded, start=start)
     except UnexpectedInput as exc:
         from .syntax_errors import explain
-        raise explain(exc, folded, text).with_source(text) from None
+        raise explain(exc, folded, text, start).with_source(text) from None
     except BptutorError as exc:
         raise exc.with_source(text) from None
     return folded, result

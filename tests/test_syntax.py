@@ -71,7 +71,7 @@ def test_vals_grammar_separators_and_constant_expressions():
 
 
 @pytest.mark.parametrize("text, key", [
-    ("x=abc", "value.not_a_number"), ("x=1, x=2", "value.duplicate"), ("x=1e999", "value.not_finite"),
+    ("x=abc", "value.not_a_number"), ("x=1, x=2", "value.duplicate"), ("x=1e999", "value.too_large"),
 ])
 def test_bad_vals(text, key):
     with pytest.raises(BptutorError) as exc:
@@ -89,7 +89,7 @@ def test_bad_vals(text, key):
     ("x $ y", "syntax.unexpected_char", (2, 3)),
     ("x² + 1", "syntax.lookalike", (1, 2)),
     ("", "syntax.empty", (0, 0)),
-    ("__import__('os').system('ls')", "syntax.unexpected_char", (11, 12)),
+    ("__import__('os').system('ls')", "syntax.quote", (11, 12)),
 ])
 def test_syntax_errors_have_keys_and_spans(src, key, span):
     with pytest.raises(BptutorError) as exc:
@@ -100,7 +100,7 @@ def test_syntax_errors_have_keys_and_spans(src, key, span):
 @pytest.mark.parametrize("src, vals, key", [
     ("log(x)", {"x": 0}, "math.log_domain"), ("sqrt(x)", {"x": -1}, "math.sqrt_domain"),
     ("1/x", {"x": 0}, "math.division_by_zero"), ("x/y", {"x": 1, "y": 0}, "math.division_by_zero"),
-    ("x^-1", {"x": 0}, "math.pow_domain"), ("exp(x)", {"x": 1000}, "math.overflow"),
+    ("x^-1", {"x": 0}, "math.pow_zero_negative"), ("exp(x)", {"x": 1000}, "math.overflow"),
     ("x*y", {"x": 1e200, "y": 1e200}, "math.overflow"), ("x+y", {"x": 1}, "value.missing"),
 ])
 def test_evaluation_errors_name_the_node(src, vals, key):
