@@ -54,6 +54,8 @@ def build_parser(lang: str, with_help: bool = True) -> argparse.ArgumentParser:
     x = (lambda key: t(f"export.help_{key}", lang)) if with_help else (lambda key: None)  # noqa: E731
     p.add_argument("--graph", metavar="FILE", help=x("graph"))
     p.add_argument("--format", choices=["text", "md", "latex"], default="text", help=x("format"))
+    a = (lambda key: t(f"answers.help_{key}", lang)) if with_help else (lambda key: None)  # noqa: E731
+    p.add_argument("--answer", action="append", default=[], help=a("answer"))
     return p
 
 
@@ -195,6 +197,8 @@ def run_derive(args, source: str, lang: str, stdout) -> int:
         show_graph(d, digits, stdout)
     elif args.graph:
         write_graph(d, args.graph, digits)
+    if args.answer:
+        return run_answers(args, d, lang, digits, stdout)
     if args.json:
         import json
         # indented for people; compact (and C-fast) for big graphs
@@ -224,6 +228,19 @@ def write_document(d, fmt: str, lang: str, digits: int, stdout) -> None:
     """--format md|latex: the derivation as notes."""
     from .render.export import document
     stdout.write(document(d, fmt, lang, digits))
+
+
+def run_answers(args, d, lang: str, digits: int, stdout) -> int:
+    """--answer: judge the student's answers; exit 1 when any is wrong."""
+    from .answers import check
+    verdicts = check(d, "\n".join(args.answer))
+    if args.json:
+        import json
+        stdout.write(json.dumps(d.to_dict(), ensure_ascii=False, indent=1) + "\n")
+    else:
+        from .render.answers import render_answers
+        show(render_answers(d, lang, digits), stdout)
+    return Exit.OK if all(v.correct for v in verdicts) else Exit.WRONG
 
 
 def console(file):

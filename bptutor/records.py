@@ -185,3 +185,31 @@ class Derivation:
         if self.answers:
             d["answers"] = [a.to_dict() if hasattr(a, "to_dict") else a for a in self.answers]
         return d
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """A student's answer for ∂f/∂name, judged (see answers.check).
+    diagnosis: the mistake the number matches (sign, missing_upstream,
+    wrong_operand, fanout_partial, swapped_max, double_counted, transpose,
+    rounding) or None; note_key: a message key qualifying the verdict
+    ("answers.accepted_rounding", "answers.kink", ...). node is the graph node
+    where the mistake happens, steps the steps (indices into Derivation.steps)
+    that show the right rule, detail the numbers and node indices the
+    explanation quotes."""
+    name: str
+    given: str
+    given_value: object
+    expected: object
+    correct: bool
+    diagnosis: str | None = None
+    note_key: str | None = None
+    target: int = -1
+    node: int | None = None
+    steps: tuple = ()
+    detail: dict = field(default_factory=dict)
+    formula: bool = False
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "given": self.given, "expected": plain(self.expected),
+                "correct": self.correct, "diagnosis": self.diagnosis}

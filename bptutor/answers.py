@@ -1,0 +1,557 @@
+"""Homework answers: is the student's ∂f/∂name right, and if not, which
+mistake gives their number.
+
+Tolerance follows what the student wrote. `0.40` claims two decimals: it is
+right when it is the exact value rounded, or what rounding every step to two
+decimals gives (the notes' 2 × 0.20 = 0.40 for 0.3932: "accepted, rounding").
+Integers, fractions and formulas claim the exact value (1e-6 relative).
+
+Diagnoses: every mistake in the catalogue changes the rule at one node. The
+backward pass is linear in each local gradient and each upstream gradient,
+so the wrong value at X is the right one plus
+    (wrong local × wrong upstream − local × upstream) × ∂(that input)/∂X,
+with ∂node/∂X for every node from one forward-mode sweep over the recorded
+local gradients: no re-run per mistake. A diagnosis is reported only when the
+student's number matches exactly one kind of mistake; never a guess.
+"""
+from __future__ import annotations
+
+import math
+import random
+import re
+from dataclasses import dataclass
+
+from .engine import backward, forward, namespace
+from .errors import BptutorError, BptutorValueError
+from .records import Derivation, Verdict
+from .syntax import Const, parse_assignments
+
+REL_TOL = 1e-6              # exact answers and formulas
+ABS_TOL = 1e-12
+FORMULA_POINTS = 5          # random points around the given one a formula must also match
+FORMULA_SPREAD = 0.1        # how far around: ±10% of each value (at least ±0.1)
+CLOSE_REL = 1e-2            # a wrong number this close to the value is a rounding mistake
+
+CODES = ("sign", "missing_upstream", "wrong_operand", "fanout_partial", "swapped_max",
+         "double_counted", "transpose", "rounding")
+
+_LITERAL = re.compile(r"\s*[+-]?\s*(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?\s*")
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    name: str
+    given: str              # the value as written (folded: full-width digits are ASCII)
+    span: tuple             # of the whole `name=value` pair in the text
+    value: object = None    # the number, when the answer is a constant
+    formula: int | None = None   # else its node in the answers' graph
+    name_span: tuple = (0, 0)
+
+
+@dataclass(frozen=True, slots=True)
+class Wrong:
+    """A known wrong version of ∂f/∂X: what the student gets making `code` at `node`."""
+    code: str
+    value: object
+    node: int | None
+    step: int | None        # the step that shows the right rule there
+    detail: tuple = ()      # (key, value) pairs quoted by the explanation
+
+
+# ---- reading answers ---------------------------------------------------------------
+def parse_answers(text: str) -> list[tuple[str, str, tuple]]:
+    """`x0=0.40, w0=-0.20` -> [(name, given text, span)], parsed by the grammar."""
+    return [(a.name, a.given, a.span) for a in read_answers(text)[1]]
+
+
+def read_answers(text: str):
+    """The answers' graph (formulas are nodes in it) and one Answer per pair."""
+    graph, pairs = parse_assignments(text)
+    if not pairs:
+        raise BptutorValueError("answers.empty", (0, len(text))).with_source(text)
+    answers, seen = [], set()
+    for name, value, start, end in pairs:
+        name_span = (start, start + len(name))
+        if name in seen:
+            raise BptutorValueError("answers.duplicate", name_span, name=name).with_source(text)
+        seen.add(name)
+        given = graph.source[value.start:value.end]
+        if isinstance(value, Const):
+            answers.append(Answer(name, given, (start, end), value=value.value, name_span=name_span))
+        else:
+            answers.append(Answer(name, given, (start, end), formula=value.index, name_span=name_span))
+    return graph, answers
+
+
+def answers_text(answers: dict) -> str:
+    """A dict name -> number / formula string (from Python or a grading file) as answer text.
+    Numbers keep the text they were written with when they carry it (see grade.Written)."""
+    return "\n".join(f"{name}={_written(value)}" for name, value in answers.items())
+
+
+def _written(value) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        raise BptutorValueError("answers.not_a_value", None, value=repr(value))
+    text = getattr(value, "text", None)
+    if text is not None:
+        return text
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, (list, tuple)) or hasattr(value, "tolist"):
+        items = value.tolist() if hasattr(value, "tolist") else value
+        return "[" + ", ".join(_written(v) for v in items) + "]"
+    raise BptutorValueError("answers.not_a_value", None, value=repr(value))
+
+
+def precision(given: str) -> float | None:
+    """The unit of the last digit written: 0.01 for `0.40`, 0.001 for `3.93e-1`;
+    None when the answer claims the exact value (an integer, a fraction, a formula).
+    For arrays, the fewest decimals any entry was written with."""
+    if given.lstrip().startswith("["):
+        units = [precision(m.group()) for m in re.finditer(r"[\d.]+(?:[eE][+-]?\d+)?", given)]
+        units = [u for u in units if u is not None]
+        return max(units) if units else None
+    m = _LITERAL.fullmatch(given)
+    if not m or not (m.group(1) or m.group(2)) or not m.group(2):
+        return None
+    return 10.0 ** (-len(m.group(2)) + int(m.group(3) or 0))
+
+
+# ---- judging ---------------------------------------------------------------------
+def check(d: Derivation, answers) -> list[Verdict]:
+    """Judge the answers (text as after --answer, or a dict name -> number or
+    formula string); the verdicts are also stored in d.answers."""
+    text = answers if isinstance(answers, str) else answers_text(answers)
+    graph, parsed = read_answers(text)
+    paths = Paths(d)
+    verdicts = []
+    for a in parsed:
+        x = d.index_of(a.name)
+        if x is None:
+            raise BptutorValueError("answers.unknown_target", a.name_span, name=a.name,
+                                    names=", ".join(answerable(d))).with_source(text)
+        if a.formula is None:
+            verdicts.append(_judge_number(d, paths, x, a))
+        else:
+            verdicts.append(_judge_formula(d, paths, x, a, graph, text))
+    d.answers = verdicts
+    return verdicts
+
+
+def answerable(d: Derivation) -> list[str]:
+    """The names an answer may ask about: inputs, then named intermediates."""
+    names = list(d.graph.inputs)
+    names += [n.name for n in d.graph.nodes if n.name and n.op.name != "input" and n.name not in names]
+    return names
+
+
+def _judge_number(d: Derivation, paths: "Paths", x: int, a: Answer) -> Verdict:
+    expected = d.node_grads[x]
+    given = a.value
+    unit = precision(a.given)
+    base = dict(name=a.name, given=a.given, given_value=given, expected=expected, target=x)
+    if _is_array(given) or _is_array(expected):
+        return _judge_array(d, paths, x, a, unit, base)
+    explain = paths.explaining_step(x)
+    low, high = paths.kink_range(x, expected)
+    on_kink = high > low
+    drift, hand = 0.0, None
+    if unit is not None and not on_kink:
+        grads = hand_rounded(d, unit)
+        if grads is not None:
+            hand = grads[x]
+            drift = abs(hand - expected)
+    if on_kink:
+        if low - _tol(low, unit) <= given <= high + _tol(high, unit):
+            return Verdict(**base, correct=True, note_key="answers.kink", steps=(explain,),
+                           detail={"low": low, "high": high, "pytorch": expected})
+    elif _close(given, expected, unit):
+        return Verdict(**base, correct=True, steps=(explain,))
+    elif unit is not None and _close(given, expected, unit, drift):
+        return Verdict(**base, correct=True, note_key="answers.accepted_rounding", steps=(explain,),
+                       detail={"decimals": _decimals(unit), "hand": hand})
+    wrongs = paths.wrong_versions(x, expected)
+    match = _diagnose(given, wrongs, unit, drift)
+    if isinstance(match, Wrong):
+        return _wrong_verdict(base, match, explain)
+    if match:
+        return Verdict(**base, correct=False, note_key="answers.ambiguous", steps=(explain,),
+                       detail={"codes": match})
+    if _is_rounding_mistake(given, expected, unit, drift):
+        return Verdict(**base, correct=False, diagnosis="rounding", steps=(explain,),
+                       detail={"decimals": _decimals(unit) if unit else None})
+    return Verdict(**base, correct=False, steps=(explain,))
+
+
+def _wrong_verdict(base: dict, w: Wrong, explain: int) -> Verdict:
+    steps = tuple(dict.fromkeys(s for s in (w.step, explain) if s is not None))
+    return Verdict(**base, correct=False, diagnosis=w.code, node=w.node, steps=steps, detail=dict(w.detail))
+
+
+def _diagnose(given, wrongs: list[Wrong], unit, drift):
+    """The one kind of mistake the number matches (the nearest node where it
+    happens), the list of codes when several kinds match, else None."""
+    matching = [w for w in wrongs if _close(given, w.value, unit, drift)]
+    codes = list(dict.fromkeys(w.code for w in matching))
+    if len(codes) == 1:
+        return matching[0]
+    return codes or None
+
+
+def _is_rounding_mistake(given, expected, unit, drift) -> bool:
+    """Wrong, but within one more unit of the last digit, or 1% of the value."""
+    if unit is not None and abs(given - expected) <= 1.5 * unit + drift:
+        return True
+    return abs(given - expected) <= CLOSE_REL * abs(expected)
+
+
+def _decimals(unit: float) -> int:
+    return max(0, round(-math.log10(unit)))
+
+
+def _tol(target, unit) -> float:
+    half = 0.5 * unit * (1 + 1e-9) if unit is not None else 0.0
+    return max(half, REL_TOL * abs(target)) + ABS_TOL
+
+
+def _close(given, target, unit=None, drift=0.0) -> bool:
+    """Right at the precision written (plus the hand-rounding drift), or at 1e-6 relative."""
+    diff = abs(given - target)
+    return diff <= _tol(target, unit) + drift or diff <= REL_TOL * abs(given)
+
+
+def _is_array(v) -> bool:
+    return hasattr(v, "shape") and getattr(v, "ndim", 0) > 0
+
+
+# ---- formulas ---------------------------------------------------------------------
+def _judge_formula(d: Derivation, paths: "Paths", x: int, a: Answer, graph, text: str) -> Verdict:
+    """Right when it equals the true gradient at the point and at random points
+    around it (same side of every kink). The formula may use the problem's
+    inputs and named intermediates."""
+    known = set(d.graph.inputs) | {n.name for n in d.graph.nodes if n.name}
+    for name, i in graph.inputs.items():
+        if name not in known:
+            node = graph.nodes[i]
+            raise BptutorValueError("answers.unknown_name", (node.start, node.end), name=name,
+                                    names=", ".join(answerable(d))).with_source(text)
+    expected = d.node_grads[x]
+    base = dict(name=a.name, given=a.given, expected=expected, target=x, formula=True)
+    explain = paths.explaining_step(x)
+    value = _evaluate(graph, a.formula, d)
+    if value is None:
+        return Verdict(**base, given_value=None, correct=False, note_key="answers.formula_undefined",
+                       steps=(explain,))
+    low, high = paths.kink_range(x, expected) if not _is_array(expected) else (expected, expected)
+    if high > low:          # on a kink: the point alone decides, any subgradient counts
+        ok = low - _tol(low, None) <= value <= high + _tol(high, None)
+        return Verdict(**base, given_value=value, correct=ok, note_key="answers.kink", steps=(explain,),
+                       detail={"low": low, "high": high, "pytorch": expected})
+    points = [d] + around(d)
+    values = [value] + [_evaluate(graph, a.formula, p) for p in points[1:]]
+    right = all(v is not None and _all_close(v, p.node_grads[x]) for v, p in zip(values, points))
+    if right:
+        return Verdict(**base, given_value=value, correct=True, steps=(explain,),
+                       detail={"points": len(points) - 1})
+    diagnosis = None
+    if not _is_array(expected) and all(v is not None for v in values):
+        diagnosis = _formula_diagnosis(points, values, x)
+    if diagnosis is not None:
+        return _wrong_verdict({**base, "given_value": value}, diagnosis, explain)
+    return Verdict(**base, given_value=value, correct=False, steps=(explain,))
+
+
+def _formula_diagnosis(points: list[Derivation], values: list, x: int) -> Wrong | None:
+    """The mistake whose wrong value the formula equals at every point."""
+    common, first = None, None
+    for p, v in zip(points, values):
+        wrongs = [w for w in Paths(p).wrong_versions(x, p.node_grads[x]) if _close(v, w.value)]
+        codes = {w.code for w in wrongs}
+        common = codes if common is None else common & codes
+        if first is None:
+            first = wrongs
+    if common and len(common) == 1:
+        [code] = common
+        return next(w for w in first if w.code == code)
+    return None
+
+
+def _evaluate(graph, index: int, d: Derivation):
+    """A formula's value with the problem's inputs and named intermediates; None where undefined."""
+    env = dict(d.values)
+    for i, node in enumerate(d.graph.nodes):
+        if node.name and node.name not in env:
+            env[node.name] = d.node_values[i]
+    env = {name: env[name] for name in graph.inputs}
+    try:
+        return forward(graph, env, namespace(env.values()))[index]
+    except BptutorError:
+        return None
+
+
+def _all_close(given, target) -> bool:
+    if _is_array(given) or _is_array(target):
+        import numpy as np
+        g, t = np.asarray(given, float), np.asarray(target, float)
+        return g.shape == t.shape and bool(np.all(np.abs(g - t) <= REL_TOL * np.abs(t) + ABS_TOL))
+    return _close(given, target)
+
+
+def around(d: Derivation, count: int = FORMULA_POINTS, seed: int = 0) -> list[Derivation]:
+    """The problem re-derived at random points near the given one, skipping points
+    where it is undefined or where a relu/abs/max would switch sides."""
+    rng = random.Random(seed)
+    g = d.graph
+    side = kink_sides(d)
+    out = []
+    for _ in range(count * 6):
+        if len(out) == count:
+            break
+        values = {name: _jitter(v, rng) for name, v in d.values.items()}
+        xp = namespace(values.values())
+        try:
+            vals = forward(g, values, xp)
+            grads, raw = backward(g, vals, xp)
+        except BptutorError:
+            continue
+        p = Derivation(d.source, g, values, vals, grads, raw, wrt=d.wrt)
+        if kink_sides(p) == side:
+            out.append(p)
+    return out
+
+
+def _jitter(v, rng: random.Random):
+    if _is_array(v):
+        import numpy as np
+        noise = np.array([rng.uniform(-1, 1) for _ in range(v.size)]).reshape(v.shape)
+        return v + FORMULA_SPREAD * np.maximum(1.0, np.abs(v)) * noise
+    return v + FORMULA_SPREAD * max(1.0, abs(v)) * rng.uniform(-1, 1)
+
+
+def kink_sides(d: Derivation) -> list:
+    """The local gradients of every relu/abs/max/min: which side of its kink each is on."""
+    nodes = d.graph.nodes
+    from .records import plain
+    return [plain(s.local) for s in d.steps if s.kind == "edge" and nodes[s.node].op.kink is not None]
+
+
+# ---- the wrong versions ------------------------------------------------------------
+class Paths:
+    """The recorded steps indexed for the questions answers ask: which edges leave a
+    node, where paths meet, ∂node/∂X, and the mistakes possible on the way."""
+
+    def __init__(self, d: Derivation):
+        self.d = d
+        self.steps = d.steps
+        n = len(d.graph.nodes)
+        self.edges: list[list[int]] = [[] for _ in range(n)]     # node -> its edge steps
+        self.into: list[list[int]] = [[] for _ in range(n)]      # node -> edge steps reaching it
+        self.sums: dict[int, int] = {}                           # node -> its sum step
+        for i, s in enumerate(self.steps):
+            if s.kind == "edge":
+                self.edges[s.node].append(i)
+                self.into[s.target].append(i)
+            elif s.kind == "sum":
+                self.sums[s.target] = i
+
+    def explaining_step(self, x: int) -> int:
+        """The step whose result is ∂f/∂X: the sum where paths meet, the single edge, or the seed."""
+        if x in self.sums:
+            return self.sums[x]
+        if self.into[x]:
+            return self.into[x][-1]
+        return 0
+
+    def tangent(self, x: int) -> list:
+        """∂node/∂X for every node (forward mode over the recorded local gradients)."""
+        nodes = self.d.graph.nodes
+        dot = [0.0] * len(nodes)
+        dot[x] = 1.0
+        steps, edges = self.steps, self.edges
+        for i in range(x + 1, len(nodes)):
+            total = 0.0
+            for e in edges[i]:
+                s = steps[e]
+                dv = dot[s.target]
+                if dv:
+                    total += s.local * dv
+            dot[i] = total
+        return dot
+
+    def _edge_towards(self, n: int, dot: list) -> int | None:
+        return next((e for e in self.edges[n] if dot[self.steps[e].target]), None)
+
+    def wrong_versions(self, x: int, truth: float) -> list[Wrong]:
+        """What ∂f/∂X becomes with each catalogued mistake, nearest node first."""
+        d, steps = self.d, self.steps
+        nodes, vals, grads = d.graph.nodes, d.node_values, d.node_grads
+        dot = self.tangent(x)
+        out: list[Wrong] = []
+        for n in range(x, len(nodes)):
+            if n in self.sums and dot[n]:
+                out.extend(self._fanout(n, dot[n], truth))
+            # a mistake in n's rule reaches X through n's inputs, even where n passes X nothing
+            if n == x or not any(dot[self.steps[e].target] for e in self.edges[n]):
+                continue
+            up = grads[n]
+            node = nodes[n]
+            toward = self._edge_towards(n, dot)
+            if up != 1 and dot[n]:
+                out.append(Wrong("missing_upstream", truth + (1 - up) * dot[n], n, toward,
+                                 (("node", n), ("upstream", up))))
+            kinked = any(steps[e].kink for e in self.edges[n])
+            swapped = 0.0
+            for e in self.edges[n]:
+                s = steps[e]
+                dv = dot[s.target]
+                if not dv:
+                    continue
+                if s.local < 0:
+                    out.append(Wrong("sign", truth - 2 * s.local * up * dv, n, e,
+                                     (("node", n), ("local", s.local))))
+                if node.op.name == "mul":
+                    own, other = vals[s.target], s.local
+                    if own != other:
+                        out.append(Wrong("wrong_operand", truth + (own - other) * up * dv, n, e,
+                                         (("node", n), ("own", node.args[s.k]), ("other", node.args[1 - s.k]))))
+                swapped += (1 - 2 * s.local) * up * dv
+            if node.op.name in ("max", "min", "relu") and not kinked and swapped:
+                out.append(Wrong("swapped_max", truth + swapped, n, toward, (("node", n),)))
+        if truth:
+            out.append(Wrong("sign", -truth, None, None, ()))
+        return out
+
+    def _fanout(self, j: int, dj: float, truth: float) -> list[Wrong]:
+        """Paths meeting at node j: one of them taken alone, or one counted twice."""
+        sum_step = self.sums[j]
+        terms = self.steps[sum_step].terms
+        total = self.d.node_grads[j]
+        out = []
+        for e in terms:
+            c = self.steps[e].contribution
+            path = self.steps[e].node
+            detail = (("target", j), ("path", path), ("count", len(terms)))
+            out.append(Wrong("fanout_partial", truth - (total - c) * dj, j, sum_step, detail))
+            out.append(Wrong("double_counted", truth + c * dj, j, sum_step, detail))
+        return out
+
+    def kink_range(self, x: int, truth: float) -> tuple[float, float]:
+        """The values ∂f/∂X takes over every valid subgradient at the kinks on its
+        paths (one-sided local gradients of relu/abs/max/min and their hull);
+        (truth, truth) when no kink matters."""
+        kinked = sorted({s.node for s in self.steps if s.kind == "edge" and s.kink})
+        if not kinked or _is_array(truth):
+            return truth, truth
+        dot = self.tangent(x)
+        low = high = truth
+        nodes, vals, grads = self.d.graph.nodes, self.d.node_values, self.d.node_grads
+        from .ops import ScalarNS
+        for n in kinked:
+            node = nodes[n]
+            args = [vals[j] for j in node.args]
+            shifts = [0.0]
+            for side in (-1e-9, 1e-9):
+                moved = [args[0] + side] + args[1:]
+                out = node.op.forward(ScalarNS, node.c, *moved)
+                delta = 0.0
+                for e in self.edges[n]:
+                    s = self.steps[e]
+                    one_sided = node.op.local[s.k](ScalarNS, node.c, out, *moved)
+                    delta += (one_sided - s.local) * grads[n] * dot[s.target]
+                shifts.append(delta)
+            low += min(shifts)
+            high += max(shifts)
+        return low, high
+
+
+# ---- hand rounding -----------------------------------------------------------------
+def hand_rounded(d: Derivation, unit: float) -> list | None:
+    """Every node's gradient as a student gets it rounding each value, local
+    gradient and product to the decimals written (the notes' 2 × 0.20 = 0.40).
+    Replays the recorded steps; None for arrays or where rounding leaves the domain."""
+    digits = _decimals(unit)
+    nodes = d.graph.nodes
+    if any(_is_array(v) for v in d.values.values()):
+        return None
+    from .ops import ScalarNS
+    vals = list(d.node_values)
+    try:
+        for i, node in enumerate(nodes):
+            if node.args:
+                vals[i] = round(node.op.forward(ScalarNS, node.c, *[vals[j] for j in node.args]), digits)
+        grads = [0.0] * len(nodes)
+        grads[d.graph.output] = 1.0
+        for s in d.steps:
+            if s.kind != "edge":
+                continue
+            node = nodes[s.node]
+            local = round(node.op.local[s.k](ScalarNS, node.c, vals[s.node],
+                                             *[vals[j] for j in node.args]), digits)
+            grads[s.target] = round(grads[s.target] + round(local * grads[s.node], digits), digits)
+    except (ValueError, ZeroDivisionError, OverflowError):
+        return None
+    return grads
+
+
+# ---- arrays ------------------------------------------------------------------------
+def _judge_array(d: Derivation, paths: "Paths", x: int, a: Answer, unit, base: dict) -> Verdict:
+    import numpy as np
+    given = np.asarray(a.value, dtype=float)
+    expected = np.asarray(d.node_grads[x], dtype=float)
+    explain = paths.explaining_step(x)
+    if given.shape != expected.shape:
+        wrong = next((w for w in _array_wrongs(paths, x, expected) if w.value.shape == given.shape
+                      and _array_close(given, w.value, unit)), None)
+        if wrong is not None:
+            return _wrong_verdict(base, wrong, explain)
+        return Verdict(**base, correct=False, note_key="answers.shape", steps=(explain,),
+                       detail={"given_shape": list(given.shape), "shape": list(expected.shape)})
+    if _array_close(given, expected, unit):
+        return Verdict(**base, correct=True, steps=(explain,))
+    for w in _array_wrongs(paths, x, expected):
+        if w.value.shape == given.shape and _array_close(given, w.value, unit):
+            return _wrong_verdict(base, w, explain)
+    return Verdict(**base, correct=False, steps=(explain,))
+
+
+def _array_close(given, target, unit) -> bool:
+    import numpy as np
+    half = 0.5 * unit * (1 + 1e-9) if unit is not None else 0.0
+    tol = np.maximum(half, REL_TOL * np.abs(target)) + ABS_TOL
+    return bool(np.all(np.abs(given - target) <= tol))
+
+
+def _array_wrongs(paths: Paths, x: int, expected) -> list[Wrong]:
+    """Matrix mistakes: the transpose of the gradient, or a matmul's backward
+    product in the wrong order or with the wrong transposes."""
+    import numpy as np
+    out = []
+    if expected.ndim == 2 and not np.array_equal(expected, expected.T):
+        out.append(Wrong("transpose", expected.T, None, None, ()))
+    d = paths.d
+    for e in paths.into[x]:
+        s = paths.steps[e]
+        node = d.graph.nodes[s.node]
+        if node.op.name != "matmul":
+            continue
+        up = np.asarray(s.upstream, dtype=float)
+        other = np.asarray(d.node_values[node.args[1 - s.k]], dtype=float)
+        right = np.asarray(s.contribution, dtype=float)
+        for p in (up, up.T):
+            for q in (other, other.T):
+                for product in _products(p, q):
+                    if product.shape == right.shape and not np.allclose(product, right):
+                        out.append(Wrong("transpose", expected - right + product, s.node, e,
+                                         (("node", s.node),)))
+    out.append(Wrong("sign", -expected, None, None, ()))
+    return out
+
+
+def _products(p, q):
+    for a, b in ((p, q), (q, p)):
+        try:
+            yield a @ b
+        except ValueError:
+            continue
