@@ -148,7 +148,7 @@ def answerable(d: Derivation) -> list[str]:
 
 
 def _judge_number(d: Derivation, paths: "Paths", x: int, a: Answer) -> Verdict:
-    expected = d.node_grads[x]
+    expected = d.grad(x)
     given = a.value
     unit = precision(a.given)
     base = dict(name=a.name, given=a.given, given_value=given, expected=expected, target=x)
@@ -187,7 +187,7 @@ def _judge_number(d: Derivation, paths: "Paths", x: int, a: Answer) -> Verdict:
 
 def _wrong_verdict(base: dict, w: Wrong, explain: int) -> Verdict:
     steps = tuple(dict.fromkeys(s for s in (w.step, explain) if s is not None))
-    return Verdict(**base, correct=False, diagnosis=w.code, node=w.node, steps=steps, detail=dict(w.detail))
+    return Verdict(**base, correct=False, diagnosis=w.code, node=w.node, steps=steps, detail=dict(w.detail) or None)
 
 
 def _diagnose(given, wrongs: list[Wrong], unit, drift):
@@ -237,7 +237,7 @@ def _judge_formula(d: Derivation, paths: "Paths", x: int, a: Answer, graph, text
             node = graph.nodes[i]
             raise BptutorValueError("answers.unknown_name", (node.start, node.end), name=name,
                                     names=", ".join(answerable(d))).with_source(text)
-    expected = d.node_grads[x]
+    expected = d.grad(x)
     base = dict(name=a.name, given=a.given, expected=expected, target=x, formula=True)
     explain = paths.explaining_step(x)
     value = _evaluate(graph, a.formula, d)
@@ -251,7 +251,7 @@ def _judge_formula(d: Derivation, paths: "Paths", x: int, a: Answer, graph, text
                        detail={"low": low, "high": high, "pytorch": expected})
     points = [d] + around(d)
     values = [value] + [_evaluate(graph, a.formula, p) for p in points[1:]]
-    right = all(v is not None and _all_close(v, p.node_grads[x]) for v, p in zip(values, points))
+    right = all(v is not None and _all_close(v, p.grad(x)) for v, p in zip(values, points))
     if right:
         return Verdict(**base, given_value=value, correct=True, steps=(explain,),
                        detail={"points": len(points) - 1})
@@ -267,7 +267,7 @@ def _formula_diagnosis(points: list[Derivation], values: list, x: int) -> Wrong 
     """The mistake whose wrong value the formula equals at every point."""
     common, first = None, None
     for p, v in zip(points, values):
-        wrongs = [w for w in Paths(p).wrong_versions(x, p.node_grads[x]) if _close(v, w.value)]
+        wrongs = [w for w in Paths(p).wrong_versions(x, p.grad(x)) if _close(v, w.value)]
         codes = {w.code for w in wrongs}
         common = codes if common is None else common & codes
         if first is None:
@@ -313,10 +313,10 @@ def around(d: Derivation, count: int = FORMULA_POINTS, seed: int = 0) -> list[De
         xp = namespace(values.values())
         try:
             vals = forward(g, values, xp)
-            grads, raw = backward(g, vals, xp)
+            grads, edges, kinks = backward(g, vals, xp)
         except BptutorError:
             continue
-        p = Derivation(d.source, g, values, vals, grads, raw, wrt=d.wrt)
+        p = Derivation(d.source, g, values, vals, grads, edges, kinks, wrt=d.wrt)
         if kink_sides(p) == side:
             out.append(p)
     return out
@@ -427,7 +427,7 @@ class Paths:
         """Paths meeting at node j: one of them taken alone, or one counted twice."""
         sum_step = self.sums[j]
         terms = self.steps[sum_step].terms
-        total = self.d.node_grads[j]
+        total = self.d.grad(j)
         out = []
         for e in terms:
             c = self.steps[e].contribution
@@ -499,7 +499,7 @@ def hand_rounded(d: Derivation, unit: float) -> list | None:
 def _judge_array(d: Derivation, paths: "Paths", x: int, a: Answer, unit, base: dict) -> Verdict:
     import numpy as np
     given = np.asarray(a.value, dtype=float)
-    expected = np.asarray(d.node_grads[x], dtype=float)
+    expected = np.asarray(d.grad(x), dtype=float)
     explain = paths.explaining_step(x)
     if given.shape != expected.shape:
         wrong = next((w for w in _array_wrongs(paths, x, expected) if w.value.shape == given.shape

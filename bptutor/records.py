@@ -187,8 +187,7 @@ class Derivation:
         return d
 
 
-@dataclass(frozen=True, slots=True)
-class Verdict:
+class Verdict(NamedTuple):
     """A student's answer for ∂f/∂name, judged (see answers.check).
     diagnosis: the mistake the number matches (sign, missing_upstream,
     wrong_operand, fanout_partial, swapped_max, double_counted, transpose,
@@ -196,7 +195,7 @@ class Verdict:
     ("answers.accepted_rounding", "answers.kink", ...). node is the graph node
     where the mistake happens, steps the steps (indices into Derivation.steps)
     that show the right rule, detail the numbers and node indices the
-    explanation quotes."""
+    explanation quotes (None when it quotes none)."""
     name: str
     given: str
     given_value: object
@@ -207,7 +206,7 @@ class Verdict:
     target: int = -1
     node: int | None = None
     steps: tuple = ()
-    detail: dict = field(default_factory=dict)
+    detail: dict | None = None
     formula: bool = False
 
     def to_dict(self) -> dict:

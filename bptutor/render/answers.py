@@ -96,10 +96,12 @@ def why(v: Verdict, nar: Narrator) -> str:
 def _params(v: Verdict, nar: Narrator) -> dict:
     params = {"name": v.name, "given": v.given, "expected": nar.n(v.expected)}
     if v.note_key == "answers.accepted_rounding":     # the exact value, finer than the student's
-        params["expected"] = num(v.expected, max(nar.digits, v.detail["decimals"] + 2))
+        decimals = v.detail["decimals"]
+        params["expected"] = num(v.expected, max(nar.digits, decimals + 2))
+        params["hand"] = num(v.detail["hand"], decimals)
     if v.given_value is not None:
         params["value"] = nar.n(v.given_value)
-    for key, value in v.detail.items():
+    for key, value in (v.detail or {}).items():
         if key in _NODE_KEYS:
             value = nar.who(value)
         elif key in _LABEL_KEYS:
@@ -108,5 +110,5 @@ def _params(v: Verdict, nar: Narrator) -> dict:
             value = nar.n(value)
         elif key == "codes":
             value = ", ".join(t(f"answers.code_{c}", nar.lang) for c in value)
-        params[key] = value
+        params.setdefault(key, value)
     return params

@@ -1,0 +1,137 @@
+"""bptutor grade FILE.toml: one verdict per problem, a score, broken problems
+reported and counted wrong, malformed TOML an input error at its line."""
+import io
+import json
+
+from bptutor.grade import main
+from helpers import ROOT, render_text, snapshot
+
+HOMEWORK = """\
+[[problem]]
+name = "circuit, right"
+expr = "(x+y)*z"
+vals = "x=-2,y=5,z=-4"
+answers = { x = -4, y = "z", z = 3.0 }
+
+[[problem]]
+name = "neuron, wrong"
+expr = "1/(1+exp(-(w0*x0+w1*x1+w2)))"
+vals = "w0=2,x0=-1,w1=-3,x1=-2,w2=-3"
+answers = { x0 = 0.40, x1 = 0.59 }
+
+[[problem]]
+name = "broken"
+expr = "exq(x)"
+vals = "x=1"
+answers = { x = 1 }
+"""
+
+
+def grade(*argv, stdin=None):
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(argv), out, err, io.StringIO(stdin) if stdin is not None else None)
+    return int(code), out.getvalue(), err.getvalue()
+
+
+def write(tmp_path, text, name="hw.toml"):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def test_right_wrong_and_broken_problems_json(tmp_path):
+    code, out, err = grade(write(tmp_path, HOMEWORK), "--json", "--lang", "en")
+    assert code == 1 and err == ""
+    data = json.loads(out)
+    right, wrong, broken = data["problems"]
+    assert (right["name"], right["correct"], right["error"]) == ("circuit, right", True, None)
+    assert [a["correct"] for a in right["answers"]] == [True, True, True]
+    assert wrong["correct"] is False and wrong["error"] is None
+    assert [(a["name"], a["correct"], a["diagnosis"]) for a in wrong["answers"]] == \
+        [("x0", True, None), ("x1", False, "sign")]
+    assert broken["correct"] is False and broken["answers"] == []
+    assert "unknown function 'exq'" in broken["error"]
+    assert data["score"] == 1 / 3 and (data["right"], data["total"]) == (1, 3)
+
+
+def test_errors_are_in_the_users_language(tmp_path):
+    code, out, _ = grade(write(tmp_path, HOMEWORK), "--json", "--lang", "zh")
+    assert "未知函数 'exq'" in json.loads(out)["problems"][2]["error"]
+
+
+def test_terminal_output_en_and_zh(tmp_path):
+    path = write(tmp_path, HOMEWORK)
+    code, out, _ = grade(path, "--lang", "en")
+    assert code == 1
+    assert "Score: 1 of 3 problems right" in out and "sign lost" in out
+    snapshot("grade_en.txt", out.replace(path, "hw.toml"))
+    code, out, _ = grade(path, "--lang", "zh")
+    assert "得分：3 道题中做对了 1 道" in out and "符号错误" in out and "未知函数" in out
+    snapshot("grade_zh.txt", out.replace(path, "hw.toml"))
+
+
+def test_render_at_80_columns(tmp_path):
+    from bptutor.grade import grade_problem, load, render
+    results = [grade_problem(p, k, tmp_path) for k, p in enumerate(load(HOMEWORK), 1)]
+    snapshot("grade_en_80.txt", render_text(render(results, "en", 4, "hw.toml")))
+
+
+def test_the_seed_homework_is_all_right():
+    code, out, err = grade(str(ROOT / "examples" / "homework.toml"), "--json")
+    data = json.loads(out)
+    assert code == 0 and err == "", [p for p in data["problems"] if not p["correct"]]
+    assert data["score"] == 1 and data["total"] >= 5
+
+
+def test_malformed_toml_points_at_the_line(tmp_path):
+    path = write(tmp_path, '[[problem]]\nname = "a"\nexpr = "x"\nanswers = { x = 1 \n')
+    code, out, err = grade(path, "--lang", "en")
+    assert code == 2 and out == ""
+    assert "not valid TOML (line 4)" in err and "  4 | answers = { x = 1" in err
+    code, _, err = grade("-", "--lang", "zh", stdin='[[problem]]\nexpr == "x"\n')
+    assert code == 2 and "第 2 行" in err and "  2 | expr == \"x\"" in err and "^" in err
+
+
+def test_a_file_without_problems_is_an_input_error(tmp_path):
+    code, _, err = grade(write(tmp_path, 'title = "hw"\n'), "--lang", "en")
+    assert code == 2 and "no problems" in err
+    code, _, err = grade(str(tmp_path / "missing.toml"))
+    assert code == 2
+
+
+def test_problem_fields_file_and_mistakes(tmp_path):
+    (tmp_path / "circuit.bp").write_text("q = x + y\nf = q * z\n", encoding="utf-8")
+    text = """\
+[[problem]]
+name = "from a file"
+file = "circuit.bp"
+vals = "x=-2,y=5,z=-4"
+answers = { q = -4, z = "q" }
+
+[[problem]]
+name = "no expr"
+answers = { x = 1 }
+
+[[problem]]
+name = "no answers"
+expr = "x*y"
+vals = "x=1,y=2"
+
+[[problem]]
+name = "unknown answer name"
+expr = "x*y"
+vals = "x=1,y=2"
+answers = { q = 1 }
+"""
+    code, out, _ = grade(write(tmp_path, text), "--json")
+    data = json.loads(out)
+    assert code == 1
+    assert [p["correct"] for p in data["problems"]] == [True, False, False, False]
+    assert [p["error"] is None for p in data["problems"]] == [True, False, False, False]
+    assert "no expr" in data["problems"][1]["error"] and "answers" in data["problems"][2]["error"]
+
+
+def test_subcommand_through_the_main_cli(tmp_path):
+    from helpers import run
+    code, out, _ = run("grade", str(ROOT / "examples" / "homework.toml"), "--lang", "zh")
+    assert code == 0 and "得分" in out
