@@ -269,3 +269,19 @@ def test_markdown_and_latex_render_without_the_cli():
     d = sigmoid()
     assert "| $w_{2}$ | $-3$ | $0.1966$ |" in markdown.render(d, "en", 4)
     assert r"\frac{\partial f}{\partial w_{2}} &= 0.1966" in latex.render(d, "en", 4)
+
+
+# ---- the REPL's :graph and :md -------------------------------------------------------------
+def test_repl_graph_and_markdown(tmp_path):
+    import io
+    from bptutor.repl import Session
+    out, err = io.StringIO(), io.StringIO()
+    session = Session("en", 2, out=out, err=err)
+    for line in ("x = -2, y = 5, z = -4", "(x+y)*z", f":graph {tmp_path / 'g.dot'}", ":graph -", ":md"):
+        session.handle(line)
+    text = out.getvalue()
+    assert err.getvalue() == ""
+    assert f"graph written to {tmp_path / 'g.dot'}" in text
+    assert (tmp_path / "g.dot").read_text().startswith("digraph bptutor {")
+    assert "f = *  v=-12  g=1" in text and "└── z  v=-4  g=3" in text
+    assert "```mermaid" in text and r"$\frac{\partial f}{\partial f} = 1$" in text
