@@ -242,28 +242,22 @@ def options_from_words(words: list[str]) -> tuple[int, int | None]:
 def main(argv, stdout=None, stderr=None, stdin=None) -> int:
     """`bptutor quiz [--level 1..3] [--seed N] [--lang zh|en] [--digits N]`.
     Exit 0 when every answer was right, 1 otherwise."""
-    import argparse
-    from .cli import Exit, _prescan_lang, print_error
-    from .repl import is_terminal, pipe_reader, terminal_asker
+    from .cli import Exit, print_error
+    from .repl import is_terminal, parse_args, pipe_reader, terminal_asker
 
     stdout, stderr, stdin = stdout or sys.stdout, stderr or sys.stderr, stdin or sys.stdin
-    lang = pick_lang(_prescan_lang(argv))
-    p = argparse.ArgumentParser(prog="bptutor quiz", description=t("quiz.description", lang))
-    p.add_argument("--level", type=int, choices=LEVELS, default=1, help=t("quiz.help_level", lang))
-    p.add_argument("--seed", type=int, help=t("quiz.help_seed", lang))
-    p.add_argument("--lang", choices=["zh", "en"], help=t("cli.help_lang", lang))
-    p.add_argument("--digits", type=int, default=2, help=t("cli.help_digits", lang))
-    try:
-        args = p.parse_args(argv)
-    except SystemExit as exc:
-        return Exit.OK if exc.code == 0 else Exit.USAGE
+    args, code = parse_args("quiz", argv, stdout, stderr, digits=2, extra=lambda lang: [
+        (("--level",), dict(type=int, choices=LEVELS, default=1, help=t("quiz.help_level", lang))),
+        (("--seed",), dict(type=int, help=t("quiz.help_seed", lang)))])
+    if args is None:
+        return code
     lang = pick_lang(args.lang)
     if is_terminal(stdin) and is_terminal(stdout):
         ask = terminal_asker()
     else:
         ask = pipe_reader(stdin, stdout)[1]
     try:
-        right, asked = run(args.level, args.seed, ask, stdout, lang, max(0, min(args.digits, 15)), stderr)
+        right, asked = run(args.level, args.seed, ask, stdout, lang, args.digits, stderr)
     except BptutorError as exc:
         print_error(exc, lang, stderr, exc.source)
         return Exit.USAGE

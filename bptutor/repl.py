@@ -59,6 +59,10 @@ class Session:
             return False
         except BptutorError as exc:
             self.error(exc, exc.source if exc.source is not None else None)
+        except KeyboardInterrupt:
+            raise
+        except Exception as exc:          # a bug of ours: say so, keep the session and its values
+            self.error(BptutorError("repl.internal_error", None, error=f"{type(exc).__name__}: {exc}"))
         return True
 
     def error(self, exc: BptutorError, source: str | None = None) -> None:
@@ -250,19 +254,36 @@ def incomplete(text: str) -> bool:
 # ---- front ends -----------------------------------------------------------------------
 def main(argv, stdout=None, stderr=None, stdin=None) -> int:
     """`bptutor repl [--lang zh|en] [--digits N]`."""
-    import argparse
-    from .cli import Exit, _prescan_lang, print_error
-
     stdout, stderr, stdin = stdout or sys.stdout, stderr or sys.stderr, stdin or sys.stdin
+    args, code = parse_args("repl", argv, stdout, stderr)
+    if args is None:
+        return code
+    return run(pick_lang(args.lang), args.digits, stdout, stderr, stdin)
+
+
+def parse_args(command: str, argv, stdout, stderr, extra=lambda lang: (), digits: int = 4):
+    """The options of `bptutor repl` / `bptutor quiz` (`extra(lang)`: more
+    (flags, options) pairs) -> (args, None), or (None, exit code) after printing
+    the help to stdout or a usage error to stderr, in the user's language."""
+    from .cli import Exit, _Parser, _prescan_lang, print_error
+
     lang = pick_lang(_prescan_lang(argv))
-    p = argparse.ArgumentParser(prog="bptutor repl", description=t("repl.description", lang))
+    p = _Parser(prog=f"bptutor {command}", description=t(f"{command}.description", lang), add_help=False)
+    p.add_argument("-h", "--help", action="help", help=t("cli.help_help", lang))
+    for flags, options in extra(lang):
+        p.add_argument(*flags, **options)
     p.add_argument("--lang", choices=["zh", "en"], help=t("cli.help_lang", lang))
-    p.add_argument("--digits", type=int, default=4, help=t("cli.help_digits", lang))
+    p.add_argument("--digits", type=int, default=digits, help=t("cli.help_digits", lang))
+    p.print_help = lambda file=None: stdout.write(p.format_help())
     try:
         args = p.parse_args(argv)
-    except SystemExit as exc:
-        return Exit.OK if exc.code == 0 else Exit.USAGE
-    return run(pick_lang(args.lang), max(0, min(args.digits, 15)), stdout, stderr, stdin)
+    except SystemExit:                      # --help, printed above
+        return None, Exit.OK
+    except BptutorError as exc:
+        print_error(exc, lang, stderr, None)
+        return None, Exit.USAGE
+    args.digits = max(0, min(args.digits, 15))
+    return args, None
 
 
 def run(lang: str, digits: int, stdout, stderr, stdin) -> int:
@@ -326,10 +347,13 @@ def terminal_asker(input=None, output=None):
 def piped(session: Session, stdin) -> int:
     """Lines from a pipe: no prompts, the same output as on a terminal."""
     next_line, session.ask = pipe_reader(stdin, session.out)
-    while True:
-        text = read_input(next_line)
-        if text is None or not session.handle(text):
-            return 0
+    try:
+        while True:
+            text = read_input(next_line)
+            if text is None or not session.handle(text):
+                return 0
+    except KeyboardInterrupt:
+        return 130
 
 
 def history_path(environ=os.environ) -> Path:
@@ -375,5 +399,8 @@ def shell(session: Session, input=None, output=None, environ=os.environ) -> int:
             continue
         except EOFError:
             return 0
-        if not session.handle(text):
-            return 0
+        try:
+            if not session.handle(text):
+                return 0
+        except KeyboardInterrupt:         # Ctrl-C during a long derivation: back to the prompt
+            continue

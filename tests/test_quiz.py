@@ -108,9 +108,11 @@ def test_a_quiz_that_ends_early():
     assert out.rstrip().endswith("练习结束：0 题中答对 0 题。")
 
 
-def test_bad_options():
+def test_options():
     code, out, err = play(["--level", "4"], [])
-    assert code == 2
+    assert code == 2 and "invalid choice: 4" in err
+    code, out, err = play(["--help"], [])
+    assert code == 0 and "--level {1,2,3}" in out and "--seed SEED" in out
 
 
 def test_quiz_in_the_repl():

@@ -190,6 +190,26 @@ def test_graph_and_markdown_of_the_last_derivation(tmp_path):
     assert err.getvalue() == ""
 
 
+def test_a_bug_of_ours_is_reported_and_the_session_goes_on(monkeypatch):
+    s, out, err = session()
+    s.handle("x = 2")
+    monkeypatch.setattr(Session, "derive", lambda self, text: {}["boom"])
+    s.handle("x^2")
+    assert take(err) == ("error: internal error (KeyError: 'boom'): this is a bug in bptutor, please report it; "
+                         "your values are kept\n")
+    monkeypatch.undo()
+    s.handle("x^2")
+    assert s.values == {"x": 2.0} and s.last.value == 4.0
+
+
+def test_options_help_and_usage_errors():
+    out, err = io.StringIO(), io.StringIO()
+    assert cli.main(["repl", "--help", "--lang", "zh"], out, err, io.StringIO()) == 0
+    assert out.getvalue().startswith("usage: bptutor repl") and "显示本帮助并退出" in out.getvalue()
+    assert cli.main(["repl", "--bogus"], out, err, io.StringIO()) == 2
+    assert err.getvalue() == "error: usage: unrecognized arguments: --bogus (bptutor --help lists the options)\n"
+
+
 def test_quit():
     s, out, err = session()
     assert s.handle(":quit") is False
