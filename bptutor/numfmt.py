@@ -69,8 +69,8 @@ def shape_of(x) -> tuple | None:
 
 
 def shape_text(shape) -> str:
-    """(3, 4) -> 3×4, as a picture labels a tensor node."""
-    return "×".join(str(n) for n in shape)
+    """(2, 2), (3,), (): as numpy writes a shape (pictures label tensor boxes with it)."""
+    return str(tuple(int(n) for n in shape))
 
 
 def picture_value(x, digits: int = 4) -> str | None:
@@ -124,7 +124,7 @@ def tex_sci(text: str) -> str:
 def _tex_array(x, digits: int) -> str:
     shape = shape_of(x)
     if len(shape) > 2 or x.size > 36:          # too big to typeset: its shape
-        return "[" + shape_text(shape).replace("×", r"\times ") + "]"
+        return r"\text{" + shape_text(shape) + "}"
     rows = x.tolist() if len(shape) == 2 else [[v] for v in x.tolist()]
     body = r" \\ ".join(" & ".join(tex_num(float(v), digits) for v in row) for row in rows)
     return r"\begin{bmatrix}" + body + r"\end{bmatrix}"
