@@ -188,13 +188,10 @@ def hint_lines(d, i: int, lang: str, digits: int) -> list[str]:
 
 def judge(d, name: str, answer: str, lang: str, digits: int) -> tuple[bool, str]:
     """Is `answer` the gradient of `name`? -> (right, a sentence saying why or
-    naming the mistake, or ""). With the answer checker's rules (rounding
-    accepted, mistakes diagnosed) where this build has it."""
-    try:
-        from .answers import check
-        from .render.answers import why
-    except ImportError:
-        return _judge_plain(d, name, answer)
+    naming the mistake, or ""), by the answer checker's rules: rounding
+    accepted, mistakes diagnosed, formulas judged."""
+    from .answers import check
+    from .render.answers import why
     from .render.narrate import Narrator
     text = f"{name}={answer}"
     try:
@@ -206,22 +203,6 @@ def judge(d, name: str, answer: str, lang: str, digits: int) -> tuple[bool, str]
     if not verdict.correct and not verdict.diagnosis and not verdict.note_key:
         return False, ""            # wrong without a diagnosis: the right step says it all
     return verdict.correct, why(verdict, Narrator(d, lang, digits))
-
-
-def _judge_plain(d, name: str, answer: str) -> tuple[bool, str]:
-    """Until the answer checker is there: the number, judged at the precision the student wrote."""
-    from .syntax import parse_values
-    text = f"{name}={answer}"
-    try:
-        given = parse_values(text)[name]
-    except BptutorError as exc:
-        raise exc.with_source(text)
-    expected = d.grad_of(name)
-    decimals = len(answer.split(".", 1)[1]) if "." in answer and answer.replace(".", "").lstrip("-+").isdigit() else None
-    tolerance = 1e-6 * max(1.0, abs(expected))
-    if decimals is not None:
-        tolerance = max(tolerance, 0.5 * 10.0 ** -decimals * 1.001)
-    return abs(given - expected) <= tolerance, ""
 
 
 def options_from_words(words: list[str]) -> tuple[int, int | None]:
@@ -242,10 +223,17 @@ def options_from_words(words: list[str]) -> tuple[int, int | None]:
 def main(argv, stdout=None, stderr=None, stdin=None) -> int:
     """`bptutor quiz [--level 1..3] [--seed N] [--lang zh|en] [--digits N]`.
     Exit 0 when every answer was right, 1 otherwise."""
-    from .cli import Exit, print_error
-    from .repl import is_terminal, parse_args, pipe_reader, terminal_asker
-
+    from .cli import _prescan_lang, report
     stdout, stderr, stdin = stdout or sys.stdout, stderr or sys.stderr, stdin or sys.stdin
+    try:
+        return _main(argv, stdout, stderr, stdin)
+    except BaseException as exc:        # noqa: B036 -- a broken pipe, Ctrl-C: an exit code, never a traceback
+        return report(exc, pick_lang(_prescan_lang(argv)), stdout, stderr)
+
+
+def _main(argv, stdout, stderr, stdin) -> int:
+    from .cli import Exit
+    from .repl import is_terminal, parse_args, pipe_reader, terminal_asker
     args, code = parse_args("quiz", argv, stdout, stderr, digits=2, extra=lambda lang: [
         (("--level",), dict(type=int, choices=LEVELS, default=1, help=t("quiz.help_level", lang))),
         (("--seed",), dict(type=int, help=t("quiz.help_seed", lang)))])
@@ -256,9 +244,5 @@ def main(argv, stdout=None, stderr=None, stdin=None) -> int:
         ask = terminal_asker()
     else:
         ask = pipe_reader(stdin, stdout)[1]
-    try:
-        right, asked = run(args.level, args.seed, ask, stdout, lang, args.digits, stderr)
-    except BptutorError as exc:
-        print_error(exc, lang, stderr, exc.source)
-        return Exit.USAGE
+    right, asked = run(args.level, args.seed, ask, stdout, lang, args.digits, stderr)
     return Exit.OK if right == asked and asked else Exit.WRONG

@@ -59,10 +59,9 @@ class Session:
             return False
         except BptutorError as exc:
             self.error(exc, exc.source if exc.source is not None else None)
-        except KeyboardInterrupt:
-            raise
-        except Exception as exc:          # a bug of ours: say so, keep the session and its values
-            self.error(BptutorError("repl.internal_error", None, error=f"{type(exc).__name__}: {exc}"))
+        except Exception as exc:          # too deep, or a bug of ours: say so, keep the session
+            from .cli import as_bptutor_error
+            self.error(as_bptutor_error(exc))
         return True
 
     def error(self, exc: BptutorError, source: str | None = None) -> None:
@@ -168,15 +167,12 @@ class Session:
         return self.last
 
     def cmd_check(self, arg: str) -> None:
+        from .answers import check
+        from .cli import show
+        from .render.answers import render_answers
         d = self.needs_derivation()
         if not arg:
             raise BptutorError("repl.check_what")
-        try:
-            from .answers import check
-            from .render.answers import render_answers
-        except ImportError:
-            raise BptutorError("repl.not_available", None, feature=":check") from None
-        from .cli import show
         try:
             check(d, arg)
         except BptutorError as exc:
@@ -189,18 +185,19 @@ class Session:
         self.out.write(json.dumps(d.to_dict(), ensure_ascii=False, indent=1) + "\n")
 
     def cmd_graph(self, arg: str) -> None:
+        from .cli import show_graph, write_graph
         d = self.needs_derivation()
         if not arg:
             raise BptutorError("repl.graph_what")
         if arg == "-":
-            exporter("show_graph", ":graph -")(d, self.digits, self.out)
+            show_graph(d, self.digits, self.out)
             return
-        exporter("write_graph", ":graph")(d, arg, self.digits)
+        write_graph(d, arg, self.digits)
         self.say("repl.graph_written", path=arg)
 
     def cmd_md(self, arg: str) -> None:
-        d = self.needs_derivation()
-        exporter("write_document", ":md")(d, "md", self.lang, self.digits, self.out)
+        from .cli import write_document
+        write_document(self.needs_derivation(), "md", self.lang, self.digits, self.out)
 
     def cmd_quiz(self, arg: str) -> None:
         from .quiz import options_from_words, run
@@ -209,16 +206,6 @@ class Session:
 
     def cmd_quit(self, arg: str) -> None:
         raise Quit
-
-
-def exporter(name: str, feature: str):
-    """The CLI's export function `name` (--graph, --format), or a clear error
-    where this build has no exporters."""
-    from . import cli
-    function = getattr(cli, name, None)
-    if function is None:
-        raise BptutorError("repl.not_available", None, feature=feature)
-    return function
 
 
 def assigned_values(text: str) -> dict | None:
@@ -254,11 +241,15 @@ def incomplete(text: str) -> bool:
 # ---- front ends -----------------------------------------------------------------------
 def main(argv, stdout=None, stderr=None, stdin=None) -> int:
     """`bptutor repl [--lang zh|en] [--digits N]`."""
+    from .cli import _prescan_lang, report
     stdout, stderr, stdin = stdout or sys.stdout, stderr or sys.stderr, stdin or sys.stdin
-    args, code = parse_args("repl", argv, stdout, stderr)
-    if args is None:
-        return code
-    return run(pick_lang(args.lang), args.digits, stdout, stderr, stdin)
+    try:
+        args, code = parse_args("repl", argv, stdout, stderr)
+        if args is None:
+            return code
+        return run(pick_lang(args.lang), args.digits, stdout, stderr, stdin)
+    except BaseException as exc:        # noqa: B036 -- a broken pipe, Ctrl-C: an exit code, never a traceback
+        return report(exc, pick_lang(_prescan_lang(argv)), stdout, stderr)
 
 
 def parse_args(command: str, argv, stdout, stderr, extra=lambda lang: (), digits: int = 4):

@@ -68,12 +68,12 @@ def test_a_quiz_through_a_pipe_in_english():
             "to every input. The upstream gradient there is ∂f/∂s = 0.20.\n[2/9] ∂f/∂w2 = 0.20\n  ✓ right") in out
     assert "[3/9] ∂f/∂c = 0.2\n  ✓ right" in out
     assert "[4/9] ∂f/∂b = -0.2\n  ✗ not quite" in out
-    assert "[4/9] ∂f/∂b = -0.2\n  ✗ not quite: ∂f/∂b = 0.20\n" in out
+    assert "[4/9] ∂f/∂b = -0.2\n  ✗ not quite: ∂f/∂b = 0.20\n  right size, wrong sign: the gradient is 0.20\n" in out
     assert ("  The right step:\n  c = a + b gate, towards node b: local gradient 1, upstream gradient "
             "0.20, so the gradient of node b is 1 × 0.20 = 0.20\n") in out
     assert "[6/9] ∂f/∂w1 = 5\n  ✗ not quite: ∂f/∂w1 = -0.20\n" in out
     assert "[7/9] ∂f/∂a = abc\n[7/9] ∂f/∂a = 0.197\n  ✓ right" in out
-    assert "abc" in err
+    assert err == "error: the formula uses abc, which is not in the problem (names: w0, x0, w1, x1, w2, a, b, c, s, f)\n"
     assert "Score: 7 of 9 right (hints used: 1). The full derivation:" in out
     assert "Numeric check (central differences" in out    # the full derivation follows
     assert "\x1b" not in out
@@ -91,6 +91,22 @@ def test_a_quiz_through_a_pipe_in_chinese_with_fan_out():
     assert "[5/5] ∂f/∂x = 20\n  ✗ 不对：∂f/∂x = 15\n" in out and "  正确的步骤：\n" in out
     assert "x有 2 条路径汇合，梯度相加：∂f/∂x = ∂f/∂a·∂a/∂x + ∂f/∂b·∂b/∂x = 12 + 3 = 15" in out
     assert "得分：5 题中答对 4 题（用了 1 次提示）。完整的推导：" in out
+
+
+def test_mistakes_are_diagnosed_in_both_languages():
+    answers = ["1", "4", "-12", "12", "12"]         # a: sign lost; x: only one of its two paths
+    code, out, err = play(["--level", "2", "--seed", "5"], answers)
+    assert "[3/5] ∂f/∂a = -12\n  ✗ not quite: ∂f/∂a = 12\n  right size, wrong sign: the gradient is 12\n" in out
+    assert ("[5/5] ∂f/∂x = 12\n  ✗ not quite: ∂f/∂x = 15\n"
+            "  2 paths meet at x: its gradient adds them all, not only the one from node a\n") in out
+    code, out, err = play(["--level", "2", "--seed", "5", "--lang", "zh"], answers)
+    assert "  大小对了，但符号反了：梯度应为 12\n" in out
+    assert "  x有 2 条路径汇合：它的梯度要把所有路径加起来，而不只是来自 a 结点的那一条\n" in out
+
+
+def test_a_formula_answer_is_judged_as_a_formula():
+    code, out, err = play(["--level", "2", "--seed", "5"], ["a", "a*x", "b", "x*z", "x*z + a*z"])
+    assert code == 0 and out.count("✓ right") == 5
 
 
 def test_a_fan_out_hint_says_to_add_the_paths():
