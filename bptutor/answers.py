@@ -20,6 +20,7 @@ import math
 import random
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from .engine import backward, forward, namespace
 from .errors import BptutorError, BptutorValueError
@@ -31,6 +32,11 @@ ABS_TOL = 1e-12
 FORMULA_POINTS = 5          # random points around the given one a formula must also match
 FORMULA_SPREAD = 0.1        # how far around: ±10% of each value (at least ±0.1)
 CLOSE_REL = 1e-2            # a wrong number this close to the value is a rounding mistake
+# Diagnoses are for hand-sized problems: among many wrong versions a wrong number
+# would match one by chance, and naming that mistake would be a guess.
+DIAGNOSE_MAX_NODES = 2000
+MAX_WRONG_VERSIONS = 40     # distinct wrong values; beyond this, no diagnosis
+MAX_PATHS = 8               # paths meeting at a node for fan-out mistakes to be listed
 
 CODES = ("sign", "missing_upstream", "wrong_operand", "fanout_partial", "swapped_max",
          "double_counted", "transpose", "rounding")
@@ -48,8 +54,7 @@ class Answer:
     name_span: tuple = (0, 0)
 
 
-@dataclass(frozen=True, slots=True)
-class Wrong:
+class Wrong(NamedTuple):
     """A known wrong version of ∂f/∂X: what the student gets making `code` at `node`."""
     code: str
     value: object
@@ -159,7 +164,7 @@ def _judge_number(d: Derivation, paths: "Paths", x: int, a: Answer) -> Verdict:
     on_kink = high > low
     drift, hand = 0.0, None
     if unit is not None and not on_kink:
-        grads = hand_rounded(d, unit)
+        grads = paths.hand_rounded(unit)
         if grads is not None:
             hand = grads[x]
             drift = abs(hand - expected)
@@ -195,9 +200,14 @@ def _diagnose(given, wrongs: list[Wrong], unit, drift):
     happens), the list of codes when several kinds match, else None."""
     matching = [w for w in wrongs if _close(given, w.value, unit, drift)]
     codes = list(dict.fromkeys(w.code for w in matching))
-    if len(codes) == 1:
-        return matching[0]
-    return codes or None
+    if len(codes) != 1:
+        return codes or None
+    first = matching[0]
+    if first.code == "sign":        # a sign lost at one of several gates: name them all
+        others = tuple(dict.fromkeys(w.node for w in matching[1:] if w.node not in (None, first.node)))
+        if others:
+            return first._replace(detail=first.detail + (("others", others),))
+    return first
 
 
 def _is_rounding_mistake(given, expected, unit, drift) -> bool:
@@ -256,7 +266,8 @@ def _judge_formula(d: Derivation, paths: "Paths", x: int, a: Answer, graph, text
         return Verdict(**base, given_value=value, correct=True, steps=(explain,),
                        detail={"points": len(points) - 1})
     diagnosis = None
-    if not _is_array(expected) and all(v is not None for v in values):
+    if (not _is_array(expected) and len(d.graph.nodes) <= DIAGNOSE_MAX_NODES
+            and all(v is not None for v in values)):
         diagnosis = _formula_diagnosis(points, values, x)
     if diagnosis is not None:
         return _wrong_verdict({**base, "given_value": value}, diagnosis, explain)
@@ -334,7 +345,7 @@ def kink_sides(d: Derivation) -> list:
     """The local gradients of every relu/abs/max/min: which side of its kink each is on."""
     nodes = d.graph.nodes
     from .records import plain
-    return [plain(s.local) for s in d.steps if s.kind == "edge" and nodes[s.node].op.kink is not None]
+    return [plain(edge[3]) for edge in d.edges if nodes[edge[0]].op.kink is not None]
 
 
 # ---- the wrong versions ------------------------------------------------------------
@@ -349,12 +360,19 @@ class Paths:
         self.edges: list[list[int]] = [[] for _ in range(n)]     # node -> its edge steps
         self.into: list[list[int]] = [[] for _ in range(n)]      # node -> edge steps reaching it
         self.sums: dict[int, int] = {}                           # node -> its sum step
+        self._hand: dict[float, list | None] = {}
         for i, s in enumerate(self.steps):
             if s.kind == "edge":
                 self.edges[s.node].append(i)
                 self.into[s.target].append(i)
             elif s.kind == "sum":
                 self.sums[s.target] = i
+
+    def hand_rounded(self, unit: float) -> list | None:
+        """hand_rounded(d, unit), once per precision."""
+        if unit not in self._hand:
+            self._hand[unit] = hand_rounded(self.d, unit)
+        return self._hand[unit]
 
     def explaining_step(self, x: int) -> int:
         """The step whose result is ∂f/∂X: the sum where paths meet, the single edge, or the seed."""
@@ -384,7 +402,16 @@ class Paths:
         return next((e for e in self.edges[n] if dot[self.steps[e].target]), None)
 
     def wrong_versions(self, x: int, truth: float) -> list[Wrong]:
-        """What ∂f/∂X becomes with each catalogued mistake, nearest node first."""
+        """What ∂f/∂X becomes with each catalogued mistake, nearest node first;
+        none when there are too many to tell a mistake from a coincidence."""
+        if len(self.d.graph.nodes) > DIAGNOSE_MAX_NODES:
+            return []
+        out = self._wrong_versions(x, truth)
+        if len({w.value for w in out}) > MAX_WRONG_VERSIONS:
+            return []
+        return out
+
+    def _wrong_versions(self, x: int, truth: float) -> list[Wrong]:
         d, steps = self.d, self.steps
         nodes, vals, grads = d.graph.nodes, d.node_values, d.node_grads
         dot = self.tangent(x)
@@ -427,6 +454,8 @@ class Paths:
         """Paths meeting at node j: one of them taken alone, or one counted twice."""
         sum_step = self.sums[j]
         terms = self.steps[sum_step].terms
+        if len(terms) > MAX_PATHS:
+            return []
         total = self.d.grad(j)
         out = []
         for e in terms:

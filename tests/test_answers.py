@@ -281,3 +281,26 @@ def test_hand_rounding_stays_out_of_exact_answers():
     d = bptutor.derive("x*y", {"x": 1, "y": 0.001})
     assert not one(d, "x=0").correct and one(d, "x=0.00").correct
     assert math.isclose(one(d, "x=0.001").given_value, 0.001)
+
+
+def test_a_sign_lost_at_one_of_several_gates_names_them_all(neuron):
+    v = one(neuron, "x1=0.59")
+    assert {neuron.graph.nodes[i].label for i in v.detail["others"]} == {"*-1", "f"}
+
+
+def test_many_paths_give_no_diagnosis_by_coincidence():
+    # y feeds 30 gates: one path's contribution is a wrong version only for hand-sized fan-out
+    src = "+".join(f"sin(x{i}*y)" for i in range(30))
+    d = bptutor.derive(src, {**{f"x{i}": 0.1 * i for i in range(30)}, "y": 0.7})
+    [path] = [s for s in d.steps if s.kind == "edge" and s.target == d.graph.inputs["y"]][:1]
+    v = one(d, f"y={path.contribution!r}")
+    assert not v.correct and v.diagnosis is None
+
+
+def test_render_at_80_columns_in_both_languages(neuron, mml):
+    from bptutor.render.answers import render_answers
+    from helpers import render_text
+    check(neuron, "w0=-0.20, x0=-0.39, x1=-0.60, w2=1")
+    snapshot("answers_render_en_80.txt", render_text(render_answers(neuron, "en", 2)))
+    check(mml, "c=0.4037, a=-1.3604, x=2*x*(1/(2*sqrt(c)) - sin(c))")
+    snapshot("answers_render_zh_80.txt", render_text(render_answers(mml, "zh", 4)))

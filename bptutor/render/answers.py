@@ -87,7 +87,11 @@ def why(v: Verdict, nar: Narrator) -> str:
     if code == "rounding" and params.get("decimals") is None:
         return t("answers.why_rounding_exact", lang, **params)
     if code:
-        return t(f"answers.why_{code}", lang, **params)
+        text = t(f"answers.why_{code}", lang, **params)
+        others = (v.detail or {}).get("others")
+        if others:
+            text += t("answers.or_at", lang, nodes=" / ".join(nar.who(i) for i in others))
+        return text
     if v.formula and v.given_value is not None:
         return t("answers.explain_formula_wrong", lang, **params)
     return t("answers.explain_wrong", lang, **params)
@@ -108,6 +112,8 @@ def _params(v: Verdict, nar: Narrator) -> dict:
             value = nar.nodes[value].label
         elif key in _NUMBER_KEYS:
             value = nar.n(value)
+        elif key == "others":
+            continue
         elif key == "codes":
             value = ", ".join(t(f"answers.code_{c}", nar.lang) for c in value)
         params.setdefault(key, value)
