@@ -120,12 +120,19 @@ class Session:
                 return self.command(name)          # the unknown-command error, with a suggestion
             self.out.write(f":{name}  " + t(f"repl.help_{name}", self.lang) + "\n")
             return
+        from rich.console import Group
+        from rich.table import Table
+        from rich.text import Text
+
+        from .cli import show
         from .ops import FUNCTIONS
-        self.say("repl.help_intro")
+        grid = Table.grid(padding=(0, 2))          # Rich measures CJK text; padding by hand would not
+        grid.add_column(no_wrap=True, style="bold")
+        grid.add_column(overflow="fold")
         for name in COMMANDS:
-            usage = t(f"repl.usage_{name}", self.lang)
-            self.out.write(f"  {usage:<16} {t(f'repl.help_{name}', self.lang)}\n")
-        self.say("repl.help_functions", functions=", ".join(sorted(FUNCTIONS)))
+            grid.add_row("  " + t(f"repl.usage_{name}", self.lang), t(f"repl.help_{name}", self.lang))
+        show(Group(Text(t("repl.help_intro", self.lang)), grid,
+                   Text(t("repl.help_functions", self.lang, functions=", ".join(sorted(FUNCTIONS))))), self.out)
 
     def cmd_vals(self, arg: str) -> None:
         if not self.values:
