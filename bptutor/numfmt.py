@@ -50,6 +50,13 @@ def shown_product_differs(a: float, b: float, product: float, digits: int) -> bo
     return float(_scalar(shown, digits)) != float(_scalar(product, digits))
 
 
+def rel_error(e: float | None) -> str:
+    """A relative error in the check table: 4e-11, 0 when exact, blank when unknown."""
+    if e is None:
+        return ""
+    return "0" if e == 0 else f"{e:.0e}"
+
+
 def array_text(x, digits: int = 4) -> str:
     """Small arrays in full, as nested brackets; the tensor renderer decides
     when an array is too big for this."""

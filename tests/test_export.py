@@ -285,3 +285,14 @@ def test_repl_graph_and_markdown(tmp_path):
     assert (tmp_path / "g.dot").read_text().startswith("digraph bptutor {")
     assert "f = *  v=-12  g=1" in text and "└── z  v=-4  g=3" in text
     assert "```mermaid" in text and r"$\frac{\partial f}{\partial f} = 1$" in text
+
+
+def test_kinks_exact_checks_and_warnings_in_the_notes():
+    args = ("relu(x)*y + max(x, z)", "--vals", "x=0,y=2,z=0,w=1", "--lang", "en")
+    code, md, _ = run(*args, "--format", "md")
+    assert "| $y$ | $2$ | $0$ | $0$ | 0 | ✓ |" in md                       # an exact check: 0, not 0e+00
+    assert "| $x$ | $0$ | $0.5000$ | $1.5000$ | 7e-01 | kink: numeric check unreliable |" in md
+    assert "> value given for w, which the expression does not use" in md
+    code, tex, _ = run(*args, "--format", "latex")
+    assert r"$y$ & $2$ & $0$ & $0$ & $0$ & $\checkmark$ \\" in tex
+    assert r"\noindent\textbf{!} value given for w, which the expression does not use\par" in tex

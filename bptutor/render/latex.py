@@ -5,7 +5,7 @@ only (amsmath, amssymb); Chinese text needs xelatex with ctex."""
 from __future__ import annotations
 
 from ..i18n import t
-from ..numfmt import tex_escape, tex_sci
+from ..numfmt import rel_error, tex_escape, tex_sci
 from ..records import Derivation
 from .texnarrate import TexNarrator, latex_code
 
@@ -75,7 +75,7 @@ def check_section(d: Derivation, nar: TexNarrator) -> str:
             row += ["", "", text(t("render.verdict_unchecked", lang))]
         else:
             row += ["" if c.numeric is None else nar.n(c.numeric),
-                    "" if c.rel_error is None else f"${tex_sci(f'{c.rel_error:.0e}')}$", text(nar.verdict(c.verdict))]
+                    f"${tex_sci(rel_error(c.rel_error))}$" if c.rel_error is not None else "", text(nar.verdict(c.verdict))]
         lines.append(" & ".join(row) + r" \\")
     lines += [r"\hline", r"\end{tabular}"]
     return "\n".join(lines)

@@ -5,6 +5,7 @@ list item, the fan-out sums written out, and the check table."""
 from __future__ import annotations
 
 from ..i18n import t
+from ..numfmt import rel_error
 from ..records import Derivation
 from . import mermaid
 from .texnarrate import TexNarrator
@@ -62,7 +63,7 @@ def check_section(d: Derivation, nar: TexNarrator) -> str:
             row += ["", "", t("render.verdict_unchecked", lang)]
         else:
             row += ["" if c.numeric is None else nar.n(c.numeric),
-                    "" if c.rel_error is None else f"{c.rel_error:.0e}", nar.verdict(c.verdict)]
+                    rel_error(c.rel_error), nar.verdict(c.verdict)]
         lines.append("| " + " | ".join(_cell(x) for x in row) + " |")
     return "\n".join(lines)
 

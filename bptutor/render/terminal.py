@@ -8,7 +8,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..i18n import t
-from ..numfmt import num
+from ..numfmt import num, rel_error
 from ..records import Derivation
 from .narrate import Narrator
 
@@ -105,7 +105,7 @@ def check_section(d: Derivation, nar: Narrator, show_all: bool) -> Group:
                           Text(t("render.verdict_unchecked", lang)))
             continue
         numeric = "" if c.numeric is None else nar.n(c.numeric)
-        err = "" if c.rel_error is None else f"{c.rel_error:.0e}"
+        err = rel_error(c.rel_error)
         style = {"ok": "green", "fail": "bold red", "kink": "yellow", "skipped": "yellow"}[c.verdict]
         table.add_row(Text(name), Text(value), Text(grad), Text(numeric), Text(err),
                       Text(nar.verdict(c.verdict), style=style))
