@@ -361,6 +361,8 @@ class Paths:
         self.into: list[list[int]] = [[] for _ in range(n)]      # node -> edge steps reaching it
         self.sums: dict[int, int] = {}                           # node -> its sum step
         self._hand: dict[float, list | None] = {}
+        # the linear bookkeeping below is for scalar graphs; arrays get the matrix mistakes only
+        self.arrays = any(_is_array(v) for v in d.node_values)
         for i, s in enumerate(self.steps):
             if s.kind == "edge":
                 self.edges[s.node].append(i)
@@ -371,7 +373,7 @@ class Paths:
     def hand_rounded(self, unit: float) -> list | None:
         """hand_rounded(d, unit), once per precision."""
         if unit not in self._hand:
-            self._hand[unit] = hand_rounded(self.d, unit)
+            self._hand[unit] = None if self.arrays else hand_rounded(self.d, unit)
         return self._hand[unit]
 
     def explaining_step(self, x: int) -> int:
@@ -404,8 +406,8 @@ class Paths:
     def wrong_versions(self, x: int, truth: float) -> list[Wrong]:
         """What ∂f/∂X becomes with each catalogued mistake, nearest node first;
         none when there are too many to tell a mistake from a coincidence."""
-        if len(self.d.graph.nodes) > DIAGNOSE_MAX_NODES:
-            return []
+        if len(self.d.graph.nodes) > DIAGNOSE_MAX_NODES or self.arrays:
+            return [Wrong("sign", -truth, None, None, ())] if truth else []
         out = self._wrong_versions(x, truth)
         if len({w.value for w in out}) > MAX_WRONG_VERSIONS:
             return []
@@ -470,8 +472,8 @@ class Paths:
         """The values ∂f/∂X takes over every valid subgradient at the kinks on its
         paths (one-sided local gradients of relu/abs/max/min and their hull);
         (truth, truth) when no kink matters."""
-        kinked = sorted({s.node for s in self.steps if s.kind == "edge" and s.kink})
-        if not kinked or _is_array(truth):
+        kinked = sorted(self.d.kinks)
+        if not kinked or self.arrays:
             return truth, truth
         dot = self.tangent(x)
         low = high = truth

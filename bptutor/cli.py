@@ -236,7 +236,8 @@ def run_answers(args, d, lang: str, digits: int, stdout) -> int:
     verdicts = check(d, "\n".join(args.answer))
     if args.json:
         import json
-        stdout.write(json.dumps(d.to_dict(), ensure_ascii=False, indent=1) + "\n")
+        indent = 1 if len(d.graph.nodes) <= 2000 else None
+        stdout.write(json.dumps(d.to_dict(), ensure_ascii=False, indent=indent) + "\n")
     else:
         from .render.answers import render_answers
         show(render_answers(d, lang, digits), stdout)
