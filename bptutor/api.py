@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from .engine import backward, check_values, forward, namespace
 from .errors import BptutorError, BptutorInternalError, BptutorValueError
 from .numcheck import central, choose, kink_inputs, verdict
+from .ops import ScalarNS
 from .records import Check, Derivation
 from .syntax import parse, parse_values
 
@@ -66,13 +67,33 @@ def _derive(source, values, eps, wrt, check) -> Derivation:
             raise BptutorValueError("value.unknown_wrt", None, names=", ".join(unknown),
                                     inputs=", ".join(names))
         names = wrt
-    xp = namespace(inputs.values())
+    xp = namespace(inputs.values(), g.tensor)
+    if xp is ScalarNS:
+        return _run(g, xp, source, inputs, warnings, eps, names, check)
+    with xp.quiet():
+        return _run(g, xp, source, inputs, warnings, eps, names, check)
+
+
+def _run(g, xp, source, inputs, warnings, eps, names, check) -> Derivation:
     vals = forward(g, inputs, xp)
+    if xp is not ScalarNS:
+        _scalar_output(g, vals)
     grads, edges, kinks = backward(g, vals, xp)
-    d = Derivation(source, g, inputs, vals, grads, edges, kinks, warnings=warnings, eps=eps, wrt=names)
+    d = Derivation(source, g, inputs, vals, grads, edges, kinks, warnings=warnings, eps=eps, wrt=names,
+                   arrays=xp is not ScalarNS)
     if check:
         _check(d, xp)
     return d
+
+
+def _scalar_output(g, vals) -> None:
+    """Backpropagation starts from one number (a loss): an array output is an error."""
+    shape = getattr(vals[g.output], "shape", ())
+    if shape:
+        from .numfmt import shape_tuple
+        node = g.nodes[g.output]
+        raise BptutorValueError("tensor.output_not_scalar", (node.start, node.end), f=node.label,
+                                shape=shape_tuple(shape))
 
 
 def _number(name, v):
@@ -122,8 +143,8 @@ def _check(d: Derivation, xp) -> None:
     if d.sampled:
         d.warnings.append(("check.sampled", {"checked": len(picked), "total": len(d.wrt)}))
     for name in picked:
-        if xp is not _scalar_ns():
-            d.checks.append(xp.check(d, name))
+        if xp is not ScalarNS:
+            d.checks.append(xp.check(d, name, name in on_kink))
             continue
         numeric = central(g, d.values, d.node_values, name, d.eps, xp)
         analytic = d.grad(g.inputs[name])
@@ -134,7 +155,3 @@ def _check(d: Derivation, xp) -> None:
         for key in conventions:
             d.warnings.append((key, {}))
 
-
-def _scalar_ns():
-    from .ops import ScalarNS
-    return ScalarNS

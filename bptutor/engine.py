@@ -8,17 +8,21 @@ from __future__ import annotations
 
 import math
 
-from .errors import BptutorMathError, BptutorValueError
+from .errors import BptutorError, BptutorMathError, BptutorValueError
 from .graph import Graph
 from .ops import OPS, ScalarNS, failure_key
 
 INPUT, CONST = OPS["input"], OPS["const"]
-_MATH_ERRORS = (ValueError, ZeroDivisionError, OverflowError, ArithmeticError)
+_MATH_ERRORS = (ValueError, ZeroDivisionError, OverflowError, ArithmeticError, IndexError, TypeError)
 
 
 
-def namespace(values) -> object:
-    """math-backed functions for Python floats, numpy's for arrays."""
+def namespace(values, tensor: bool = False) -> object:
+    """math-backed functions for Python floats, numpy's for arrays (or when the
+    program uses a tensor operation such as @ or sum)."""
+    if tensor:
+        from .tensor import ArrayNS
+        return ArrayNS
     for v in values:
         if not isinstance(v, (int, float)):
             from .tensor import ArrayNS     # numpy only when an array shows up
@@ -59,10 +63,25 @@ def forward(g: Graph, values: dict, xp=ScalarNS, start: int = 0, vals: list | No
                 vals[i] = values[node.name]
             else:
                 vals[i] = node.c
+    except BptutorError as exc:             # shapes that do not fit (array namespace)
+        raise locate(exc, g, i) from None
     except _MATH_ERRORS as exc:
-        raise _domain_error(g, i, vals, exc) from None
+        problem = xp.explain(g, i, vals) if xp is not ScalarNS else None
+        raise (locate(problem, g, i) if problem else _domain_error(g, i, vals, exc)) from None
     _check_finite_values(g, vals, start, xp)
     return vals
+
+
+def locate(exc: BptutorError, g: Graph, i: int) -> BptutorError:
+    """Point an error found while evaluating node i at its operator, naming its text."""
+    node = g.nodes[i]
+    span = g.op_spans.get(i)
+    if span is None and len(node.args) == 2:    # an elementwise operator: find its token
+        from .syntax import operator_spans
+        span = operator_spans(g).get(i)
+    exc.span = span or (node.start, node.end)
+    exc.params.setdefault("expr", " ".join(g.source[node.start:node.end].split()))
+    return exc
 
 
 def _check_finite_values(g: Graph, vals: list, start: int, xp) -> None:

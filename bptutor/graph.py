@@ -28,6 +28,9 @@ class Graph:
         self.inputs: dict[str, int] = {}       # input name -> node index
         self.defaults: dict[str, object] = {}  # values assigned in the program
         self.output: int = -1
+        self.tensor = False                    # uses @, .T, [i], sum...: evaluate with arrays
+        self.op_spans: dict[int, tuple] = {}   # node index -> its operator's span (tensor ops)
+        self.known = frozenset()               # names the parse was told are inputs
 
     def add(self, op: Op, args: tuple = (), c=None, name=None, start=0, end=0) -> int:
         nodes = self.nodes

@@ -6,8 +6,15 @@ import math
 import re
 
 
-def short(c: float) -> str:
-    """A constant as the user would write it: 1, -1, 0.5, 2.5e-07."""
+SMALL = 36          # entries of an array shown in full (at most 2 dimensions)
+
+
+def short(c) -> str:
+    """A constant as the user would write it: 1, -1, 0.5, 2.5e-07 (an index: 0, 1)."""
+    if isinstance(c, tuple):
+        return ", ".join(short(v) for v in c)
+    if not isinstance(c, (int, float)):
+        return array_text(c, 6, entry=short)
     if c == int(c) and abs(c) < 1e15:
         return str(int(c))
     return format(c, ".6g")
@@ -57,12 +64,43 @@ def rel_error(e: float | None) -> str:
     return "0" if e == 0 else f"{e:.0e}"
 
 
-def array_text(x, digits: int = 4) -> str:
-    """Small arrays in full, as nested brackets; the tensor renderer decides
-    when an array is too big for this."""
+def shape_tuple(shape) -> str:
+    """(2, 2), (3,), (): a shape as numpy and Python write it (in sentences and errors)."""
+    return str(tuple(int(n) for n in shape))
+
+
+def is_small(x) -> bool:
+    """Small enough to print in full: a vector or matrix of at most SMALL entries."""
+    return getattr(x, "ndim", 0) <= 2 and getattr(x, "size", 1) <= SMALL
+
+
+def array_text(x, digits: int = 4, full: bool = False, entry=None) -> str:
+    """An array on one line: in full, [[0.088, 0.176], [0.104, 0.208]], when it is
+    small (or `full`); else summarised as its shape, its first entries and its norm."""
     import numpy as np
-    return np.array2string(np.asarray(x, dtype=float), precision=digits, separator=", ",
-                           suppress_small=True, floatmode="fixed")
+    a = np.asarray(x, dtype=float)
+    if a.ndim == 0:
+        return _scalar(float(a), digits)
+    if full or is_small(a):
+        rows = matrix_rows(a, digits, align=False, entry=entry)
+        return rows[0] if a.ndim == 1 else "[" + ", ".join(rows) + "]"
+    head = ", ".join(_scalar(float(v), digits) for v in a.flat[:3])
+    return f"{shape_tuple(a.shape)} [{head}, …] ‖·‖ = {_scalar(float(np.sqrt(np.sum(a * a))), digits)}"
+
+
+def matrix_rows(x, digits: int = 4, align: bool = True, entry=None) -> list[str]:
+    """The rows of a vector or matrix as bracketed text, entries right-aligned in
+    columns when `align` (to print a matrix one row per line). More than two
+    dimensions: the leading ones are flattened into rows."""
+    import numpy as np
+    a = np.asarray(x, dtype=float)
+    grid = a.reshape(1, -1) if a.ndim <= 1 else a.reshape(-1, a.shape[-1])
+    entry = entry or (lambda v: _scalar(v, digits))
+    cells = [[entry(float(v)) for v in row] for row in grid]
+    if align:
+        width = max(len(c) for row in cells for c in row)
+        cells = [[c.rjust(width) for c in row] for row in cells]
+    return ["[" + ", ".join(row) + "]" for row in cells]
 
 
 # ---- pictures and typeset notes ---------------------------------------------------

@@ -12,7 +12,11 @@ Function signatures (c is the constant of a one-input gate such as `+1`):
     local[k](xp, c, out, *xs) -> ∂out/∂xs[k], elementwise
     vjp[k](xp, c, g, out, *xs) -> contribution to xs[k] (only where the op is
         not elementwise; otherwise the engine multiplies local by g)
-Formula placeholders: {a} {b} operand labels, {c} the constant, {cm1} c - 1.
+Formula placeholders: {a} {b} operand labels, {c} the constant, {cm1} c - 1;
+for a `vjp` op the formula is the whole contribution, as the notes write it
+(∂L/∂W = ∂L/∂q·xᵀ), with {g} the upstream gradient ∂L/∂out and {o} the output.
+Tensor ops (`tensor=True`) run in the array namespace only (bptutor/tensor.py);
+`consts` counts the optional trailing constant arguments (the axis of sum).
 """
 from __future__ import annotations
 
@@ -34,6 +38,8 @@ class Op(NamedTuple):           # a NamedTuple: immutable and cheap to build at 
     domain: str = "math.domain"      # message key when forward is undefined
     vjp: tuple = ()                  # non-elementwise ops: contribution per input
     call: str | None = None          # the function name users type, if any
+    tensor: bool = False             # needs the array namespace (matmul, sum, ...)
+    consts: int = 0                  # optional constant arguments after the inputs (axis)
 
 
 # --- the scalar namespace: Python floats, math-backed --------------------------
@@ -197,6 +203,73 @@ ROWS = [
        kink=lambda c, a: a == 0, convention="kink.abs", call="abs"),
 ]
 
+
+# --- vectors and matrices: each row's vjp is the notes' formula -------------------
+def _index_formula(c):
+    at = ", ".join(str(i) for i in c)
+    return "{g}·1[k=" + at + "]" if len(c) == 1 else "{g}·1[(k,l)=(" + at + ")]"
+
+
+def _index_latex(c):
+    return "{g}\\,\\mathbb{1}[k=(" + ", ".join(str(i) for i in c) + ")]"
+
+
+def _mean_vjp(xp, c, g, out, a):
+    return xp.spread(g, a, c) * (xp.size(out) / xp.size(a))
+
+
+def _norm_vjp(xp, c, g, out, a):
+    norm = xp.spread(out, a, c)
+    return xp.spread(g, a, c) * xp.where(norm > 0, a / xp.where(norm > 0, norm, 1.0), 0.0)
+
+
+def _norm_kink(c, a):
+    import numpy as np
+    return bool((np.sqrt(np.sum(np.square(a), axis=c)) == 0).any())
+
+
+def _softmax_vjp(xp, c, g, out, a):
+    return out * (g - xp.sum(g * out, c, keepdims=True))
+
+
+ROWS += [
+    Op("matmul", 2, "@", lambda xp, c, a, b: xp.matmul(a, b),
+       formula=("{g}·{b}ᵀ", "{a}ᵀ·{g}"), latex=(r"{g}\,{b}^\top", r"{a}^\top {g}"),
+       lesson=("矩阵乘法门：∂L/∂W = ∂L/∂q·xᵀ，∂L/∂x = Wᵀ·∂L/∂q（形状决定转置放在哪边）",
+               "matrix-multiply gate: ∂L/∂W = ∂L/∂q·xᵀ and ∂L/∂x = Wᵀ·∂L/∂q (the shapes say where the transpose goes)"),
+       vjp=(lambda xp, c, g, out, a, b: xp.matmul_grad_left(g, a, b),
+            lambda xp, c, g, out, a, b: xp.matmul_grad_right(g, a, b)),
+       domain="tensor.shape", tensor=True),
+    Op("transpose", 1, "ᵀ", lambda xp, c, a: xp.transpose(a), formula=("{g}ᵀ",), latex=("{g}^\\top",),
+       lesson=("转置门：梯度也转置回去", "transpose gate: the gradient is transposed back"),
+       vjp=(lambda xp, c, g, out, a: xp.transpose(g),), domain="tensor.shape", tensor=True),
+    Op("index", 1, "[{c}]", lambda xp, c, a: xp.index(a, c), formula=(_index_formula,), latex=(_index_latex,),
+       lesson=("取元素门：上游梯度只放回被取的那个位置，其余为 0", "indexing gate: the upstream gradient goes back to the picked entry, 0 elsewhere"),
+       vjp=(lambda xp, c, g, out, a: xp.scatter(g, a, c),), domain="tensor.shape", tensor=True),
+    Op("sum", 1, "sum", lambda xp, c, a: xp.sum(a, c), formula=("{g}·𝟏",), latex=(r"{g}\,\mathbf{1}",),
+       lesson=("求和门：上游梯度广播回每一个元素", "sum gate: the upstream gradient is broadcast back to every entry"),
+       vjp=(lambda xp, c, g, out, a: xp.spread(g, a, c),), domain="tensor.shape", call="sum", tensor=True,
+       consts=1),
+    Op("mean", 1, "mean", lambda xp, c, a: xp.mean(a, c), formula=("{g}·𝟏/n",), latex=(r"\frac{1}{n}{g}\,\mathbf{1}",),
+       lesson=("平均门：上游梯度广播回每一个元素，再除以元素个数 n", "mean gate: the upstream gradient is broadcast back and divided by the count n"),
+       vjp=(_mean_vjp,), domain="tensor.shape", call="mean", tensor=True, consts=1),
+    Op("softmax", 1, "softmax", lambda xp, c, a: xp.softmax(a, c),
+       formula=("(diag({o}) − {o}{o}ᵀ)·{g}",), latex=(r"(\operatorname{diag}({o}) - {o}{o}^\top){g}",),
+       lesson=("softmax 门：雅可比矩阵为 diag(p) − ppᵀ，不必显式构造：p ⊙ (g − pᵀg)",
+               "softmax gate: its Jacobian is diag(p) - ppᵀ, applied without building it: p ⊙ (g - pᵀg)"),
+       vjp=(_softmax_vjp,), domain="tensor.shape", call="softmax", tensor=True, consts=1),
+    Op("logsumexp", 1, "logsumexp", lambda xp, c, a: xp.logsumexp(a, c),
+       formula=("{g}·softmax({a})",), latex=(r"{g}\,\operatorname{softmax}({a})",),
+       lesson=("logsumexp 门：局部梯度是 softmax", "logsumexp gate: its local gradient is the softmax"),
+       vjp=(lambda xp, c, g, out, a: xp.spread(g, a, c) * xp.exp(a - xp.spread(out, a, c)),),
+       domain="tensor.shape", call="logsumexp", tensor=True, consts=1),
+    Op("norm", 1, "‖·‖", lambda xp, c, a: xp.norm(a, c),
+       formula=("{g}·{a}/‖{a}‖",), latex=(r"{g}\,\frac{{a}}{\lVert {a} \rVert}",),
+       lesson=("L2 范数门：局部梯度为 x/‖x‖", "L2 norm gate: the local gradient is x/‖x‖"),
+       vjp=(_norm_vjp,), kink=_norm_kink, convention="tensor.kink_norm", domain="tensor.shape",
+       call="norm", tensor=True, consts=1),
+]
+
 OPS: dict[str, Op] = {op.name: op for op in ROWS}
 
 # What users may call, and with how many arguments. ln is log.
@@ -212,6 +285,7 @@ BINARY = {
     "/": ("div", "div_const", "rdiv_const"),
     "^": ("pow", "pow_const", "rpow_const"),
     "**": ("pow", "pow_const", "rpow_const"),
+    "@": ("matmul", None, None),
 }
 
 CONSTANTS = {"e": math.e, "pi": math.pi}
@@ -233,14 +307,17 @@ def failure_key(op: Op, exc: BaseException | None = None, c=None, args=()) -> st
     return op.domain
 
 
-def fill(op: Op, k: int, c, a: str = "", b: str = "", latex: bool = False, cfmt=str) -> str:
+def fill(op: Op, k: int, c, a: str = "", b: str = "", latex: bool = False, cfmt=str,
+         g: str = "", o: str = "") -> str:
     """The local-derivative formula of input k with operand texts filled in."""
     entry = (op.latex if latex else op.formula)[k]
     if callable(entry):
         entry = entry(c)
-    out = entry.replace("{a}", a).replace("{b}", b)
-    if c is not None:
-        out = out.replace("{cm1}", cfmt(c - 1)).replace("{c}", cfmt(c))
+    out = entry.replace("{a}", a).replace("{b}", b).replace("{g}", g).replace("{o}", o)
+    if c is not None and "{c" in out:
+        if "{cm1}" in out:
+            out = out.replace("{cm1}", cfmt(c - 1))
+        out = out.replace("{c}", cfmt(c))
     return out
 
 

@@ -17,6 +17,9 @@ def plain(x):
     if isinstance(x, (int, float)):
         return float(x)
     if hasattr(x, "tolist"):
+        if x.dtype.kind == "f" and x.size and x.ndim and (x != x).any():    # NaN: an entry not checked
+            import numpy as np
+            return np.where(x != x, None, x.astype(object)).tolist()
         return x.tolist()
     if isinstance(x, dict):
         return {k: plain(v) for k, v in x.items()}
@@ -60,7 +63,7 @@ class Derivation:
 
     def __init__(self, source: str, graph: Graph, values: dict, node_values: list, node_grads: list,
                  edges: list, kinks: list, warnings: list | None = None, eps: float = 1e-5,
-                 wrt: list | None = None):
+                 wrt: list | None = None, arrays: bool = False):
         self.source = source
         self.graph = graph
         self.values = values             # the inputs' values as used
@@ -74,6 +77,7 @@ class Derivation:
         self.wrt = wrt or []             # inputs reported, in order
         self.sampled = False             # the numeric check covered a sample of the inputs
         self.answers: list = []          # filled by answers.check
+        self.arrays = arrays             # evaluated with numpy arrays (vectors and matrices)
 
     @property
     def value(self):
@@ -165,6 +169,9 @@ class Derivation:
                  "upstream": 1.0}
         if type(value) is not float and hasattr(value, "shape"):
             d["shape"] = list(value.shape)
+        target = self.node_values[step.target]
+        if kind == "edge" and type(target) is not float and hasattr(target, "shape"):
+            d["target_shape"] = list(target.shape)
         return d
 
     def to_dict(self) -> dict:

@@ -80,9 +80,11 @@ class Ref:
 class _Builder:
     """Reduce callbacks of the grammar (see grammars/bptutor.lark). One parse
     at a time: state is reset by `begin`."""
+    record_spans = False        # every operator's span, not only tensor ops' (see operator_spans)
 
     def begin(self, source: str, known_inputs) -> None:
         self.g = Graph(source)
+        self.g.known = known_inputs
         self.known = known_inputs
         self.bound: dict[str, object] = {}      # program names -> node index or Const
         self.last = None
@@ -94,11 +96,15 @@ class _Builder:
     def _node(self, x) -> int:
         """A graph node for x: a constant used where a node is needed becomes a const leaf."""
         if isinstance(x, Const):
+            if not isinstance(x.value, float):
+                self.g.tensor = True
             return self.g.add(OPS["const"], (), x.value, None, x.start, x.end)
         return x.index
 
-    def _fold(self, op, c, args, start, end):
+    def _fold(self, op, c, args, start, end, op_span=None):
         """Evaluate an operation on constants now; a failure points at its text."""
+        if op.tensor or not all(type(v) is float for v in args):
+            return self._fold_arrays(op, c, args, start, end, op_span)
         failure = None
         try:
             value = op.forward(ScalarNS, c, *args)
@@ -112,12 +118,41 @@ class _Builder:
         raise BptutorMathError(failure_key(op, failure, c, args), (start, end), node=self.g.source[start:end],
                                args=", ".join(short(a) for a in args)) from None
 
-    def apply(self, op_name: str, operands: list, start: int, end: int):
-        """Add `op_name` applied to operands; fold constants, make one-input gates."""
+    def _fold_arrays(self, op, c, args, start, end, op_span):
+        """The same for constant arrays (or a tensor op): shape errors point at the operator."""
+        from .tensor import ArrayNS
+        failure = None
+        with ArrayNS.quiet():
+            try:
+                value = op.forward(ArrayNS, c, *args)
+            except BptutorError as exc:         # shapes that do not fit
+                exc.span = op_span or (start, end)
+                exc.params.setdefault("expr", self._text(start, end))
+                raise
+            except (ArithmeticError, ValueError, IndexError) as exc:
+                failure = exc
+            else:
+                if ArrayNS.all_finite(value):
+                    return Const(value, start, end)
+                failure = None if ArrayNS.has_inf(value) else ValueError()
+        raise BptutorMathError(failure_key(op, failure, c, args), (start, end), node=self._text(start, end),
+                               args=", ".join(short(a) for a in args)) from None
+
+    def _text(self, start, end) -> str:
+        return " ".join(self.g.source[start:end].split())
+
+    def apply(self, op_name: str, operands: list, start: int, end: int, c=None, op_span=None):
+        """Add `op_name` applied to operands; fold constants, make one-input gates.
+        Tensor ops remember their operator's span for shape errors."""
         op = OPS[op_name]
+        if op.tensor:
+            self.g.tensor = True
         if all(isinstance(x, Const) for x in operands):
-            return self._fold(op, None, [x.value for x in operands], start, end)
-        return self._add(op, tuple(self._node(x) for x in operands), None, start, end)
+            return self._fold(op, c, [x.value for x in operands], start, end, op_span)
+        ref = self._add(op, tuple(self._node(x) for x in operands), c, start, end)
+        if op_span and (op.tensor or self.record_spans):
+            self.g.op_spans[ref.index] = op_span
+        return ref
 
     # ---- expressions --------------------------------------------------------
     def number(self, tok):
@@ -140,14 +175,19 @@ class _Builder:
         start, end = left.start, right.end
         both, right_const, left_const = BINARY[str(tok)]
         lc, rc = isinstance(left, Const), isinstance(right, Const)
-        if lc and rc:
-            return self._fold(OPS[both], None, [left.value, right.value], start, end)
-        if rc:
+        if not (lc or rc):
+            op = OPS[both]
+            ref = self._add(op, (left.index, right.index), None, start, end)
+            if op.tensor or self.record_spans:
+                self.g.tensor = self.g.tensor or op.tensor
+                self.g.op_spans[ref.index] = (tok.start_pos, tok.end_pos)
+            return ref
+        if rc and not lc and right_const and type(right.value) is float:
             c = -right.value if str(tok) == "-" else right.value
             return self._add(OPS[right_const], (left.index,), c, start, end)
-        if lc:
+        if lc and not rc and left_const and type(left.value) is float:
             return self._add(OPS[left_const], (right.index,), left.value, start, end)
-        return self._add(OPS[both], (left.index, right.index), None, start, end)
+        return self.apply(both, [left, right], start, end, None, (tok.start_pos, tok.end_pos))
 
     def negate(self, tok, x):
         return self.apply("neg", [x], tok.start_pos, x.end)
@@ -170,19 +210,47 @@ class _Builder:
             raise BptutorSyntaxError("syntax.unknown_function_suggest" if close else "syntax.unknown_function",
                                      (tok.start_pos, tok.end_pos), name=fname, suggestion=close,
                                      functions=", ".join(sorted(FUNCTIONS)))
-        if len(args) != op.arity:
+        if not op.arity <= len(args) <= op.arity + op.consts:
             raise BptutorSyntaxError("syntax.arity", span, name=fname, expected=op.arity,
                                      given=len(args))
-        return self.apply(op.name, args, *span)
+        c = self._axis(args[op.arity]) if len(args) > op.arity else None
+        return self.apply(op.name, args[:op.arity], *span, c=c, op_span=span if op.tensor else None)
 
     def arguments(self, *args):
         return list(args)
 
-    def _needs_tensors(self, *children):
-        tok = next(c for c in children if hasattr(c, "start_pos"))
-        raise BptutorSyntaxError("syntax.needs_tensors", (tok.start_pos, tok.end_pos))
+    # ---- vectors and matrices -----------------------------------------------------
+    def _integer(self, x, key) -> int:
+        """An axis or an index: a constant integer."""
+        if not isinstance(x, Const) or not isinstance(x.value, float) or x.value != int(x.value):
+            raise BptutorSyntaxError(key, (x.start, x.end), text=self.g.source[x.start:x.end])
+        return int(x.value)
 
-    transpose = index = array = _needs_tensors
+    def _axis(self, x) -> int:
+        return self._integer(x, "tensor.axis_not_integer")
+
+    def array(self, lbracket, items, rbracket):
+        """A value literal [0.2, 0.4] or [[0.1, 0.5], [-0.3, 0.8]]: a constant array."""
+        span = (lbracket.start_pos, rbracket.end_pos)
+        if not items:
+            raise BptutorValueError("tensor.empty_literal", span)
+        for item in items:
+            if not isinstance(item, Const):
+                raise BptutorValueError("tensor.literal_not_constant", (item.start, item.end),
+                                        text=self.g.source[item.start:item.end])
+        from .tensor import literal
+        self.g.tensor = True
+        return Const(literal(items, span), *span)
+
+    def index(self, x, lbracket, items, rbracket):
+        span = (lbracket.start_pos, rbracket.end_pos)
+        if not items:
+            raise BptutorSyntaxError("tensor.empty_index", span)
+        at = tuple(self._integer(i, "tensor.index_not_integer") for i in items)
+        return self.apply("index", [x], x.start, rbracket.end_pos, c=at, op_span=span)
+
+    def transpose(self, x, tok):
+        return self.apply("transpose", [x], x.start, tok.end_pos, op_span=(tok.start_pos, tok.end_pos))
 
     # ---- statements -----------------------------------------------------------
     def assign(self, tok, value):
@@ -291,6 +359,19 @@ def parse(text: str, known_inputs=frozenset()) -> Graph:
         out.name = name
     label_nodes(g)
     return g
+
+
+def operator_spans(g: Graph) -> dict:
+    """The span of every node's operator token, for an error found after parsing
+    (a shape error at `+`): the source is parsed again, recording them; a normal
+    parse records them only for tensor operations."""
+    _builder.record_spans = True
+    try:
+        _run(g.source, "program", g.known)
+        return _builder.g.op_spans
+    finally:
+        _builder.record_spans = False
+        _builder.g = None
 
 
 def parse_assignments(text: str):

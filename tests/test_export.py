@@ -57,8 +57,8 @@ def test_named_intermediates_show_their_names_and_gates():
 
 def test_tensor_values_show_shapes_and_only_small_values():
     np = pytest.importorskip("numpy")
-    small, big = np.array([1.0, -2.0]), np.ones((3, 4))
-    assert picture_value(small, 2) == "[1.00, -2.00]"
+    small, big = np.array([1.0, -2.5]), np.ones((3, 4))
+    assert picture_value(small, 2) == "[1, -2.50]"          # entries as scalars are written
     assert picture_value(big, 2) is None
     assert shape_text(big.shape) == "(3, 4)"
     assert picture_value(np.float64(0.5), 2) == "0.50"

@@ -13,6 +13,14 @@ from ..records import Derivation, Step
 _IDENT = re.compile(r"^[^\W\d]\w*$")
 
 
+def narrator(d: Derivation, lang: str = "en", digits: int = 4, show_all: bool = False) -> "Narrator":
+    """The narrator for this derivation: scalars, or vectors and matrices."""
+    if d.arrays:
+        from .narrate_array import ArrayNarrator
+        return ArrayNarrator(d, lang, digits, show_all)
+    return Narrator(d, lang, digits)
+
+
 class Narrator:
     def __init__(self, d: Derivation, lang: str = "en", digits: int = 4):
         self.d, self.lang, self.digits = d, lang, digits
@@ -115,6 +123,10 @@ class Narrator:
 
     def given(self, v) -> str:
         return short(v) if isinstance(v, float) else self.n(v)
+
+    def cell(self, x) -> str:
+        """A computed value in a table cell."""
+        return self.n(x)
 
     def verdict(self, verdict: str) -> str:
         return t(f"render.verdict_{verdict}", self.lang)

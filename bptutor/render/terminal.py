@@ -10,7 +10,7 @@ from rich.text import Text
 from ..i18n import t
 from ..numfmt import num, rel_error
 from ..records import Derivation
-from .narrate import Narrator
+from .narrate import Narrator, narrator
 
 HEAD, TAIL = 25, 15          # steps shown of a large derivation without --all
 MAX_FORWARD = 40             # forward items shown before eliding
@@ -18,7 +18,7 @@ MAX_ROWS = 40                # check-table rows shown before eliding
 
 
 def render(d: Derivation, lang: str = "en", digits: int = 4, show_all: bool = False) -> Group:
-    nar = Narrator(d, lang, digits)
+    nar = narrator(d, lang, digits, show_all)
     parts = [header(d, nar), Text(""), forward_section(nar, show_all), Text(""),
              backward_section(d, nar, show_all), Text(""), check_section(d, nar, show_all)]
     warnings = nar.warnings()
@@ -98,13 +98,13 @@ def check_section(d: Derivation, nar: Narrator, show_all: bool) -> Group:
         names = names[:MAX_ROWS]
     for name in names:
         c = checks.get(name)
-        grad = nar.n(d.grad(d.graph.inputs[name]))
+        grad = nar.cell(d.grad(d.graph.inputs[name]))
         value = nar.given(d.values[name])
         if c is None:
             table.add_row(Text(name), Text(value), Text(grad), Text(""), Text(""),
                           Text(t("render.verdict_unchecked", lang)))
             continue
-        numeric = "" if c.numeric is None else nar.n(c.numeric)
+        numeric = "" if c.numeric is None else nar.cell(c.numeric)
         err = rel_error(c.rel_error)
         style = {"ok": "green", "fail": "bold red", "kink": "yellow", "skipped": "yellow"}[c.verdict]
         table.add_row(Text(name), Text(value), Text(grad), Text(numeric), Text(err),

@@ -1,0 +1,305 @@
+"""Vectors and matrices: the array namespace of the op table, and the numeric
+check of an array input.
+
+ArrayNS has the same function names as ops.ScalarNS (exp, log, ..., where,
+maximum, sigmoid, sign, power), backed by numpy, plus what the tensor rows of
+the op table call (matmul, index, sum, spread, softmax, ...). It is only
+imported when a value is an array or the program uses a tensor operation, so a
+plain scalar run never imports numpy."""
+from __future__ import annotations
+
+import math
+import random
+
+import numpy as np
+
+from .errors import BptutorError, BptutorValueError
+from .numfmt import shape_tuple
+
+MAX_DIMS = 8            # dimensions of a value literal
+FULL_CHECK = 300        # entries checked one by one; a bigger input is sampled
+SAMPLE = 60             # entries checked in a sampled input (CS231n's sparse gradient check)
+SEED = 0
+
+
+class ShapeError(BptutorError):
+    """Shapes that do not fit an operation. Raised without a span; the engine
+    (or the parser, when folding constants) adds the operator's span and
+    the expression's text as {expr}."""
+
+
+def _shape_of(x) -> str:
+    return shape_tuple(np.shape(x))
+
+
+# ---- values ---------------------------------------------------------------------
+def literal(items: list, span: tuple[int, int]):
+    """An array from a bracketed literal's elements (syntax.Const objects, each a
+    number or an array): all must have the same shape."""
+    first = np.shape(items[0].value)
+    for item in items[1:]:
+        shape = np.shape(item.value)
+        if shape != first:
+            raise BptutorValueError("tensor.ragged", (item.start, item.end), shape=shape_tuple(shape),
+                                    expected=shape_tuple(first))
+    if len(first) + 1 > MAX_DIMS:
+        raise BptutorValueError("tensor.too_many_dims", span, limit=MAX_DIMS)
+    return np.array([item.value for item in items], dtype=float)
+
+
+def as_array(name: str, value):
+    """A value given through the API (nested lists) -> float64 array."""
+    try:
+        arr = np.array(value, dtype=float)
+    except (ValueError, TypeError):
+        raise BptutorValueError("tensor.bad_value", None, name=name) from None
+    if arr.size == 0:
+        raise BptutorValueError("tensor.empty_value", None, name=name)
+    if arr.ndim > MAX_DIMS:
+        raise BptutorValueError("tensor.too_many_dims", None, limit=MAX_DIMS)
+    if not np.isfinite(arr).all():
+        raise BptutorValueError("value.not_finite", None, value=name)
+    return arr
+
+
+def unbroadcast(x, shape: tuple):
+    """Sum a gradient back to the shape of the operand that was broadcast in
+    the forward pass: a bias (3, 1) added to (3, N) gets the sum over the batch."""
+    have = np.shape(x)
+    if have == shape:
+        return x
+    lead = len(have) - len(shape)
+    if lead:
+        x = np.sum(x, axis=tuple(range(lead)))
+    axes = tuple(i for i, n in enumerate(shape) if n == 1 and x.shape[i] != 1)
+    if axes:
+        x = np.sum(x, axis=axes, keepdims=True)
+    return x
+
+
+def summed_axes(out_shape: tuple, shape: tuple) -> tuple:
+    """The axes of `out_shape` that unbroadcast sums to reach `shape` (for the narration)."""
+    lead = len(out_shape) - len(shape)
+    return tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape)
+                                      if n == 1 and out_shape[lead + i] != 1)
+
+
+# ---- the namespace ---------------------------------------------------------------
+def _power(a, b):
+    if type(a) is np.ndarray:
+        return a ** b           # numpy's fast paths for x**2, x**0.5
+    return np.power(a, b)
+
+
+def _sigmoid(x):
+    e = np.exp(-np.abs(x))
+    return np.where(np.asarray(x) >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def _axis(a, axis):
+    nd = np.ndim(a)
+    if axis is not None and not -nd <= axis < max(nd, 1):
+        raise ShapeError("tensor.axis_range", None, axis=axis, shape=_shape_of(a))
+    if axis is not None and nd == 0:
+        return None
+    return axis
+
+
+class ArrayNS:
+    """The op table's namespace for numpy float64 arrays."""
+    exp = staticmethod(np.exp)
+    log = staticmethod(np.log)
+    sqrt = staticmethod(np.sqrt)
+    sin = staticmethod(np.sin)
+    cos = staticmethod(np.cos)
+    tan = staticmethod(np.tan)
+    tanh = staticmethod(np.tanh)
+    power = staticmethod(_power)
+    abs = staticmethod(np.abs)
+    sign = staticmethod(np.sign)
+    sigmoid = staticmethod(_sigmoid)
+    maximum = staticmethod(np.maximum)
+    minimum = staticmethod(np.minimum)
+    where = staticmethod(np.where)
+    size = staticmethod(np.size)
+    transpose = staticmethod(np.transpose)
+
+    # ---- tensor rows ---------------------------------------------------------------
+    @staticmethod
+    def matmul(a, b):
+        """numpy's @ for vectors and matrices: (m,n)@(n,p), (m,n)@(n,), (n,)@(n,p), (n,)@(n,)."""
+        left, right = np.shape(a), np.shape(b)
+        if not (1 <= len(left) <= 2 and 1 <= len(right) <= 2):
+            raise ShapeError("tensor.matmul_dims", None, left=shape_tuple(left), right=shape_tuple(right))
+        if left[-1] != right[0]:
+            raise ShapeError("tensor.matmul_inner", None, left=shape_tuple(left), right=shape_tuple(right),
+                             n=left[-1], m=right[0])
+        return a @ b
+
+    @staticmethod
+    def matmul_grad_left(g, a, b):
+        """∂L/∂a = ∂L/∂q·bᵀ, with a vector b read as a column and a vector a as a row."""
+        if np.ndim(b) == 1:
+            return np.outer(g, b) if np.ndim(a) == 2 else g * b
+        return g @ b.T if np.ndim(a) == 2 else b @ g
+
+    @staticmethod
+    def matmul_grad_right(g, a, b):
+        """∂L/∂b = aᵀ·∂L/∂q."""
+        if np.ndim(a) == 1:
+            return np.outer(a, g) if np.ndim(b) == 2 else g * a
+        return a.T @ g
+
+    @staticmethod
+    def index(a, at: tuple):
+        shape = np.shape(a)
+        if len(at) > len(shape):
+            raise ShapeError("tensor.index_dims", None, count=len(at), shape=shape_tuple(shape))
+        for i, n in zip(at, shape):
+            if not -n <= i < n:
+                raise ShapeError("tensor.index_range", None, index=i, size=n, shape=shape_tuple(shape))
+        return a[at]
+
+    @staticmethod
+    def scatter(g, a, at: tuple):
+        z = np.zeros(np.shape(a))
+        z[at] = g
+        return z
+
+    @staticmethod
+    def sum(a, axis=None, keepdims=False):
+        return np.sum(a, axis=_axis(a, axis), keepdims=keepdims)
+
+    @staticmethod
+    def mean(a, axis=None):
+        return np.mean(a, axis=_axis(a, axis))
+
+    @staticmethod
+    def spread(g, a, axis=None):
+        """A reduction's upstream gradient broadcast back to the shape of its input."""
+        shape = np.shape(a)
+        if axis is not None and np.ndim(g) < len(shape):
+            g = np.expand_dims(g, axis)
+        return np.broadcast_to(g, shape)
+
+    @staticmethod
+    def softmax(a, axis=None):
+        axis = _axis(a, axis)
+        e = np.exp(a - np.max(a, axis=axis, keepdims=True))
+        return e / np.sum(e, axis=axis, keepdims=True)
+
+    @staticmethod
+    def logsumexp(a, axis=None):
+        axis = _axis(a, axis)
+        m = np.max(a, axis=axis, keepdims=True)
+        out = m + np.log(np.sum(np.exp(a - m), axis=axis, keepdims=True))
+        return out.reshape(())[()] if axis is None else np.squeeze(out, axis=axis)
+
+    @staticmethod
+    def norm(a, axis=None):
+        return np.sqrt(np.sum(np.square(a), axis=_axis(a, axis)))
+
+    # ---- what the engine and the api call ---------------------------------------------
+    @staticmethod
+    def vjp(op, k: int, c, g, out, args):
+        """(local, contribution) of input k: elementwise ops multiply their local
+        derivative by the upstream gradient and sum back what was broadcast;
+        the others apply their own vector-Jacobian product (local is None)."""
+        if op.vjp:
+            return None, op.vjp[k](ArrayNS, c, g, out, *args)
+        local = op.local[k](ArrayNS, c, out, *args)
+        if type(local) is float and local in (1.0, -1.0):
+            contribution = g if local == 1.0 else -g       # no copy for + and -
+        else:
+            contribution = local * g
+        return local, unbroadcast(contribution, np.shape(args[k]))
+
+    @staticmethod
+    def all_finite(v) -> bool:
+        s = np.sum(v)
+        if math.isfinite(s):        # one pass; an overflowing sum of finite entries is re-checked
+            return True
+        return bool(np.isfinite(v).all())
+
+    @staticmethod
+    def has_inf(v) -> bool:
+        return bool(np.isinf(v).any())
+
+    @staticmethod
+    def explain(g, i: int, vals: list):
+        """After numpy refused an elementwise op: the shape error, if that was it."""
+        shapes = [np.shape(vals[j]) for j in g.nodes[i].args]
+        if len(shapes) < 2:
+            return None
+        try:
+            np.broadcast_shapes(*shapes)
+        except ValueError:
+            n, m = _first_mismatch(shapes[0], shapes[1])
+            return ShapeError("tensor.broadcast", None, left=shape_tuple(shapes[0]),
+                              right=shape_tuple(shapes[1]), n=n, m=m)
+        return None
+
+    @staticmethod
+    def quiet():
+        """numpy's warnings off: a domain error is reported as an error, not a warning."""
+        return np.errstate(all="ignore")
+
+    @staticmethod
+    def check(d, name: str, on_kink: bool = False):
+        return check(d, name, on_kink)
+
+
+def _first_mismatch(a: tuple, b: tuple) -> tuple[int, int]:
+    for n, m in zip(reversed(a), reversed(b)):
+        if n != m and 1 not in (n, m):
+            return n, m
+    return 0, 0
+
+
+# ---- the numeric check -------------------------------------------------------------
+def check(d, name: str, on_kink: bool = False):
+    """Central differences for every entry of one input (a seeded random sample of
+    entries when it has more than FULL_CHECK), each recomputing the graph from
+    that input on; the maximum relative error over the entries checked."""
+    from .engine import forward
+    from .numcheck import ABS_TOL, FAIL, KINK, OK, REL_TOL, SKIPPED
+    from .records import Check
+
+    g = d.graph
+    start, out, eps = g.inputs[name], g.output, d.eps
+    value = d.values[name]
+    work = np.array(value, dtype=float)
+    analytic = np.broadcast_to(np.asarray(d.node_grads[start], dtype=float), work.shape)
+    entries = range(work.size)
+    if work.size > FULL_CHECK:
+        entries = sorted(random.Random(SEED).sample(entries, SAMPLE))
+        d.warnings.append(("tensor.sampled_entries", {"name": name, "checked": SAMPLE, "total": work.size}))
+    numeric = np.full(work.shape, np.nan)
+    flat_work, flat_numeric = work.reshape(-1), numeric.reshape(-1)
+    values = dict(d.values)
+    values[name] = work
+    for p in entries:
+        x = flat_work[p]
+        try:
+            flat_work[p] = x + eps
+            plus = forward(g, values, ArrayNS, start, d.node_values)[out]
+            flat_work[p] = x - eps
+            minus = forward(g, values, ArrayNS, start, d.node_values)[out]
+        except BptutorError:
+            continue
+        finally:
+            flat_work[p] = x
+        flat_numeric[p] = (plus - minus) / (2 * eps)
+    checked = ~np.isnan(numeric)
+    if not checked.any():
+        return Check(name, value, d.node_grads[start], None, None, SKIPPED)
+    a, n = analytic[checked], numeric[checked]
+    diff = np.abs(a - n)
+    scale = np.maximum(np.abs(a), np.abs(n))
+    err = diff / np.where(scale == 0, 1.0, scale)
+    bad = (err > REL_TOL) & (diff > ABS_TOL)
+    counted = bad | (scale > 10 * ABS_TOL)      # near-zero entries: a relative error means nothing
+    worst = float(err[counted].max()) if counted.any() else 0.0
+    verdict = (KINK if on_kink else FAIL) if bad.any() else OK
+    shown = numeric if numeric.ndim else float(numeric)
+    return Check(name, value, d.node_grads[start], shown, worst, verdict)
