@@ -293,6 +293,27 @@ def test_shell_with_pipe_input(tmp_path):
     assert "half typed" not in history
 
 
+def test_a_quiz_inside_the_shell(tmp_path):
+    from prompt_toolkit.input import create_pipe_input
+    from prompt_toolkit.output import DummyOutput
+
+    s, out, err = session()
+    with create_pipe_input() as inp:
+        # level 1, seed 1: f = x * y at x = -2, y = -3; asked ∂f/∂y (= x), then ∂f/∂x (= y)
+        inp.send_text(":quiz 1 1\r")
+        inp.send_text("?\r-2\r")
+        inp.send_text("3\r")
+        inp.send_text("x = 1\r\x04")
+        code = repl.shell(s, input=inp, output=DummyOutput(), environ={"XDG_STATE_HOME": str(tmp_path)})
+    assert code == 0
+    text = out.getvalue()
+    assert "multiply gate: each input gets the other input times upstream" in text
+    assert "Score: 1 of 2 right (hints used: 1)" in text
+    assert s.values == {"x": 1.0}
+    history = (tmp_path / "bptutor" / "history").read_text()
+    assert "+:quiz 1 1\n" in history and "+-2\n" not in history      # answers stay out of the history
+
+
 def test_history_path(monkeypatch):
     assert str(repl.history_path({"XDG_STATE_HOME": "/s"})) == "/s/bptutor/history"
     monkeypatch.setenv("HOME", "/home/u")
