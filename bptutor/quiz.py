@@ -14,8 +14,10 @@ from dataclasses import dataclass
 from .errors import BptutorError
 from .i18n import pick_lang, t
 
-# Templates per level: programs with every gate named, and the inputs' value pools.
-SMALL = [-4, -3, -2, -1, 1, 2, 3, 4]
+# Templates per level: programs with every gate named. An entry is the program,
+# or (program, shapes of the inputs that are vectors or matrices).
+SMALL = [-4, -3, -2, -1, 1, 2, 3, 4]        # a number's pool
+ENTRIES = [-2, -1, 1, 2]                    # a vector's or matrix's entries
 TEMPLATES = {
     1: [
         "f = x * y",
@@ -37,6 +39,8 @@ TEMPLATES = {
         "a = w * x; s = a + b; f = sigmoid(s)",
         "a = w0 * x0; b = w1 * x1; s = a + b; h = tanh(s); f = h * v",
         "a = w * x; s = a + b; h = relu(s); f = h^2",
+        ("q = W @ x; h = q^2; f = sum(h)", {"W": (2, 2), "x": (2,)}),
+        ("q = W @ x; h = q * v; f = sum(h)", {"W": (2, 2), "x": (2,), "v": (2,)}),
     ],
 }
 LEVELS = tuple(TEMPLATES)
@@ -57,28 +61,56 @@ def generate(level: int = 1, seed: int = 0) -> Problem:
     from .syntax import parse
 
     rng = random.Random(f"bptutor-quiz-{level}-{seed}")
-    template = rng.choice(TEMPLATES[level])
+    entry = rng.choice(TEMPLATES[level])
+    template, shapes = (entry, {}) if isinstance(entry, str) else entry
     names = list(parse(template).inputs)
     for _ in range(100):
-        values = {name: float(rng.choice(SMALL)) for name in names}
+        values = {name: draw(rng, shapes.get(name, ())) for name in names}
         if friendly(derive(template, values)):
             break
     return Problem(template, values, level, seed)
+
+
+def draw(rng: random.Random, shape: tuple):
+    """A number, or nested lists of small integers of this shape (as a student types them)."""
+    if not shape:
+        return float(rng.choice(SMALL))
+    if len(shape) == 1:
+        return [float(rng.choice(ENTRIES)) for _ in range(shape[0])]
+    return [draw(rng, shape[1:]) for _ in range(shape[0])]
+
+
+def literal(v) -> str:
+    """A value as the student would type it: 2, [1, -2], [[1, 2], [-1, 1]]."""
+    from .numfmt import short
+    if isinstance(v, list):
+        return "[" + ", ".join(literal(x) for x in v) + "]"
+    return short(v)
+
+
+def _entries(x) -> list[float]:
+    """Every entry of a number or an array, as floats."""
+    if isinstance(x, (int, float)):
+        return [float(x)]
+    return [float(e) for e in getattr(x, "flat", [x])]
 
 
 def friendly(d) -> bool:
     """No kink (a tie at max, relu at 0), no saturated sigmoid or tanh, no
     gradient that cancels to 0 or is too small to show at two decimals (only
     max and min route a zero on purpose), and small values."""
-    if any(abs(v) > 60 for v in d.node_values):
+    if any(abs(e) > 60 for v in d.node_values for e in _entries(v)):
         return False
     routers = {"max", "min"}
     for s in d.steps:
-        if s.kind == "edge" and (s.kink or (abs(s.local) < 0.05 and d.graph.nodes[s.node].op.name not in routers)):
+        if s.kind != "edge" or s.local is None:         # matrix gates record no elementwise local
+            continue
+        tiny = any(abs(e) < 0.05 for e in _entries(s.local))
+        if s.kink or (tiny and d.graph.nodes[s.node].op.name not in routers):
             return False
     if any(n.op.name in routers for n in d.graph.nodes):
-        return any(d.node_grads[i] for i in d.graph.inputs.values())
-    return all(abs(g) >= 0.05 for g in d.node_grads)
+        return any(e for i in d.graph.inputs.values() for e in _entries(d.node_grads[i]))
+    return all(abs(e) >= 0.05 for g in d.node_grads for e in _entries(g))
 
 
 def questions(d) -> list[int]:
@@ -102,12 +134,12 @@ def play(problem: Problem, ask, out, lang: str = "en", digits: int = 2, err=None
     reads an answer (None: the input ended). Returns (right answers, questions)."""
     from .api import derive
     from .cli import show
-    from .numfmt import num, short
-    from .render.narrate import Narrator
+    from .numfmt import num, shape_of, shape_text
+    from .render.narrate import narrator
     from .render.terminal import render
 
     d = derive(problem.source, problem.values)
-    nar = Narrator(d, lang, digits)
+    nar = narrator(d, lang, digits)
     nodes = d.graph.nodes
     f = nodes[d.graph.output].label
 
@@ -115,16 +147,23 @@ def play(problem: Problem, ask, out, lang: str = "en", digits: int = 2, err=None
         out.write(t(key, lang, **params) + "\n")
         out.flush()
 
+    def indented(text):
+        out.write("  " + text.replace("\n", "\n  ") + "\n")
+
     say("quiz.intro", level=problem.level, seed=problem.seed)
     say("quiz.problem", source=problem.source.replace("; ", ";  "))
-    say("quiz.values", values="  ".join(f"{k} = {short(v)}" for k, v in problem.values.items()))
+    say("quiz.values", values="  ".join(f"{k} = {literal(v)}" for k, v in problem.values.items()))
     say("quiz.forward", values="  ".join(f"{label} = {value}" for label, value in nar.forward_items()))
     say("quiz.start", f=f)
+    if d.arrays:
+        say("quiz.start_arrays")
     asked = questions(d)
     right = hints = 0
     for k, i in enumerate(asked, 1):
         name = nodes[i].label
-        prompt = t("quiz.ask", lang, k=k, total=len(asked), f=f, name=name)
+        shape = shape_of(d.node_values[i])
+        prompt = t("quiz.ask", lang, k=k, total=len(asked), f=f, name=name) if shape is None else \
+            t("quiz.ask_shaped", lang, k=k, total=len(asked), f=f, name=name, shape=shape_text(shape))
         while True:
             answer = ask(prompt)
             if answer is None or answer.strip() in (":quit", ":q"):
@@ -136,7 +175,7 @@ def play(problem: Problem, ask, out, lang: str = "en", digits: int = 2, err=None
             if answer == "?":
                 hints += 1
                 for line in hint_lines(d, i, lang, digits):
-                    out.write("  " + line + "\n")
+                    indented(line)
                 continue
             try:
                 correct, notes = judge(d, name, answer, lang, digits)
@@ -152,11 +191,11 @@ def play(problem: Problem, ask, out, lang: str = "en", digits: int = 2, err=None
         else:
             say("quiz.wrong", name=name, f=f, expected=num(d.node_grads[i], digits))
         if notes:
-            out.write("  " + notes + "\n")
+            indented(notes)
         if not correct:
             say("quiz.the_step")
             for step in steps_into(d, i):
-                out.write("  " + nar.sentence(step) + "\n")
+                indented(nar.sentence(step))
     say("quiz.score", right=right, asked=len(asked), hints=hints)
     out.write("\n")
     show(render(d, lang, digits), out)
@@ -172,8 +211,8 @@ def steps_into(d, i: int) -> list:
 def hint_lines(d, i: int, lang: str, digits: int) -> list[str]:
     """The lesson of each gate the node feeds, and the upstream gradient there."""
     from .numfmt import num
-    from .render.narrate import Narrator
-    nar = Narrator(d, lang, digits)
+    from .render.narrate import narrator
+    nar = narrator(d, lang, digits)
     lines = []
     edges = [s for s in steps_into(d, i) if s.kind == "edge"]
     for s in edges:
@@ -192,7 +231,7 @@ def judge(d, name: str, answer: str, lang: str, digits: int) -> tuple[bool, str]
     accepted, mistakes diagnosed, formulas judged."""
     from .answers import check
     from .render.answers import why
-    from .render.narrate import Narrator
+    from .render.narrate import narrator
     text = f"{name}={answer}"
     try:
         [verdict] = check(d, text)
@@ -202,7 +241,7 @@ def judge(d, name: str, answer: str, lang: str, digits: int) -> tuple[bool, str]
         return True, ""             # a plain right answer needs no sentence
     if not verdict.correct and not verdict.diagnosis and not verdict.note_key:
         return False, ""            # wrong without a diagnosis: the right step says it all
-    return verdict.correct, why(verdict, Narrator(d, lang, digits))
+    return verdict.correct, why(verdict, narrator(d, lang, digits))
 
 
 def options_from_words(words: list[str]) -> tuple[int, int | None]:

@@ -3,6 +3,7 @@ pipe with right, rounded, wrong and hint answers, in both languages."""
 import io
 import math
 
+import numpy as np
 import pytest
 
 from bptutor import cli, quiz
@@ -21,8 +22,9 @@ def test_problems_are_deterministic_friendly_and_fully_named(level):
     for seed in range(12):
         p = quiz.generate(level, seed)
         assert p == quiz.generate(level, seed)
-        seen.add((p.source, tuple(p.values.items())))
-        assert all(v == int(v) and 1 <= abs(v) <= 4 for v in p.values.values())
+        seen.add((p.source, repr(p.values)))
+        entries = [e for v in p.values.values() for e in quiz._entries(np.asarray(v))]
+        assert all(e == int(e) and 1 <= abs(e) <= 4 for e in entries)
         d = derive(p.source, p.values)
         assert quiz.friendly(d)
         assert all(c.verdict == "ok" for c in d.checks)
@@ -42,9 +44,25 @@ def test_questions_go_backward_and_every_consumer_comes_first():
                 assert user in quiz.questions(d)[:k]
 
 
-def test_level_three_is_a_neuron():
+def test_level_three_is_a_neuron_or_a_matrix_product():
     sources = {quiz.generate(3, seed).source for seed in range(20)}
     assert any("sigmoid" in s for s in sources) and any("tanh" in s for s in sources)
+    assert any("W @ x" in s for s in sources)
+
+
+def test_a_matrix_quiz_through_a_pipe():
+    # seed 0: q = W @ x; h = q^2; f = sum(h) with W = [[-1, -1], [2, 1]], x = [2, 1]: q = [-3, 5],
+    # ∂f/∂q = 2q = [-6, 10], ∂f/∂x = Wᵀ·2q = [26, 16], ∂f/∂W = 2q·xᵀ = [[-12, -6], [20, 10]]
+    code, out, err = play(["--level", "3", "--seed", "0"],
+                          ["[1, 1]", "[-6, 10]", "[26, 16]", "?", "[[-12, 20], [-6, 10]]"])
+    assert code == 1 and err == ""
+    assert "  with W = [[-1, -1], [2, 1]]  x = [2, 1]\n" in out
+    assert "Vectors and matrices are typed as lists" in out
+    assert "[2/4] ∂f/∂q (2,) = [-6, 10]\n  ✓ right\n[3/4] ∂f/∂x (2,) = [26, 16]\n  ✓ right\n" in out
+    assert "W feeds q = W @ x: matrix-multiply gate: ∂L/∂W = ∂L/∂q·xᵀ" in out
+    assert ("[4/4] ∂f/∂W (2, 2) = [[-12, 20], [-6, 10]]\n  ✗ not quite: ∂f/∂W = [[-12, -6], [20, 10]]\n"
+            "  this is the transpose, or the matrix product taken in the wrong order") in out
+    assert "Score: 3 of 4 right (hints used: 1)" in out
 
 
 def test_a_quiz_through_a_pipe_in_english():
