@@ -5,7 +5,7 @@ import gc
 import math
 from collections.abc import Mapping
 
-from .engine import backward, check_values, forward, namespace
+from .engine import backward, check_values, forward, namespace, needed_for
 from .errors import BptutorError, BptutorInternalError, BptutorValueError
 from .numcheck import central, choose, kink_inputs, verdict
 from .ops import ScalarNS
@@ -70,7 +70,7 @@ def _derive(source, values, eps, wrt, check) -> Derivation:
     xp = namespace(inputs.values(), g.tensor)
     if xp is ScalarNS:
         return _run(g, xp, source, inputs, warnings, eps, names, check)
-    with xp.quiet():
+    with xp.strict():
         return _run(g, xp, source, inputs, warnings, eps, names, check)
 
 
@@ -78,7 +78,10 @@ def _run(g, xp, source, inputs, warnings, eps, names, check) -> Derivation:
     vals = forward(g, inputs, xp)
     if xp is not ScalarNS:
         _scalar_output(g, vals)
-    grads, edges, kinks = backward(g, vals, xp)
+    wanted = None
+    if xp is not ScalarNS and len(names) < len(g.inputs):
+        wanted = needed_for(g, names)
+    grads, edges, kinks = backward(g, vals, xp, wanted)
     d = Derivation(source, g, inputs, vals, grads, edges, kinks, warnings=warnings, eps=eps, wrt=names,
                    arrays=xp is not ScalarNS)
     if check:

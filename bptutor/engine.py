@@ -136,13 +136,15 @@ def _domain_error(g: Graph, i: int, vals: list, exc) -> BptutorMathError:
     return BptutorMathError(key, (node.start, node.end), node=_node_name(g, i), args=args)
 
 
-def backward(g: Graph, vals: list, xp=ScalarNS) -> tuple[list, list, list]:
+def backward(g: Graph, vals: list, xp=ScalarNS, wanted: list | None = None) -> tuple[list, list, list]:
     """Gradients of the output with respect to every node (None where no path
     leads to the output), the edges in the order backward visited them as
     tuples (node, k, target, local, upstream, contribution), and the nodes
     evaluated at a kink. records.Derivation turns the edges into the narrated
     steps (running totals, sums of paths) only when someone reads them: this
-    loop is the hot path (benchmarked in bench/engine.py)."""
+    loop is the hot path (benchmarked in bench/engine.py).
+    With arrays, `wanted` (see needed_for) skips the edges that lead to no
+    input asked for, as PyTorch skips tensors without requires_grad."""
     nodes = g.nodes
     out = g.output
     grads: list = [None] * len(nodes)
@@ -183,6 +185,8 @@ def backward(g: Graph, vals: list, xp=ScalarNS) -> tuple[list, list, list]:
                     local = op.local[k](xp, c, out_val, *arg_vals)
                     contribution = local * upstream
                 else:
+                    if wanted is not None and not wanted[j]:
+                        continue                # leads to no input asked for (--wrt)
                     local, contribution = vjp(op, k, c, upstream, out_val, arg_vals)
                 old = grads[j]
                 grads[j] = contribution if old is None else old + contribution
@@ -191,6 +195,17 @@ def backward(g: Graph, vals: list, xp=ScalarNS) -> tuple[list, list, list]:
         raise _gradient_error(g, i, vals, None, grads[i]) from None
     _check_finite_gradients(g, vals, grads, edges, xp)
     return grads, edges, kinks
+
+
+def needed_for(g: Graph, names) -> list[bool]:
+    """For each node, whether a path leads from it down to one of the inputs `names`."""
+    wanted = [False] * len(g.nodes)
+    for name in names:
+        wanted[g.inputs[name]] = True
+    for i, node in enumerate(g.nodes):
+        if node.args and not wanted[i]:
+            wanted[i] = any(wanted[j] for j in node.args)
+    return wanted
 
 
 def _check_finite_gradients(g: Graph, vals: list, grads: list, edges: list, xp) -> None:

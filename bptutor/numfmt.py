@@ -85,7 +85,9 @@ def array_text(x, digits: int = 4, full: bool = False, entry=None) -> str:
         rows = matrix_rows(a, digits, align=False, entry=entry)
         return rows[0] if a.ndim == 1 else "[" + ", ".join(rows) + "]"
     head = ", ".join(_scalar(float(v), digits) for v in a.flat[:3])
-    return f"{shape_tuple(a.shape)} [{head}, …] ‖·‖ = {_scalar(float(np.sqrt(np.sum(a * a))), digits)}"
+    with np.errstate(all="ignore"):
+        norm = float(np.linalg.norm(a))
+    return f"{shape_tuple(a.shape)} [{head}, …] ‖·‖ = {_scalar(norm, digits)}"
 
 
 def matrix_rows(x, digits: int = 4, align: bool = True, entry=None) -> list[str]:

@@ -122,7 +122,7 @@ class _Builder:
         """The same for constant arrays (or a tensor op): shape errors point at the operator."""
         from .tensor import ArrayNS
         failure = None
-        with ArrayNS.quiet():
+        with ArrayNS.strict():
             try:
                 value = op.forward(ArrayNS, c, *args)
             except BptutorError as exc:         # shapes that do not fit

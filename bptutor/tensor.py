@@ -50,7 +50,7 @@ def literal(items: list, span: tuple[int, int]):
 def as_array(name: str, value):
     """A value given through the API (nested lists) -> float64 array."""
     try:
-        arr = np.array(value, dtype=float)
+        arr = np.asarray(value, dtype=float)
     except (ValueError, TypeError):
         raise BptutorValueError("tensor.bad_value", None, name=name) from None
     if arr.size == 0:
@@ -87,6 +87,8 @@ def summed_axes(out_shape: tuple, shape: tuple) -> tuple:
 # ---- the namespace ---------------------------------------------------------------
 def _power(a, b):
     if type(a) is np.ndarray:
+        if type(b) is float and b == 1.0:
+            return a            # x^2's local gradient 2·x^1: no copy (values are never changed in place)
         return a ** b           # numpy's fast paths for x**2, x**0.5
     return np.power(a, b)
 
@@ -94,6 +96,15 @@ def _power(a, b):
 def _sigmoid(x):
     e = np.exp(-np.abs(x))
     return np.where(np.asarray(x) >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def _where(cond, a, b):
+    """np.where, fast when both branches are numbers (an indicator such as
+    relu's 1(x > 0): np.where broadcasting two scalars is 20x slower)."""
+    if type(a) is float and type(b) is float:
+        out = np.multiply(cond, a - b)
+        return out + b if b else out
+    return np.where(cond, a, b)
 
 
 def _axis(a, axis):
@@ -120,7 +131,7 @@ class ArrayNS:
     sigmoid = staticmethod(_sigmoid)
     maximum = staticmethod(np.maximum)
     minimum = staticmethod(np.minimum)
-    where = staticmethod(np.where)
+    where = staticmethod(_where)
     size = staticmethod(np.size)
     transpose = staticmethod(np.transpose)
 
@@ -216,10 +227,15 @@ class ArrayNS:
 
     @staticmethod
     def all_finite(v) -> bool:
-        s = np.sum(v)
-        if math.isfinite(s):        # one pass; an overflowing sum of finite entries is re-checked
+        """Under strict() numpy has already raised at the op that made an inf or
+        a nan, so an array needs no second look; a Python float (a scalar input
+        in an array program) is not numpy's and is tested."""
+        if type(v) is float:
+            return math.isfinite(v)
+        if np.geterrcall() is _raise_float_error and np.geterr()["over"] == "call":
             return True
-        return bool(np.isfinite(v).all())
+        with np.errstate(all="ignore"):
+            return bool(np.isfinite(v).all())
 
     @staticmethod
     def has_inf(v) -> bool:
@@ -240,13 +256,24 @@ class ArrayNS:
         return None
 
     @staticmethod
-    def quiet():
-        """numpy's warnings off: a domain error is reported as an error, not a warning."""
-        return np.errstate(all="ignore")
+    def strict():
+        """numpy's floating-point problems as the Python errors the engine turns
+        into domain errors (overflow, division by zero, invalid: log of a negative),
+        raised at the operation that met them instead of warnings."""
+        return np.errstate(over="call", divide="call", invalid="call", under="ignore",
+                           call=_raise_float_error)
 
     @staticmethod
     def check(d, name: str, on_kink: bool = False):
         return check(d, name, on_kink)
+
+
+def _raise_float_error(kind: str, flag: int):
+    if "overflow" in kind:
+        raise OverflowError(kind)
+    if "divide" in kind:
+        raise ZeroDivisionError(kind)
+    raise ValueError(kind)
 
 
 def _first_mismatch(a: tuple, b: tuple) -> tuple[int, int]:
