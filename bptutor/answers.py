@@ -241,7 +241,7 @@ def _judge_formula(d: Derivation, paths: "Paths", x: int, a: Answer, graph, text
     """Right when it equals the true gradient at the point and at random points
     around it (same side of every kink). The formula may use the problem's
     inputs and named intermediates."""
-    known = set(d.graph.inputs) | {n.name for n in d.graph.nodes if n.name}
+    known = formula_names(d)
     for name, i in graph.inputs.items():
         if name not in known:
             node = graph.nodes[i]
@@ -291,15 +291,25 @@ def _formula_diagnosis(points: list[Derivation], values: list, x: int) -> Wrong 
 
 def _evaluate(graph, index: int, d: Derivation):
     """A formula's value with the problem's inputs and named intermediates; None where undefined."""
-    env = dict(d.values)
-    for i, node in enumerate(d.graph.nodes):
-        if node.name and node.name not in env:
-            env[node.name] = d.node_values[i]
-    env = {name: env[name] for name in graph.inputs}
+    names = formula_names(d)
+    env = {name: d.node_values[names[name]] for name in graph.inputs}
     try:
         return forward(graph, env, namespace(env.values()))[index]
     except BptutorError:
         return None
+
+
+def formula_names(d: Derivation) -> dict[str, int]:
+    """The names a formula may use -> their nodes: inputs, named intermediates,
+    and the output as `f` (its label) when the program did not name it."""
+    names = dict(d.graph.inputs)
+    for i, node in enumerate(d.graph.nodes):
+        if node.name and node.name not in names:
+            names[node.name] = i
+    out = d.graph.nodes[d.graph.output]
+    if out.label.isidentifier() and out.label not in names:
+        names[out.label] = d.graph.output
+    return names
 
 
 def _all_close(given, target) -> bool:

@@ -304,3 +304,9 @@ def test_render_at_80_columns_in_both_languages(neuron, mml):
     snapshot("answers_render_en_80.txt", render_text(render_answers(neuron, "en", 2)))
     check(mml, "c=0.4037, a=-1.3604, x=2*x*(1/(2*sqrt(c)) - sin(c))")
     snapshot("answers_render_zh_80.txt", render_text(render_answers(mml, "zh", 4)))
+
+
+def test_formulas_may_use_the_output_as_f(neuron):
+    # seed 000: the sigmoid gate's local gradient (1-σ)σ, with σ the output f
+    verdicts = check(neuron, "w2=(1-f)*f, x0=w0*(1-f)*f, x1=w0*(1-f)*f")
+    assert [v.correct for v in verdicts] == [True, True, False]
