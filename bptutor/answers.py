@@ -232,6 +232,10 @@ def _close(given, target, unit=None, drift=0.0) -> bool:
     return diff <= _tol(target, unit) + drift or diff <= REL_TOL * abs(given)
 
 
+def _shape(v) -> tuple:
+    return tuple(getattr(v, "shape", ()))
+
+
 def _is_array(v) -> bool:
     return hasattr(v, "shape") and getattr(v, "ndim", 0) > 0
 
@@ -254,7 +258,10 @@ def _judge_formula(d: Derivation, paths: "Paths", x: int, a: Answer, graph, text
     if value is None:
         return Verdict(**base, given_value=None, correct=False, note_key="answers.formula_undefined",
                        steps=(explain,))
-    low, high = paths.kink_range(x, expected) if not _is_array(expected) else (expected, expected)
+    if _shape(value) != _shape(expected):
+        return Verdict(**base, given_value=value, correct=False, note_key="answers.shape", steps=(explain,),
+                       detail={"given_shape": list(_shape(value)), "shape": list(_shape(expected))})
+    low, high = (0.0, 0.0) if _is_array(expected) else paths.kink_range(x, expected)
     if high > low:          # on a kink: the point alone decides, any subgradient counts
         ok = low - _tol(low, None) <= value <= high + _tol(high, None)
         return Verdict(**base, given_value=value, correct=ok, note_key="answers.kink", steps=(explain,),
@@ -266,8 +273,7 @@ def _judge_formula(d: Derivation, paths: "Paths", x: int, a: Answer, graph, text
         return Verdict(**base, given_value=value, correct=True, steps=(explain,),
                        detail={"points": len(points) - 1})
     diagnosis = None
-    if (not _is_array(expected) and len(d.graph.nodes) <= DIAGNOSE_MAX_NODES
-            and all(v is not None for v in values)):
+    if len(d.graph.nodes) <= DIAGNOSE_MAX_NODES and all(v is not None for v in values):
         diagnosis = _formula_diagnosis(points, values, x)
     if diagnosis is not None:
         return _wrong_verdict({**base, "given_value": value}, diagnosis, explain)
@@ -278,7 +284,7 @@ def _formula_diagnosis(points: list[Derivation], values: list, x: int) -> Wrong 
     """The mistake whose wrong value the formula equals at every point."""
     common, first = None, None
     for p, v in zip(points, values):
-        wrongs = [w for w in Paths(p).wrong_versions(x, p.grad(x)) if _close(v, w.value)]
+        wrongs = [w for w in wrong_versions(Paths(p), x) if _all_close(v, w.value)]
         codes = {w.code for w in wrongs}
         common = codes if common is None else common & codes
         if first is None:
@@ -287,6 +293,15 @@ def _formula_diagnosis(points: list[Derivation], values: list, x: int) -> Wrong 
         [code] = common
         return next(w for w in first if w.code == code)
     return None
+
+
+def wrong_versions(paths: "Paths", x: int) -> list[Wrong]:
+    """The known wrong versions of ∂f/∂X: per node for scalars, the matrix mistakes for arrays."""
+    truth = paths.d.grad(x)
+    if _is_array(truth):
+        import numpy as np
+        return _array_wrongs(paths, x, np.asarray(truth, dtype=float))
+    return paths.wrong_versions(x, truth)
 
 
 def _evaluate(graph, index: int, d: Derivation):
@@ -316,7 +331,7 @@ def _all_close(given, target) -> bool:
     if _is_array(given) or _is_array(target):
         import numpy as np
         g, t = np.asarray(given, float), np.asarray(target, float)
-        return g.shape == t.shape and bool(np.all(np.abs(g - t) <= REL_TOL * np.abs(t) + ABS_TOL))
+        return g.shape == t.shape and _array_close(g, t, None)
     return _close(given, target)
 
 
@@ -337,7 +352,7 @@ def around(d: Derivation, count: int = FORMULA_POINTS, seed: int = 0) -> list[De
             grads, edges, kinks = backward(g, vals, xp)
         except BptutorError:
             continue
-        p = Derivation(d.source, g, values, vals, grads, edges, kinks, wrt=d.wrt)
+        p = Derivation(d.source, g, values, vals, grads, edges, kinks, wrt=d.wrt, arrays=d.arrays)
         if kink_sides(p) == side:
             out.append(p)
     return out
@@ -372,7 +387,7 @@ class Paths:
         self.sums: dict[int, int] = {}                           # node -> its sum step
         self._hand: dict[float, list | None] = {}
         # the linear bookkeeping below is for scalar graphs; arrays get the matrix mistakes only
-        self.arrays = any(_is_array(v) for v in d.node_values)
+        self.arrays = d.arrays
         for i, s in enumerate(self.steps):
             if s.kind == "edge":
                 self.edges[s.node].append(i)

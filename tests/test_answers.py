@@ -310,3 +310,35 @@ def test_formulas_may_use_the_output_as_f(neuron):
     # seed 000: the sigmoid gate's local gradient (1-σ)σ, with σ the output f
     verdicts = check(neuron, "w2=(1-f)*f, x0=w0*(1-f)*f, x1=w0*(1-f)*f")
     assert [v.correct for v in verdicts] == [True, True, False]
+
+
+# ---- vectors and matrices (seed 000: f = ||W·x||², ∂f/∂W = 2q·xᵀ, ∂f/∂x = 2Wᵀq) ----------------------
+@pytest.fixture(scope="module")
+def wx():
+    return bptutor.derive((ROOT / "examples" / "wx_norm.bp").read_text())
+
+
+def test_matrix_answers_right_at_the_precision_written(wx):
+    assert one(wx, "W=[[0.088, 0.176], [0.104, 0.208]]").correct
+    assert one(wx, "W=[[0.09, 0.18], [0.10, 0.21]]").correct
+    assert one(wx, "x=[-0.112, 0.636]").correct
+    assert one(wx, "x=2*W.T@q").correct                     # the notes' formula 2Wᵀq
+
+
+def test_transposed_gradient_and_wrong_product_order(wx):
+    v = one(wx, "W=[[0.088, 0.104], [0.176, 0.208]]")       # (2q·xᵀ)ᵀ
+    assert not v.correct and v.diagnosis == "transpose"
+    v = one(wx, "x=[0.304, 0.284]")                         # W·2q instead of Wᵀ·2q
+    assert v.diagnosis == "transpose" and wx.graph.nodes[v.node].label == "q"
+    v = one(wx, "x=2*W@q")                                  # the same, as a formula
+    assert not v.correct and v.diagnosis == "transpose"
+    assert one(wx, "x=[0.112, -0.636]").diagnosis == "sign"
+
+
+def test_an_answer_of_the_wrong_shape(wx):
+    v = one(wx, "W=[0.088, 0.176]")
+    assert not v.correct and v.note_key == "answers.shape" and v.detail["shape"] == [2, 2]
+    code, out, _ = run("-f", str(ROOT / "examples" / "wx_norm.bp"), "--lang", "en",
+                       "--answer", "W=[[0.088, 0.104], [0.176, 0.208]], x=[0.1, 0.2, 0.3]")
+    assert code == 1 and "transposed" in out and "shape (3,)" in out
+    snapshot("answers_wx_en.txt", out)

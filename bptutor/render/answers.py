@@ -8,9 +8,9 @@ from rich.table import Table
 from rich.text import Text
 
 from ..i18n import t
-from ..numfmt import num
+from ..numfmt import num, shape_text
 from ..records import Derivation, Verdict
-from .narrate import Narrator
+from .narrate import Narrator, narrator
 from .terminal import header
 
 _NODE_KEYS = ("node", "target", "path")      # detail entries that are node indices
@@ -19,7 +19,7 @@ _NUMBER_KEYS = ("local", "upstream", "low", "high", "pytorch", "hand")
 
 
 def render_answers(d: Derivation, lang: str = "en", digits: int = 4) -> Group:
-    nar = Narrator(d, lang, digits)
+    nar = narrator(d, lang, digits)
     parts = [header(d, nar), Text(""), Text(t("answers.title", lang), style="bold"), table(d, nar), Text("")]
     for v in d.answers:
         parts.append(explanation(d, v, nar))
@@ -84,6 +84,8 @@ def why(v: Verdict, nar: Narrator) -> str:
     code = v.diagnosis
     if code == "sign" and v.node is None:
         return t("answers.why_sign_anywhere", lang, **params)
+    if code == "transpose" and v.node is not None:
+        return t("answers.why_transpose_order", lang, **params)
     if code == "rounding" and params.get("decimals") is None:
         return t("answers.why_rounding_exact", lang, **params)
     if code:
@@ -112,6 +114,8 @@ def _params(v: Verdict, nar: Narrator) -> dict:
             value = nar.nodes[value].label
         elif key in _NUMBER_KEYS:
             value = nar.n(value)
+        elif key in ("given_shape", "shape"):
+            value = shape_text(value)
         elif key == "others":
             continue
         elif key == "codes":
