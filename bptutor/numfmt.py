@@ -6,7 +6,8 @@ import math
 import re
 
 
-SMALL = 36          # entries of an array shown in full (at most 2 dimensions)
+SMALL = 36          # entries of a matrix shown in full
+SMALL_VECTOR = 10   # entries of a vector (columns of a matrix) shown in full
 
 
 def short(c) -> str:
@@ -70,8 +71,13 @@ def shape_tuple(shape) -> str:
 
 
 def is_small(x) -> bool:
-    """Small enough to print in full: a vector or matrix of at most SMALL entries."""
-    return getattr(x, "ndim", 0) <= 2 and getattr(x, "size", 1) <= SMALL
+    """Small enough to print in full: a vector of at most SMALL_VECTOR entries, a
+    matrix of at most SMALL entries and SMALL_VECTOR columns."""
+    shape = getattr(x, "shape", ())
+    if len(shape) > 2:
+        return False
+    return len(shape) < 2 and (not shape or shape[0] <= SMALL_VECTOR) or \
+        (len(shape) == 2 and shape[0] * shape[1] <= SMALL and shape[1] <= SMALL_VECTOR)
 
 
 def array_text(x, digits: int = 4, full: bool = False, entry=None) -> str:

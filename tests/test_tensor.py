@@ -296,3 +296,13 @@ def test_large_arrays_are_summarised_unless_all():
     assert code == 0 and "(10, 10) [0, 1, 2, …] ‖·‖ = " in out
     code, full, _ = run(WX, "--vals", values, "--lang", "en", "--all")
     assert "(10, 10) [" not in full and "[90, 91, 92, 93, 94, 95, 96, 97, 98, 99]" in full
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_two_layer_l2_render_at_80_columns(lang):
+    from bptutor.render.terminal import render
+    d = bptutor.derive((ROOT / "examples" / "two_layer_l2.bp").read_text())
+    text = render_text(render(d, lang, 3))
+    assert max(len(line) for line in text.splitlines()) <= 80 or lang == "zh"
+    assert ("2 paths meet at W2" if lang == "en" else "W2有 2 条路径汇合") in text
+    snapshot(f"two_layer_l2_{lang}_80.txt", text)

@@ -45,8 +45,11 @@ class ArrayNarrator(Narrator):
         return "\n" + "\n".join(INDENT + line for line in lines)
 
     def cell(self, x) -> str:
-        """A value in a table cell: a small matrix one row per line."""
+        """A value in a table cell: a small matrix one row per line; a sampled
+        numeric gradient by how many entries were checked."""
         shape = shape_of(x)
+        if shape and x.dtype.kind == "f" and (x != x).any():
+            return t("tensor.checked_entries", self.lang, checked=int((x == x).sum()), total=x.size)
         if len(shape) == 2 and shape[0] > 1 and (self.show_all or is_small(x)):
             return "\n".join(matrix_rows(x, self.digits))
         return self.n(x)
@@ -145,5 +148,10 @@ class ArrayNarrator(Narrator):
         return t("render.sum", self.lang, target=self.who(s.target), count=len(terms), formula=formula)
 
     def forward_items(self) -> list[tuple[str, str]]:
-        return [(node.label + self.shape(i), self.n(self.d.node_values[i]))
-                for i, node in enumerate(self.nodes) if node.args]
+        items = []
+        for i, node in enumerate(self.nodes):
+            if node.args:
+                v = self.d.node_values[i]
+                shown = self.show_all or is_small(v)        # a summary starts with the shape
+                items.append((node.label + (self.shape(i) if shown else ""), self.n(v)))
+        return items
