@@ -61,7 +61,7 @@ def test_a_matrix_quiz_through_a_pipe():
     assert "[2/4] ∂f/∂q (2,) = [-6, 10]\n  ✓ right\n[3/4] ∂f/∂x (2,) = [26, 16]\n  ✓ right\n" in out
     assert "W feeds q = W @ x: matrix-multiply gate: ∂L/∂W = ∂L/∂q·xᵀ" in out
     assert ("[4/4] ∂f/∂W (2, 2) = [[-12, 20], [-6, 10]]\n  ✗ not quite: ∂f/∂W = [[-12, -6], [20, 10]]\n"
-            "  this is the transpose, or the matrix product taken in the wrong order") in out
+            "  this is the transpose of the gradient: ∂f/∂W has the shape of W") in out
     assert "Score: 3 of 4 right (hints used: 1)" in out
 
 
