@@ -229,8 +229,9 @@ def assigned_values(text: str) -> dict | None:
 
 
 def values_text(values: dict, digits: int, sep: str = "  ") -> str:
-    from .numfmt import num
-    return sep.join(f"{k} = {num(v, digits)}" for k, v in values.items())
+    """Values as given (0.5, not 0.5000), as the derivation's header shows them."""
+    from .numfmt import num, short
+    return sep.join(f"{k} = {short(v) if isinstance(v, float) else num(v, digits)}" for k, v in values.items())
 
 
 def incomplete(text: str) -> bool:

@@ -6,6 +6,7 @@ import tomllib
 from importlib import resources
 from string import Formatter
 
+import numpy as np
 import pytest
 
 from bptutor import cli, repl
@@ -81,6 +82,19 @@ def test_assigned_values():
     assert exc.value.key == "value.duplicate"
 
 
+def test_vectors_and_matrices():
+    s, out, err = session(digits=3)
+    s.handle("W = [[0.1, 0.5], [-0.3, 0.8]]")
+    s.handle("x = [0.2, 0.4]")
+    assert take(out) == "set W = [[0.100, 0.500], [-0.300, 0.800]]\nset x = [0.200, 0.400]\n"
+    s.handle("q = W @ x; f = sum(q^2)")        # seed 000's ||Wx||²
+    assert err.getvalue() == ""
+    assert np.allclose(s.last.gradients["W"], [[0.088, 0.176], [0.104, 0.208]])
+    assert np.allclose(s.last.gradients["x"], [-0.112, 0.636])
+    s.handle("W @ y")
+    assert take(err) == "error: no value for y: set it first, e.g. y = 1\n"
+
+
 def test_multi_line_input():
     assert incomplete("sin(x")
     assert incomplete("x + \\")
@@ -102,7 +116,7 @@ def test_commands_vals_del_clear():
     s.handle("x = 0.5, y = 2")
     take(out)
     s.handle(":vals")
-    assert take(out) == "x = 0.50\ny = 2\n"
+    assert take(out) == "x = 0.5\ny = 2\n"
     s.handle(":del x")
     assert s.values == {"y": 2.0}
     s.handle(":del nope")
