@@ -58,7 +58,7 @@ def test_repl_in_a_real_terminal(tmux, tmp_path):
     assert started.returncode == 0, started.stderr
     tmux.wait_for("bptutor>")
     tmux("send-keys", "-t", "bp", "x = 0.5", "Enter")
-    tmux.wait_for("set x = 0.50")
+    tmux.wait_for("set x = 0.5")
     tmux("send-keys", "-t", "bp", "1 + sigm", "Tab")
     tmux.wait_for("1 + sigmoid")
     tmux("send-keys", "-t", "bp", "(x", "Enter")         # an open bracket: the input continues
