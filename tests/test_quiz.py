@@ -60,8 +60,10 @@ def test_a_matrix_quiz_through_a_pipe():
     assert "Vectors and matrices are typed as lists" in out
     assert "[2/4] ∂f/∂q (2,) = [-6, 10]\n  ✓ right\n[3/4] ∂f/∂x (2,) = [26, 16]\n  ✓ right\n" in out
     assert "W feeds q = W @ x: matrix-multiply gate: ∂L/∂W = ∂L/∂q·xᵀ" in out
-    assert ("[4/4] ∂f/∂W (2, 2) = [[-12, 20], [-6, 10]]\n  ✗ not quite: ∂f/∂W = [[-12, -6], [20, 10]]\n"
-            "  this is the transpose of the gradient: ∂f/∂W has the shape of W") in out
+    wrong = "[4/4] ∂f/∂W (2, 2) = [[-12, 20], [-6, 10]]\n  ✗ not quite: ∂f/∂W = [[-12, -6], [20, 10]]\n"
+    assert wrong in out
+    diagnosis = out.split(wrong)[1].split("\n")[0]         # the answer checker's sentence
+    assert "transpose" in diagnosis
     assert "Score: 3 of 4 right (hints used: 1)" in out
 
 
