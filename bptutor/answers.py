@@ -17,9 +17,7 @@ student's number matches exactly one kind of mistake; never a guess.
 from __future__ import annotations
 
 import math
-import random
 import re
-from dataclasses import dataclass
 from typing import NamedTuple
 
 from .engine import backward, forward, namespace
@@ -44,8 +42,7 @@ CODES = ("sign", "missing_upstream", "wrong_operand", "fanout_partial", "swapped
 _LITERAL = re.compile(r"\s*[+-]?\s*(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?\s*")
 
 
-@dataclass(frozen=True, slots=True)
-class Answer:
+class Answer(NamedTuple):
     name: str
     given: str              # the value as written (folded: full-width digits are ASCII)
     span: tuple             # of the whole `name=value` pair in the text
@@ -338,6 +335,7 @@ def _all_close(given, target) -> bool:
 def around(d: Derivation, count: int = FORMULA_POINTS, seed: int = 0) -> list[Derivation]:
     """The problem re-derived at random points near the given one, skipping points
     where it is undefined or where a relu/abs/max would switch sides."""
+    import random
     rng = random.Random(seed)
     g = d.graph
     side = kink_sides(d)
@@ -358,7 +356,7 @@ def around(d: Derivation, count: int = FORMULA_POINTS, seed: int = 0) -> list[De
     return out
 
 
-def _jitter(v, rng: random.Random):
+def _jitter(v, rng):
     if _is_array(v):
         import numpy as np
         noise = np.array([rng.uniform(-1, 1) for _ in range(v.size)]).reshape(v.shape)
