@@ -116,7 +116,7 @@ def precision(given: str) -> float | None:
         units = [u for u in units if u is not None]
         return max(units) if units else None
     m = _LITERAL.fullmatch(given)
-    if not m or not (m.group(1) or m.group(2)) or not m.group(2):
+    if not m or not m.group(2):          # no decimals written: the exact value is claimed
         return None
     return 10.0 ** (-len(m.group(2)) + int(m.group(3) or 0))
 

@@ -42,9 +42,14 @@ class Result:
         return self.error is None and bool(self.verdicts) and all(v.correct for v in self.verdicts)
 
 
+class _GradeParser(_Parser):
+    def error(self, message):
+        raise BptutorError("grade.usage", None, detail=message)
+
+
 def build_parser(lang: str):
     h = lambda key: t(f"grade.help_{key}", lang)      # noqa: E731
-    p = _Parser(prog="bptutor grade", description=h("description"), add_help=False)
+    p = _GradeParser(prog="bptutor grade", description=h("description"), add_help=False)
     p.add_argument("-h", "--help", action="help", help=h("help"))
     p.add_argument("file", help=h("file"))
     p.add_argument("--json", action="store_true", help=h("json"))

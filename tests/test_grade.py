@@ -135,3 +135,8 @@ def test_subcommand_through_the_main_cli(tmp_path):
     from helpers import run
     code, out, _ = run("grade", str(ROOT / "examples" / "homework.toml"), "--lang", "zh")
     assert code == 0 and "得分" in out
+
+
+def test_usage_errors_point_at_grade_help():
+    code, out, err = grade("--lang", "zh")
+    assert code == 2 and out == "" and "bptutor grade --help" in err
