@@ -78,9 +78,9 @@ def _run(g, xp, source, inputs, warnings, eps, names, check) -> Derivation:
     vals = forward(g, inputs, xp)
     if xp is not ScalarNS:
         _scalar_output(g, vals)
-    wanted = None
-    if xp is not ScalarNS and len(names) < len(g.inputs):
-        wanted = needed_for(g, names)
+    # Arrays: no edges into constants or into inputs left out by --wrt (as PyTorch
+    # skips tensors without requires_grad); the scalar path keeps its lean loop.
+    wanted = None if xp is ScalarNS else needed_for(g, names)
     grads, edges, kinks = backward(g, vals, xp, wanted)
     d = Derivation(source, g, inputs, vals, grads, edges, kinks, warnings=warnings, eps=eps, wrt=names,
                    arrays=xp is not ScalarNS)

@@ -296,7 +296,7 @@ def check(d, name: str, on_kink: bool = False):
     start, out, eps = g.inputs[name], g.output, d.eps
     value = d.values[name]
     work = np.array(value, dtype=float)
-    analytic = np.broadcast_to(np.asarray(d.node_grads[start], dtype=float), work.shape)
+    analytic = np.broadcast_to(np.asarray(d.grad(start), dtype=float), work.shape)
     entries = range(work.size)
     if work.size > FULL_CHECK:
         entries = sorted(random.Random(SEED).sample(entries, SAMPLE))
@@ -319,7 +319,7 @@ def check(d, name: str, on_kink: bool = False):
         flat_numeric[p] = (plus - minus) / (2 * eps)
     checked = ~np.isnan(numeric)
     if not checked.any():
-        return Check(name, value, d.node_grads[start], None, None, SKIPPED)
+        return Check(name, value, d.grad(start), None, None, SKIPPED)
     a, n = analytic[checked], numeric[checked]
     diff = np.abs(a - n)
     scale = np.maximum(np.abs(a), np.abs(n))
@@ -329,4 +329,4 @@ def check(d, name: str, on_kink: bool = False):
     worst = float(err[counted].max()) if counted.any() else 0.0
     verdict = (KINK if on_kink else FAIL) if bad.any() else OK
     shown = numeric if numeric.ndim else float(numeric)
-    return Check(name, value, d.node_grads[start], shown, worst, verdict)
+    return Check(name, value, d.grad(start), shown, worst, verdict)

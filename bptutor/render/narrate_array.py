@@ -71,7 +71,7 @@ class ArrayNarrator(Narrator):
     def operand(self, i: int, k: int) -> str:
         """An operand in a formula: its name, a short expression in brackets, else u/v."""
         label = self.nodes[i].label
-        if _IDENT.match(label):
+        if _IDENT.match(label) or self.nodes[i].op.name == "const":
             return label
         return f"({label})" if len(label) <= 12 else "uv"[k] if k < 2 else f"x{k}"
 
