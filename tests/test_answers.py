@@ -342,3 +342,64 @@ def test_an_answer_of_the_wrong_shape(wx):
                        "--answer", "W=[[0.088, 0.104], [0.176, 0.208]], x=[0.1, 0.2, 0.3]")
     assert code == 1 and "transposed" in out and "shape (3,)" in out
     snapshot("answers_wx_en.txt", out)
+
+
+# ---- properties -------------------------------------------------------------------------------
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+small = st.integers(-30, 30).map(lambda k: k / 10)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.tuples(small, small, small, small, small))
+def test_rounded_and_hand_rounded_answers_are_right_and_a_flipped_sign_is_not(vals):
+    d = bptutor.derive(SIGMOID, dict(zip(("w0", "x0", "w1", "x1", "w2"), vals)))
+    hand = hand_rounded(d, 0.01)
+    for name, i in d.graph.inputs.items():
+        g = d.grad(i)
+        assert one(d, f"{name}={g!r}").correct
+        assert one(d, f"{name}={g:.2f}").correct
+        assert one(d, f"{name}={hand[i]:.2f}").correct
+        if abs(g) > 0.05:
+            v = one(d, f"{name}={-g!r}")
+            assert not v.correct and v.diagnosis in ("sign", None)
+
+
+def replay(d, x, local_of=lambda s: s.local, upstream_of=lambda s, up: up, keep=lambda s: True):
+    """Backward again over the recorded edges with one rule changed: the brute-force
+    check of the wrong versions answers.py computes in closed form."""
+    grads = {d.graph.output: 1.0}
+    for s in d.steps:
+        if s.kind == "edge" and s.node in grads and keep(s):
+            up = upstream_of(s, grads[s.node])
+            grads[s.target] = grads.get(s.target, 0.0) + local_of(s) * up
+    return grads.get(x, 0.0)
+
+
+@pytest.mark.parametrize("src, vals", [(SIGMOID, SIGMOID_VALS), (MML, {"x": 0.5}),
+                                       ("max(x, y)*z + x*y", {"x": -2, "y": 5, "z": -4})])
+def test_every_wrong_version_is_what_backward_gives_with_that_mistake(src, vals):
+    from bptutor.answers import Paths
+    d = bptutor.derive(src, vals)
+    paths = Paths(d)
+    for name, x in d.graph.inputs.items():
+        for w in paths.wrong_versions(x, d.grad(x)):
+            n, detail = w.node, dict(w.detail)
+            if w.code == "missing_upstream":
+                brute = replay(d, x, upstream_of=lambda s, up: 1.0 if s.node == n else up)
+            elif w.code == "sign" and n is not None:
+                flip = lambda s: -s.local if s.node == n and s.local < 0 and paths.tangent(x)[s.target] else s.local  # noqa: E731
+                brute = replay(d, x, local_of=flip)
+            elif w.code == "wrong_operand":
+                brute = replay(d, x, local_of=lambda s: d.node_values[s.target]
+                               if s.node == n and paths.tangent(x)[s.target] else s.local)
+            elif w.code == "swapped_max":
+                brute = replay(d, x, local_of=lambda s: 1 - s.local if s.node == n else s.local)
+            elif w.code == "fanout_partial":
+                brute = replay(d, x, keep=lambda s: s.target != n or s.node == detail["path"])
+            elif w.code == "double_counted":
+                brute = replay(d, x, local_of=lambda s: 2 * s.local if s.target == n and s.node == detail["path"]
+                               else s.local)
+            else:
+                continue
+            assert w.value == pytest.approx(brute, rel=1e-9, abs=1e-12), (name, w)
