@@ -19,6 +19,8 @@ from .numfmt import shape_tuple
 MAX_DIMS = 8            # dimensions of a value literal
 FULL_CHECK = 300        # entries checked one by one; a bigger input is sampled
 SAMPLE = 60             # entries checked in a sampled input (CS231n's sparse gradient check)
+WORK_BUDGET = 2e9       # multiply-adds the check of one derivation may spend (about a second)
+MIN_SAMPLE = 5          # entries checked per input however costly the graph
 SEED = 0
 
 
@@ -284,10 +286,24 @@ def _first_mismatch(a: tuple, b: tuple) -> tuple[int, int]:
 
 
 # ---- the numeric check -------------------------------------------------------------
+def _cost(g, vals: list, start: int) -> float:
+    """Multiply-adds of one forward pass from node `start` on: an entry of a
+    matrix product costs its inner size, any other entry one."""
+    total = 0.0
+    for i in range(start, len(vals)):
+        node = g.nodes[i]
+        size = np.size(vals[i])
+        if node.op.name == "matmul":
+            size *= np.shape(vals[node.args[0]])[-1]
+        total += size
+    return max(total, 1.0)
+
+
 def check(d, name: str, on_kink: bool = False):
     """Central differences for every entry of one input (a seeded random sample of
-    entries when it has more than FULL_CHECK), each recomputing the graph from
-    that input on; the maximum relative error over the entries checked."""
+    entries when it has more than FULL_CHECK, or when the graph is so costly that
+    all would exceed the work budget), each recomputing the graph from that input
+    on; the maximum relative error over the entries checked."""
     from .engine import forward
     from .numcheck import ABS_TOL, FAIL, KINK, OK, REL_TOL, SKIPPED
     from .records import Check
@@ -298,9 +314,11 @@ def check(d, name: str, on_kink: bool = False):
     work = np.array(value, dtype=float)
     analytic = np.broadcast_to(np.asarray(d.grad(start), dtype=float), work.shape)
     entries = range(work.size)
-    if work.size > FULL_CHECK:
-        entries = sorted(random.Random(SEED).sample(entries, SAMPLE))
-        d.warnings.append(("tensor.sampled_entries", {"name": name, "checked": SAMPLE, "total": work.size}))
+    affordable = max(MIN_SAMPLE, int(WORK_BUDGET / max(len(d.wrt), 1) / (2 * _cost(g, d.node_values, start))))
+    wanted = min(work.size if work.size <= FULL_CHECK else SAMPLE, affordable)
+    if wanted < work.size:
+        entries = sorted(random.Random(SEED).sample(entries, wanted))
+        d.warnings.append(("tensor.sampled_entries", {"name": name, "checked": wanted, "total": work.size}))
     numeric = np.full(work.shape, np.nan)
     flat_work, flat_numeric = work.reshape(-1), numeric.reshape(-1)
     values = dict(d.values)

@@ -306,3 +306,12 @@ def test_two_layer_l2_render_at_80_columns(lang):
     assert max(len(line) for line in text.splitlines()) <= 80 or lang == "zh"
     assert ("2 paths meet at W2" if lang == "en" else "W2有 2 条路径汇合") in text
     snapshot(f"two_layer_l2_{lang}_80.txt", text)
+
+
+def test_a_costly_graph_checks_fewer_entries_within_the_work_budget(monkeypatch):
+    import bptutor.tensor as tensor
+    monkeypatch.setattr(tensor, "WORK_BUDGET", 1.0)
+    rng = np.random.default_rng(2)
+    d = bptutor.derive(WX, {"W": rng.normal(size=(4, 5)), "x": rng.normal(size=5)})
+    assert all(c.verdict == "ok" for c in d.checks)
+    assert ("tensor.sampled_entries", {"name": "W", "checked": tensor.MIN_SAMPLE, "total": 20}) in d.warnings
