@@ -55,9 +55,15 @@ class Narrator:
         return t("render.node", self.lang, label=node.label)
 
     def symbol(self, i: int, k: int) -> str:
-        """An operand as it appears in a formula: its name, or u/v for an unnamed expression."""
-        label = self.nodes[i].label
-        return label if _IDENT.match(label) else "uv"[k] if k < 2 else f"x{k}"
+        """An operand as it appears in a formula: its name, its text in brackets
+        when it is a short expression (x+y), else u/v for the gate's input."""
+        node = self.nodes[i]
+        label = node.label
+        if _IDENT.match(label):
+            return label
+        if label.rstrip("₀₁₂₃₄₅₆₇₈₉") != gate_label(node.op, node.c, short):
+            return f"({label})"
+        return "uv"[k] if k < 2 else f"x{k}"
 
     def d_of(self, i: int) -> str:
         """∂f/∂label, with brackets where the label is an expression."""

@@ -45,10 +45,15 @@ class TexNarrator(Narrator):
     def partial(self, top: int, bottom: int) -> str:
         return rf"\frac{{\partial {self.label_tex(top)}}}{{\partial {self.label_tex(bottom)}}}"
 
+    def symbol_tex(self, i: int, k: int) -> str:
+        """Narrator.symbol in LaTeX: a name, (an expression), or u/v."""
+        sym = self.symbol(i, k)
+        return f"({tex_expr(sym[1:-1])})" if sym.startswith("(") else tex_name(sym)
+
     def local_text(self, s: Step) -> str:
         """$-\\frac{1}{u^2} = -\\frac{1}{1.37^2} = -0.53$"""
         node = self.nodes[s.node]
-        syms = [tex_name(self.symbol(j, k)) for k, j in enumerate(node.args)] + ["", ""]
+        syms = [self.symbol_tex(j, k) for k, j in enumerate(node.args)] + ["", ""]
         vals = [paren(self.tex(self.d.node_values[j])) for j in node.args] + ["", ""]
         formula = fill(node.op, s.k, node.c, syms[0], syms[1], latex=True, cfmt=short)
         parts = [formula]
