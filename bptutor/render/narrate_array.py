@@ -30,6 +30,9 @@ class ArrayNarrator(Narrator):
     def __init__(self, d: Derivation, lang: str = "en", digits: int = 4, show_all: bool = False):
         super().__init__(d, lang, digits)
         self.show_all = show_all
+        # the first entrywise step over arrays says once why the product is ⊙
+        self.first_entrywise = next((k for k, s in enumerate(d.steps) if s.kind == "edge"
+                                     and not self.nodes[s.node].op.vjp and shape_of(s.local)), None)
 
     # ---- numbers ------------------------------------------------------------------
     def n(self, x) -> str:
@@ -130,6 +133,8 @@ class ArrayNarrator(Narrator):
         if axes:
             text += "\n" + INDENT + t("tensor.summed", lang, target=self.nodes[s.target].label,
                                       axes=", ".join(str(a) for a in axes))
+        if self.first_entrywise is not None and self.d.steps[self.first_entrywise] is s:
+            text += "\n" + INDENT + t("tensor.diagonal", lang)
         lesson = self.nodes[s.node].op.lesson
         if self.nodes[s.node].op.vjp and lesson[0] and s.k == 0:      # once per gate
             text += "\n" + INDENT + (lesson[0] if lang == "zh" else lesson[1])
