@@ -156,7 +156,11 @@ def tex_name(name: str) -> str:
         head = "\\mathrm{" + tex_escape(head) + "}"
     else:
         head = tex_escape(head)
-    return f"{head}_{{{tex_escape(tail)}}}" if tail else head
+    if len(tail) > 1 and not tail.isdigit():
+        tail = "\\mathrm{" + tex_escape(tail) + "}"          # y_hat -> y_{\mathrm{hat}}
+    else:
+        tail = tex_escape(tail)
+    return f"{head}_{{{tail}}}" if tail else head
 
 
 def tex_num(x, digits: int = 4) -> str:
@@ -220,6 +224,10 @@ def tex_expr(text: str) -> str:
             out.append("^{" + "".join(_tex_token(a) for a in atom) + "}")
             k += 1 + len(atom)
             continue
+        if tok == "." and nxt == "T":
+            out.append(r"^\top")
+            k += 2
+            continue
         if tok == "sqrt" and nxt == "(":
             out.append(r"\sqrt{")
             closers.append("}")
@@ -239,6 +247,8 @@ def tex_expr(text: str) -> str:
 def _tex_token(tok: str) -> str:
     if tok == "*":
         return r" \cdot "
+    if tok == "@":                      # a matrix product is written by juxtaposition: W x
+        return r"\,"
     if tok in _TEX_FUNCTIONS:
         return _TEX_FUNCTIONS[tok] + " "
     if tok[:1].isdigit() or tok[:1] == ".":

@@ -245,9 +245,13 @@ def test_latex_fragment_compiles_in_a_plain_article(tmp_path, lang, engine):
         pytest.skip(f"{engine} is not installed")
     if lang == "zh" and subprocess.run(["kpsewhich", "ctex.sty"], capture_output=True).returncode:
         pytest.skip("ctex is not installed")
-    for name, src, vals in (("sigmoid", SIGMOID, SIGMOID_VALS), ("mml", MML, "x=0.5"),
-                            ("odd", "theta_1^y / max(x, 1e-9) + 2^x", "theta_1=2,y=3,x=0.5")):
-        code, out, _ = run(src, "--vals", vals, "--format", "latex", "--lang", lang)
+    programs = [("sigmoid", SIGMOID, SIGMOID_VALS), ("mml", MML, "x=0.5"),
+                ("odd", "theta_1^y / max(x, 1e-9) + 2^x", "theta_1=2,y=3,x=0.5")]
+    programs += [(name, "-f", str(ROOT / "examples" / f"{name}.bp"))          # matrices, comments with ∂ Σ φ
+                 for name in ("wx_norm", "two_layer", "two_layer_l2", "softmax_loss")]
+    for name, src, vals in programs:
+        args = ("-f", vals) if src == "-f" else (src, "--vals", vals)
+        code, out, _ = run(*args, "--format", "latex", "--lang", lang)
         assert code == 0, name
         (tmp_path / f"{name}.tex").write_text(latex_document(out, lang), encoding="utf-8")
         done = subprocess.run([engine, "-interaction=nonstopmode", "-halt-on-error", f"{name}.tex"],
@@ -296,3 +300,40 @@ def test_kinks_exact_checks_and_warnings_in_the_notes():
     code, tex, _ = run(*args, "--format", "latex")
     assert r"$y$ & $2$ & $0$ & $0$ & $0$ & $\checkmark$ \\" in tex
     assert r"\noindent\textbf{!} value given for w, which the expression does not use\par" in tex
+
+
+# ---- vectors and matrices -------------------------------------------------------------------
+WX_NORM = str(ROOT / "examples" / "wx_norm.bp")
+
+
+def test_matrix_notes_write_the_rules_as_the_notes_do():
+    code, md, _ = run("-f", WX_NORM, "--digits", "2", "--format", "md", "--lang", "en")
+    assert code == 0
+    assert (r"$\frac{\partial f}{\partial W} = \frac{\partial f}{\partial q}\,x^\top = "
+            r"\begin{bmatrix}0.09 & 0.18 \\ 0.10 & 0.21\end{bmatrix}$") in md
+    assert r"$\frac{\partial f}{\partial x} = W^\top \frac{\partial f}{\partial q} = " in md
+    assert "nan" not in md
+    snapshot("wx_norm_en.md", md)
+    code, tex, _ = run("-f", WX_NORM, "--digits", "2", "--format", "latex", "--lang", "zh")
+    assert "∂" not in tex and "ᵀ" not in tex and r"$\partial$L/$\partial$W" in tex     # the lesson, typeset
+    snapshot("wx_norm_zh.tex", tex)
+
+
+def test_matrix_picture_shows_shapes_and_small_values(tmp_path):
+    pic = picture(bptutor.derive((ROOT / "examples" / "wx_norm.bp").read_text()), 2)
+    subs = {b.title: b.sub for b in pic.boxes}
+    assert subs == {"W": "(2, 2)", "x": "(2,)", "q": "@ (2,)", "^2": "(2,)", "f": "sum"}
+    wires = {(w.src, w.dst): (w.value, w.grad) for w in pic.wires}
+    assert ("[[0.10, 0.50], [-0.30, 0.80]]", "[[0.09, 0.18], [0.10, 0.21]]") in wires.values()
+    code, _, err = run("-f", str(ROOT / "examples" / "two_layer.bp"), "--graph", str(tmp_path / "t.dot"))
+    dot = (tmp_path / "t.dot").read_text()
+    assert code == 0 and "(3, 2)" in dot and "…" in dot          # W1 (3, 2): too big to write on a wire
+
+
+@needs_layout
+def test_matrix_picture_draws(tmp_path):
+    path = tmp_path / "two_layer.svg"
+    code, _, err = run("-f", str(ROOT / "examples" / "two_layer.bp"), "--digits", "2", "--graph", str(path))
+    assert code == 0, err
+    texts = [el.text for el in ET.parse(path).getroot().iter("{http://www.w3.org/2000/svg}text")]
+    assert "[[0.05]]" in texts and "[[-9.06]]" in texts and "(3, 1)" in texts

@@ -44,11 +44,21 @@ def _box_attrs(box, total) -> str:
 
 
 def _wire_label(value, grad) -> str:
-    value = _html(value) if value is not None else ""
-    grad = _html(grad) if grad is not None else ""
-    return (f'<<table border="0" cellborder="0" cellspacing="0" cellpadding="2">'
-            f'<tr><td><font color="{GREEN}">{value}</font></td></tr><hr/>'
-            f'<tr><td><font color="{RED}">{grad}</font></td></tr></table>>')
+    rows = [_row(line, GREEN) for line in _lines(value)] + ["<hr/>"] + [_row(line, RED) for line in _lines(grad)]
+    return f'<<table border="0" cellborder="0" cellspacing="0" cellpadding="2">{"".join(rows)}</table>>'
+
+
+def _row(text: str, colour: str) -> str:
+    if not text:                                   # Graphviz refuses an empty <font>
+        return "<tr><td></td></tr>"
+    return f'<tr><td><font color="{colour}">{_html(text)}</font></td></tr>'
+
+
+def _lines(text: str | None) -> list[str]:
+    """A matrix one row per line, as the notes write it; a missing value as an empty cell."""
+    if text is None:                               # too big to write: the box shows its shape
+        return ["…"]
+    return text.replace("], [", "],\n [").split("\n") if text.startswith("[[") else [text]
 
 
 def _html(text: str) -> str:

@@ -11,11 +11,12 @@ from .texnarrate import TexNarrator, latex_code
 
 # Symbols the catalogs use in plain text, as LaTeX (pdflatex has no glyphs for them).
 _TEXT_SYMBOLS = {"✓": r"$\checkmark$", "✗": r"$\times$", "…": r"\dots{}", "±": r"$\pm$", "×": r"$\times$",
-                 "≈": r"$\approx$", "−": "-", "²": r"$^2$", "∂": r"$\partial$"}
+                 "≈": r"$\approx$", "−": "-", "²": r"$^2$", "∂": r"$\partial$", "ᵀ": r"$^\top$",
+                 "⊙": r"$\odot$", "‖": r"$\|$", "𝟏": r"$\mathbf{1}$", "·": r"$\cdot$"}
 
 
 def render(d: Derivation, lang: str = "en", digits: int = 4) -> str:
-    nar = TexNarrator(d, lang, digits, code=latex_code)
+    nar = TexNarrator(d, lang, digits, code=latex_code, prose=text)
     parts = [header(d, nar), forward_section(nar), backward_section(d, nar), gradient_section(d, nar),
              check_section(d, nar)]
     warnings = nar.warnings()
@@ -30,11 +31,13 @@ def text(s: str) -> str:
 
 
 def header(d: Derivation, nar: TexNarrator) -> str:
-    lines = [f"% bptutor --format latex: {' '.join(d.source.split())[:200]}",
-             f"% {t('export.latex_needs', nar.lang)}"]
+    lines = ["% bptutor --format latex", f"% {t('export.latex_needs', nar.lang)}"]
     formula = nar.source_tex()
     if formula is None:
-        lines += [r"\begin{verbatim}", d.source.strip(), r"\end{verbatim}"]
+        # The statements without their comments: pdflatex has no glyphs for what
+        # comments may hold (∂, Σ, Chinese).
+        code = [line.split("#", 1)[0].rstrip() for line in d.source.strip().splitlines()]
+        lines += [r"\begin{verbatim}", *[c for c in code if c], r"\end{verbatim}"]
     else:
         lines += [r"\[", formula, r"\]"]
     lines.append(rf"\noindent {t('export.values', nar.lang)}: ${nar.values_tex()}$\par")
@@ -43,27 +46,27 @@ def header(d: Derivation, nar: TexNarrator) -> str:
 
 def forward_section(nar: TexNarrator) -> str:
     rows = [parts[0] + " &= " + " = ".join(parts[1:]) for parts in nar.forward_tex()]
-    return "\n".join([rf"\paragraph{{{t('render.forward_title', nar.lang)}}}", r"\begin{align*}",
+    return "\n".join([rf"\subsubsection*{{{t('render.forward_title', nar.lang)}}}", r"\begin{align*}",
                       " \\\\\n".join(rows), r"\end{align*}"])
 
 
 def backward_section(d: Derivation, nar: TexNarrator) -> str:
     items = [rf"  \item {nar.sentence(s)}" for s in d.steps]
-    return "\n".join([rf"\paragraph{{{t('render.backward_title', nar.lang)}}}", r"\begin{enumerate}",
+    return "\n".join([rf"\subsubsection*{{{t('render.backward_title', nar.lang)}}}", r"\begin{enumerate}",
                       *items, r"\end{enumerate}"])
 
 
 def gradient_section(d: Derivation, nar: TexNarrator) -> str:
     out = d.graph.output
     rows = [f"{nar.partial(out, d.graph.inputs[name])} &= {nar.tex(g)}" for name, g in d.gradients.items()]
-    return "\n".join([rf"\paragraph{{{t('export.gradients_title', nar.lang)}}}", r"\begin{align*}",
+    return "\n".join([rf"\subsubsection*{{{t('export.gradients_title', nar.lang)}}}", r"\begin{align*}",
                       " \\\\\n".join(rows), r"\end{align*}"])
 
 
 def check_section(d: Derivation, nar: TexNarrator) -> str:
     lang = nar.lang
     cols = ["input", "value", "gradient", "numeric", "rel_error", "verdict"]
-    lines = [rf"\paragraph{{{text(t('render.check_title', lang, eps=format(d.eps, 'g')))}}}",
+    lines = [rf"\subsubsection*{{{text(t('render.check_title', lang, eps=format(d.eps, 'g')))}}}",
              r"\begin{tabular}{lrrrrl}", r"\hline",
              " & ".join(text(t(f"render.col_{c}", lang)) for c in cols) + r" \\", r"\hline"]
     checks = {c.name: c for c in d.checks}

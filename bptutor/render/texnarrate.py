@@ -15,11 +15,18 @@ MAX_FORMULA = 60         # longer expressions are named by their labels, not typ
 
 
 class TexNarrator(Narrator):
-    """`code` wraps a label as code: `x+y` in Markdown, \\texttt{x+y} in LaTeX."""
+    """`code` wraps a label as code: `x+y` in Markdown, \\texttt{x+y} in LaTeX;
+    `prose` makes catalog text safe (LaTeX has no glyph for ᵀ or ⊙ in text)."""
 
-    def __init__(self, d, lang="en", digits=4, code=lambda s: f"`{s}`"):
+    def __init__(self, d, lang="en", digits=4, code=lambda s: f"`{s}`", prose=lambda s: s):
         super().__init__(d, lang, digits)
-        self.code = code
+        self.code, self.prose = code, prose
+        # Vectors and matrices: the array narrator decides what a step is (shapes,
+        # summed axes, scalar or not); this class only typesets it.
+        self.arrays = None
+        if getattr(d, "arrays", False):
+            from .narrate_array import ArrayNarrator
+            self.arrays = ArrayNarrator(d, lang, digits)
 
     # ---- pieces -----------------------------------------------------------------
     def tex(self, x) -> str:
@@ -78,9 +85,58 @@ class TexNarrator(Narrator):
             out = self.d.graph.output
             return t("export.seed", self.lang, f=f"${self.label_tex(out)}$", gate=self.gate(s.node),
                      formula=f"${self.partial(out, out)} = 1$")
+        if self.arrays is not None and s.kind == "edge" and not self.arrays.scalar_step(s):
+            return self.array_sentence(s)
         return super().sentence(s)
 
+    # ---- vectors and matrices: the rule as the notes write it, ∂f/∂W = ∂f/∂q x^T ----
+    def operand_tex(self, i: int, k: int) -> str:
+        label = self.nodes[i].label
+        if _IDENT.match(label):
+            return tex_name(label)
+        return f"({tex_expr(label)})" if len(label) <= 12 else "uv"[k] if k < 2 else f"x_{{{k}}}"
+
+    def array_rule(self, s: Step) -> str:
+        node = self.nodes[s.node]
+        syms = [self.operand_tex(j, k) for k, j in enumerate(node.args)] + ["", ""]
+        g = self.partial(self.d.graph.output, s.node)
+        if node.op.vjp:
+            return fill(node.op, s.k, node.c, syms[0], syms[1], latex=True, cfmt=short, g=g,
+                        o=self.operand_tex(s.node, 0))
+        local = fill(node.op, s.k, node.c, syms[0], syms[1], latex=True, cfmt=short)
+        body = g if local == "1" else f"-{g}" if local == "-1" else rf"{g} \odot {local}"
+        axes = self.arrays.axes(s)
+        if axes:
+            under = ", ".join(str(a) for a in axes) if self.arrays.shape(s.target) else ""
+            body = rf"\operatorname{{sum}}_{{{under}}}\left({body}\right)"
+        return body
+
+    def array_sentence(self, s: Step) -> str:
+        arr = self.arrays
+        out = self.d.graph.output
+        rule = f"${self.partial(out, s.target)} = {self.array_rule(s)} = {self.tex(s.contribution)}$"
+        key = "tensor.edge_path" if self.fan_in[s.target] > 1 else "tensor.edge"
+        text = t(key, self.lang, gate=self.gate(s.node), shape=arr.shape(s.node), target=self.who(s.target),
+                 tshape=arr.shape(s.target), rule=rule)
+        axes = arr.axes(s)
+        if axes:
+            text += " " + t("tensor.summed", self.lang, target=self.code(self.nodes[s.target].label),
+                            axes=", ".join(str(a) for a in axes))
+        op = self.nodes[s.node].op
+        if op.vjp and op.lesson[0] and s.k == 0:                         # once per gate
+            text += " " + self.prose(op.lesson[0] if self.lang == "zh" else op.lesson[1])
+        return text
+
     def sum_sentence(self, s: Step) -> str:
+        if self.arrays is not None and getattr(s.total, "shape", ()):
+            out = self.d.graph.output
+            terms = sorted((self.d.steps[k] for k in s.terms), key=lambda e: e.node)
+            symbolic = " + ".join(self.array_rule(e) for e in terms)
+            formula = f"${self.partial(out, s.target)} = {symbolic} = {self.tex(s.total)}$"
+            return t("render.sum", self.lang, target=self.who(s.target), count=len(terms), formula=formula)
+        return self.scalar_sum_sentence(s)
+
+    def scalar_sum_sentence(self, s: Step) -> str:
         out = self.d.graph.output
         terms = sorted((self.d.steps[k] for k in s.terms), key=lambda e: e.node)
         symbolic = " + ".join(self.partial(out, e.node) + self.partial(e.node, s.target) for e in terms)
