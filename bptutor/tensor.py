@@ -326,10 +326,10 @@ def check(d, name: str, on_kink: bool = False):
     for p in entries:
         x = flat_work[p]
         try:
-            flat_work[p] = x + eps
-            plus = forward(g, values, ArrayNS, start, d.node_values)[out]
+            flat_work[p] = x + eps          # float(): the output may be a view of `work`
+            plus = float(forward(g, values, ArrayNS, start, d.node_values)[out])
             flat_work[p] = x - eps
-            minus = forward(g, values, ArrayNS, start, d.node_values)[out]
+            minus = float(forward(g, values, ArrayNS, start, d.node_values)[out])
         except BptutorError:
             continue
         finally:

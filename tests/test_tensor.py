@@ -252,6 +252,13 @@ def test_a_large_input_is_checked_on_a_seeded_sample_and_says_so():
     assert json.dumps(d.to_dict())          # unchecked entries are null, not NaN
 
 
+def test_the_check_is_not_fooled_by_an_output_that_is_a_view_of_the_input():
+    d = bptutor.derive("x.T", {"x": 1.0})
+    assert d.checks[0].verdict == "ok" and d.checks[0].numeric == pytest.approx(1.0)
+    d = bptutor.derive("A[0, 1] + sum(A.T[1])", {"A": [[1.0, 2.0], [3.0, 4.0]]})
+    assert d.checks[0].verdict == "ok"
+
+
 def test_a_wrong_gradient_would_be_caught():
     from bptutor.tensor import check
     d = bptutor.derive(WX, WX_VALS, check=False)
