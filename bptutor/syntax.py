@@ -173,7 +173,10 @@ class _Builder:
 
     def binary(self, left, tok, right):
         start, end = left.start, right.end
-        both, right_const, left_const = BINARY[str(tok)]
+        row = BINARY.get(str(tok))
+        if row is None:                     # `@` while there is no matrix support
+            raise BptutorSyntaxError("syntax.needs_tensors", (tok.start_pos, tok.end_pos))
+        both, right_const, left_const = row
         lc, rc = isinstance(left, Const), isinstance(right, Const)
         if not (lc or rc):
             op = OPS[both]

@@ -1,0 +1,111 @@
+"""Property-based fuzzing: whatever is typed, the only outcomes are a result or
+a BptutorError (through the API) and exit 0/1 with output or exit 2 with a
+message (through the CLI) -- never a traceback, never an internal error.
+
+CI runs a few thousand examples in all. The long run raises the count:
+    BPTUTOR_FUZZ_EXAMPLES=50000 python -m pytest tests/test_fuzz.py
+"""
+import math
+import os
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import bptutor
+from bptutor.errors import BptutorError
+from helpers import run
+
+SCALE = int(os.environ.get("BPTUTOR_FUZZ_EXAMPLES", "0")) or None
+
+
+def examples(ci: int) -> settings:
+    return settings(max_examples=SCALE or ci, deadline=None, derandomize=SCALE is None,
+                    suppress_health_check=list(HealthCheck))
+
+
+# ---- random text: the grammar's alphabet, function names, look-alikes, any Unicode ----
+PIECES = ["x", "y", "z", "w0", "e", "pi", "0", "1", "2.5", "1e3", "1e999", ".5", "+", "-", "*", "/", "^", "**",
+          "@", ".T", "(", ")", "[", "]", ",", ";", "=", " ", "\n", "\t", "#", "\\\n", "exp(", "log(", "sqrt(",
+          "max(", "relu(", "sigmoid(", "tanh(", "abs(", "sigmiod(", "（", "）", "＋", "×", "−", "²", "√", "₀",
+          "\x00", "\x1b", "\u200b", "\u202e", "'", '"', "__import__", "\udcff", "ｘ", "，", "、"]
+texts = st.one_of(
+    st.lists(st.sampled_from(PIECES), max_size=30).map("".join),
+    st.text(max_size=40),
+    st.lists(st.one_of(st.sampled_from(PIECES), st.text(max_size=3)), max_size=20).map("".join),
+)
+VALS = "x=1.5, y=-2, z=0.5, w0=3"
+
+
+def assert_api_outcome(src, values):
+    try:
+        d = bptutor.derive(src, values)
+    except BptutorError as exc:
+        assert exc.key != "input.internal", exc
+        exc.message("en"), exc.message("zh")        # every key has both texts, every placeholder filled
+        return
+    assert isinstance(d.value, float) and math.isfinite(d.value)
+    assert all(math.isfinite(g) for g in d.gradients.values())
+
+
+def assert_cli_outcome(*argv):
+    code, out, err = run(*argv)
+    assert code in (0, 1, 2), (argv, code, err)
+    assert "Traceback" not in err
+    if code == 2:
+        assert out == "" and err.startswith(("error: ", "错误：")), err
+    else:
+        assert out and not err
+
+
+@examples(1500)
+@given(texts)
+def test_random_text_through_the_api(src):
+    assert_api_outcome(src, VALS)
+
+
+@examples(600)
+@given(texts, st.sampled_from(["en", "zh"]))
+def test_random_text_through_the_cli(src, lang):
+    assert_cli_outcome(src, "--vals", VALS, "--lang", lang)
+
+
+@examples(500)
+@given(texts)
+def test_random_text_as_values(vals):
+    assert_api_outcome("x*y", vals)
+    assert_cli_outcome("x*y", "--vals", vals, "--json")
+
+
+# ---- random well-formed expressions with random values --------------------------------
+NAMES = ["x", "y", "z", "w0"]
+UNARY = ["exp", "log", "sqrt", "sin", "cos", "tan", "tanh", "sigmoid", "relu", "abs", "-"]
+BINARY = ["+", "-", "*", "/", "^", "**", "max", "min"]
+numbers = st.one_of(st.integers(-5, 5).map(str), st.sampled_from(["0.5", "2.5", "1e-3", "1e2", "pi", "e"]))
+
+
+def combine(children):
+    unary = st.tuples(st.sampled_from(UNARY), children).map(
+        lambda t: f"-({t[1]})" if t[0] == "-" else f"{t[0]}({t[1]})")
+    binary = st.tuples(st.sampled_from(BINARY), children, children).map(
+        lambda t: f"{t[0]}({t[1]}, {t[2]})" if t[0] in ("max", "min") else f"({t[1]}){t[0]}({t[2]})")
+    return st.one_of(unary, binary)
+
+
+expressions = st.recursive(st.one_of(st.sampled_from(NAMES), numbers), combine, max_leaves=12)
+values = st.fixed_dictionaries({}, optional={n: st.one_of(
+    st.floats(-10, 10, allow_nan=False), st.integers(-3, 3), st.sampled_from([0.0, 1e300, -1e-300, 709.0, 1e-9]))
+    for n in NAMES})
+
+
+@examples(1000)
+@given(expressions, values)
+def test_random_expressions_through_the_api(src, vals):
+    assert_api_outcome(src, vals)
+
+
+@examples(300)
+@given(expressions, values, st.sampled_from(["en", "zh"]), st.sampled_from(["--json", "--all", "--digits=2"]))
+def test_random_expressions_through_the_cli(src, vals, lang, option):
+    text = ",".join(f"{k}={v!r}" for k, v in vals.items())
+    argv = [src, "--lang", lang, option] + (["--vals", text] if text else [])
+    assert_cli_outcome(*argv)
