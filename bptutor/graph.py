@@ -5,6 +5,11 @@ from __future__ import annotations
 
 from .ops import OPS, Op
 
+# A graph this big is refused while it is being built: parsing, evaluating and
+# narrating more would take longer than anyone waits (a 100,000-term expression
+# with its inputs is ~300,000 nodes).
+MAX_NODES = 500_000
+
 
 class Node:
     __slots__ = ("op", "args", "c", "name", "label", "start", "end")
@@ -34,6 +39,9 @@ class Graph:
 
     def add(self, op: Op, args: tuple = (), c=None, name=None, start=0, end=0) -> int:
         nodes = self.nodes
+        if len(nodes) >= MAX_NODES:
+            from .errors import BptutorError
+            raise BptutorError("input.too_many_nodes", (start, end), limit=f"{MAX_NODES:,}")
         nodes.append(Node(op, args, c, name, start, end))
         return len(nodes) - 1
 

@@ -16,8 +16,9 @@ from .ops import BINARY, CONSTANTS, FUNCTIONS, OPS, ScalarNS, failure_key
 from .numfmt import short
 
 # Characters (and bytes of a file): a bigger input is refused, not parsed slowly.
-# Parsing runs at ~150k tokens/s, so the worst input this admits takes seconds.
-MAX_SOURCE = 2_000_000
+# Lark parses ~100k tokens/s here, so the worst input this admits (a million
+# one-character tokens) takes ~10 s; graph.MAX_NODES stops big graphs sooner.
+MAX_SOURCE = 1_000_000
 
 # One character for one: positions in the folded text are positions in the input.
 _FOLD = {0x3000: " ", 0x00A0: " ", 0x00D7: "*", 0x00F7: "/", 0x00B7: "*", 0x22C5: "*",

@@ -109,3 +109,27 @@ def test_random_expressions_through_the_cli(src, vals, lang, option):
     text = ",".join(f"{k}={v!r}" for k, v in vals.items())
     argv = [src, "--lang", lang, option] + (["--vals", text] if text else [])
     assert_cli_outcome(*argv)
+
+
+# ---- the REPL: one line at a time, the session survives everything -------------------
+REPL_LINES = st.one_of(
+    texts,
+    expressions,
+    st.tuples(st.sampled_from([":vals ", ":del ", ":lang ", ":digits ", ":check ", ":json", ":help ", ":", ":nope "]),
+              texts).map("".join),
+)
+
+
+@examples(400)
+@given(st.lists(REPL_LINES, min_size=1, max_size=6))
+def test_random_lines_through_the_repl(lines):
+    import io
+
+    from bptutor.repl import Session
+    out, err = io.StringIO(), io.StringIO()
+    session = Session(lang="en", out=out, err=err, ask=lambda prompt: None)
+    session.handle(":vals " + VALS)
+    for line in lines:
+        session.handle(line)            # must not raise: errors are printed and the session goes on
+        assert "Traceback" not in err.getvalue()
+    assert session.handle("x*y") and "Traceback" not in err.getvalue()

@@ -243,3 +243,40 @@ def test_unused_value_is_a_warning_not_an_error():
 def test_missing_values_are_all_named():
     code, _, err = run("a*b+c*d", "--vals", "b=1", "--lang", "en")
     assert code == 2 and "no value for a, c, d" in err and "--vals a=1,c=1,d=1" in err
+
+
+# ---- size: nothing recurses over user-sized structures, huge input is refused ------------
+def test_100k_deep_nesting_from_a_file_through_the_cli(tmp_path):
+    depth = 100_000
+    path = tmp_path / "deep.bp"
+    path.write_text("x = 0.5\n" + "sin(" * depth + "x" + ")" * depth + "\n", encoding="utf-8")
+    code, out, err = run("-f", str(path), "--lang", "en")
+    assert code == 0 and err == "" and "steps not shown" in out
+    path.write_text("(" * depth + "x" + ")" * (depth - 1) + "\n", encoding="utf-8")      # and its error
+    code, out, err = run("-f", str(path), "--lang", "en")
+    assert code == 2 and "missing ')' to close the '(' at column 1" in err
+
+
+def test_100k_term_expression_from_a_file_through_the_cli(tmp_path):
+    terms = 100_000
+    path = tmp_path / "sum.bp"
+    path.write_text("x = 0.5\n" + "+".join(["x"] * terms) + "\n", encoding="utf-8")
+    code, out, err = run("-f", str(path), "--lang", "en")
+    assert code == 0 and f"{terms} paths meet at x" in out and f"= {terms}\n" in out
+    assert len(max(out.splitlines(), key=len)) < 2000           # the sum of paths is elided, not a book
+    path.write_text("+".join(["x"] * terms) + "+\n", encoding="utf-8")
+    code, out, err = run("-f", str(path), "--lang", "zh")
+    assert code == 2 and "'+' 后面缺少运算对象" in err
+
+
+def test_too_many_nodes_is_refused_while_parsing(monkeypatch):
+    import bptutor.graph
+    monkeypatch.setattr(bptutor.graph, "MAX_NODES", 50)
+    with pytest.raises(BptutorError) as exc:
+        bptutor.derive("+".join(["x"] * 100), {"x": 1})
+    assert exc.value.key == "input.too_many_nodes"
+
+
+def test_too_long_text_is_refused_before_parsing():
+    code, out, err = run("x+" * (MAX_SOURCE // 2) + "x", "--lang", "en")
+    assert code == 2 and "the input is too large" in err and len(err) < 300

@@ -21,6 +21,16 @@ def narrator(d: Derivation, lang: str = "en", digits: int = 4, show_all: bool = 
     return Narrator(d, lang, digits)
 
 
+MAX_TERMS = 12         # terms of a sum of paths written out; more are elided in the middle
+
+
+def elide(items: list, head: int = 8, tail: int = 3) -> list:
+    """items, or its head and tail with None where the middle was left out."""
+    if len(items) <= MAX_TERMS:
+        return items
+    return items[:head] + [None] + items[-tail:]
+
+
 class Narrator:
     def __init__(self, d: Derivation, lang: str = "en", digits: int = 4):
         self.d, self.lang, self.digits = d, lang, digits
@@ -112,11 +122,14 @@ class Narrator:
         f = self.d_of(self.d.graph.output)
         x = self.d_of(s.target)
         terms = sorted((self.d.steps[k] for k in s.terms), key=lambda e: e.node)  # as the notes order them
-        symbolic = " + ".join(f"∂{f}/∂{self.d_of(e.node)}·∂{self.d_of(e.node)}/∂{x}" for e in terms)
-        numbers = " + ".join(paren(self.n(e.contribution)) if k else self.n(e.contribution)
-                             for k, e in enumerate(terms))
+        count = len(terms)
+        shown = elide(terms)            # 100,000 paths meeting at x: a sentence, not a book
+        symbolic = " + ".join("…" if e is None else f"∂{f}/∂{self.d_of(e.node)}·∂{self.d_of(e.node)}/∂{x}"
+                              for e in shown)
+        numbers = " + ".join("…" if e is None else paren(self.n(e.contribution)) if k else self.n(e.contribution)
+                             for k, e in enumerate(shown))
         formula = f"∂{f}/∂{x} = {symbolic} = {numbers} = {self.n(s.total)}"
-        return t("render.sum", self.lang, target=self.who(s.target), count=len(terms), formula=formula)
+        return t("render.sum", self.lang, target=self.who(s.target), count=count, formula=formula)
 
     def forward_items(self) -> list[tuple[str, str]]:
         """(label, value) of every computed node, in evaluation order."""

@@ -15,6 +15,8 @@ from .narrate import Narrator, narrator
 HEAD, TAIL = 25, 15          # steps shown of a large derivation without --all
 MAX_FORWARD = 40             # forward items shown before eliding
 MAX_ROWS = 40                # check-table rows shown before eliding
+MAX_LINES, MAX_LINE = 40, 300   # header: program lines and characters per line shown
+MAX_VALUES = 40              # header: input values shown
 
 
 def render(d: Derivation, lang: str = "en", digits: int = 4, show_all: bool = False) -> Group:
@@ -32,17 +34,30 @@ def header(d: Derivation, nar: Narrator) -> Text:
     out = d.graph.nodes[d.graph.output]
     text = Text()
     lines = [line for line in d.source.strip().splitlines() if not line.lstrip().startswith("#")]
-    source = "\n".join(lines)
+    source = "\n".join(_shorten(lines, nar.lang))
     if "\n" in source or ";" in source or "=" in source:
         text.append(source, style="bold")
     else:
         text.append(f"{out.label} = ", style="bold")
         text.append(source, style="bold")
     text.append("\n")
-    text.append("   ".join(f"{k} = {v}" for k, v in nar.value_items()), style="green")
+    items = nar.value_items()
+    shown = [f"{k} = {v}" for k, v in items[:MAX_VALUES]]
+    if len(items) > MAX_VALUES:
+        shown.append(t("render.hidden", nar.lang, count=len(items) - MAX_VALUES))
+    text.append("   ".join(shown), style="green")
     text.append("\n")
     text.append(t("render.value_line", nar.lang, f=out.label, value=nar.n(d.value)))
     return text
+
+
+def _shorten(lines: list[str], lang: str) -> list[str]:
+    """A huge program in the header: long lines cut, the middle lines left out."""
+    cut = [line if len(line) <= MAX_LINE else line[:MAX_LINE - 20] + " … " + line[-15:] for line in lines]
+    if len(cut) > MAX_LINES:
+        hidden = len(cut) - MAX_LINES
+        cut = cut[:MAX_LINES - 5] + [t("render.hidden", lang, count=hidden)] + cut[-5:]
+    return cut
 
 
 def forward_section(nar: Narrator, show_all: bool) -> Text:

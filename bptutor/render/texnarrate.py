@@ -8,7 +8,7 @@ from ..i18n import t
 from ..numfmt import paren, shown_product_differs, short, tex_escape, tex_expr, tex_name, tex_num, tex_sci
 from ..ops import fill
 from ..records import Step
-from .narrate import _IDENT, Narrator
+from .narrate import _IDENT, Narrator, elide
 
 
 MAX_FORMULA = 60         # longer expressions are named by their labels, not typeset in full
@@ -139,9 +139,11 @@ class TexNarrator(Narrator):
     def scalar_sum_sentence(self, s: Step) -> str:
         out = self.d.graph.output
         terms = sorted((self.d.steps[k] for k in s.terms), key=lambda e: e.node)
-        symbolic = " + ".join(self.partial(out, e.node) + self.partial(e.node, s.target) for e in terms)
-        numbers = " + ".join(paren(self.tex(e.contribution)) if k else self.tex(e.contribution)
-                             for k, e in enumerate(terms))
+        shown = elide(terms)
+        symbolic = " + ".join(r"\cdots" if e is None else self.partial(out, e.node) + self.partial(e.node, s.target)
+                              for e in shown)
+        numbers = " + ".join(r"\cdots" if e is None else paren(self.tex(e.contribution)) if k
+                             else self.tex(e.contribution) for k, e in enumerate(shown))
         formula = f"${self.partial(out, s.target)} = {symbolic} = {numbers} = {self.tex(s.total)}$"
         return t("render.sum", self.lang, target=self.who(s.target), count=len(terms), formula=formula)
 
