@@ -328,6 +328,9 @@ def test_matrix_picture_shows_shapes_and_small_values(tmp_path):
     code, _, err = run("-f", str(ROOT / "examples" / "two_layer.bp"), "--graph", str(tmp_path / "t.dot"))
     dot = (tmp_path / "t.dot").read_text()
     assert code == 0 and "(3, 2)" in dot and "…" in dot          # W1 (3, 2): too big to write on a wire
+    from bptutor.render.mermaid import render
+    mmd = render(bptutor.derive((ROOT / "examples" / "two_layer.bp").read_text()), 2)
+    assert '-- ""' not in mmd and re.search(r"^  n\d+ --> n\d+$", mmd, re.M)    # Mermaid refuses "" labels
 
 
 @needs_layout

@@ -26,7 +26,8 @@ def render(d: Derivation, digits: int = 4) -> str:
     for w in pic.wires:
         dst = "out" if w.dst == END else f"n{w.dst}"
         label = " | ".join(p for p in (_part("v", w.value), _part("g", w.grad)) if p)
-        lines.append(f"  n{w.src} -- {_quote(label)} --> {dst}")
+        # Mermaid refuses an empty label: a wire too big to write goes unlabelled.
+        lines.append(f"  n{w.src} -- {_quote(label)} --> {dst}" if label else f"  n{w.src} --> {dst}")
     lines.append(f"  class {','.join(leaves)} leaf")
     return "\n".join(lines) + "\n"
 
