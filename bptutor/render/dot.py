@@ -44,14 +44,17 @@ def _box_attrs(box, total) -> str:
 
 
 def _wire_label(value, grad) -> str:
-    rows = [_row(line, GREEN) for line in _lines(value)] + ["<hr/>"] + [_row(line, RED) for line in _lines(grad)]
+    values, grads = _lines(value), _lines(grad)
+    align = "left" if len(values) > 1 or len(grads) > 1 else "center"      # matrix rows line up
+    rows = [_row(line, GREEN, align) for line in values] + ["<hr/>"] + [_row(line, RED, align) for line in grads]
     return f'<<table border="0" cellborder="0" cellspacing="0" cellpadding="2">{"".join(rows)}</table>>'
 
 
-def _row(text: str, colour: str) -> str:
+def _row(text: str, colour: str, align: str = "center") -> str:
     if not text:                                   # Graphviz refuses an empty <font>
         return "<tr><td></td></tr>"
-    return f'<tr><td><font color="{colour}">{_html(text)}</font></td></tr>'
+    text = _html(text).replace(" ", "&#160;", 1) if text.startswith(" ") else _html(text)   # keep the indent
+    return f'<tr><td align="{align}"><font color="{colour}">{text}</font></td></tr>'
 
 
 def _lines(text: str | None) -> list[str]:
