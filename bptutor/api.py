@@ -16,8 +16,10 @@ from .syntax import parse, parse_values
 def derive(source: str, values=None, *, eps: float = 1e-5, wrt=None, check: bool = True) -> Derivation:
     """Parse `source`, run forward and backward, check every gradient numerically.
 
-    `values` is a dict (name -> number) or a string as typed after --vals;
-    values assigned in the program are defaults that `values` overrides.
+    `values` is a dict (name -> number, or nested lists / a numpy array for a
+    vector or matrix) or a string as typed after --vals; values assigned in the
+    program are defaults that `values` overrides. With arrays the output must
+    still be a number, and gradients are numpy arrays shaped like their inputs.
     Raises BptutorError (with a message key and a source span) on bad input."""
     # The graph is acyclic and append-only: the cyclic GC has nothing to find in
     # it, and at 10^5 nodes its passes would dominate the run.
