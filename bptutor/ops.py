@@ -215,7 +215,7 @@ def _index_latex(c):
 
 
 def _mean_vjp(xp, c, g, out, a):
-    return xp.spread(g, a, c) * (xp.size(out) / xp.size(a))
+    return xp.spread(g * (xp.size(out) / xp.size(a)), a, c)     # divide first: spread is a view
 
 
 def _norm_vjp(xp, c, g, out, a):

@@ -79,13 +79,6 @@ def unbroadcast(x, shape: tuple):
     return x
 
 
-def summed_axes(out_shape: tuple, shape: tuple) -> tuple:
-    """The axes of `out_shape` that unbroadcast sums to reach `shape` (for the narration)."""
-    lead = len(out_shape) - len(shape)
-    return tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape)
-                                      if n == 1 and out_shape[lead + i] != 1)
-
-
 # ---- the namespace ---------------------------------------------------------------
 def _power(a, b):
     if type(a) is np.ndarray:
