@@ -76,7 +76,10 @@ def main(argv: list[str] | None = None, stdout=None, stderr=None, stdin=None) ->
     if argv and argv[0] in SUBCOMMANDS:
         import importlib
         module, func = SUBCOMMANDS[argv[0]]
-        return int(getattr(importlib.import_module(module), func)(argv[1:], stdout, stderr, stdin))
+        try:        # a front end reports its own errors; whatever escapes it is still a message
+            return int(getattr(importlib.import_module(module), func)(argv[1:], stdout, stderr, stdin))
+        except BaseException as exc:    # noqa: B036
+            return report(exc, lang, stdout, stderr)
     source = None
     try:
         wants_help = any(a in ("-h", "--help") for a in argv)

@@ -20,10 +20,20 @@ class BptutorError(Exception):
 
     def message(self, lang: str = "en") -> str:
         from .i18n import t
-        return t(self.key, lang, **self.params)
+        return t(self.key, lang, **{k: _clip(v) for k, v in self.params.items()})
 
     def __str__(self) -> str:
         return self.message("en")
+
+
+MAX_PARAM = 300        # characters of one quoted piece of input in a message
+
+
+def _clip(value):
+    """A message quotes the input, not all of it: 100,000 missing names make one line."""
+    if isinstance(value, str) and len(value) > MAX_PARAM:
+        return value[:MAX_PARAM - 21] + " … " + value[-17:]
+    return value
 
 
 class BptutorSyntaxError(BptutorError):

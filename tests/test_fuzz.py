@@ -5,6 +5,7 @@ message (through the CLI) -- never a traceback, never an internal error.
 CI runs a few thousand examples in all. The long run raises the count:
     BPTUTOR_FUZZ_EXAMPLES=50000 python -m pytest tests/test_fuzz.py
 """
+import json
 import math
 import os
 
@@ -133,3 +134,31 @@ def test_random_lines_through_the_repl(lines):
         session.handle(line)            # must not raise: errors are printed and the session goes on
         assert "Traceback" not in err.getvalue()
     assert session.handle("x*y") and "Traceback" not in err.getvalue()
+
+
+# ---- grade: every problem gets a verdict or its error, the rest are still graded ---------
+answer_values = st.one_of(st.floats(allow_nan=False, allow_infinity=False).map(repr), texts.map(json.dumps),
+                          st.sampled_from(["true", "[1, 2]", "{ a = 1 }", "1e999", "-0.0", "nan", "inf"]))
+problems = st.fixed_dictionaries({
+    "expr": st.one_of(expressions, texts),
+    "vals": st.one_of(st.just(VALS), texts),
+    "answers": st.dictionaries(st.sampled_from(NAMES + ["q", "f"]), answer_values, max_size=4),
+})
+
+
+def toml_problem(p) -> str:
+    answers = ", ".join(f"{json.dumps(k)} = {v}" for k, v in p["answers"].items())
+    return (f"[[problem]]\nexpr = {json.dumps(p['expr'])}\nvals = {json.dumps(p['vals'])}\n"
+            f"answers = {{ {answers} }}\n")
+
+
+@examples(150)
+@given(st.lists(problems, min_size=1, max_size=4), st.sampled_from(["en", "zh"]), st.booleans())
+def test_random_problems_through_grade(tmp_path_factory, items, lang, as_json):
+    path = tmp_path_factory.mktemp("grade") / "hw.toml"
+    path.write_bytes("\n".join(toml_problem(p) for p in items).encode("utf-8", "surrogatepass"))
+    code, out, err = run("grade", str(path), "--lang", lang, *(["--json"] if as_json else []))
+    assert code in (0, 1, 2) and "Traceback" not in err, err
+    assert "internal" not in out + err and "内部错误" not in out + err, out + err
+    if code != 2:
+        assert out and not err

@@ -280,3 +280,8 @@ def test_too_many_nodes_is_refused_while_parsing(monkeypatch):
 def test_too_long_text_is_refused_before_parsing():
     code, out, err = run("x+" * (MAX_SOURCE // 2) + "x", "--lang", "en")
     assert code == 2 and "the input is too large" in err and len(err) < 300
+
+
+def test_messages_quote_huge_input_clipped():
+    code, _, err = run("+".join(f"x{i}" for i in range(20000)), "--lang", "en")
+    assert code == 2 and err.startswith("error: no value for x0, x1,") and len(err) < 1000
