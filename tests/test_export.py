@@ -123,6 +123,8 @@ def test_deep_graph_draws_without_recursion(tmp_path):
     code, _, err = run(src, "--vals", "x=1", "--graph", str(path), "--json")
     assert code == 0, err
     assert path.read_text().count("->") == 2 * (depth + 1)
+    code, md, err = run(src, "--vals", "x=1", "--format", "md")          # spans measured before sliced
+    assert code == 0 and md.count("\n- $") == depth
     from bptutor.render.graphtext import MAX_DEPTH, MAX_LINES, render
     out = render_text(render(bptutor.derive(src, "x=1", check=False), 2))
     lines = out.splitlines()

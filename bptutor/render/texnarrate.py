@@ -163,10 +163,11 @@ class TexNarrator(Narrator):
         for i, node in enumerate(self.nodes):
             if not node.args:
                 continue
-            text = " ".join(source[node.start:node.end].split())
+            # measured before slicing: a 100,000-deep expression has 100,000 long spans
+            text = " ".join(source[node.start:node.end].split()) if node.end - node.start <= 4 * MAX_FORMULA else ""
             name = node.name or (node.label if i == self.d.graph.output else "")
             parts = [tex_name(name)] if name else []
-            if len(text) <= MAX_FORMULA and text != name:
+            if text and len(text) <= MAX_FORMULA and text != name:
                 parts.append(tex_expr(text))
             if not parts:
                 parts.append(self.label_tex(i))
