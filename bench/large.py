@@ -27,9 +27,13 @@ def cases(tmp: Path) -> dict[str, tuple[Path, str]]:
     deep = tmp / "deep.bp"
     depth = 100_000
     deep.write_text("(" * depth + "x" + ")" * depth + " * y")
+    flat = tmp / "flat.bp"                   # one node per token pair: w0*x0 + w1*x1 + ...
+    flat.write_text(" + ".join(f"w{i % 50}*x{i % 50}" for i in range(33_334)))
+    flat_vals = ",".join(f"w{i}={i / 50},x{i}={1 - i / 50}" for i in range(50))
     chain = tmp / "chain.bp"
     chain.write_text("tanh(" * 30_000 + "x" + ")" * 30_000)
     return {"100k-node sum of products, 100 inputs": (wide, vals),
+            "100k-node w·x sum, 100 inputs": (flat, flat_vals),
             "100k-deep parentheses": (deep, "x=2,y=3"),
             "30k-deep chain of tanh gates": (chain, "x=0.5")}
 

@@ -121,30 +121,35 @@ class Derivation:
         """The narration's steps: the seed, then every edge in backward order with
         the target's running total, and a "sum" step where several paths met,
         placed where backward reaches that node (before its own edges)."""
-        fan_in: dict[int, int] = {}
+        nodes = self.graph.nodes
+        fan_in = [0] * len(nodes)
         for edge in self.edges:
-            fan_in[edge[2]] = fan_in.get(edge[2], 0) + 1
+            fan_in[edge[2]] += 1
         out = self.graph.output
         steps = [Step("seed", out, out, total=1.0)]
-        incoming: dict[int, list] = {}
-        running: dict[int, object] = {}
+        incoming: dict[int, list] = {}              # step indices, where paths meet only
+        running: list = [None] * len(nodes)
+        kinks = self.kinks
         # leaves have no edges of their own: their sums go where backward passes them
-        leaves = sorted((j for j, n in fan_in.items() if n > 1 and not self.graph.nodes[j].args), reverse=True)
+        leaves = [j for j in range(len(nodes) - 1, -1, -1) if fan_in[j] > 1 and not nodes[j].args]
 
         def sum_step(j):
             steps.append(Step("sum", j, j, total=running[j], terms=tuple(incoming[j])))
 
         current = None
+        append = steps.append
         for i, k, j, local, upstream, contribution in self.edges:
             if i != current:
                 current = i
                 while leaves and leaves[0] > i:
                     sum_step(leaves.pop(0))
-                if fan_in.get(i, 0) > 1:
+                if fan_in[i] > 1:
                     sum_step(i)
-            total = running[j] = contribution if j not in running else running[j] + contribution
-            incoming.setdefault(j, []).append(len(steps))
-            steps.append(Step("edge", i, j, k, local, upstream, contribution, total, i in self.kinks))
+            so_far = running[j]
+            total = running[j] = contribution if so_far is None else so_far + contribution
+            if fan_in[j] > 1:
+                incoming.setdefault(j, []).append(len(steps))
+            append(Step("edge", i, j, k, local, upstream, contribution, total, i in kinks))
         for j in leaves:
             sum_step(j)
         return steps
