@@ -70,8 +70,8 @@ def _prescan_lang(argv: list[str]) -> str | None:
 
 def main(argv: list[str] | None = None, stdout=None, stderr=None, stdin=None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
-    stdout = stdout or sys.stdout
-    stderr = stderr or sys.stderr
+    stdout = stdout or _tolerant(sys.stdout)
+    stderr = stderr or _tolerant(sys.stderr)
     lang = pick_lang(_prescan_lang(argv))
     if argv and argv[0] in SUBCOMMANDS:
         import importlib
@@ -92,6 +92,18 @@ def main(argv: list[str] | None = None, stdout=None, stderr=None, stdin=None) ->
         return run_derive(args, source, lang, stdout)
     except BaseException as exc:        # noqa: B036 -- every outcome becomes a message and an exit code
         return report(exc, lang, stdout, stderr, source)
+
+
+def _tolerant(stream):
+    """A console that cannot encode Chinese or '…' (PYTHONIOENCODING=ascii, a
+    legacy code page) gets escapes instead of a UnicodeEncodeError."""
+    encoding = (getattr(stream, "encoding", None) or "utf-8").lower().replace("-", "").replace("_", "")
+    if encoding != "utf8" and hasattr(stream, "reconfigure"):
+        try:
+            stream.reconfigure(errors="backslashreplace")
+        except (ValueError, OSError):
+            pass
+    return stream
 
 
 def report(exc: BaseException, lang: str, stdout, stderr, source: str | None = None) -> int:

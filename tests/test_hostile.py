@@ -285,3 +285,16 @@ def test_too_long_text_is_refused_before_parsing():
 def test_messages_quote_huge_input_clipped():
     code, _, err = run("+".join(f"x{i}" for i in range(20000)), "--lang", "en")
     assert code == 2 and err.startswith("error: no value for x0, x1,") and len(err) < 1000
+
+
+def test_a_console_that_cannot_encode_chinese_gets_escapes_not_a_crash():
+    import os
+    import subprocess
+    import sys
+
+    from helpers import ROOT
+    env = {**os.environ, "PYTHONIOENCODING": "ascii", "PYTHONPATH": str(ROOT)}
+    for argv, code in ((["x*y", "--vals", "x=1,y=2", "--lang", "zh"], 0), (["x²", "--lang", "zh"], 2)):
+        proc = subprocess.run([sys.executable, "-m", "bptutor", *argv], capture_output=True, env=env, cwd=ROOT)
+        assert proc.returncode == code and b"Traceback" not in proc.stderr, proc.stderr
+        assert (proc.stdout if code == 0 else proc.stderr).isascii()
