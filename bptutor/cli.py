@@ -208,12 +208,16 @@ def run_derive(args, source: str, lang: str, stdout) -> int:
         values.update(more)
     d = derive(source, values, eps=args.eps, wrt=args.wrt)
     digits = max(0, min(args.digits, 15))
+    verdicts = None
+    if args.answer:         # judged before anything is printed: a bad answer is an error, not half an output
+        from .answers import check
+        verdicts = check(d, "\n".join(args.answer))
     if args.graph == "-":
         show_graph(d, digits, stdout)
     elif args.graph:
         write_graph(d, args.graph, digits)
-    if args.answer:
-        return run_answers(args, d, lang, digits, stdout)
+    if verdicts is not None:
+        return show_answers(args, d, verdicts, lang, digits, stdout)
     if args.json:
         import json
         # indented for people; compact (and C-fast) for big graphs
@@ -245,10 +249,8 @@ def write_document(d, fmt: str, lang: str, digits: int, stdout) -> None:
     stdout.write(document(d, fmt, lang, digits))
 
 
-def run_answers(args, d, lang: str, digits: int, stdout) -> int:
-    """--answer: judge the student's answers; exit 1 when any is wrong."""
-    from .answers import check
-    verdicts = check(d, "\n".join(args.answer))
+def show_answers(args, d, verdicts, lang: str, digits: int, stdout) -> int:
+    """--answer: the verdicts on the student's answers; exit 1 when any is wrong."""
     if args.json:
         import json
         indent = 1 if len(d.graph.nodes) <= 2000 else None

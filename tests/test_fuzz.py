@@ -104,12 +104,18 @@ def test_random_expressions_through_the_api(src, vals):
     assert_api_outcome(src, vals)
 
 
+OPTIONS = ["--json", "--all", "--digits=2", "--digits=0", "--format=md", "--format=latex", "--graph=-"]
+answers = st.one_of(texts, st.lists(st.tuples(st.sampled_from(NAMES + ["f", "q"]), st.one_of(
+    st.floats(-5, 5).map(lambda v: f"{v:.2f}"), texts, expressions))).map(
+    lambda pairs: ", ".join(f"{k}={v}" for k, v in pairs)))
+
+
 @examples(300)
-@given(expressions, values, st.sampled_from(["en", "zh"]), st.sampled_from(["--json", "--all", "--digits=2"]))
-def test_random_expressions_through_the_cli(src, vals, lang, option):
+@given(expressions, values, st.sampled_from(["en", "zh"]), st.sampled_from(OPTIONS), st.none() | answers)
+def test_random_expressions_through_the_cli(src, vals, lang, option, answer):
     text = ",".join(f"{k}={v!r}" for k, v in vals.items())
     argv = [src, "--lang", lang, option] + (["--vals", text] if text else [])
-    assert_cli_outcome(*argv)
+    assert_cli_outcome(*argv, *(["--answer", answer] if answer is not None else []))
 
 
 # ---- the REPL: one line at a time, the session survives everything -------------------
