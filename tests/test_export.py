@@ -342,3 +342,27 @@ def test_matrix_picture_draws(tmp_path):
     assert code == 0, err
     texts = [el.text for el in ET.parse(path).getroot().iter("{http://www.w3.org/2000/svg}text")]
     assert "[[0.05]]" in texts and "[[-9.06]]" in texts and "(3, 1)" in texts
+
+
+def test_layout_program_falls_back_to_a_system_dot(monkeypatch, tmp_path):
+    import shutil as sh
+    import sysconfig as sc
+    monkeypatch.setattr(sc, "get_path", lambda name: str(tmp_path))          # no wheel's binary here
+    monkeypatch.setattr(graphviz.sys, "executable", str(tmp_path / "python"))
+    monkeypatch.setattr(sh, "which", lambda name: "/usr/bin/dot" if name == "dot" else None)
+    assert graphviz.find_layout_program() == "/usr/bin/dot"
+    monkeypatch.setattr(sh, "which", lambda name: None)
+    assert graphviz.find_layout_program() is None
+    wheel_binary = tmp_path / "graphviz-pure"                                # beside an unactivated venv's python
+    wheel_binary.write_text("#!/bin/sh\n")
+    wheel_binary.chmod(0o755)
+    assert graphviz.find_layout_program() == str(wheel_binary)
+
+
+def test_pictures_hold_no_words_in_either_language(tmp_path):
+    """Image renderers lack CJK glyphs: pictures carry numbers, names and symbols only."""
+    for ext in ("dot", "mmd"):
+        path = tmp_path / f"g.{ext}"
+        code, _, _ = run(MML, "--vals", "x=0.5", "--lang", "zh", "--graph", str(path))
+        assert code == 0
+        assert not re.search(r"[\u3000-\u9fff\uff00-\uffef]", path.read_text(encoding="utf-8"))
