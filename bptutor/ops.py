@@ -288,7 +288,7 @@ BINARY = {
     "@": ("matmul", None, None),
 }
 
-CONSTANTS = {"e": math.e, "pi": math.pi}
+CONSTANTS = {"e": math.e, "pi": math.pi, "π": math.pi}
 
 
 def failure_key(op: Op, exc: BaseException | None = None, c=None, args=()) -> str:

@@ -11,8 +11,7 @@ from .errors import BptutorSyntaxError
 from .syntax import code_chars
 
 # Look-alike characters that fold() does not turn into ASCII, with what was meant.
-LOOKALIKES = {"²": "^2", "³": "^3", "√": "sqrt(", "σ": "sigmoid(", "∗": "*", "‘": "'", "’": "'",
-              "“": '"', "”": '"', "：": ":", "。": "."}
+LOOKALIKES = {"²": "^2", "³": "^3", "√": "sqrt(", "σ": "sigmoid(", "∗": "*", "。": "."}
 LOOKALIKES.update({chr(0x2080 + k): f"_{k}" for k in range(10)})     # w₀ -> w_0
 LOOKALIKES.update({"⁰": "^0", "¹": "^1", "⁴": "^4", "⁻": "^-"})
 LOOKALIKES.update({"×": "*", "÷": "/", "−": "-", "–": "-", "—": "-", "≠": "", "≤": "", "≥": ""})
@@ -72,7 +71,7 @@ def _bad_character(pos: int, folded: str, original: str) -> BptutorSyntaxError:
     if ch and unicodedata.category(ch) in _INVISIBLE and ch not in LOOKALIKES:
         return BptutorSyntaxError("syntax.invisible_char", span, code=f"U+{ord(ch):04X}",
                                   name=unicodedata.name(ch, "?").lower())
-    if ch in ("'", '"', "`"):
+    if ch in "'\"`‘’“”「」『』":
         return BptutorSyntaxError("syntax.quote", span, char=ch)
     hint = LOOKALIKES.get(ch, "")
     if hint:

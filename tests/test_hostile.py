@@ -56,6 +56,8 @@ CASES = [
     (["x\u202ey"], "syntax.invisible_char", (1, 1)),
     (["__import__('os').system('ls')"], "syntax.quote", (11, 1)),
     (['"x"'], "syntax.quote", (0, 1)),
+    (["“x”"], "syntax.quote", (0, 1)),
+    (["x：y"], "syntax.unexpected_char_fullwidth", (1, 2)),
     (["x\x00y"], "syntax.control_char", (1, 1)),
     (["x+\x1b[31my"], "syntax.control_char", (2, 1)),
     (["x\x7f"], "syntax.control_char", (1, 1)),
@@ -298,3 +300,7 @@ def test_a_console_that_cannot_encode_chinese_gets_escapes_not_a_crash():
         proc = subprocess.run([sys.executable, "-m", "bptutor", *argv], capture_output=True, env=env, cwd=ROOT)
         assert proc.returncode == code and b"Traceback" not in proc.stderr, proc.stderr
         assert (proc.stdout if code == 0 else proc.stderr).isascii()
+
+
+def test_pi_typed_as_a_greek_letter_is_the_constant():
+    assert bptutor.derive("2*π*x", {"x": 1}).value == pytest.approx(2 * 3.141592653589793)
