@@ -332,7 +332,7 @@ def visible(text: str) -> str:
     import unicodedata
     out = []
     for ch in text:
-        if ch == "\t":
+        if ch in "\t\r":
             out.append(" ")
         elif ch < " ":
             out.append(chr(0x2400 + ord(ch)))

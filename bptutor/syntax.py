@@ -21,7 +21,7 @@ from .numfmt import short
 MAX_SOURCE = 1_000_000
 
 # One character for one: positions in the folded text are positions in the input.
-_FOLD = {0x3000: " ", 0x00A0: " ", 0x00D7: "*", 0x00F7: "/", 0x00B7: "*", 0x22C5: "*",
+_FOLD = {0x0D: "\n", 0x3000: " ", 0x00A0: " ", 0x00D7: "*", 0x00F7: "/", 0x00B7: "*", 0x22C5: "*",
          0x2217: "*", 0x2219: "*", 0x2212: "-", 0x2013: "-", 0x2010: "-", 0x2011: "-", 0x2012: "-",
          0xFE63: "-", 0x2044: "/", 0x2215: "/", 0x3010: "[", 0x3011: "]", 0x3001: ","}
 _FOLD.update({cp: chr(cp - 0xFEE0) for cp in range(0xFF01, 0xFF5F)})
@@ -330,7 +330,7 @@ class _Callbacks:
         return lambda children: method(*children)
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")      # all but tab, newline, carriage return
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")      # all but tab, newline, carriage return
 
 
 def _run(text: str, start: str, known_inputs=frozenset()):

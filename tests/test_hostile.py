@@ -304,3 +304,10 @@ def test_a_console_that_cannot_encode_chinese_gets_escapes_not_a_crash():
 
 def test_pi_typed_as_a_greek_letter_is_the_constant():
     assert bptutor.derive("2*π*x", {"x": 1}).value == pytest.approx(2 * 3.141592653589793)
+
+
+def test_windows_and_old_mac_line_ends_are_line_ends(tmp_path):
+    for name, text in (("crlf.bp", b"x = 1\r\ny = 2\r\nf = x*y\r\n"), ("cr.bp", b"x = 1\ry = 2\rf = x*y\r")):
+        (tmp_path / name).write_bytes(text)
+        code, out, err = run("-f", str(tmp_path / name), "--json")
+        assert code == 0 and err == "" and '"value": 2' in out
