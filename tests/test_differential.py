@@ -55,6 +55,9 @@ def unary(name, x: Dual) -> Dual:
         return chain(x, math.sin(v), math.cos(v))
     if name == "cos":
         return chain(x, math.cos(v), -math.sin(v))
+    if name == "tan":
+        t = math.tan(v)
+        return chain(x, t, 1.0 + t * t)
     if name == "tanh":
         t = math.tanh(v)
         return chain(x, t, 1.0 - t * t)
@@ -87,6 +90,15 @@ def binary(op, a: Dual, b: Dual) -> Dual:
     raise AssertionError(op)
 
 
+def general_power(a: Dual, b: Dual) -> Dual:
+    """a^b with both operands variable: a^b·(b·a'/a + b'·ln a), for a > 0 only."""
+    if a.v <= 0:
+        raise Kink          # bptutor's rules at a <= 0 (integer exponents allowed) are not compared here
+    v = math.pow(a.v, b.v)
+    la = math.log(a.v)
+    return Dual(v, [v * (b.v * p / a.v + q * la) for p, q in zip(a.d, b.d)])
+
+
 def power(a: Dual, k: int) -> Dual:
     """x^k for a small integer constant k (the reference keeps to integer powers)."""
     if k < 0 and a.v == 0:
@@ -103,10 +115,15 @@ def random_tree(rng: random.Random, depth: int):
         return ("num", value, repr(value))
     r = rng.random()
     if r < 0.35:
-        return ("un", rng.choice(["neg", "exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "relu", "abs"]),
+        return ("un", rng.choice(["neg", "exp", "log", "sqrt", "sin", "cos", "tan", "tanh", "sigmoid", "relu",
+                                  "abs"]),
                 random_tree(rng, depth - 1))
     if r < 0.45:
         return ("pow", random_tree(rng, depth - 1), rng.choice([2, 3, -1, -2]))
+    if r < 0.5:
+        base = ("num", rng.choice([2.0, 0.5]), rng.choice(["2", "0.5"])) if rng.random() < 0.5 else None
+        base = ("num", float(base[2]), base[2]) if base else random_tree(rng, depth - 1)
+        return ("gpow", base, random_tree(rng, depth - 1))
     return ("bin", rng.choice(["+", "-", "*", "/", "max", "min"]), random_tree(rng, depth - 1),
             random_tree(rng, depth - 1))
 
@@ -124,6 +141,8 @@ def text(tree, rng: random.Random) -> str:
         return f"-({inner})" if tree[1] == "neg" else f"{tree[1]}({sp()}{inner}{sp()})"
     if kind == "pow":
         return f"({text(tree[1], rng)}){sp()}{rng.choice(['^', '**'])}{sp()}({tree[2]})"
+    if kind == "gpow":
+        return f"({text(tree[1], rng)}){sp()}{rng.choice(['^', '**'])}{sp()}({text(tree[2], rng)})"
     op, left, right = tree[1], text(tree[2], rng), text(tree[3], rng)
     if op in ("max", "min"):
         return f"{op}({left},{sp()}{right})"
@@ -145,13 +164,17 @@ def reference(tree, values: dict) -> Dual:
             out.append(lift(node[1], n))
         elif not ready:
             stack.append((node, True))
-            children = [node[1]] if kind == "pow" else [node[2]] if kind == "un" else [node[2], node[3]]
+            children = ([node[1]] if kind == "pow" else [node[2]] if kind == "un"
+                        else [node[1], node[2]] if kind == "gpow" else [node[2], node[3]])
             for child in reversed(children):
                 stack.append((child, False))
         elif kind == "un":
             out.append(unary(node[1], out.pop()))
         elif kind == "pow":
             out.append(power(out.pop(), node[2]))
+        elif kind == "gpow":
+            b, a = out.pop(), out.pop()
+            out.append(general_power(a, b))
         else:
             b, a = out.pop(), out.pop()
             out.append(binary(node[1], a, b))
