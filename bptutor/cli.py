@@ -116,6 +116,9 @@ def report(exc: BaseException, lang: str, stdout, stderr, source: str | None = N
         return Exit.OK
     if isinstance(exc, SystemExit):             # --help
         return int(exc.code or 0) if isinstance(exc.code, int) else Exit.USAGE
+    if isinstance(exc, OSError) and not isinstance(exc, BptutorError):      # e.g. writing to a full disk
+        _silence(stdout)
+        exc = BptutorError("input.io_error", None, reason=exc.strerror or str(exc))
     exc = as_bptutor_error(exc)
     print_error(exc, lang, stderr, exc.source if exc.source is not None else source)
     return Exit.INTERNAL if isinstance(exc, BptutorInternalError) else Exit.USAGE
@@ -182,9 +185,10 @@ def read_file(path: str) -> str:
 
 def _size(path: str) -> str:
     try:
-        return f"{os.path.getsize(path):,}"
+        size = os.path.getsize(path)
     except OSError:
-        return f"> {MAX_FILE_BYTES:,}"
+        size = 0
+    return f"{size:,}" if size > MAX_FILE_BYTES else f"> {MAX_FILE_BYTES:,}"     # a device says 0
 
 
 def values_text(vals: list[str]) -> str:

@@ -311,3 +311,18 @@ def test_windows_and_old_mac_line_ends_are_line_ends(tmp_path):
         (tmp_path / name).write_bytes(text)
         code, out, err = run("-f", str(tmp_path / name), "--json")
         assert code == 0 and err == "" and '"value": 2' in out
+
+
+def test_a_full_disk_is_a_message_not_a_crash():
+    import errno
+    import io
+
+    from bptutor.cli import main
+
+    class Full(io.StringIO):
+        def write(self, text):
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    err = io.StringIO()
+    assert main(["x*2", "--vals", "x=1", "--lang", "en"], stdout=Full(), stderr=err) == 2
+    assert err.getvalue() == "error: cannot write the output: No space left on device\n"
