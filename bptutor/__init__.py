@@ -12,9 +12,16 @@ __all__ = ["derive", "BptutorError", "Derivation"]
 __version__ = "0.1.0"
 
 
-def derive(source, values=None, **options):
+def derive(source=None, values=None, *more, **options):
     """Parse, run forward and backward, check numerically: see bptutor.api.derive."""
     from .api import derive as _derive
+    import inspect
+    signature = inspect.signature(_derive)
+    try:
+        signature.bind(source, values, *more, **options)
+    except TypeError as exc:            # derive(src, vals, digits=2): still a BptutorError
+        names = ", ".join(p.name for p in signature.parameters.values() if p.kind is p.KEYWORD_ONLY)
+        raise BptutorError("input.bad_call", None, detail=str(exc), options=names) from None
     return _derive(source, values, **options)
 
 

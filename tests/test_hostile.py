@@ -326,3 +326,13 @@ def test_a_full_disk_is_a_message_not_a_crash():
     err = io.StringIO()
     assert main(["x*2", "--vals", "x=1", "--lang", "en"], stdout=Full(), stderr=err) == 2
     assert err.getvalue() == "error: cannot write the output: No space left on device\n"
+
+
+def test_api_called_wrongly_is_a_bptutor_error():
+    for args, kwargs in ((("x", {"x": 1}), {"digits": 2}), (("x", {"x": 1}, 1e-5), {})):
+        with pytest.raises(BptutorError) as exc:
+            bptutor.derive(*args, **kwargs)
+        assert exc.value.key == "input.bad_call" and "eps, wrt, check" in str(exc.value)
+    with pytest.raises(BptutorError) as exc:
+        bptutor.derive()
+    assert exc.value.key == "input.not_text"
