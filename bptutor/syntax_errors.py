@@ -13,14 +13,9 @@ from .syntax import code_chars
 # Look-alike characters that fold() does not turn into ASCII, with what was meant.
 LOOKALIKES = {"²": "^2", "³": "^3", "√": "sqrt(", "σ": "sigmoid(", "∗": "*", "。": "."}
 LOOKALIKES.update({chr(0x2080 + k): f"_{k}" for k in range(10)})     # w₀ -> w_0
-LOOKALIKES.update({"⁰": "^0", "¹": "^1", "⁴": "^4", "⁻": "^-"})
-LOOKALIKES.update({"×": "*", "÷": "/", "−": "-", "–": "-", "—": "-", "≠": "", "≤": "", "≥": ""})
-LOOKALIKES.update({"Σ": "x1+x2+...", "∑": "x1+x2+...", "∂": "", "∇": ""})
-for _k in [k for k, v in LOOKALIKES.items() if not v]:
-    del LOOKALIKES[_k]
+LOOKALIKES.update({"⁰": "^0", "¹": "^1", "⁴": "^4", "⁻": "^-", "—": "-", "Σ": "sum(", "∑": "sum("})
 
 _OPERATORS = {"ADD", "SUB", "MUL", "DIV", "MATMUL", "POW"}
-_BINARY_ONLY = {"MUL", "DIV", "MATMUL", "POW"}        # + and - may also be signs: -x, +x
 _OPERATOR_AT = re.compile(r"\*\*|[-+*/@^=,]")
 _INVISIBLE = ("Cf", "Zs", "Zl", "Zp", "Mn", "Me", "Co", "Cn", "Cs")
 
@@ -71,7 +66,7 @@ def _bad_character(pos: int, folded: str, original: str) -> BptutorSyntaxError:
     if ch and unicodedata.category(ch) in _INVISIBLE and ch not in LOOKALIKES:
         return BptutorSyntaxError("syntax.invisible_char", span, code=f"U+{ord(ch):04X}",
                                   name=unicodedata.name(ch, "?").lower())
-    if ch in "'\"`‘’“”「」『』":
+    if ch and ch in "'\"`‘’“”「」『』":
         return BptutorSyntaxError("syntax.quote", span, char=ch)
     hint = LOOKALIKES.get(ch, "")
     if hint:

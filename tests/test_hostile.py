@@ -336,3 +336,9 @@ def test_api_called_wrongly_is_a_bptutor_error():
     with pytest.raises(BptutorError) as exc:
         bptutor.derive()
     assert exc.value.key == "input.not_text"
+
+
+def test_text_pasted_from_a_pdf_works():
+    # thin and no-break spaces, the minus sign, the dot and cross operators, a fraction slash
+    src = "w\u2009·\u202fx\u00a0−\u20091\u2044y × 2"
+    assert bptutor.derive(src, {"w": 3, "x": 2, "y": 4}).value == 6 - 0.5
