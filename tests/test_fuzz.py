@@ -44,8 +44,15 @@ def assert_api_outcome(src, values):
         assert exc.key != "input.internal", exc
         exc.message("en"), exc.message("zh")        # every key has both texts, every placeholder filled
         return
-    assert isinstance(d.value, float) and math.isfinite(d.value)
-    assert all(math.isfinite(g) for g in d.gradients.values())
+    assert finite(d.value) and all(finite(g) for g in d.gradients.values())
+
+
+def finite(v) -> bool:
+    """A finite number, or an array (a 0-d one for `x.T` of a scalar) of them."""
+    if isinstance(v, float):
+        return math.isfinite(v)
+    import numpy as np
+    return bool(np.isfinite(np.asarray(v, dtype=float)).all())
 
 
 def assert_cli_outcome(*argv):
