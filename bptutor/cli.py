@@ -32,30 +32,38 @@ SUBCOMMANDS = {
 class _Parser(argparse.ArgumentParser):
     """argparse that raises instead of printing in English and exiting."""
 
+    usage_prefix = "usage: "
+
+    def format_help(self) -> str:
+        text = super().format_help()
+        return self.usage_prefix + text[len("usage: "):] if text.startswith("usage: ") else text
+
     def error(self, message):
         raise BptutorError("cli.usage", None, detail=message)
 
 
 def build_parser(lang: str, with_help: bool = True) -> argparse.ArgumentParser:
-    # Help texts load a catalog: only worth it when help is asked for.
-    h = (lambda key: t(f"cli.help_{key}", lang)) if with_help else (lambda key: None)  # noqa: E731
-    p = _Parser(prog="bptutor", description=h("description"), add_help=False,
-                formatter_class=argparse.RawDescriptionHelpFormatter, epilog=h("epilog"))
-    p.add_argument("-h", "--help", action="help", help=h("help"))
-    p.add_argument("expr", nargs="?", help=h("expr"))
-    p.add_argument("-f", "--file", help=h("file"))
-    p.add_argument("--vals", action="append", default=[], help=h("vals"))
-    p.add_argument("--digits", type=int, default=4, help=h("digits"))
-    p.add_argument("--lang", choices=["zh", "en"], help=h("lang"))
-    p.add_argument("--eps", type=float, default=1e-5, help=h("eps"))
-    p.add_argument("--wrt", help=h("wrt"))
-    p.add_argument("--json", action="store_true", help=h("json"))
-    p.add_argument("--all", action="store_true", help=h("all"))
-    x = (lambda key: t(f"export.help_{key}", lang)) if with_help else (lambda key: None)  # noqa: E731
-    p.add_argument("--graph", metavar="FILE", help=x("graph"))
-    p.add_argument("--format", choices=["text", "md", "latex"], default="text", help=x("format"))
-    a = (lambda key: t(f"answers.help_{key}", lang)) if with_help else (lambda key: None)  # noqa: E731
-    p.add_argument("--answer", action="append", default=[], help=a("answer"))
+    # Help texts load catalogs: only worth it when help is asked for.
+    h = (lambda key: t(key, lang)) if with_help else (lambda key: None)  # noqa: E731
+    p = _Parser(prog="bptutor", description=h("cli.help_description"), add_help=False,
+                formatter_class=argparse.RawDescriptionHelpFormatter, epilog=h("cli.help_epilog"))
+    if with_help:               # argparse's own headings, in the user's language
+        p.usage_prefix = t("cli.heading_usage", lang)
+        p._positionals.title = t("cli.heading_positional", lang)
+        p._optionals.title = t("cli.heading_options", lang)
+    p.add_argument("-h", "--help", action="help", help=h("cli.help_help"))
+    p.add_argument("expr", nargs="?", help=h("cli.help_expr"))
+    p.add_argument("-f", "--file", help=h("cli.help_file"))
+    p.add_argument("--vals", action="append", default=[], help=h("cli.help_vals"))
+    p.add_argument("--digits", type=int, default=4, help=h("cli.help_digits"))
+    p.add_argument("--lang", choices=["zh", "en"], help=h("cli.help_lang"))
+    p.add_argument("--eps", type=float, default=1e-5, help=h("cli.help_eps"))
+    p.add_argument("--wrt", help=h("cli.help_wrt"))
+    p.add_argument("--json", action="store_true", help=h("cli.help_json"))
+    p.add_argument("--all", action="store_true", help=h("cli.help_all"))
+    p.add_argument("--graph", metavar="FILE", help=h("export.help_graph"))
+    p.add_argument("--format", choices=["text", "md", "latex"], default="text", help=h("export.help_format"))
+    p.add_argument("--answer", action="append", default=[], help=h("answers.help_answer"))
     return p
 
 

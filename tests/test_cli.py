@@ -117,3 +117,10 @@ def test_large_graph_prints_a_summary():
     assert len(out.splitlines()) < 200
     code, out_all, _ = run(src, "--vals", vals, "--lang", "en", "--all")
     assert len(out_all.splitlines()) > 600
+
+
+def test_help_is_in_the_users_language():
+    code, out, _ = run("--help", "--lang", "zh")
+    assert code == 0 and out.startswith("用法：bptutor") and "选项" in out and "显示本帮助并退出" in out
+    code, out, _ = run("--help", "--lang", "en")
+    assert code == 0 and out.startswith("usage: bptutor") and "show this help and exit" in out
