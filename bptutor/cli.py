@@ -33,6 +33,10 @@ class _Parser(argparse.ArgumentParser):
     """argparse that raises instead of printing in English and exiting."""
 
     usage_prefix = "usage: "
+    out = None              # where --help goes: main's stdout, not always sys.stdout
+
+    def print_help(self, file=None):
+        super().print_help(file or self.out)
 
     def format_help(self) -> str:
         text = super().format_help()
@@ -91,7 +95,9 @@ def main(argv: list[str] | None = None, stdout=None, stderr=None, stdin=None) ->
     source = None
     try:
         wants_help = any(a in ("-h", "--help") for a in argv)
-        args = build_parser(lang, wants_help).parse_args(argv)
+        parser = build_parser(lang, wants_help)
+        parser.out = stdout
+        args = parser.parse_args(argv)
         lang = pick_lang(args.lang)
         if args.expr is None and args.file is None and _interactive(stdin or sys.stdin, stdout):
             from .repl import run          # `bptutor` alone on a terminal: the REPL
