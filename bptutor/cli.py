@@ -184,17 +184,24 @@ def read_file(path: str) -> str:
     try:
         with open(path, "rb") as fh:
             data = fh.read(MAX_FILE_BYTES + 1)      # never more: a device or a huge file is not slurped
-    except OSError as exc:
-        raise BptutorError("input.file_missing", None, path=path, reason=exc.strerror or str(exc)) from None
+    except (OSError, ValueError) as exc:         # ValueError: a NUL byte in the path
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise BptutorError("input.file_missing", None, path=_shown_path(path), reason=reason) from None
     if len(data) > MAX_FILE_BYTES:
         size = _size(path)
-        raise BptutorError("input.file_too_large", None, path=path, size=size, limit=f"{MAX_FILE_BYTES:,}")
+        raise BptutorError("input.file_too_large", None, path=_shown_path(path), size=size,
+                           limit=f"{MAX_FILE_BYTES:,}")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
-        raise BptutorError("input.bad_utf8", None, path=path, offset=exc.start, line=line,
+        raise BptutorError("input.bad_utf8", None, path=_shown_path(path), offset=exc.start, line=line,
                            byte=f"0x{data[exc.start]:02X}") from None
+
+
+def _shown_path(path: str) -> str:
+    """A path as a message shows it: control characters escaped, the rest as typed."""
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in path)
 
 
 def _size(path: str) -> str:

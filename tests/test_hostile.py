@@ -102,6 +102,7 @@ CASES = [
     # ---- files and options -------------------------------------------------------------------
     (["-f", "FILE:missing.bp"], "input.file_missing", None),
     (["-f", "FILE:."], "input.file_missing", None),
+    (["-f", "nul\x00name.bp"], "input.file_missing", None),
     (["-f", "FILE:latin1.bp"], "input.bad_utf8", None),
     (["-f", "FILE:huge.bp"], "input.file_too_large", None),
     (["-f", "FILE:nul.bp"], "syntax.control_char", (4, 1)),
