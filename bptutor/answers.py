@@ -306,7 +306,7 @@ def _evaluate(graph, index: int, d: Derivation):
     names = formula_names(d)
     env = {name: d.node_values[names[name]] for name in graph.inputs}
     try:
-        return forward(graph, env, namespace(env.values()))[index]
+        return forward(graph, env, namespace(env.values(), graph.tensor))[index]
     except BptutorError:
         return None
 

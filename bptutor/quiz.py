@@ -179,10 +179,10 @@ def play(problem: Problem, ask, out, lang: str = "en", digits: int = 2, err=None
                 continue
             try:
                 correct, notes = judge(d, name, answer, lang, digits)
-            except BptutorError as exc:
-                from .cli import print_error
+            except Exception as exc:        # a BptutorError, or a bug of ours: say so, ask again
+                from .cli import as_bptutor_error, print_error
                 out.flush()
-                print_error(exc, lang, err or out, None)     # the answer alone: no caret needed
+                print_error(as_bptutor_error(exc), lang, err or out, None)   # the answer alone: no caret needed
                 continue
             break
         if correct:
@@ -234,9 +234,12 @@ def judge(d, name: str, answer: str, lang: str, digits: int) -> tuple[bool, str]
     from .render.narrate import narrator
     text = f"{name}={answer}"
     try:
-        [verdict] = check(d, text)
+        verdicts = check(d, text)
     except BptutorError as exc:
         raise exc.with_source(text)
+    if len(verdicts) != 1:          # `0.5, y=2`: more than the one answer asked for
+        raise BptutorError("quiz.one_answer", None, name=name)
+    [verdict] = verdicts
     if verdict.correct and not verdict.note_key:
         return True, ""             # a plain right answer needs no sentence
     if not verdict.correct and not verdict.diagnosis and not verdict.note_key:

@@ -177,3 +177,19 @@ def test_random_problems_through_grade(tmp_path_factory, items, lang, as_json):
     assert not any(b in out + err for b in bug), out + err
     if code != 2:
         assert out and not err
+
+
+# ---- the quiz: any answer is judged or refused with a message, and the quiz goes on ------
+@examples(150)
+@given(st.lists(st.one_of(texts, expressions, st.sampled_from(["?", "", "0", "-1.5", "1, y=2"])), max_size=10),
+       st.integers(1, 3), st.integers(0, 5), st.sampled_from(["en", "zh"]))
+def test_random_answers_through_the_quiz(answers, level, seed, lang):
+    import io
+
+    from bptutor.cli import main
+    out, err = io.StringIO(), io.StringIO()
+    stdin = io.StringIO("\n".join(a.replace("\n", " ") for a in answers) + "\n")
+    code = main(["quiz", "--level", str(level), "--seed", str(seed), "--lang", lang], stdout=out, stderr=err,
+                stdin=stdin)
+    bug = [t("input.internal", lang).split("{")[0]]
+    assert code in (0, 1) and not any(b in err.getvalue() for b in bug), err.getvalue()
