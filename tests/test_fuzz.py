@@ -87,7 +87,8 @@ def test_random_text_as_values(vals):
 
 # ---- random well-formed expressions with random values --------------------------------
 NAMES = ["x", "y", "z", "w0"]
-UNARY = ["exp", "log", "sqrt", "sin", "cos", "tan", "tanh", "sigmoid", "relu", "abs", "-"]
+UNARY = ["exp", "log", "sqrt", "sin", "cos", "tan", "tanh", "sigmoid", "relu", "abs", "-", "sum", "mean",
+         "norm", "softmax", "logsumexp"]
 BINARY = ["+", "-", "*", "/", "^", "**", "max", "min"]
 numbers = st.one_of(st.integers(-5, 5).map(str), st.sampled_from(["0.5", "2.5", "1e-3", "1e2", "pi", "e"]))
 
@@ -102,7 +103,9 @@ def combine(children):
 
 expressions = st.recursive(st.one_of(st.sampled_from(NAMES), numbers), combine, max_leaves=12)
 values = st.fixed_dictionaries({}, optional={n: st.one_of(
-    st.floats(-10, 10, allow_nan=False), st.integers(-3, 3), st.sampled_from([0.0, 1e300, -1e-300, 709.0, 1e-9]))
+    st.floats(-10, 10, allow_nan=False), st.integers(-3, 3), st.sampled_from([0.0, 1e300, -1e-300, 709.0, 1e-9]),
+    st.lists(st.floats(-3, 3), min_size=1, max_size=3),                      # vectors: the array engine
+    st.lists(st.lists(st.integers(-2, 2), min_size=2, max_size=2), min_size=1, max_size=2))
     for n in NAMES})
 
 
@@ -121,7 +124,7 @@ answers = st.one_of(texts, st.lists(st.tuples(st.sampled_from(NAMES + ["f", "q"]
 @examples(300)
 @given(expressions, values, st.sampled_from(["en", "zh"]), st.sampled_from(OPTIONS), st.none() | answers)
 def test_random_expressions_through_the_cli(src, vals, lang, option, answer):
-    text = ",".join(f"{k}={v!r}" for k, v in vals.items())
+    text = ", ".join(f"{k}={v!r}" for k, v in vals.items())
     argv = [src, "--lang", lang, option] + (["--vals", text] if text else [])
     assert_cli_outcome(*argv, *(["--answer", answer] if answer is not None else []))
 
