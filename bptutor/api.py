@@ -103,14 +103,11 @@ def _scalar_output(g, vals) -> None:
 
 def _number(name, v):
     """A value from the caller: a finite real number (int, float, Fraction,
-    Decimal, numpy scalar), or an array where tensors are supported."""
+    Decimal, numpy scalar), or an array (a list or a numpy array)."""
     if isinstance(v, (str, bytes, bool, complex)) or v is None:
         raise BptutorValueError("value.not_a_number", None, name=name, value=_shown(v))
-    if hasattr(v, "__len__") or hasattr(v, "shape") and getattr(v, "shape", ()) != ():
-        try:
-            from .tensor import as_array
-        except ImportError:
-            raise BptutorValueError("value.not_a_number", None, name=name, value=_shown(v)) from None
+    if hasattr(v, "__len__") or getattr(v, "shape", ()) != ():
+        from .tensor import as_array
         return as_array(name, v)
     try:
         f = float(v)
