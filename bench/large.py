@@ -28,7 +28,7 @@ def cases(tmp: Path) -> dict[str, tuple[Path, str]]:
     depth = 100_000
     deep.write_text("(" * depth + "x" + ")" * depth + " * y")
     flat = tmp / "flat.bp"                   # one node per token pair: w0*x0 + w1*x1 + ...
-    flat.write_text(" + ".join(f"w{i % 50}*x{i % 50}" for i in range(33_334)))
+    flat.write_text(" + ".join(f"w{i % 50}*x{i % 50}" for i in range(50_000)))     # 2 nodes a term
     flat_vals = ",".join(f"w{i}={i / 50},x{i}={1 - i / 50}" for i in range(50))
     chain = tmp / "chain.bp"
     chain.write_text("tanh(" * 30_000 + "x" + ")" * 30_000)
