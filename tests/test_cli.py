@@ -124,3 +124,15 @@ def test_help_is_in_the_users_language():
     assert code == 0 and out.startswith("用法：bptutor") and "选项" in out and "显示本帮助并退出" in out
     code, out, _ = run("--help", "--lang", "en")
     assert code == 0 and out.startswith("usage: bptutor") and "show this help and exit" in out
+
+
+def test_renders_at_80_columns_without_colour():
+    import bptutor
+    from bptutor.render.terminal import render
+    d = bptutor.derive(SIGMOID, SIGMOID_VALS)
+    for lang in ("zh", "en"):
+        text = render_text(render(d, lang, 2), width=80)
+        from rich.cells import cell_len
+        assert all(cell_len(line) <= 80 for line in text.splitlines())    # CJK characters are 2 cells
+        assert "\x1b[" not in text
+        snapshot(f"sigmoid_{lang}_80cols.txt", text)
