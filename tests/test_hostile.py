@@ -343,3 +343,9 @@ def test_text_pasted_from_a_pdf_works():
     # thin and no-break spaces, the minus sign, the dot and cross operators, a fraction slash
     src = "w\u2009·\u202fx\u00a0−\u20091\u2044y × 2"
     assert bptutor.derive(src, {"w": 3, "x": 2, "y": 4}).value == 6 - 0.5
+
+
+def test_a_constant_node_is_drawn_though_no_gradient_flows_into_it():
+    # found by the long fuzz run: the wire from a constant pointed at a box never drawn
+    code, out, err = run("(x)+(sum(0))", "--graph=-", "--vals", "x=0.0")
+    assert code == 0 and err == "" and "└── 0  v=0" in out

@@ -48,6 +48,10 @@ def picture(d: Derivation, digits: int = 4) -> Picture:
     for i, k, j, _local, _upstream, contribution in d.edges:
         along[i, k] = contribution
         reached[j] = True
+    for i in range(len(nodes) - 1, -1, -1):     # constants get no gradient edge but are drawn
+        if reached[i]:
+            for j in nodes[i].args:
+                reached[j] = reached[j] or nodes[j].op.name == "const"
     value_text = [None] * len(nodes)
     boxes, wires, fan_out = [], [], [0] * len(nodes)
     for i, node in enumerate(nodes):
