@@ -344,7 +344,7 @@ def around(d: Derivation, count: int = FORMULA_POINTS, seed: int = 0) -> list[De
         if len(out) == count:
             break
         values = {name: _jitter(v, rng) for name, v in d.values.items()}
-        xp = namespace(values.values())
+        xp = namespace(values.values(), g.tensor)
         try:
             vals = forward(g, values, xp)
             grads, edges, kinks = backward(g, vals, xp)

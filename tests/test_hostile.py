@@ -349,3 +349,10 @@ def test_a_constant_node_is_drawn_though_no_gradient_flows_into_it():
     # found by the long fuzz run: the wire from a constant pointed at a box never drawn
     code, out, err = run("(x)+(sum(0))", "--graph=-", "--vals", "x=0.0")
     assert code == 0 and err == "" and "└── 0  v=0" in out
+
+
+def test_a_formula_answer_to_a_tensor_problem_with_a_scalar_value():
+    # found by the long fuzz run: the answer checker re-derived sum(x) with the scalar namespace
+    code, out, err = run("sum(x)", "--vals", "x=1.5", "--answer", "x=x", "--lang", "en")
+    assert code == 1 and err == "" and "Traceback" not in out
+    assert run("sum(x)", "--vals", "x=1.5", "--answer", "x=1")[0] == 0
