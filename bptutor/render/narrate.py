@@ -107,8 +107,9 @@ class Narrator:
     def sentence(self, s: Step) -> str:
         lang = self.lang
         if s.kind == "seed":
-            out = self.out.label
-            return t("render.seed", lang, node=self.who(s.node), gate=self.gate(s.node), f=out)
+            out = self.out
+            return t("render.seed", lang, node=self.who(s.node), gate=gate_label(out.op, out.c, short),
+                     f=out.label)
         if s.kind == "sum":
             return self.sum_sentence(s)
         node = self.nodes[s.node]
