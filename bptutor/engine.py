@@ -12,7 +12,7 @@ from .errors import BptutorError, BptutorMathError, BptutorValueError
 from .graph import Graph
 from .ops import OPS, ScalarNS, failure_key
 
-INPUT, CONST = OPS["input"], OPS["const"]
+INPUT = OPS["input"]
 _MATH_ERRORS = (ValueError, ZeroDivisionError, OverflowError, ArithmeticError, IndexError, TypeError)
 
 

@@ -50,11 +50,3 @@ class Graph:
         if index is None:
             index = self.inputs[name] = self.add(OPS["input"], (), None, name, start, end)
         return index
-
-    def consumers(self) -> list[list[int]]:
-        """For each node, the nodes that use it (once per edge)."""
-        users: list[list[int]] = [[] for _ in self.nodes]
-        for i, node in enumerate(self.nodes):
-            for j in node.args:
-                users[j].append(i)
-        return users
