@@ -31,9 +31,9 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 import numpy as np                                   # noqa: E402
 
 import bptutor                                       # noqa: E402
-from bptutor.engine import backward, forward, needed_for   # noqa: E402
-from bptutor.syntax import parse                     # noqa: E402
-from bptutor.tensor import ArrayNS                   # noqa: E402
+from bptutor.core.engine import backward, forward, needed_for   # noqa: E402
+from bptutor.lang.parse import parse                     # noqa: E402
+from bptutor.core.arrays import ArrayNS                   # noqa: E402
 
 PROGRAM = "H = relu(W1 @ X + b1); O = W2 @ H + b2; L = mean((O - Y)^2)"
 PARAMS = ("W1", "b1", "W2", "b2")

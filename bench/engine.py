@@ -17,9 +17,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bptutor.engine import backward, forward      # noqa: E402
-from bptutor.graph import Graph                    # noqa: E402
-from bptutor.ops import OPS                        # noqa: E402
+from bptutor.core.engine import backward, forward      # noqa: E402
+from bptutor.core.graph import Graph                    # noqa: E402
+from bptutor.core.ops import OPS                        # noqa: E402
 
 MUL, ADD, TANH, NEG, EXP, ADDC, RDIV = (OPS[k] for k in ("mul", "add", "tanh", "neg", "exp", "add_const",
                                                        "rdiv_const"))

@@ -48,10 +48,10 @@ def main(runs: int = 21) -> None:
     print(f"ratio plain/bare   {med['plain'] / med['bare']:.3f}  (budget 1.15)")
     print(f"ratio sigmoid/bare {med['sigmoid'] / med['bare']:.3f}")
     probe = subprocess.run([sys.executable, "-c",
-                            "import sys, io; from bptutor.cli import main; main(['(x+y)*z', '--vals', "
+                            "import sys, io; from bptutor.app.cli import main; main(['(x+y)*z', '--vals', "
                             "'x=-2,y=5,z=-4'], stdout=io.StringIO()); "
                             "print(sorted(m for m in ('numpy', 'prompt_toolkit', 'bptutor.render.dot', "
-                            "'bptutor.render.markdown', 'bptutor.tensor') if m in sys.modules))"],
+                            "'bptutor.render.markdown', 'bptutor.core.arrays') if m in sys.modules))"],
                            env=ENV, capture_output=True, text=True)
     print("heavy modules imported by a plain run:", probe.stdout.strip() or probe.stderr.strip())
 

@@ -14,7 +14,7 @@ __version__ = "0.1.0"
 
 def derive(source=None, values=None, *more, **options):
     """Parse, run forward and backward, check numerically: see bptutor.api.derive."""
-    from .api import derive as _derive
+    from .tutor.program import derive as _derive
     import inspect
     signature = inspect.signature(_derive)
     try:
@@ -27,6 +27,6 @@ def derive(source=None, values=None, *more, **options):
 
 def __getattr__(name):
     if name == "Derivation":
-        from .records import Derivation
+        from .core.records import Derivation
         return Derivation
     raise AttributeError(name)

@@ -6,7 +6,7 @@ import io
 import os
 from pathlib import Path
 
-from bptutor.cli import main
+from bptutor.app.cli import main
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 ROOT = Path(__file__).resolve().parent.parent

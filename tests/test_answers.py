@@ -7,7 +7,7 @@ import math
 import pytest
 
 import bptutor
-from bptutor.answers import check, hand_rounded, parse_answers, precision
+from bptutor.tutor.answers import check, hand_rounded, parse_answers, precision
 from bptutor.errors import BptutorError
 from helpers import ROOT, run, snapshot
 
@@ -269,9 +269,9 @@ def test_cli_bad_answer_is_an_input_error_with_a_caret():
 def test_a_plain_run_does_not_import_the_answer_checker():
     import subprocess
     import sys
-    code = ("import sys; from bptutor.cli import main; import io; "
+    code = ("import sys; from bptutor.app.cli import main; import io; "
             "main(['x*y','--vals','x=1,y=2'], io.StringIO(), io.StringIO()); "
-            "print('bptutor.answers' in sys.modules)")
+            "print('bptutor.tutor.answers' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT).stdout
     assert out.strip() == "False"
 
@@ -379,7 +379,7 @@ def replay(d, x, local_of=lambda s: s.local, upstream_of=lambda s, up: up, keep=
 @pytest.mark.parametrize("src, vals", [(SIGMOID, SIGMOID_VALS), (MML, {"x": 0.5}),
                                        ("max(x, y)*z + x*y", {"x": -2, "y": 5, "z": -4})])
 def test_every_wrong_version_is_what_backward_gives_with_that_mistake(src, vals):
-    from bptutor.answers import Paths
+    from bptutor.tutor.answers import Paths
     d = bptutor.derive(src, vals)
     paths = Paths(d)
     for name, x in d.graph.inputs.items():

@@ -28,12 +28,12 @@ def test_renderers_never_import_the_engine_or_the_checks():
 
 
 def test_a_plain_scalar_run_imports_no_heavy_module():
-    code = ("import io, sys; from bptutor.cli import main; "
+    code = ("import io, sys; from bptutor.app.cli import main; "
             "main(['1/(1+exp(-(w0*x0+w1*x1+w2)))', '--vals', 'w0=2,x0=-1,w1=-3,x1=-2,w2=-3'], stdout=io.StringIO()); "
             "print(' '.join(sorted(m for m in sys.modules if m.split('.')[0] in "
             "('numpy', 'prompt_toolkit', 'tomlkit', 'graphviz_pure') or m in "
-            "('bptutor.tensor', 'bptutor.repl', 'bptutor.render.dot', 'bptutor.render.markdown', "
-            "'bptutor.render.latex', 'bptutor.render.mermaid', 'bptutor.answers'))))")
+            "('bptutor.core.arrays', 'bptutor.app.repl', 'bptutor.render.dot', 'bptutor.render.markdown', "
+            "'bptutor.render.latex', 'bptutor.render.mermaid', 'bptutor.tutor.answers'))))")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == ""

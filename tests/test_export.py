@@ -8,8 +8,9 @@ import xml.etree.ElementTree as ET
 import pytest
 
 import bptutor
-from bptutor.numfmt import picture_value, shape_text, tex_expr, tex_name, tex_num
-from bptutor.render import graphviz, latex, markdown
+from bptutor.render.numbers import picture_value, shape_text, tex_expr, tex_name, tex_num
+from bptutor.app import graphviz
+from bptutor.render import latex, markdown
 from bptutor.render.picture import END, picture
 from helpers import ROOT, render_text, run, snapshot
 
@@ -63,8 +64,8 @@ def test_tensor_values_show_shapes_and_only_small_values():
     assert shape_text(big.shape) == "(3, 4)"
     assert picture_value(np.float64(0.5), 2) == "0.50"
     # A hand-made derivation of x*y with matrices: the picture labels boxes by shape.
-    from bptutor.records import Derivation
-    from bptutor.syntax import parse
+    from bptutor.core.records import Derivation
+    from bptutor.lang.parse import parse
     g = parse("x*y")
     x, y = big, 2 * big
     vals = [None] * len(g.nodes)
@@ -191,7 +192,7 @@ def test_layout_program_is_found_beside_this_python():
 
 
 def test_a_plain_run_imports_no_exporter():
-    code = ("import sys; from bptutor.cli import main; main(['x*y', '--vals', 'x=1,y=2']);"
+    code = ("import sys; from bptutor.app.cli import main; main(['x*y', '--vals', 'x=1,y=2']);"
             "print(sorted(m for m in sys.modules if m.startswith('bptutor.render')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT).stdout
     loaded = out.strip().splitlines()[-1]
@@ -280,7 +281,7 @@ def test_markdown_and_latex_render_without_the_cli():
 # ---- the REPL's :graph and :md -------------------------------------------------------------
 def test_repl_graph_and_markdown(tmp_path):
     import io
-    from bptutor.repl import Session
+    from bptutor.app.repl import Session
     out, err = io.StringIO(), io.StringIO()
     session = Session("en", 2, out=out, err=err)
     for line in ("x = -2, y = 5, z = -4", "(x+y)*z", f":graph {tmp_path / 'g.dot'}", ":graph -", ":md"):

@@ -143,7 +143,7 @@ REPL_LINES = st.one_of(
 def test_random_lines_through_the_repl(lines):
     import io
 
-    from bptutor.repl import Session
+    from bptutor.app.repl import Session
     out, err = io.StringIO(), io.StringIO()
     session = Session(lang="en", out=out, err=err, ask=lambda prompt: None)
     session.handle(":vals " + VALS)
@@ -189,7 +189,7 @@ def test_random_problems_through_grade(tmp_path_factory, items, lang, as_json):
 def test_random_answers_through_the_quiz(answers, level, seed, lang):
     import io
 
-    from bptutor.cli import main
+    from bptutor.app.cli import main
     out, err = io.StringIO(), io.StringIO()
     stdin = io.StringIO("\n".join(a.replace("\n", " ") for a in answers) + "\n")
     code = main(["quiz", "--level", str(level), "--seed", str(seed), "--lang", lang], stdout=out, stderr=err,

@@ -3,7 +3,7 @@ reported and counted wrong, malformed TOML an input error at its line."""
 import io
 import json
 
-from bptutor.grade import main
+from bptutor.tutor.grade import main
 from helpers import ROOT, render_text, snapshot
 
 HOMEWORK = """\
@@ -71,7 +71,7 @@ def test_terminal_output_en_and_zh(tmp_path):
 
 
 def test_render_at_80_columns(tmp_path):
-    from bptutor.grade import grade_problem, load, render
+    from bptutor.tutor.grade import grade_problem, load, render
     results = [grade_problem(p, k, tmp_path) for k, p in enumerate(load(HOMEWORK), 1)]
     snapshot("grade_en_80.txt", render_text(render(results, "en", 4, "hw.toml")))
 

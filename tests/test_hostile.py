@@ -9,8 +9,8 @@ import pytest
 import bptutor
 from bptutor.errors import BptutorError
 from bptutor.i18n import t
-from bptutor.syntax import MAX_SOURCE, parse_values
-from bptutor.textwidth import cells
+from bptutor.lang.parse import MAX_SOURCE, parse_values
+from bptutor.app.textwidth import cells
 from helpers import run
 
 # (argv, message key, caret) -- caret: (column in the source line, width in cells), or None
@@ -229,8 +229,8 @@ def test_api_rejects_source_that_is_not_text():
 
 
 def test_a_bug_still_reaches_the_caller_as_a_bptutor_error(monkeypatch):
-    import bptutor.api
-    monkeypatch.setattr(bptutor.api, "_check", lambda d, xp: 1 / 0)
+    import bptutor.tutor.program
+    monkeypatch.setattr(bptutor.tutor.program, "_check", lambda d, xp: 1 / 0)
     with pytest.raises(BptutorError) as exc:
         bptutor.derive("x*2", {"x": 1})
     assert exc.value.key == "input.internal" and isinstance(exc.value.__cause__, ZeroDivisionError)
@@ -273,8 +273,8 @@ def test_100k_term_expression_from_a_file_through_the_cli(tmp_path):
 
 
 def test_too_many_nodes_is_refused_while_parsing(monkeypatch):
-    import bptutor.graph
-    monkeypatch.setattr(bptutor.graph, "MAX_NODES", 50)
+    import bptutor.core.graph
+    monkeypatch.setattr(bptutor.core.graph, "MAX_NODES", 50)
     with pytest.raises(BptutorError) as exc:
         bptutor.derive("+".join(["x"] * 100), {"x": 1})
     assert exc.value.key == "input.too_many_nodes"
@@ -318,7 +318,7 @@ def test_a_full_disk_is_a_message_not_a_crash():
     import errno
     import io
 
-    from bptutor.cli import main
+    from bptutor.app.cli import main
 
     class Full(io.StringIO):
         def write(self, text):

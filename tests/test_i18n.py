@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bptutor.i18n import LANGS, areas, catalog, pick_lang, t
-from bptutor.ops import ROWS
+from bptutor.core.ops import ROWS
 
 PKG = Path(__file__).resolve().parent.parent / "bptutor"
 

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from bptutor.ops import ROWS, ScalarNS
+from bptutor.core.ops import ROWS, ScalarNS
 
 SCALAR_ROWS = [op for op in ROWS if op.arity >= 1 and not getattr(op, "tensor", False) and op.local]
 POSITIVE = {"log", "sqrt", "pow"}                      # first input must be > 0

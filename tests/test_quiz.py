@@ -6,8 +6,9 @@ import math
 import numpy as np
 import pytest
 
-from bptutor import cli, quiz
-from bptutor.api import derive
+from bptutor.app import cli
+from bptutor.tutor import quiz
+from bptutor.tutor.program import derive
 
 
 def play(argv, answers):

@@ -9,8 +9,8 @@ from string import Formatter
 import numpy as np
 import pytest
 
-from bptutor import cli, repl
-from bptutor.repl import Session, assigned_values, incomplete
+from bptutor.app import cli, repl
+from bptutor.app.repl import Session, assigned_values, incomplete
 
 
 def session(lang="en", digits=2):
@@ -336,7 +336,7 @@ def test_history_path(monkeypatch):
 
 def test_completion_and_highlighting():
     from prompt_toolkit.document import Document
-    from bptutor.replui import ReplCompleter, tokens
+    from bptutor.app.replui import ReplCompleter, tokens
 
     s, out, err = session()
     s.handle("sigma = 1, w0 = 2")
@@ -375,8 +375,8 @@ def test_catalogs_have_both_languages_with_the_same_placeholders():
 def test_scalar_run_does_not_import_prompt_toolkit():
     import subprocess
     import sys
-    code = ("import sys; from bptutor.cli import main; import io; main(['x*2','--vals','x=1'], io.StringIO());"
-            "print('prompt_toolkit' in sys.modules, 'bptutor.repl' in sys.modules)")
+    code = ("import sys; from bptutor.app.cli import main; import io; main(['x*2','--vals','x=1'], io.StringIO());"
+            "print('prompt_toolkit' in sys.modules, 'bptutor.app.repl' in sys.modules)")
     from helpers import ROOT
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert result.stdout.split() == ["False", "False"]

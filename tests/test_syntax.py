@@ -3,7 +3,7 @@ import pytest
 
 import bptutor
 from bptutor.errors import BptutorError
-from bptutor.syntax import fold, parse, parse_values
+from bptutor.lang.parse import fold, parse, parse_values
 
 
 def ops(src):

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 import bptutor
 from bptutor.errors import BptutorError
-from bptutor.syntax import parse_values
+from bptutor.lang.parse import parse_values
 from helpers import ROOT, render_text, run, snapshot
 
 WX = "q = W @ x; f = sum(q^2)"
@@ -260,7 +260,7 @@ def test_the_check_is_not_fooled_by_an_output_that_is_a_view_of_the_input():
 
 
 def test_a_wrong_gradient_would_be_caught():
-    from bptutor.tensor import check
+    from bptutor.core.arrays import check
     d = bptutor.derive(WX, WX_VALS, check=False)
     d.node_grads[d.graph.inputs["x"]] = d.node_grads[d.graph.inputs["x"]] * 1.01
     assert check(d, "x").verdict == "fail"
@@ -316,7 +316,7 @@ def test_two_layer_l2_render_at_80_columns(lang):
 
 
 def test_a_costly_graph_checks_fewer_entries_within_the_work_budget(monkeypatch):
-    import bptutor.tensor as tensor
+    import bptutor.core.arrays as tensor
     monkeypatch.setattr(tensor, "WORK_BUDGET", 1.0)
     rng = np.random.default_rng(2)
     d = bptutor.derive(WX, {"W": rng.normal(size=(4, 5)), "x": rng.normal(size=5)})

@@ -8,8 +8,8 @@ from rich.table import Table
 from rich.text import Text
 
 from ..i18n import t
-from ..numfmt import num, shape_text
-from ..records import Derivation, Verdict
+from .numbers import num, shape_text
+from ..core.records import Derivation, Verdict
 from .narrate import Narrator, narrator
 from .terminal import header
 

@@ -3,7 +3,7 @@ the output on the right, every wire labelled with its value (green, above)
 and its gradient (red, below)."""
 from __future__ import annotations
 
-from ..records import Derivation
+from ..core.records import Derivation
 from .picture import END, picture
 
 GREEN, RED = "#2e7d32", "#c62828"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import BptutorError
-from ..records import Derivation
+from ..core.records import Derivation
 
 GRAPH_EXTENSIONS = (".svg", ".png", ".dot", ".gv", ".mmd")
 
@@ -22,7 +22,7 @@ def graph_bytes(d: Derivation, path: str, digits: int) -> bytes:
     text = render(d, digits)
     if ext in (".dot", ".gv"):
         return text.encode("utf-8")
-    from .graphviz import layout
+    from ..app.graphviz import layout
     return layout(text, ext[1:])
 
 

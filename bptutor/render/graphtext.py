@@ -7,7 +7,7 @@ from __future__ import annotations
 from rich.text import Text
 from rich.tree import Tree
 
-from ..records import Derivation
+from ..core.records import Derivation
 from .picture import END, picture
 
 MAX_LINES = 200           # a quick look: larger graphs are cut, with a count of what is left

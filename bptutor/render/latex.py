@@ -5,8 +5,8 @@ only (amsmath, amssymb); Chinese text needs xelatex with ctex."""
 from __future__ import annotations
 
 from ..i18n import t
-from ..numfmt import rel_error, tex_escape, tex_sci
-from ..records import Derivation
+from .numbers import rel_error, tex_escape, tex_sci
+from ..core.records import Derivation
 from .texnarrate import TexNarrator, latex_code
 
 # Symbols the catalogs use in plain text, as LaTeX (pdflatex has no glyphs for them).

@@ -5,8 +5,8 @@ list item, the fan-out sums written out, and the check table."""
 from __future__ import annotations
 
 from ..i18n import t
-from ..numfmt import rel_error
-from ..records import Derivation
+from .numbers import rel_error
+from ..core.records import Derivation
 from . import mermaid
 from .texnarrate import TexNarrator
 

@@ -2,7 +2,7 @@
 left to right, every wire labelled `v=value | g=gradient`."""
 from __future__ import annotations
 
-from ..records import Derivation
+from ..core.records import Derivation
 from .picture import END, picture
 
 

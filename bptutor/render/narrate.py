@@ -6,9 +6,9 @@ from __future__ import annotations
 import re
 
 from ..i18n import t
-from ..numfmt import num, paren, shown_product_differs, short
-from ..ops import fill, gate_label
-from ..records import Derivation, Step
+from .numbers import num, paren, shown_product_differs, short
+from ..core.ops import fill, gate_label
+from ..core.records import Derivation, Step
 
 _IDENT = re.compile(r"^[^\W\d]\w*$")
 

@@ -6,9 +6,9 @@ Steps whose values are all scalars read as in the scalar narration."""
 from __future__ import annotations
 
 from ..i18n import t
-from ..numfmt import array_text, is_small, matrix_rows, paren, shape_tuple, short
-from ..ops import fill
-from ..records import Derivation, Step
+from .numbers import array_text, is_small, matrix_rows, paren, shape_tuple, short
+from ..core.ops import fill
+from ..core.records import Derivation, Step
 from .narrate import _IDENT, Narrator
 
 INDENT = "    "

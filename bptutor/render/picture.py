@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..numfmt import num, picture_value, shape_of, shape_text, short
-from ..ops import gate_label
-from ..records import Derivation
+from .numbers import num, picture_value, shape_of, shape_text, short
+from ..core.ops import gate_label
+from ..core.records import Derivation
 
 END = -1          # the id of the wire's end right of the output
 

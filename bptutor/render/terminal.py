@@ -8,8 +8,8 @@ from rich.table import Table
 from rich.text import Text
 
 from ..i18n import t
-from ..numfmt import num, rel_error
-from ..records import Derivation
+from .numbers import num, rel_error
+from ..core.records import Derivation
 from .narrate import Narrator, narrator
 
 HEAD, TAIL = 25, 15          # steps shown of a large derivation without --all

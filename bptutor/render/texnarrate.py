@@ -5,9 +5,9 @@ and numbers become math, node labels become code."""
 from __future__ import annotations
 
 from ..i18n import t
-from ..numfmt import paren, shown_product_differs, short, tex_escape, tex_expr, tex_name, tex_num, tex_sci
-from ..ops import fill
-from ..records import Step
+from .numbers import paren, shown_product_differs, short, tex_escape, tex_expr, tex_name, tex_num, tex_sci
+from ..core.ops import fill
+from ..core.records import Step
 from .narrate import _IDENT, Narrator, elide
 
 

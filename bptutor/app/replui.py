@@ -8,7 +8,7 @@ from prompt_toolkit.completion import Completer, Completion
 from prompt_toolkit.lexers import Lexer
 from prompt_toolkit.styles import Style
 
-from .ops import CONSTANTS, FUNCTIONS
+from ..core.ops import CONSTANTS, FUNCTIONS
 from .repl import ALIASES, COMMANDS
 
 STYLE = Style.from_dict({
@@ -33,7 +33,7 @@ def token_regex():
     `**` wins over `*`), built from the Lark parser rather than copied."""
     global _token_re
     if _token_re is None:
-        from .syntax import parser
+        from ..lang.parse import parser
         terminals = sorted(parser().terminals, key=lambda td: -td.pattern.max_width)
         parts = [f"(?P<{td.name}>{td.pattern.to_regexp()})" for td in terminals]
         _token_re = re.compile("|".join(parts))
@@ -42,7 +42,7 @@ def token_regex():
 
 def tokens(line: str, known=()) -> list[tuple[str, str]]:
     """(style, text) pieces of one input line."""
-    from .syntax import fold
+    from ..lang.parse import fold
     if line.lstrip().startswith(":"):
         head, sep, rest = line.partition(" ")
         return [("class:command", head + sep), ("", rest)]

@@ -13,8 +13,8 @@ import random
 
 import numpy as np
 
-from .errors import BptutorError, BptutorValueError
-from .numfmt import shape_tuple
+from ..errors import BptutorError, BptutorValueError
+from ..render.numbers import shape_tuple
 
 MAX_DIMS = 8            # dimensions of a value literal
 FULL_CHECK = 300        # entries checked one by one; a bigger input is sampled
@@ -298,7 +298,7 @@ def check(d, name: str, on_kink: bool = False):
     all would exceed the work budget), each recomputing the graph from that input
     on; the maximum relative error over the entries checked."""
     from .engine import forward
-    from .numcheck import ABS_TOL, FAIL, KINK, OK, REL_TOL, SKIPPED
+    from .check import ABS_TOL, FAIL, KINK, OK, REL_TOL, SKIPPED
     from .records import Check
 
     g = d.graph

@@ -7,9 +7,9 @@ import os
 import sys
 from enum import IntEnum
 
-from .errors import BptutorError, BptutorInternalError
-from .i18n import pick_lang, t
-from .syntax import MAX_SOURCE
+from ..errors import BptutorError, BptutorInternalError
+from ..i18n import pick_lang, t
+from ..lang.parse import MAX_SOURCE
 
 MAX_FILE_BYTES = MAX_SOURCE     # a bigger file is refused before it is read
 
@@ -23,9 +23,9 @@ class Exit(IntEnum):
 
 # `bptutor NAME ...` runs another front end: NAME -> (module, function(argv, stdout, stderr, stdin) -> int).
 SUBCOMMANDS = {
-    "grade": ("bptutor.grade", "main"),
-    "repl": ("bptutor.repl", "main"),
-    "quiz": ("bptutor.quiz", "main"),
+    "grade": ("bptutor.tutor.grade", "main"),
+    "repl": ("bptutor.app.repl", "main"),
+    "quiz": ("bptutor.tutor.quiz", "main"),
 }
 
 
@@ -217,8 +217,8 @@ def values_text(vals: list[str]) -> str:
 
 
 def run_derive(args, source: str, lang: str, stdout) -> int:
-    from .api import derive
-    from .syntax import parse_values
+    from ..tutor.program import derive
+    from ..lang.parse import parse_values
 
     values = {}
     for text in args.vals:
@@ -235,7 +235,7 @@ def run_derive(args, source: str, lang: str, stdout) -> int:
     digits = max(0, min(args.digits, 15))
     verdicts = None
     if args.answer:         # judged before anything is printed: a bad answer is an error, not half an output
-        from .answers import check
+        from ..tutor.answers import check
         verdicts = check(d, "\n".join(args.answer))
     if args.graph == "-":
         show_graph(d, digits, stdout)
@@ -248,7 +248,7 @@ def run_derive(args, source: str, lang: str, stdout) -> int:
     elif args.format != "text":
         write_document(d, args.format, lang, digits, stdout)
     elif args.graph != "-":
-        from .render.terminal import render
+        from ..render.terminal import render
         show(render(d, lang, digits, args.all), stdout)
     return Exit.OK if d.ok else Exit.WRONG
 
@@ -266,19 +266,19 @@ def write_json(d, stdout) -> None:
 
 def show_graph(d, digits: int, stdout) -> None:
     """--graph -: the graph drawn in the terminal instead of the narration."""
-    from .render.graphtext import render
+    from ..render.graphtext import render
     show(render(d, digits), stdout)
 
 
 def write_graph(d, path: str, digits: int) -> None:
     """--graph FILE: .svg .png .dot .mmd, chosen by the extension."""
-    from .render.export import write_graph as write
+    from ..render.export import write_graph as write
     write(d, path, digits)
 
 
 def write_document(d, fmt: str, lang: str, digits: int, stdout) -> None:
     """--format md|latex: the derivation as notes."""
-    from .render.export import document
+    from ..render.export import document
     stdout.write(document(d, fmt, lang, digits))
 
 
@@ -287,7 +287,7 @@ def show_answers(args, d, verdicts, lang: str, digits: int, stdout) -> int:
     if args.json:
         write_json(d, stdout)
     else:
-        from .render.answers import render_answers
+        from ..render.answers import render_answers
         show(render_answers(d, lang, digits), stdout)
     return Exit.OK if all(v.correct for v in verdicts) else Exit.WRONG
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from .errors import BptutorSyntaxError
-from .syntax import code_chars
+from ..errors import BptutorSyntaxError
+from .parse import code_chars
 
 # Look-alike characters that fold() does not turn into ASCII, with what was meant.
 LOOKALIKES = {"²": "^2", "³": "^3", "√": "sqrt(", "σ": "sigmoid(", "∗": "*", "。": "."}

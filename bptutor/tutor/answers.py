@@ -20,10 +20,10 @@ import math
 import re
 from typing import NamedTuple
 
-from .engine import backward, forward, namespace
-from .errors import BptutorError, BptutorValueError
-from .records import Derivation, Verdict
-from .syntax import Const, parse_assignments
+from ..core.engine import backward, forward, namespace
+from ..errors import BptutorError, BptutorValueError
+from ..core.records import Derivation, Verdict
+from ..lang.parse import Const, parse_assignments
 
 REL_TOL = 1e-6              # exact answers and formulas
 ABS_TOL = 1e-12
@@ -367,7 +367,7 @@ def _jitter(v, rng):
 def kink_sides(d: Derivation) -> list:
     """The local gradients of every relu/abs/max/min: which side of its kink each is on."""
     nodes = d.graph.nodes
-    from .records import plain
+    from ..core.records import plain
     return [plain(edge[3]) for edge in d.edges if nodes[edge[0]].op.kink is not None]
 
 
@@ -501,7 +501,7 @@ class Paths:
         dot = self.tangent(x)
         low = high = truth
         nodes, vals, grads = self.d.graph.nodes, self.d.node_values, self.d.node_grads
-        from .ops import ScalarNS
+        from ..core.ops import ScalarNS
         for n in kinked:
             node = nodes[n]
             args = [vals[j] for j in node.args]
@@ -529,7 +529,7 @@ def hand_rounded(d: Derivation, unit: float) -> list | None:
     nodes = d.graph.nodes
     if any(_is_array(v) for v in d.values.values()):
         return None
-    from .ops import ScalarNS
+    from ..core.ops import ScalarNS
     vals = list(d.node_values)
     try:
         for i, node in enumerate(nodes):

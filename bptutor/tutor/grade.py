@@ -15,9 +15,9 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .cli import Exit, _Parser, _prescan_lang, print_error, read_file, show
-from .errors import BptutorError
-from .i18n import pick_lang, t
+from ..app.cli import Exit, _Parser, _prescan_lang, print_error, read_file, show
+from ..errors import BptutorError
+from ..i18n import pick_lang, t
 
 
 class Written(float):
@@ -116,7 +116,7 @@ def toml_error(exc, text: str) -> BptutorError:
 def grade_problem(problem: dict, number: int, base: Path) -> Result:
     """Derive one problem and check its answers; any error is kept with it."""
     from .answers import check
-    from .api import derive
+    from .program import derive
     name = problem.get("name")
     result = Result(name if isinstance(name, str) and name else f"#{number}")
     try:
@@ -169,8 +169,8 @@ def render(results: list[Result], lang: str, digits: int, path: str):
     from rich.table import Table
     from rich.text import Text
 
-    from .numfmt import num
-    from .render.answers import verdict_text
+    from ..render.numbers import num
+    from ..render.answers import verdict_text
 
     tab = Table(box=None, padding=(0, 2, 0, 0), show_edge=False, pad_edge=False)
     for key, justify in (("number", "right"), ("problem", "left"), ("result", "left"),

@@ -5,12 +5,12 @@ import gc
 import math
 from collections.abc import Mapping
 
-from .engine import backward, check_values, forward, namespace, needed_for
-from .errors import BptutorError, BptutorInternalError, BptutorValueError
-from .numcheck import central, choose, kink_inputs, verdict
-from .ops import ScalarNS
-from .records import Check, Derivation
-from .syntax import parse, parse_values
+from ..core.engine import backward, check_values, forward, namespace, needed_for
+from ..errors import BptutorError, BptutorInternalError, BptutorValueError
+from ..core.check import central, choose, kink_inputs, verdict
+from ..core.ops import ScalarNS
+from ..core.records import Check, Derivation
+from ..lang.parse import parse, parse_values
 
 
 def derive(source: str, values=None, *, eps: float = 1e-5, wrt=None, check: bool = True) -> Derivation:
@@ -95,7 +95,7 @@ def _scalar_output(g, vals) -> None:
     """Backpropagation starts from one number (a loss): an array output is an error."""
     shape = getattr(vals[g.output], "shape", ())
     if shape:
-        from .numfmt import shape_tuple
+        from ..render.numbers import shape_tuple
         node = g.nodes[g.output]
         raise BptutorValueError("tensor.output_not_scalar", (node.start, node.end), f=node.label,
                                 shape=shape_tuple(shape))
@@ -107,7 +107,7 @@ def _number(name, v):
     if isinstance(v, (str, bytes, bool, complex)) or v is None:
         raise BptutorValueError("value.not_a_number", None, name=name, value=_shown(v))
     if hasattr(v, "__len__") or getattr(v, "shape", ()) != ():
-        from .tensor import as_array
+        from ..core.arrays import as_array
         return as_array(name, v)
     try:
         f = float(v)

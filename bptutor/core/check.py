@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 import random
 
-from .errors import BptutorError
+from ..errors import BptutorError
 from .engine import forward
 from .graph import Graph
 

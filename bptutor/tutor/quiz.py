@@ -11,8 +11,8 @@ import random
 import sys
 from dataclasses import dataclass
 
-from .errors import BptutorError
-from .i18n import pick_lang, t
+from ..errors import BptutorError
+from ..i18n import pick_lang, t
 
 # Templates per level: programs with every gate named. An entry is the program,
 # or (program, shapes of the inputs that are vectors or matrices).
@@ -57,8 +57,8 @@ class Problem:
 def generate(level: int = 1, seed: int = 0) -> Problem:
     """A problem for `level`, the same for the same seed: a template and small
     integer values, redrawn until the problem is friendly (see `friendly`)."""
-    from .api import derive
-    from .syntax import parse
+    from .program import derive
+    from ..lang.parse import parse
 
     rng = random.Random(f"bptutor-quiz-{level}-{seed}")
     entry = rng.choice(TEMPLATES[level])
@@ -82,7 +82,7 @@ def draw(rng: random.Random, shape: tuple):
 
 def literal(v) -> str:
     """A value as the student would type it: 2, [1, -2], [[1, 2], [-1, 1]]."""
-    from .numfmt import short
+    from ..render.numbers import short
     if isinstance(v, list):
         return "[" + ", ".join(literal(x) for x in v) + "]"
     return short(v)
@@ -132,11 +132,11 @@ def run(level, seed, ask, out, lang: str = "en", digits: int = 2, err=None) -> t
 def play(problem: Problem, ask, out, lang: str = "en", digits: int = 2, err=None) -> tuple[int, int]:
     """Ask for each gradient in backward order. `ask(prompt) -> str | None`
     reads an answer (None: the input ended). Returns (right answers, questions)."""
-    from .api import derive
-    from .cli import show
-    from .numfmt import num, shape_of, shape_text
-    from .render.narrate import narrator
-    from .render.terminal import render
+    from .program import derive
+    from ..app.cli import show
+    from ..render.numbers import num, shape_of, shape_text
+    from ..render.narrate import narrator
+    from ..render.terminal import render
 
     d = derive(problem.source, problem.values)
     nar = narrator(d, lang, digits)
@@ -180,7 +180,7 @@ def play(problem: Problem, ask, out, lang: str = "en", digits: int = 2, err=None
             try:
                 correct, notes = judge(d, name, answer, lang, digits)
             except Exception as exc:        # a BptutorError, or a bug of ours: say so, ask again
-                from .cli import as_bptutor_error, print_error
+                from ..app.cli import as_bptutor_error, print_error
                 out.flush()
                 print_error(as_bptutor_error(exc), lang, err or out, None)   # the answer alone: no caret needed
                 continue
@@ -210,8 +210,8 @@ def steps_into(d, i: int) -> list:
 
 def hint_lines(d, i: int, lang: str, digits: int) -> list[str]:
     """The lesson of each gate the node feeds, and the upstream gradient there."""
-    from .numfmt import num
-    from .render.narrate import narrator
+    from ..render.numbers import num
+    from ..render.narrate import narrator
     nar = narrator(d, lang, digits)
     lines = []
     edges = [s for s in steps_into(d, i) if s.kind == "edge"]
@@ -230,8 +230,8 @@ def judge(d, name: str, answer: str, lang: str, digits: int) -> tuple[bool, str]
     naming the mistake, or ""), by the answer checker's rules: rounding
     accepted, mistakes diagnosed, formulas judged."""
     from .answers import check
-    from .render.answers import why
-    from .render.narrate import narrator
+    from ..render.answers import why
+    from ..render.narrate import narrator
     text = f"{name}={answer}"
     try:
         verdicts = check(d, text)
@@ -265,7 +265,7 @@ def options_from_words(words: list[str]) -> tuple[int, int | None]:
 def main(argv, stdout=None, stderr=None, stdin=None) -> int:
     """`bptutor quiz [--level 1..3] [--seed N] [--lang zh|en] [--digits N]`.
     Exit 0 when every answer was right, 1 otherwise."""
-    from .cli import _prescan_lang, report
+    from ..app.cli import _prescan_lang, report
     stdout, stderr, stdin = stdout or sys.stdout, stderr or sys.stderr, stdin or sys.stdin
     try:
         return _main(argv, stdout, stderr, stdin)
@@ -274,8 +274,8 @@ def main(argv, stdout=None, stderr=None, stdin=None) -> int:
 
 
 def _main(argv, stdout, stderr, stdin) -> int:
-    from .cli import Exit
-    from .repl import is_terminal, parse_args, pipe_reader, terminal_asker
+    from ..app.cli import Exit
+    from ..app.repl import is_terminal, parse_args, pipe_reader, terminal_asker
     args, code = parse_args("quiz", argv, stdout, stderr, digits=2, extra=lambda lang: [
         (("--level",), dict(type=int, choices=LEVELS, default=1, help=t("quiz.help_level", lang))),
         (("--seed",), dict(type=int, help=t("quiz.help_seed", lang)))])

@@ -11,8 +11,8 @@ import os
 import sys
 from pathlib import Path
 
-from .errors import BptutorError
-from .i18n import pick_lang, t
+from ..errors import BptutorError
+from ..i18n import pick_lang, t
 
 PROMPT = "bptutor> "
 CONTINUATION = "...      "
@@ -84,10 +84,10 @@ class Session:
     def derive(self, text: str) -> None:
         """A program or expression, with the session's values for the names it
         reads (a value the program assigns itself wins for this line)."""
-        from .api import derive
+        from ..tutor.program import derive
         from .cli import show
-        from .render.terminal import render
-        from .syntax import parse
+        from ..render.terminal import render
+        from ..lang.parse import parse
 
         g = parse(text, known_inputs=frozenset(self.values))
         missing = [n for n in g.inputs if n not in self.values and n not in g.defaults]
@@ -106,7 +106,7 @@ class Session:
         name = ALIASES.get(name, name)
         method = COMMANDS.get(name)
         if method is None:
-            from .syntax import suggest
+            from ..lang.parse import suggest
             close = suggest(name, COMMANDS)
             raise BptutorError("repl.unknown_command_suggest" if close else "repl.unknown_command",
                                None, name=name, suggestion=close,
@@ -125,7 +125,7 @@ class Session:
         from rich.text import Text
 
         from .cli import show
-        from .ops import FUNCTIONS
+        from ..core.ops import FUNCTIONS
         grid = Table.grid(padding=(0, 2))          # Rich measures CJK text; padding by hand would not
         grid.add_column(no_wrap=True, style="bold")
         grid.add_column(overflow="fold")
@@ -174,9 +174,9 @@ class Session:
         return self.last
 
     def cmd_check(self, arg: str) -> None:
-        from .answers import check
+        from ..tutor.answers import check
         from .cli import show
-        from .render.answers import render_answers
+        from ..render.answers import render_answers
         d = self.needs_derivation()
         if not arg:
             raise BptutorError("repl.check_what")
@@ -207,7 +207,7 @@ class Session:
         write_document(self.needs_derivation(), "md", self.lang, self.digits, self.out)
 
     def cmd_quiz(self, arg: str) -> None:
-        from .quiz import options_from_words, run
+        from ..tutor.quiz import options_from_words, run
         level, seed = options_from_words(arg.split())
         run(level, seed, self.ask, self.out, self.lang, self.digits, self.err)
 
@@ -218,7 +218,7 @@ class Session:
 def assigned_values(text: str) -> dict | None:
     """`x = -2` or `x = 1, y = 2`: every statement assigns a constant -> those
     values. Anything else (an expression, a program) -> None."""
-    from .syntax import Const, parse_assignments, parse_values
+    from ..lang.parse import Const, parse_assignments, parse_values
     try:
         _, pairs = parse_assignments(text)
     except BptutorError:
@@ -230,13 +230,13 @@ def assigned_values(text: str) -> dict | None:
 
 def values_text(values: dict, digits: int, sep: str = "  ") -> str:
     """Values as given (0.5, not 0.5000), as the derivation's header shows them."""
-    from .numfmt import num, short
+    from ..render.numbers import num, short
     return sep.join(f"{k} = {short(v) if isinstance(v, float) else num(v, digits)}" for k, v in values.items())
 
 
 def incomplete(text: str) -> bool:
     """A trailing backslash or an open bracket: the input goes on on the next line."""
-    from .syntax import fold
+    from ..lang.parse import fold
     if text.lstrip().startswith(":"):
         return False
     depth = 0

@@ -40,7 +40,7 @@ class Graph:
     def add(self, op: Op, args: tuple = (), c=None, name=None, start=0, end=0) -> int:
         nodes = self.nodes
         if len(nodes) >= MAX_NODES:
-            from .errors import BptutorError
+            from ..errors import BptutorError
             raise BptutorError("input.too_many_nodes", (start, end), limit=f"{MAX_NODES:,}")
         nodes.append(Node(op, args, c, name, start, end))
         return len(nodes) - 1

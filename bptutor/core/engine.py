@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 
-from .errors import BptutorError, BptutorMathError, BptutorValueError
+from ..errors import BptutorError, BptutorMathError, BptutorValueError
 from .graph import Graph
 from .ops import OPS, ScalarNS, failure_key
 
@@ -21,11 +21,11 @@ def namespace(values, tensor: bool = False) -> object:
     """math-backed functions for Python floats, numpy's for arrays (or when the
     program uses a tensor operation such as @ or sum)."""
     if tensor:
-        from .tensor import ArrayNS
+        from .arrays import ArrayNS
         return ArrayNS
     for v in values:
         if not isinstance(v, (int, float)):
-            from .tensor import ArrayNS     # numpy only when an array shows up
+            from .arrays import ArrayNS     # numpy only when an array shows up
             return ArrayNS
     return ScalarNS
 
@@ -77,7 +77,7 @@ def locate(exc: BptutorError, g: Graph, i: int) -> BptutorError:
     node = g.nodes[i]
     span = g.op_spans.get(i)
     if span is None and len(node.args) == 2:    # an elementwise operator: find its token
-        from .syntax import operator_spans
+        from ..lang.parse import operator_spans
         span = operator_spans(g).get(i)
     exc.span = span or (node.start, node.end)
     exc.params.setdefault("expr", " ".join(g.source[node.start:node.end].split()))
@@ -129,7 +129,7 @@ def _node_name(g: Graph, i: int) -> str:
 def _domain_error(g: Graph, i: int, vals: list, exc) -> BptutorMathError:
     """Name the node (the first one that failed: where an overflow began) and
     its inputs' values: log of 0, 1/0, overflow..."""
-    from .numfmt import num
+    from ..render.numbers import num
     node = g.nodes[i]
     args = ", ".join(num(vals[j]) for j in node.args)
     key = failure_key(node.op, exc, node.c, [vals[j] for j in node.args])
@@ -235,7 +235,7 @@ def _gradient_error(g: Graph, i: int, vals, local, upstream, summed: bool = Fals
     """A gradient that is not finite, at the node where it began: a local
     gradient undefined at this point (sqrt at 0), local × upstream beyond the
     float range, or the paths meeting at a node adding up past it."""
-    from .numfmt import num
+    from ..render.numbers import num
     node = g.nodes[i]
     span = (node.start, node.end)
     if summed:

@@ -10,10 +10,10 @@ from pathlib import Path
 import math
 import re
 
-from .errors import BptutorError, BptutorMathError, BptutorSyntaxError, BptutorValueError
-from .graph import Graph
-from .ops import BINARY, CONSTANTS, FUNCTIONS, OPS, ScalarNS, failure_key
-from .numfmt import short
+from ..errors import BptutorError, BptutorMathError, BptutorSyntaxError, BptutorValueError
+from ..core.graph import Graph
+from ..core.ops import BINARY, CONSTANTS, FUNCTIONS, OPS, ScalarNS, failure_key
+from ..render.numbers import short
 
 # Characters (and bytes of a file): a bigger input is refused, not parsed slowly.
 # Lark parses ~100k tokens/s here, so the worst input this admits (a million
@@ -122,7 +122,7 @@ class _Builder:
 
     def _fold_arrays(self, op, c, args, start, end, op_span):
         """The same for constant arrays (or a tensor op): shape errors point at the operator."""
-        from .tensor import ArrayNS
+        from ..core.arrays import ArrayNS
         failure = None
         with ArrayNS.strict():
             try:
@@ -243,7 +243,7 @@ class _Builder:
             if not isinstance(item, Const):
                 raise BptutorValueError("tensor.literal_not_constant", (item.start, item.end),
                                         text=self.g.source[item.start:item.end])
-        from .tensor import literal
+        from ..core.arrays import literal
         self.g.tensor = True
         return Const(literal(items, span), *span)
 
@@ -304,7 +304,7 @@ def grammar_text() -> str:
     packaged = resources.files("bptutor").joinpath("grammars", "bptutor.lark")
     if packaged.is_file():
         return packaged.read_text("utf-8")
-    return (Path(__file__).resolve().parent.parent / "grammars" / "bptutor.lark").read_text("utf-8")
+    return (Path(__file__).resolve().parents[2] / "grammars" / "bptutor.lark").read_text("utf-8")
 
 
 def parser():
@@ -348,7 +348,7 @@ def _run(text: str, start: str, known_inputs=frozenset()):
     try:
         result = parser().parse(folded, start=start)
     except UnexpectedInput as exc:
-        from .syntax_errors import explain
+        from .parse_errors import explain
         raise explain(exc, folded, text, start).with_source(text) from None
     except BptutorError as exc:
         raise exc.with_source(text) from None
@@ -449,5 +449,5 @@ _SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
 
 def gate_text(node) -> str:
-    from .ops import gate_label
+    from ..core.ops import gate_label
     return gate_label(node.op, node.c, short)

@@ -180,7 +180,7 @@ class Derivation:
         return d
 
     def to_dict(self) -> dict:
-        from .i18n import t
+        from ..i18n import t
         d = {
             "value": plain(self.value),
             "gradients": plain(self.gradients),
