@@ -7,7 +7,7 @@ import math
 import pytest
 
 import bptutor
-from bptutor.tutor.answers import check, hand_rounded, parse_answers, precision
+from bptutor.tutor.answers import judge as check, hand_rounded, parse_answers, precision
 from bptutor.errors import BptutorError
 from helpers import ROOT, run, snapshot
 

@@ -6,7 +6,8 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from bptutor.core.ops import ROWS, ScalarNS
+from bptutor.core.ops import ROWS
+from bptutor.core.xp import ScalarNS
 
 SCALAR_ROWS = [op for op in ROWS if op.arity >= 1 and not getattr(op, "tensor", False) and op.local]
 POSITIVE = {"log", "sqrt", "pow"}                      # first input must be > 0

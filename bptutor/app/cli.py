@@ -235,7 +235,7 @@ def run_derive(args, source: str, lang: str, stdout) -> int:
     digits = max(0, min(args.digits, 15))
     verdicts = None
     if args.answer:         # judged before anything is printed: a bad answer is an error, not half an output
-        from ..tutor.answers import check
+        from ..tutor.answers import judge as check
         verdicts = check(d, "\n".join(args.answer))
     if args.graph == "-":
         show_graph(d, digits, stdout)

@@ -174,7 +174,7 @@ class Session:
         return self.last
 
     def cmd_check(self, arg: str) -> None:
-        from ..tutor.answers import check
+        from ..tutor.answers import judge as check
         from .cli import show
         from ..render.answers import render_answers
         d = self.needs_derivation()

@@ -10,24 +10,12 @@ import math
 
 from ..errors import BptutorError, BptutorMathError, BptutorValueError
 from .graph import Graph
-from .ops import OPS, ScalarNS, failure_key
+from .ops import OPS, failure_key
+from .xp import ScalarNS
 
 INPUT = OPS["input"]
 _MATH_ERRORS = (ValueError, ZeroDivisionError, OverflowError, ArithmeticError, IndexError, TypeError)
 
-
-
-def namespace(values, tensor: bool = False) -> object:
-    """math-backed functions for Python floats, numpy's for arrays (or when the
-    program uses a tensor operation such as @ or sum)."""
-    if tensor:
-        from .arrays import ArrayNS
-        return ArrayNS
-    for v in values:
-        if not isinstance(v, (int, float)):
-            from .arrays import ArrayNS     # numpy only when an array shows up
-            return ArrayNS
-    return ScalarNS
 
 
 def check_values(g: Graph, values: dict) -> list[str]:

@@ -42,39 +42,6 @@ class Op(NamedTuple):           # a NamedTuple: immutable and cheap to build at 
     consts: int = 0                  # optional constant arguments after the inputs (axis)
 
 
-# --- the scalar namespace: Python floats, math-backed --------------------------
-def _sigmoid(x: float) -> float:
-    if x >= 0:
-        return 1.0 / (1.0 + math.exp(-x))
-    z = math.exp(x)
-    return z / (1.0 + z)
-
-
-def _sign(x: float) -> float:
-    return 1.0 if x > 0 else (-1.0 if x < 0 else 0.0)
-
-
-class ScalarNS:
-    """The subset of numpy's API the op table uses, for Python floats."""
-    exp = staticmethod(math.exp)
-    log = staticmethod(math.log)
-    sqrt = staticmethod(math.sqrt)
-    sin = staticmethod(math.sin)
-    cos = staticmethod(math.cos)
-    tan = staticmethod(math.tan)
-    tanh = staticmethod(math.tanh)
-    power = staticmethod(math.pow)
-    abs = staticmethod(abs)
-    sign = staticmethod(_sign)
-    sigmoid = staticmethod(_sigmoid)
-    maximum = staticmethod(max)
-    minimum = staticmethod(min)
-
-    @staticmethod
-    def where(cond, a, b):
-        return a if cond else b
-
-
 def _tie(a, b, xp):
     # max/min at a tie: PyTorch gives each input half the gradient.
     return xp.where(a == b, 0.5, 0.0)

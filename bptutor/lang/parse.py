@@ -12,7 +12,8 @@ import re
 
 from ..errors import BptutorError, BptutorMathError, BptutorSyntaxError, BptutorValueError
 from ..core.graph import Graph
-from ..core.ops import BINARY, CONSTANTS, FUNCTIONS, OPS, ScalarNS, failure_key
+from ..core.ops import BINARY, CONSTANTS, FUNCTIONS, OPS, failure_key
+from ..core.xp import ScalarNS
 from ..render.numbers import short
 
 # Characters (and bytes of a file): a bigger input is refused, not parsed slowly.

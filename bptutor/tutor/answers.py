@@ -20,7 +20,8 @@ import math
 import re
 from typing import NamedTuple
 
-from ..core.engine import backward, forward, namespace
+from ..core.engine import backward, forward
+from ..core.xp import namespace
 from ..errors import BptutorError, BptutorValueError
 from ..core.records import Derivation, Verdict
 from ..lang.parse import Const, parse_assignments
@@ -122,7 +123,7 @@ def precision(given: str) -> float | None:
 
 
 # ---- judging ---------------------------------------------------------------------
-def check(d: Derivation, answers) -> list[Verdict]:
+def judge(d: Derivation, answers) -> list[Verdict]:
     """Judge the answers (text as after --answer, or a dict name -> number or
     formula string); the verdicts are also stored in d.answers."""
     text = answers if isinstance(answers, str) else answers_text(answers)
@@ -501,7 +502,7 @@ class Paths:
         dot = self.tangent(x)
         low = high = truth
         nodes, vals, grads = self.d.graph.nodes, self.d.node_values, self.d.node_grads
-        from ..core.ops import ScalarNS
+        from ..core.xp import ScalarNS
         for n in kinked:
             node = nodes[n]
             args = [vals[j] for j in node.args]
@@ -529,7 +530,7 @@ def hand_rounded(d: Derivation, unit: float) -> list | None:
     nodes = d.graph.nodes
     if any(_is_array(v) for v in d.values.values()):
         return None
-    from ..core.ops import ScalarNS
+    from ..core.xp import ScalarNS
     vals = list(d.node_values)
     try:
         for i, node in enumerate(nodes):

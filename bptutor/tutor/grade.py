@@ -115,7 +115,7 @@ def toml_error(exc, text: str) -> BptutorError:
 
 def grade_problem(problem: dict, number: int, base: Path) -> Result:
     """Derive one problem and check its answers; any error is kept with it."""
-    from .answers import check
+    from .answers import judge as check
     from .program import derive
     name = problem.get("name")
     result = Result(name if isinstance(name, str) and name else f"#{number}")

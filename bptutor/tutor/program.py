@@ -1,16 +1,40 @@
-"""derive(): source text and values in, a Derivation (pure data) out."""
+"""compile(source) -> Program, parsed once; Program.derive(values) -> Derivation
+(pure data); derive() is the one-call form."""
 from __future__ import annotations
 
 import gc
 import math
 from collections.abc import Mapping
 
-from ..core.engine import backward, check_values, forward, namespace, needed_for
+from ..core.engine import backward, check_values, forward, needed_for
+from ..core.xp import ScalarNS, namespace
 from ..errors import BptutorError, BptutorInternalError, BptutorValueError
 from ..core.check import central, choose, kink_inputs, verdict
-from ..core.ops import ScalarNS
 from ..core.records import Check, Derivation
 from ..lang.parse import parse, parse_values
+
+
+class Program:
+    """A parsed program: derive it (narration data, numeric check) or step it
+    (value and gradients only) at as many points as you like."""
+
+    def __init__(self, source: str):
+        if not isinstance(source, str):
+            raise BptutorValueError("input.not_text", None, what="source", type=type(source).__name__)
+        self.source = source
+
+    def derive(self, values=None, *, eps: float = 1e-5, wrt=None, check: bool = True) -> Derivation:
+        return derive(self.source, values, eps=eps, wrt=wrt, check=check)
+
+    def step(self, values) -> tuple:
+        """(value, gradients by input name), without narration or numeric check."""
+        d = self.derive(values, check=False)
+        return d.value, d.gradients
+
+
+def compile(source: str) -> Program:      # noqa: A001 -- bptutor.compile, as re.compile
+    """Parse `source` once; see Program."""
+    return Program(source)
 
 
 def derive(source: str, values=None, *, eps: float = 1e-5, wrt=None, check: bool = True) -> Derivation:

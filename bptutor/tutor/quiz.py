@@ -229,7 +229,7 @@ def judge(d, name: str, answer: str, lang: str, digits: int) -> tuple[bool, str]
     """Is `answer` the gradient of `name`? -> (right, a sentence saying why or
     naming the mistake, or ""), by the answer checker's rules: rounding
     accepted, mistakes diagnosed, formulas judged."""
-    from .answers import check
+    from .answers import judge as check
     from ..render.answers import why
     from ..render.narrate import narrator
     text = f"{name}={answer}"
