@@ -36,8 +36,11 @@ def render_text(renderable, width: int = 80) -> str:
 
 
 def snapshot(name: str, text: str) -> None:
+    """Compare with tests/snapshots/NAME. A missing snapshot fails: it is written
+    only when UPDATE_SNAPSHOTS=1 says an intended change should be recorded."""
     path = SNAPSHOTS / name
-    if os.environ.get("UPDATE_SNAPSHOTS") or not path.exists():
+    if os.environ.get("UPDATE_SNAPSHOTS") == "1":
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
+    assert path.exists(), f"no snapshot {path}: run with UPDATE_SNAPSHOTS=1 to record it"
     assert text == path.read_text(encoding="utf-8"), f"render differs from {path}"

@@ -44,3 +44,13 @@ def test_importing_the_package_is_light():
                            "if m.startswith(('lark', 'rich', 'numpy', 'bptutor.'))))"],
                           capture_output=True, text=True, cwd=ROOT)
     assert proc.stdout.strip() == "['bptutor.errors']"
+
+
+def test_a_missing_snapshot_fails(monkeypatch, tmp_path):
+    import helpers
+    import pytest
+    monkeypatch.setattr(helpers, "SNAPSHOTS", tmp_path)
+    monkeypatch.delenv("UPDATE_SNAPSHOTS", raising=False)
+    with pytest.raises(AssertionError, match="no snapshot"):
+        helpers.snapshot("missing.txt", "text")
+    assert not (tmp_path / "missing.txt").exists()
