@@ -233,3 +233,121 @@ def _gradient_error(g: Graph, i: int, vals, local, upstream, summed: bool = Fals
         return BptutorMathError("math.gradient_undefined", span, node=_node_name(g, i), args=args)
     return BptutorMathError("math.gradient_overflow", span, node=_node_name(g, i), local=num(local),
                             upstream=num(upstream))
+
+
+# ---- forward mode, the notes' hand rounding, one-sided local gradients --------------
+def leads_to_output(g: Graph) -> list[bool]:
+    """For each node, whether a path leads from it up to the output: the nodes
+    backward visits (a value the program computes but never uses is not one)."""
+    live = [False] * len(g.nodes)
+    live[g.output] = True
+    nodes = g.nodes
+    for i in range(g.output, -1, -1):
+        if live[i]:
+            for j in nodes[i].args:
+                live[j] = True
+    return live
+
+
+def tangents(g: Graph, vals: list, xp, seed: dict) -> tuple[list, list]:
+    """Forward mode: the tangent ∂node/∂(seed direction) of every node, left to
+    right (MML eq. 5.121). `seed` maps a node index or an input name to its
+    tangent (1.0 for a scalar direction); a seeded node counts as independent,
+    its own inputs do not change it. Returns (tangents, edges): 0.0 where no
+    path leads from the seed, and, as in backward, at nodes with no path to the
+    output; edges as tuples (node, k, source, local, incoming, contribution) in
+    the order visited, `source` being the node's k-th input and `incoming` its
+    tangent (local is None for a tensor op, whose jvp gives the contribution)."""
+    nodes = g.nodes
+    dots: list = [None] * len(nodes)
+    for key, tangent in seed.items():
+        dots[g.inputs[key] if isinstance(key, str) else key] = tangent
+    seeded = [dots[i] is not None for i in range(len(nodes))]
+    live = leads_to_output(g)
+    edges: list = []
+    i = start = min((g.inputs[k] if isinstance(k, str) else k for k in seed), default=len(nodes))
+    try:
+        for i in range(start, len(nodes)):
+            node = nodes[i]
+            if seeded[i] or not live[i] or all(dots[j] is None for j in node.args):
+                continue
+            op, c, out = node.op, node.c, vals[i]
+            arg_vals = [vals[j] for j in node.args]
+            jvp = getattr(op, "jvp", ())
+            if not op.local and not jvp:
+                raise NotImplementedError(f"forward mode through {op.name} needs its jvp")
+            total = None
+            for k, j in enumerate(node.args):
+                incoming = dots[j]
+                if incoming is None:
+                    continue
+                if op.local:
+                    local = op.local[k](xp, c, out, *arg_vals)
+                    contribution = local * incoming
+                else:
+                    local, contribution = None, jvp[k](xp, c, incoming, out, *arg_vals)
+                total = contribution if total is None else total + contribution
+                edges.append((i, k, j, local, incoming, contribution))
+            dots[i] = total
+    except _MATH_ERRORS:
+        raise _gradient_error(g, i, vals, None, None) from None
+    ok, finite = _all_finite([t for t in dots if t is not None], xp)
+    if not ok:
+        for i, _k, _j, local, incoming, contribution in edges:
+            if not finite(contribution):
+                raise _gradient_error(g, i, vals, local, incoming)
+    return [0.0 if t is None else t for t in dots], edges
+
+
+def replay(g: Graph, vals: list, xp, *, rounded: int) -> tuple[list, list, list] | None:
+    """Backward again the way the notes work by hand: every value, local
+    gradient and product rounded to `rounded` decimals before it is used
+    (seed 000: 2 × 0.20 = 0.40, where the exact gradient is 0.3932). The leaves
+    keep their values. Returns (values, gradients, edges) like forward and
+    backward, gradients 0.0 where no path leads to the output; None where the
+    rounded numbers leave a function's domain, and for arrays (the notes round
+    scalars)."""
+    if xp is not ScalarNS:
+        return None
+    nodes = g.nodes
+    vals = list(vals)
+    grads = [0.0] * len(nodes)
+    grads[g.output] = 1.0
+    edges: list = []
+    try:
+        for i, node in enumerate(nodes):
+            if node.args:
+                vals[i] = round(node.op.forward(xp, node.c, *[vals[j] for j in node.args]), rounded)
+        live = leads_to_output(g)
+        for i in range(g.output, -1, -1):
+            if not live[i]:
+                continue
+            node = nodes[i]
+            upstream = grads[i]
+            arg_vals = [vals[j] for j in node.args]
+            for k, j in enumerate(node.args):
+                local = round(node.op.local[k](xp, node.c, vals[i], *arg_vals), rounded)
+                contribution = round(local * upstream, rounded)
+                grads[j] = round(grads[j] + contribution, rounded)
+                edges.append((i, k, j, local, upstream, contribution))
+    except (ValueError, ZeroDivisionError, OverflowError):
+        return None
+    return vals, grads, edges
+
+
+KINK_SIDE = 1e-9        # how far one_sided moves off a kink
+
+
+def one_sided(g: Graph, vals: list, i: int, xp=ScalarNS) -> tuple[tuple, tuple]:
+    """The local gradients of node i on each side of its kink (relu or abs at 0,
+    max or min at a tie): its first input moved by -1e-9, then by +1e-9; one
+    local gradient per input on each side. relu at 0: ((0.0,), (1.0,))."""
+    node = g.nodes[i]
+    op, c = node.op, node.c
+    args = [vals[j] for j in node.args]
+    sides = []
+    for step in (-KINK_SIDE, KINK_SIDE):
+        moved = [args[0] + step] + args[1:]
+        out = op.forward(xp, c, *moved)
+        sides.append(tuple(local(xp, c, out, *moved) for local in op.local))
+    return sides[0], sides[1]
