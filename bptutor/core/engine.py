@@ -260,34 +260,51 @@ def tangents(g: Graph, vals: list, xp, seed: dict) -> tuple[list, list]:
     tangent (local is None for a tensor op, whose jvp gives the contribution)."""
     nodes = g.nodes
     dots: list = [None] * len(nodes)
-    for key, tangent in seed.items():
-        dots[g.inputs[key] if isinstance(key, str) else key] = tangent
-    seeded = [dots[i] is not None for i in range(len(nodes))]
+    seeded = {g.inputs[key] if isinstance(key, str) else key: tangent for key, tangent in seed.items()}
+    for j, tangent in seeded.items():
+        dots[j] = tangent
     live = leads_to_output(g)
     edges: list = []
-    i = start = min((g.inputs[k] if isinstance(k, str) else k for k in seed), default=len(nodes))
+    record = edges.append
+    i = start = min(seeded, default=len(nodes))
     try:
         for i in range(start, len(nodes)):
             node = nodes[i]
-            if seeded[i] or not live[i] or all(dots[j] is None for j in node.args):
+            args = node.args
+            if not args or not live[i] or i in seeded:
                 continue
-            op, c, out = node.op, node.c, vals[i]
-            arg_vals = [vals[j] for j in node.args]
+            op = node.op
+            local_of = op.local
+            if len(args) == 1 and local_of:            # the common case, kept lean
+                j = args[0]
+                incoming = dots[j]
+                if incoming is not None:
+                    local = local_of[0](xp, node.c, vals[i], vals[j])
+                    dots[i] = contribution = local * incoming
+                    record((i, 0, j, local, incoming, contribution))
+                continue
+            if len(args) == 2:
+                if dots[args[0]] is None and dots[args[1]] is None:
+                    continue
+            elif all(dots[j] is None for j in args):
+                continue
             jvp = getattr(op, "jvp", ())
-            if not op.local and not jvp:
+            if not local_of and not jvp:
                 raise NotImplementedError(f"forward mode through {op.name} needs its jvp")
+            c, out = node.c, vals[i]
+            arg_vals = [vals[j] for j in args]
             total = None
-            for k, j in enumerate(node.args):
+            for k, j in enumerate(args):
                 incoming = dots[j]
                 if incoming is None:
                     continue
-                if op.local:
-                    local = op.local[k](xp, c, out, *arg_vals)
+                if local_of:
+                    local = local_of[k](xp, c, out, *arg_vals)
                     contribution = local * incoming
                 else:
                     local, contribution = None, jvp[k](xp, c, incoming, out, *arg_vals)
                 total = contribution if total is None else total + contribution
-                edges.append((i, k, j, local, incoming, contribution))
+                record((i, k, j, local, incoming, contribution))
             dots[i] = total
     except _MATH_ERRORS:
         raise _gradient_error(g, i, vals, None, None) from None
@@ -314,22 +331,25 @@ def replay(g: Graph, vals: list, xp, *, rounded: int) -> tuple[list, list, list]
     grads = [0.0] * len(nodes)
     grads[g.output] = 1.0
     edges: list = []
+    record = edges.append
     try:
         for i, node in enumerate(nodes):
             if node.args:
                 vals[i] = round(node.op.forward(xp, node.c, *[vals[j] for j in node.args]), rounded)
         live = leads_to_output(g)
         for i in range(g.output, -1, -1):
-            if not live[i]:
-                continue
             node = nodes[i]
+            args = node.args
+            if not args or not live[i]:
+                continue
             upstream = grads[i]
-            arg_vals = [vals[j] for j in node.args]
-            for k, j in enumerate(node.args):
-                local = round(node.op.local[k](xp, node.c, vals[i], *arg_vals), rounded)
+            local_of, c, out = node.op.local, node.c, vals[i]
+            arg_vals = [vals[j] for j in args]
+            for k, j in enumerate(args):
+                local = round(local_of[k](xp, c, out, *arg_vals), rounded)
                 contribution = round(local * upstream, rounded)
                 grads[j] = round(grads[j] + contribution, rounded)
-                edges.append((i, k, j, local, upstream, contribution))
+                record((i, k, j, local, upstream, contribution))
     except (ValueError, ZeroDivisionError, OverflowError):
         return None
     return vals, grads, edges
