@@ -7,7 +7,8 @@ import math
 import pytest
 
 import bptutor
-from bptutor.tutor.answers import judge as check, hand_rounded, parse_answers, precision
+from bptutor.tutor.answers import judge as check, parse_answers, precision
+from bptutor.tutor.diagnose import hand_rounded
 from bptutor.errors import BptutorError
 from helpers import ROOT, run, snapshot
 
@@ -379,7 +380,7 @@ def replay(d, x, local_of=lambda s: s.local, upstream_of=lambda s, up: up, keep=
 @pytest.mark.parametrize("src, vals", [(SIGMOID, SIGMOID_VALS), (MML, {"x": 0.5}),
                                        ("max(x, y)*z + x*y", {"x": -2, "y": 5, "z": -4})])
 def test_every_wrong_version_is_what_backward_gives_with_that_mistake(src, vals):
-    from bptutor.tutor.answers import Paths
+    from bptutor.tutor.diagnose import Paths
     d = bptutor.derive(src, vals)
     paths = Paths(d)
     for name, x in d.graph.inputs.items():

@@ -233,3 +233,141 @@ def _gradient_error(g: Graph, i: int, vals, local, upstream, summed: bool = Fals
         return BptutorMathError("math.gradient_undefined", span, node=_node_name(g, i), args=args)
     return BptutorMathError("math.gradient_overflow", span, node=_node_name(g, i), local=num(local),
                             upstream=num(upstream))
+
+
+# ---- forward mode, the notes' hand rounding, one-sided local gradients --------------
+def leads_to_output(g: Graph) -> list[bool]:
+    """For each node, whether a path leads from it up to the output: the nodes
+    backward visits (a value the program computes but never uses is not one)."""
+    live = [False] * len(g.nodes)
+    live[g.output] = True
+    nodes = g.nodes
+    for i in range(g.output, -1, -1):
+        if live[i]:
+            for j in nodes[i].args:
+                live[j] = True
+    return live
+
+
+def tangents(g: Graph, vals: list, xp, seed: dict) -> tuple[list, list]:
+    """Forward mode: the tangent ∂node/∂(seed direction) of every node, left to
+    right (MML eq. 5.121). `seed` maps a node index or an input name to its
+    tangent (1.0 for a scalar direction); a seeded node counts as independent,
+    its own inputs do not change it. Returns (tangents, edges): 0.0 where no
+    path leads from the seed, and, as in backward, at nodes with no path to the
+    output; edges as tuples (node, k, source, local, incoming, contribution) in
+    the order visited, `source` being the node's k-th input and `incoming` its
+    tangent (local is None for a tensor op, whose jvp gives the contribution)."""
+    nodes = g.nodes
+    dots: list = [None] * len(nodes)
+    seeded = {g.inputs[key] if isinstance(key, str) else key: tangent for key, tangent in seed.items()}
+    for j, tangent in seeded.items():
+        dots[j] = tangent
+    live = leads_to_output(g)
+    edges: list = []
+    record = edges.append
+    i = start = min(seeded, default=len(nodes))
+    try:
+        for i in range(start, len(nodes)):
+            node = nodes[i]
+            args = node.args
+            if not args or not live[i] or i in seeded:
+                continue
+            op = node.op
+            local_of = op.local
+            if len(args) == 1 and local_of:            # the common case, kept lean
+                j = args[0]
+                incoming = dots[j]
+                if incoming is not None:
+                    local = local_of[0](xp, node.c, vals[i], vals[j])
+                    dots[i] = contribution = local * incoming
+                    record((i, 0, j, local, incoming, contribution))
+                continue
+            if len(args) == 2:
+                if dots[args[0]] is None and dots[args[1]] is None:
+                    continue
+            elif all(dots[j] is None for j in args):
+                continue
+            jvp = getattr(op, "jvp", ())
+            if not local_of and not jvp:
+                raise NotImplementedError(f"forward mode through {op.name} needs its jvp")
+            c, out = node.c, vals[i]
+            arg_vals = [vals[j] for j in args]
+            total = None
+            for k, j in enumerate(args):
+                incoming = dots[j]
+                if incoming is None:
+                    continue
+                if local_of:
+                    local = local_of[k](xp, c, out, *arg_vals)
+                    contribution = local * incoming
+                else:
+                    local, contribution = None, jvp[k](xp, c, incoming, out, *arg_vals)
+                total = contribution if total is None else total + contribution
+                record((i, k, j, local, incoming, contribution))
+            dots[i] = total
+    except _MATH_ERRORS:
+        raise _gradient_error(g, i, vals, None, None) from None
+    ok, finite = _all_finite([t for t in dots if t is not None], xp)
+    if not ok:
+        for i, _k, _j, local, incoming, contribution in edges:
+            if not finite(contribution):
+                raise _gradient_error(g, i, vals, local, incoming)
+    return [0.0 if t is None else t for t in dots], edges
+
+
+def replay(g: Graph, vals: list, xp, *, rounded: int) -> tuple[list, list, list] | None:
+    """Backward again the way the notes work by hand: every value, local
+    gradient and product rounded to `rounded` decimals before it is used
+    (seed 000: 2 × 0.20 = 0.40, where the exact gradient is 0.3932). The leaves
+    keep their values. Returns (values, gradients, edges) like forward and
+    backward, gradients 0.0 where no path leads to the output; None where the
+    rounded numbers leave a function's domain, and for arrays (the notes round
+    scalars)."""
+    if xp is not ScalarNS:
+        return None
+    nodes = g.nodes
+    vals = list(vals)
+    grads = [0.0] * len(nodes)
+    grads[g.output] = 1.0
+    edges: list = []
+    record = edges.append
+    try:
+        for i, node in enumerate(nodes):
+            if node.args:
+                vals[i] = round(node.op.forward(xp, node.c, *[vals[j] for j in node.args]), rounded)
+        live = leads_to_output(g)
+        for i in range(g.output, -1, -1):
+            node = nodes[i]
+            args = node.args
+            if not args or not live[i]:
+                continue
+            upstream = grads[i]
+            local_of, c, out = node.op.local, node.c, vals[i]
+            arg_vals = [vals[j] for j in args]
+            for k, j in enumerate(args):
+                local = round(local_of[k](xp, c, out, *arg_vals), rounded)
+                contribution = round(local * upstream, rounded)
+                grads[j] = round(grads[j] + contribution, rounded)
+                record((i, k, j, local, upstream, contribution))
+    except (ValueError, ZeroDivisionError, OverflowError):
+        return None
+    return vals, grads, edges
+
+
+KINK_SIDE = 1e-9        # how far one_sided moves off a kink
+
+
+def one_sided(g: Graph, vals: list, i: int, xp=ScalarNS) -> tuple[tuple, tuple]:
+    """The local gradients of node i on each side of its kink (relu or abs at 0,
+    max or min at a tie): its first input moved by -1e-9, then by +1e-9; one
+    local gradient per input on each side. relu at 0: ((0.0,), (1.0,))."""
+    node = g.nodes[i]
+    op, c = node.op, node.c
+    args = [vals[j] for j in node.args]
+    sides = []
+    for step in (-KINK_SIDE, KINK_SIDE):
+        moved = [args[0] + step] + args[1:]
+        out = op.forward(xp, c, *moved)
+        sides.append(tuple(local(xp, c, out, *moved) for local in op.local))
+    return sides[0], sides[1]

@@ -40,6 +40,10 @@ class Op(NamedTuple):           # a NamedTuple: immutable and cheap to build at 
     call: str | None = None          # the function name users type, if any
     tensor: bool = False             # needs the array namespace (matmul, sum, ...)
     consts: int = 0                  # optional constant arguments after the inputs (axis)
+    # role flags: what the mistake catalogue and the quiz recognise an op by
+    product: bool = False            # each input's local gradient is the other input (mul)
+    router: bool = False             # routes the whole gradient to one input (max, min, relu)
+    matmul: bool = False             # a matrix product (its backward needs the right transposes)
 
 
 def _tie(a, b, xp):
@@ -89,7 +93,8 @@ ROWS = [
        ("减法门：被减数得到上游梯度，减数得到它的相反数", "subtract gate: the first input gets the upstream gradient, the second its negative")),
     Op("mul", 2, "*", lambda xp, c, a, b: a * b,
        (lambda xp, c, out, a, b: b, lambda xp, c, out, a, b: a), ("{b}", "{a}"), ("{b}", "{a}"),
-       ("乘法门：每个输入得到另一个输入 × 上游梯度", "multiply gate: each input gets the other input times upstream")),
+       ("乘法门：每个输入得到另一个输入 × 上游梯度", "multiply gate: each input gets the other input times upstream"),
+       product=True),
     Op("div", 2, "/", lambda xp, c, a, b: a / b,
        (lambda xp, c, out, a, b: 1.0 / b, lambda xp, c, out, a, b: -a / (b * b)),
        ("1/{b}", "-{a}/{b}²"), (r"\frac{1}{{b}}", r"-\frac{{a}}{{b}^2}"),
@@ -104,13 +109,13 @@ ROWS = [
         lambda xp, c, out, a, b: _cmp_gt(b, a, xp) + _tie(a, b, xp)),
        ("1({a}>{b})", "1({b}>{a})"), (r"\mathbb{1}[{a}>{b}]", r"\mathbb{1}[{b}>{a}]"),
        ("max 门：上游梯度只流向较大的输入（路由器）", "max gate: routes the upstream gradient to the larger input only"),
-       kink=lambda c, a, b: a == b, convention="kink.max_tie", call="max"),
+       kink=lambda c, a, b: a == b, convention="kink.max_tie", call="max", router=True),
     Op("min", 2, "min", lambda xp, c, a, b: xp.minimum(a, b),
        (lambda xp, c, out, a, b: _cmp_gt(b, a, xp) + _tie(a, b, xp),
         lambda xp, c, out, a, b: _cmp_gt(a, b, xp) + _tie(a, b, xp)),
        ("1({a}<{b})", "1({b}<{a})"), (r"\mathbb{1}[{a}<{b}]", r"\mathbb{1}[{b}<{a}]"),
        ("min 门：上游梯度只流向较小的输入", "min gate: routes the upstream gradient to the smaller input only"),
-       kink=lambda c, a, b: a == b, convention="kink.max_tie", call="min"),
+       kink=lambda c, a, b: a == b, convention="kink.max_tie", call="min", router=True),
     # ---- one input and a constant, drawn as the notes draw them -------------
     Op("neg", 1, "*-1", lambda xp, c, a: -a, (_minus_one,), ("-1",), ("-1",),
        ("取负门（*-1）：梯度变号", "negate gate (*-1): flips the sign of the gradient")),
@@ -163,7 +168,7 @@ ROWS = [
     Op("relu", 1, "relu", lambda xp, c, a: xp.maximum(a, 0.0), (lambda xp, c, out, a: _cmp_gt(a, 0.0, xp),),
        ("1({a}>0)",), (r"\mathbb{1}[{a}>0]",),
        ("ReLU 门：输入为正时梯度通过，否则为 0", "ReLU gate: passes the gradient where the input is positive, else 0"),
-       kink=lambda c, a: a == 0, convention="kink.relu", call="relu"),
+       kink=lambda c, a: a == 0, convention="kink.relu", call="relu", router=True),
     Op("abs", 1, "abs", lambda xp, c, a: xp.abs(a), (lambda xp, c, out, a: xp.sign(a),),
        ("sign({a})",), (r"\operatorname{sign}({a})",),
        ("绝对值门：局部梯度为 sign(x)", "abs gate: local gradient sign(x)"),
@@ -206,7 +211,7 @@ ROWS += [
                "matrix-multiply gate: ∂L/∂W = ∂L/∂q·xᵀ and ∂L/∂x = Wᵀ·∂L/∂q (the shapes say where the transpose goes)"),
        vjp=(lambda xp, c, g, out, a, b: xp.matmul_grad_left(g, a, b),
             lambda xp, c, g, out, a, b: xp.matmul_grad_right(g, a, b)),
-       domain="tensor.shape", tensor=True),
+       domain="tensor.shape", tensor=True, matmul=True),
     Op("transpose", 1, "ᵀ", lambda xp, c, a: xp.transpose(a), formula=("{g}ᵀ",), latex=("{g}^\\top",),
        lesson=("转置门：梯度也转置回去", "transpose gate: the gradient is transposed back"),
        vjp=(lambda xp, c, g, out, a: xp.transpose(g),), domain="tensor.shape", tensor=True),

@@ -6,39 +6,29 @@ right when it is the exact value rounded, or what rounding every step to two
 decimals gives (the notes' 2 × 0.20 = 0.40 for 0.3932: "accepted, rounding").
 Integers, fractions and formulas claim the exact value (1e-6 relative).
 
-Diagnoses: every mistake in the catalogue changes the rule at one node. The
-backward pass is linear in each local gradient and each upstream gradient,
-so the wrong value at X is the right one plus
-    (wrong local × wrong upstream − local × upstream) × ∂(that input)/∂X,
-with ∂node/∂X for every node from one forward-mode sweep over the recorded
-local gradients: no re-run per mistake. A diagnosis is reported only when the
-student's number matches exactly one kind of mistake; never a guess.
+Diagnoses: diagnose.py lists what each catalogued mistake would give (from
+the engine's numbers); a diagnosis is reported only when the student's number
+matches exactly one kind of mistake; never a guess.
 """
 from __future__ import annotations
 
-import math
 import re
 from typing import NamedTuple
 
-from ..core.engine import backward, forward
+from ..core.engine import forward
+from ..core.records import Derivation, Verdict, plain
 from ..core.xp import namespace
-from ..errors import BptutorError, BptutorValueError
-from ..core.records import Derivation, Verdict
+from ..errors import BptutorError, BptutorInternalError, BptutorValueError
 from ..lang.parse import Const, parse_assignments
+from .diagnose import (DIAGNOSE_MAX_NODES, Paths, Wrong, array_wrongs, decimals, is_array,
+                       wrong_versions)
+from .program import Program, compile
 
 REL_TOL = 1e-6              # exact answers and formulas
 ABS_TOL = 1e-12
 FORMULA_POINTS = 5          # random points around the given one a formula must also match
 FORMULA_SPREAD = 0.1        # how far around: ±10% of each value (at least ±0.1)
 CLOSE_REL = 1e-2            # a wrong number this close to the value is a rounding mistake
-# Diagnoses are for hand-sized problems: among many wrong versions a wrong number
-# would match one by chance, and naming that mistake would be a guess.
-DIAGNOSE_MAX_NODES = 2000
-MAX_WRONG_VERSIONS = 40     # distinct wrong values; beyond this, no diagnosis
-MAX_PATHS = 8               # paths meeting at a node for fan-out mistakes to be listed
-
-CODES = ("sign", "missing_upstream", "wrong_operand", "fanout_partial", "swapped_max",
-         "double_counted", "transpose", "rounding")
 
 _LITERAL = re.compile(r"\s*[+-]?\s*(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?\s*")
 
@@ -50,15 +40,6 @@ class Answer(NamedTuple):
     value: object = None    # the number, when the answer is a constant
     formula: int | None = None   # else its node in the answers' graph
     name_span: tuple = (0, 0)
-
-
-class Wrong(NamedTuple):
-    """A known wrong version of ∂f/∂X: what the student gets making `code` at `node`."""
-    code: str
-    value: object
-    node: int | None
-    step: int | None        # the step that shows the right rule there
-    detail: tuple = ()      # (key, value) pairs quoted by the explanation
 
 
 # ---- reading answers ---------------------------------------------------------------
@@ -129,6 +110,7 @@ def judge(d: Derivation, answers) -> list[Verdict]:
     text = answers if isinstance(answers, str) else answers_text(answers)
     graph, parsed = read_answers(text)
     paths = Paths(d)
+    program = None              # compiled once, for the first formula (judged around the point)
     verdicts = []
     for a in parsed:
         x = d.index_of(a.name)
@@ -138,7 +120,9 @@ def judge(d: Derivation, answers) -> list[Verdict]:
         if a.formula is None:
             verdicts.append(_judge_number(d, paths, x, a))
         else:
-            verdicts.append(_judge_formula(d, paths, x, a, graph, text))
+            if program is None:
+                program = compile(d.source)
+            verdicts.append(_judge_formula(d, paths, x, a, graph, text, program))
     d.answers = verdicts
     return verdicts
 
@@ -150,12 +134,12 @@ def answerable(d: Derivation) -> list[str]:
     return names
 
 
-def _judge_number(d: Derivation, paths: "Paths", x: int, a: Answer) -> Verdict:
+def _judge_number(d: Derivation, paths: Paths, x: int, a: Answer) -> Verdict:
     expected = d.grad(x)
     given = a.value
     unit = precision(a.given)
     base = dict(name=a.name, given=a.given, given_value=given, expected=expected, target=x)
-    if _is_array(given) or _is_array(expected):
+    if is_array(given) or is_array(expected):
         return _judge_array(d, paths, x, a, unit, base)
     explain = paths.explaining_step(x)
     low, high = paths.kink_range(x, expected)
@@ -174,7 +158,7 @@ def _judge_number(d: Derivation, paths: "Paths", x: int, a: Answer) -> Verdict:
         return Verdict(**base, correct=True, steps=(explain,))
     elif unit is not None and _close(given, expected, unit, drift):
         return Verdict(**base, correct=True, note_key="answers.accepted_rounding", steps=(explain,),
-                       detail={"decimals": _decimals(unit), "hand": hand})
+                       detail={"decimals": decimals(unit), "hand": hand})
     wrongs = paths.wrong_versions(x, expected)
     match = _diagnose(given, wrongs, unit, drift)
     if isinstance(match, Wrong):
@@ -184,7 +168,7 @@ def _judge_number(d: Derivation, paths: "Paths", x: int, a: Answer) -> Verdict:
                        detail={"codes": match})
     if _is_rounding_mistake(given, expected, unit, drift):
         return Verdict(**base, correct=False, diagnosis="rounding", steps=(explain,),
-                       detail={"decimals": _decimals(unit) if unit else None})
+                       detail={"decimals": decimals(unit) if unit else None})
     return Verdict(**base, correct=False, steps=(explain,))
 
 
@@ -215,10 +199,6 @@ def _is_rounding_mistake(given, expected, unit, drift) -> bool:
     return abs(given - expected) <= CLOSE_REL * abs(expected)
 
 
-def _decimals(unit: float) -> int:
-    return max(0, round(-math.log10(unit)))
-
-
 def _tol(target, unit) -> float:
     half = 0.5 * unit * (1 + 1e-9) if unit is not None else 0.0
     return max(half, REL_TOL * abs(target)) + ABS_TOL
@@ -234,12 +214,9 @@ def _shape(v) -> tuple:
     return tuple(getattr(v, "shape", ()))
 
 
-def _is_array(v) -> bool:
-    return hasattr(v, "shape") and getattr(v, "ndim", 0) > 0
-
-
 # ---- formulas ---------------------------------------------------------------------
-def _judge_formula(d: Derivation, paths: "Paths", x: int, a: Answer, graph, text: str) -> Verdict:
+def _judge_formula(d: Derivation, paths: Paths, x: int, a: Answer, graph, text: str,
+                   program: Program) -> Verdict:
     """Right when it equals the true gradient at the point and at random points
     around it (same side of every kink). The formula may use the problem's
     inputs and named intermediates."""
@@ -259,12 +236,12 @@ def _judge_formula(d: Derivation, paths: "Paths", x: int, a: Answer, graph, text
     if _shape(value) != _shape(expected):
         return Verdict(**base, given_value=value, correct=False, note_key="answers.shape", steps=(explain,),
                        detail={"given_shape": list(_shape(value)), "shape": list(_shape(expected))})
-    low, high = (0.0, 0.0) if _is_array(expected) else paths.kink_range(x, expected)
+    low, high = (0.0, 0.0) if is_array(expected) else paths.kink_range(x, expected)
     if high > low:          # on a kink: the point alone decides, any subgradient counts
         ok = low - _tol(low, None) <= value <= high + _tol(high, None)
         return Verdict(**base, given_value=value, correct=ok, note_key="answers.kink", steps=(explain,),
                        detail={"low": low, "high": high, "pytorch": expected})
-    points = [d] + around(d)
+    points = [d] + around(d, program)
     values = [value] + [_evaluate(graph, a.formula, p) for p in points[1:]]
     right = all(v is not None and _all_close(v, p.grad(x)) for v, p in zip(values, points))
     if right:
@@ -293,15 +270,6 @@ def _formula_diagnosis(points: list[Derivation], values: list, x: int) -> Wrong 
     return None
 
 
-def wrong_versions(paths: "Paths", x: int) -> list[Wrong]:
-    """The known wrong versions of ∂f/∂X: per node for scalars, the matrix mistakes for arrays."""
-    truth = paths.d.grad(x)
-    if _is_array(truth):
-        import numpy as np
-        return _array_wrongs(paths, x, np.asarray(truth, dtype=float))
-    return paths.wrong_versions(x, truth)
-
-
 def _evaluate(graph, index: int, d: Derivation):
     """A formula's value with the problem's inputs and named intermediates; None where undefined."""
     names = formula_names(d)
@@ -326,39 +294,38 @@ def formula_names(d: Derivation) -> dict[str, int]:
 
 
 def _all_close(given, target) -> bool:
-    if _is_array(given) or _is_array(target):
+    if is_array(given) or is_array(target):
         import numpy as np
         g, t = np.asarray(given, float), np.asarray(target, float)
         return g.shape == t.shape and _array_close(g, t, None)
     return _close(given, target)
 
 
-def around(d: Derivation, count: int = FORMULA_POINTS, seed: int = 0) -> list[Derivation]:
-    """The problem re-derived at random points near the given one, skipping points
-    where it is undefined or where a relu/abs/max would switch sides."""
+def around(d: Derivation, program: Program, count: int = FORMULA_POINTS, seed: int = 0) -> list[Derivation]:
+    """The problem (`program`, compiled from d.source) re-derived at random points
+    near the given one, skipping points where it is undefined or where a
+    relu/abs/max would switch sides."""
     import random
     rng = random.Random(seed)
-    g = d.graph
     side = kink_sides(d)
     out = []
     for _ in range(count * 6):
         if len(out) == count:
             break
         values = {name: _jitter(v, rng) for name, v in d.values.items()}
-        xp = namespace(values.values(), g.tensor)
         try:
-            vals = forward(g, values, xp)
-            grads, edges, kinks = backward(g, vals, xp)
-        except BptutorError:
+            p = program.derive(values, check=False, wrt=d.wrt)
+        except BptutorInternalError:
+            raise
+        except BptutorError:            # undefined at this point (log of a negative...)
             continue
-        p = Derivation(d.source, g, values, vals, grads, edges, kinks, wrt=d.wrt, arrays=d.arrays)
         if kink_sides(p) == side:
             out.append(p)
     return out
 
 
 def _jitter(v, rng):
-    if _is_array(v):
+    if is_array(v):
         import numpy as np
         noise = np.array([rng.uniform(-1, 1) for _ in range(v.size)]).reshape(v.shape)
         return v + FORMULA_SPREAD * np.maximum(1.0, np.abs(v)) * noise
@@ -368,196 +335,17 @@ def _jitter(v, rng):
 def kink_sides(d: Derivation) -> list:
     """The local gradients of every relu/abs/max/min: which side of its kink each is on."""
     nodes = d.graph.nodes
-    from ..core.records import plain
-    return [plain(edge[3]) for edge in d.edges if nodes[edge[0]].op.kink is not None]
-
-
-# ---- the wrong versions ------------------------------------------------------------
-class Paths:
-    """The recorded steps indexed for the questions answers ask: which edges leave a
-    node, where paths meet, ∂node/∂X, and the mistakes possible on the way."""
-
-    def __init__(self, d: Derivation):
-        self.d = d
-        self.steps = d.steps
-        n = len(d.graph.nodes)
-        self.edges: list[list[int]] = [[] for _ in range(n)]     # node -> its edge steps
-        self.into: list[list[int]] = [[] for _ in range(n)]      # node -> edge steps reaching it
-        self.sums: dict[int, int] = {}                           # node -> its sum step
-        self._hand: dict[float, list | None] = {}
-        # the linear bookkeeping below is for scalar graphs; arrays get the matrix mistakes only
-        self.arrays = d.arrays
-        for i, s in enumerate(self.steps):
-            if s.kind == "edge":
-                self.edges[s.node].append(i)
-                self.into[s.target].append(i)
-            elif s.kind == "sum":
-                self.sums[s.target] = i
-
-    def hand_rounded(self, unit: float) -> list | None:
-        """hand_rounded(d, unit), once per precision."""
-        if unit not in self._hand:
-            self._hand[unit] = None if self.arrays else hand_rounded(self.d, unit)
-        return self._hand[unit]
-
-    def explaining_step(self, x: int) -> int:
-        """The step whose result is ∂f/∂X: the sum where paths meet, the single edge, or the seed."""
-        if x in self.sums:
-            return self.sums[x]
-        if self.into[x]:
-            return self.into[x][-1]
-        return 0
-
-    def tangent(self, x: int) -> list:
-        """∂node/∂X for every node (forward mode over the recorded local gradients)."""
-        nodes = self.d.graph.nodes
-        dot = [0.0] * len(nodes)
-        dot[x] = 1.0
-        steps, edges = self.steps, self.edges
-        for i in range(x + 1, len(nodes)):
-            total = 0.0
-            for e in edges[i]:
-                s = steps[e]
-                dv = dot[s.target]
-                if dv:
-                    total += s.local * dv
-            dot[i] = total
-        return dot
-
-    def _edge_towards(self, n: int, dot: list) -> int | None:
-        return next((e for e in self.edges[n] if dot[self.steps[e].target]), None)
-
-    def wrong_versions(self, x: int, truth: float) -> list[Wrong]:
-        """What ∂f/∂X becomes with each catalogued mistake, nearest node first;
-        none when there are too many to tell a mistake from a coincidence."""
-        if len(self.d.graph.nodes) > DIAGNOSE_MAX_NODES or self.arrays:
-            return [Wrong("sign", -truth, None, None, ())] if truth else []
-        out = self._wrong_versions(x, truth)
-        if len({w.value for w in out}) > MAX_WRONG_VERSIONS:
-            return []
-        return out
-
-    def _wrong_versions(self, x: int, truth: float) -> list[Wrong]:
-        d, steps = self.d, self.steps
-        nodes, vals, grads = d.graph.nodes, d.node_values, d.node_grads
-        dot = self.tangent(x)
-        out: list[Wrong] = []
-        for n in range(x, len(nodes)):
-            if n in self.sums and dot[n]:
-                out.extend(self._fanout(n, dot[n], truth))
-            # a mistake in n's rule reaches X through n's inputs, even where n passes X nothing
-            if n == x or not any(dot[self.steps[e].target] for e in self.edges[n]):
-                continue
-            up = grads[n]
-            node = nodes[n]
-            toward = self._edge_towards(n, dot)
-            if up != 1 and dot[n]:
-                out.append(Wrong("missing_upstream", truth + (1 - up) * dot[n], n, toward,
-                                 (("node", n), ("upstream", up))))
-            kinked = any(steps[e].kink for e in self.edges[n])
-            swapped = 0.0
-            for e in self.edges[n]:
-                s = steps[e]
-                dv = dot[s.target]
-                if not dv:
-                    continue
-                if s.local < 0:
-                    out.append(Wrong("sign", truth - 2 * s.local * up * dv, n, e,
-                                     (("node", n), ("local", s.local))))
-                if node.op.name == "mul":
-                    own, other = vals[s.target], s.local
-                    if own != other:
-                        out.append(Wrong("wrong_operand", truth + (own - other) * up * dv, n, e,
-                                         (("node", n), ("own", node.args[s.k]), ("other", node.args[1 - s.k]))))
-                swapped += (1 - 2 * s.local) * up * dv
-            if node.op.name in ("max", "min", "relu") and not kinked and swapped:
-                out.append(Wrong("swapped_max", truth + swapped, n, toward, (("node", n),)))
-        if truth:
-            out.append(Wrong("sign", -truth, None, None, ()))
-        return out
-
-    def _fanout(self, j: int, dj: float, truth: float) -> list[Wrong]:
-        """Paths meeting at node j: one of them taken alone, or one counted twice."""
-        sum_step = self.sums[j]
-        terms = self.steps[sum_step].terms
-        if len(terms) > MAX_PATHS:
-            return []
-        total = self.d.grad(j)
-        out = []
-        for e in terms:
-            c = self.steps[e].contribution
-            path = self.steps[e].node
-            detail = (("target", j), ("path", path), ("count", len(terms)))
-            out.append(Wrong("fanout_partial", truth - (total - c) * dj, j, sum_step, detail))
-            out.append(Wrong("double_counted", truth + c * dj, j, sum_step, detail))
-        return out
-
-    def kink_range(self, x: int, truth: float) -> tuple[float, float]:
-        """The values ∂f/∂X takes over every valid subgradient at the kinks on its
-        paths (one-sided local gradients of relu/abs/max/min and their hull);
-        (truth, truth) when no kink matters."""
-        kinked = sorted(self.d.kinks)
-        if not kinked or self.arrays:
-            return truth, truth
-        dot = self.tangent(x)
-        low = high = truth
-        nodes, vals, grads = self.d.graph.nodes, self.d.node_values, self.d.node_grads
-        from ..core.xp import ScalarNS
-        for n in kinked:
-            node = nodes[n]
-            args = [vals[j] for j in node.args]
-            shifts = [0.0]
-            for side in (-1e-9, 1e-9):
-                moved = [args[0] + side] + args[1:]
-                out = node.op.forward(ScalarNS, node.c, *moved)
-                delta = 0.0
-                for e in self.edges[n]:
-                    s = self.steps[e]
-                    one_sided = node.op.local[s.k](ScalarNS, node.c, out, *moved)
-                    delta += (one_sided - s.local) * grads[n] * dot[s.target]
-                shifts.append(delta)
-            low += min(shifts)
-            high += max(shifts)
-        return low, high
-
-
-# ---- hand rounding -----------------------------------------------------------------
-def hand_rounded(d: Derivation, unit: float) -> list | None:
-    """Every node's gradient as a student gets it rounding each value, local
-    gradient and product to the decimals written (the notes' 2 × 0.20 = 0.40).
-    Replays the recorded steps; None for arrays or where rounding leaves the domain."""
-    digits = _decimals(unit)
-    nodes = d.graph.nodes
-    if any(_is_array(v) for v in d.values.values()):
-        return None
-    from ..core.xp import ScalarNS
-    vals = list(d.node_values)
-    try:
-        for i, node in enumerate(nodes):
-            if node.args:
-                vals[i] = round(node.op.forward(ScalarNS, node.c, *[vals[j] for j in node.args]), digits)
-        grads = [0.0] * len(nodes)
-        grads[d.graph.output] = 1.0
-        for s in d.steps:
-            if s.kind != "edge":
-                continue
-            node = nodes[s.node]
-            local = round(node.op.local[s.k](ScalarNS, node.c, vals[s.node],
-                                             *[vals[j] for j in node.args]), digits)
-            grads[s.target] = round(grads[s.target] + round(local * grads[s.node], digits), digits)
-    except (ValueError, ZeroDivisionError, OverflowError):
-        return None
-    return grads
+    return [plain(s.local) for s in d.steps if s.kind == "edge" and nodes[s.node].op.kink is not None]
 
 
 # ---- arrays ------------------------------------------------------------------------
-def _judge_array(d: Derivation, paths: "Paths", x: int, a: Answer, unit, base: dict) -> Verdict:
+def _judge_array(d: Derivation, paths: Paths, x: int, a: Answer, unit, base: dict) -> Verdict:
     import numpy as np
     given = np.asarray(a.value, dtype=float)
     expected = np.asarray(d.grad(x), dtype=float)
     explain = paths.explaining_step(x)
     if given.shape != expected.shape:
-        wrong = next((w for w in _array_wrongs(paths, x, expected) if w.value.shape == given.shape
+        wrong = next((w for w in array_wrongs(paths, x, expected) if w.value.shape == given.shape
                       and _array_close(given, w.value, unit)), None)
         if wrong is not None:
             return _wrong_verdict(base, wrong, explain)
@@ -565,7 +353,7 @@ def _judge_array(d: Derivation, paths: "Paths", x: int, a: Answer, unit, base: d
                        detail={"given_shape": list(given.shape), "shape": list(expected.shape)})
     if _array_close(given, expected, unit):
         return Verdict(**base, correct=True, steps=(explain,))
-    for w in _array_wrongs(paths, x, expected):
+    for w in array_wrongs(paths, x, expected):
         if w.value.shape == given.shape and _array_close(given, w.value, unit):
             return _wrong_verdict(base, w, explain)
     return Verdict(**base, correct=False, steps=(explain,))
@@ -576,37 +364,3 @@ def _array_close(given, target, unit) -> bool:
     half = 0.5 * unit * (1 + 1e-9) if unit is not None else 0.0
     tol = np.maximum(half, REL_TOL * np.abs(target)) + ABS_TOL
     return bool(np.all(np.abs(given - target) <= tol))
-
-
-def _array_wrongs(paths: Paths, x: int, expected) -> list[Wrong]:
-    """Matrix mistakes: the transpose of the gradient, or a matmul's backward
-    product in the wrong order or with the wrong transposes."""
-    import numpy as np
-    out = []
-    if expected.ndim == 2 and not np.array_equal(expected, expected.T):
-        out.append(Wrong("transpose", expected.T, None, None, ()))
-    d = paths.d
-    for e in paths.into[x]:
-        s = paths.steps[e]
-        node = d.graph.nodes[s.node]
-        if node.op.name != "matmul":
-            continue
-        up = np.asarray(s.upstream, dtype=float)
-        other = np.asarray(d.node_values[node.args[1 - s.k]], dtype=float)
-        right = np.asarray(s.contribution, dtype=float)
-        for p in (up, up.T):
-            for q in (other, other.T):
-                for product in _products(p, q):
-                    if product.shape == right.shape and not np.allclose(product, right):
-                        out.append(Wrong("transpose", expected - right + product, s.node, e,
-                                         (("node", s.node),)))
-    out.append(Wrong("sign", -expected, None, None, ()))
-    return out
-
-
-def _products(p, q):
-    for a, b in ((p, q), (q, p)):
-        try:
-            yield a @ b
-        except ValueError:
-            continue
