@@ -20,9 +20,9 @@ import math
 import re
 from typing import NamedTuple
 
-from ..core.engine import backward, forward
+from ..core.engine import forward
 from ..core.xp import namespace
-from ..errors import BptutorError, BptutorValueError
+from ..errors import BptutorError, BptutorInternalError, BptutorValueError
 from ..core.records import Derivation, Verdict
 from ..lang.parse import Const, parse_assignments
 
@@ -125,7 +125,7 @@ def precision(given: str) -> float | None:
 # ---- judging ---------------------------------------------------------------------
 def judge(d: Derivation, answers) -> list[Verdict]:
     """Judge the answers (text as after --answer, or a dict name -> number or
-    formula string); the verdicts are also stored in d.answers."""
+    formula string) -> their verdicts, in order; `d` is left as it was."""
     text = answers if isinstance(answers, str) else answers_text(answers)
     graph, parsed = read_answers(text)
     paths = Paths(d)
@@ -139,7 +139,6 @@ def judge(d: Derivation, answers) -> list[Verdict]:
             verdicts.append(_judge_number(d, paths, x, a))
         else:
             verdicts.append(_judge_formula(d, paths, x, a, graph, text))
-    d.answers = verdicts
     return verdicts
 
 
@@ -337,21 +336,21 @@ def around(d: Derivation, count: int = FORMULA_POINTS, seed: int = 0) -> list[De
     """The problem re-derived at random points near the given one, skipping points
     where it is undefined or where a relu/abs/max would switch sides."""
     import random
+    from .program import Program
     rng = random.Random(seed)
-    g = d.graph
+    program = Program(d.source)
     side = kink_sides(d)
     out = []
     for _ in range(count * 6):
         if len(out) == count:
             break
         values = {name: _jitter(v, rng) for name, v in d.values.items()}
-        xp = namespace(values.values(), g.tensor)
         try:
-            vals = forward(g, values, xp)
-            grads, edges, kinks = backward(g, vals, xp)
+            p = program.derive(values, wrt=d.wrt, check=False)
+        except BptutorInternalError:
+            raise
         except BptutorError:
             continue
-        p = Derivation(d.source, g, values, vals, grads, edges, kinks, wrt=d.wrt, arrays=d.arrays)
         if kink_sides(p) == side:
             out.append(p)
     return out
