@@ -2,6 +2,7 @@
 backward -> Tape, steps and checks built from it, compile once / derive many,
 and bugs never dressed as the user's math errors."""
 import dataclasses
+import inspect
 
 import pytest
 
@@ -207,3 +208,11 @@ def test_the_check_returns_its_results_and_names_the_kink():
     assert d.checks == ()                            # nothing written into the Derivation
     assert bptutor.derive("relu(x)*y", {"x": 0, "y": 2}).checks == checks
 
+
+def test_derive_shows_its_real_signature():
+    from bptutor.tutor.program import derive
+    shown = inspect.signature(bptutor.derive).parameters
+    real = inspect.signature(derive).parameters
+    assert [(p.name, p.kind) for p in shown.values()] == [(p.name, p.kind) for p in real.values()]
+    assert [p.default for p in shown.values()][1:] == [p.default for p in real.values()][1:]
+    assert list(inspect.signature(bptutor.compile).parameters) == ["source"]
