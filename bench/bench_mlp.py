@@ -5,12 +5,13 @@ engine against the same network written by hand in numpy, in the same run.
 
 The network, one sample per column of X (batch 512 by default):
     H = relu(W1 @ X + b1); O = W2 @ H + b2; L = mean((O - Y)^2)
-bptutor: the program parsed once, then engine.forward + engine.backward with the
-gradients wanted for W1, b1, W2, b2 (as the hand-written version computes).
-Also timed: bptutor.derive(..., check=False), which adds parsing, the
-Derivation and the scalar-output check. Medians of `repeats` rounds (default 25),
-each round timing the three one after the other; the ratio is the median of
-the rounds' ratios.
+bptutor: the program compiled once, then engine.forward + engine.backward with
+the gradients wanted for W1, b1, W2, b2 (as the hand-written version computes).
+Also timed, on the same compiled Program: .step(values, wrt=...), which adds
+the checks of the values (what a training loop calls), and
+.derive(values, wrt=..., check=False), which also builds the Derivation.
+Medians of `repeats` rounds (default 25), each round timing the four one after
+the other; a ratio is the median of the rounds' ratios.
 Budget: engine <= 1.2 x hand-written numpy.
 
 BLAS runs on one thread unless OPENBLAS_NUM_THREADS / OMP_NUM_THREADS say
@@ -31,9 +32,8 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 import numpy as np                                   # noqa: E402
 
 import bptutor                                       # noqa: E402
-from bptutor.core.engine import backward, forward, needed_for   # noqa: E402
-from bptutor.lang.parse import parse                     # noqa: E402
-from bptutor.core.arrays import ArrayNS                   # noqa: E402
+from bptutor.core.arrays import ArrayNS              # noqa: E402
+from bptutor.core.engine import backward, forward    # noqa: E402
 
 PROGRAM = "H = relu(W1 @ X + b1); O = W2 @ H + b2; L = mean((O - Y)^2)"
 PARAMS = ("W1", "b1", "W2", "b2")
@@ -55,10 +55,9 @@ def by_hand(W1, b1, W2, b2, X, Y):
     return loss, dW1, db1, dW2, db2
 
 
-def with_engine(g, values, wanted):
-    with ArrayNS.strict():
-        vals = forward(g, values, ArrayNS)
-        grads, _edges, _kinks = backward(g, vals, ArrayNS, wanted)
+def with_engine(g, values):
+    vals = forward(g, values, ArrayNS)
+    grads = backward(g, vals, ArrayNS, PARAMS).grads
     return vals[g.output], [grads[g.inputs[name]] for name in PARAMS]
 
 
@@ -77,28 +76,32 @@ def main(repeats: int = 25, batch: int = 512) -> None:
     values = {"W1": rng.normal(0, 0.05, (n, n)), "b1": rng.normal(0, 0.1, (n, 1)),
               "W2": rng.normal(0, 0.05, (n, n)), "b2": rng.normal(0, 0.1, (n, 1)),
               "X": rng.normal(size=(n, batch)), "Y": rng.normal(size=(n, batch))}
-    g = parse(PROGRAM)
-    wanted = needed_for(g, PARAMS)
+    program = bptutor.compile(PROGRAM)
+    g = program.graph
     # same numbers first
     loss, *grads = by_hand(**values)
-    e_loss, e_grads = with_engine(g, values, wanted)
-    assert np.isclose(loss, e_loss)
+    e_loss, e_grads = with_engine(g, values)
+    s_loss, s_grads = program.step(values, wrt=PARAMS)
+    assert np.isclose(loss, e_loss) and np.isclose(loss, s_loss)
     assert all(np.allclose(a, b) for a, b in zip(grads, e_grads))
-    # interleaved, so both see the same machine load
-    hand, engine, derive = [], [], []
+    assert all(np.allclose(a, s_grads[name]) for a, name in zip(grads, PARAMS))
+    # interleaved, so all see the same machine load
+    times = {"hand": [], "engine": [], "step": [], "derive": []}
     for _ in range(repeats):
-        hand.append(median_time(lambda: by_hand(**values), 1))
-        engine.append(median_time(lambda: with_engine(g, values, wanted), 1))
-        derive.append(median_time(lambda: bptutor.derive(PROGRAM, values, wrt=PARAMS, check=False), 1))
-    h, e, d = (statistics.median(x) for x in (hand, engine, derive))
+        times["hand"].append(median_time(lambda: by_hand(**values), 1))
+        times["engine"].append(median_time(lambda: with_engine(g, values), 1))
+        times["step"].append(median_time(lambda: program.step(values, wrt=PARAMS), 1))
+        times["derive"].append(median_time(lambda: program.derive(values, wrt=PARAMS, check=False), 1))
+    med = {k: statistics.median(v) for k, v in times.items()}
     # each round's ratio, then their median: robust to load that drifts between rounds
-    ratio_e = statistics.median(b / a for a, b in zip(hand, engine))
-    ratio_d = statistics.median(b / a for a, b in zip(hand, derive))
+    ratio = {k: statistics.median(b / a for a, b in zip(times["hand"], v)) for k, v in times.items()}
     threads = os.environ["OPENBLAS_NUM_THREADS"]
     print(f"two-layer MLP, weights {n}x{n}, batch {batch}, medians of {repeats} runs, BLAS threads {threads}")
-    print(f"  hand-written numpy     {h * 1e3:8.2f} ms")
-    print(f"  bptutor engine         {e * 1e3:8.2f} ms   median ratio {ratio_e:.2f} x numpy   (budget 1.2 x)")
-    print(f"  bptutor.derive         {d * 1e3:8.2f} ms   median ratio {ratio_d:.2f} x numpy   (+ parse, checks of values)")
+    print(f"  hand-written numpy     {med['hand'] * 1e3:8.2f} ms")
+    for key, label, note in (("engine", "bptutor engine", "(budget 1.2 x)"),
+                             ("step", "Program.step", "(+ checks of values)"),
+                             ("derive", "Program.derive", "(+ the Derivation)")):
+        print(f"  {label:22s} {med[key] * 1e3:8.2f} ms   median ratio {ratio[key]:.2f} x numpy   {note}")
 
 
 if __name__ == "__main__":

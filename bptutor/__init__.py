@@ -3,26 +3,38 @@
     >>> import bptutor
     >>> bptutor.derive("(x+y)*z", {"x": -2, "y": 5, "z": -4}).gradients
     {'x': -4.0, 'y': -4.0, 'z': 3.0}
+    >>> program = bptutor.compile("(x+y)*z")      # parsed once
+    >>> program.step({"x": -2, "y": 5, "z": -4})
+    (-12.0, {'x': -4.0, 'y': -4.0, 'z': 3.0})
 
 Nothing heavy is imported here: the parser, numpy and the renderers load on use.
 """
 from .errors import BptutorError
 
-__all__ = ["derive", "compile", "BptutorError", "Derivation"]
+__all__ = ["derive", "compile", "BptutorError", "Derivation", "Program"]
 __version__ = "0.1.0"
 
 
-def derive(source=None, values=None, *more, **options):
-    """Parse, run forward and backward, check numerically: see bptutor.tutor.program.derive."""
-    from .tutor.program import derive as _derive
-    import inspect
-    signature = inspect.signature(_derive)
+def _parameters(source=None, values=None, *, eps=1e-5, wrt=None, check=True):
+    """derive()'s parameters, as tutor.program.derive takes them: binding a call
+    here turns a wrong call into a BptutorError, and help() shows them."""
+    return source, values, {"eps": eps, "wrt": wrt, "check": check}
+
+
+def derive(*args, **options):
+    """Parse `source`, run forward and backward, check every gradient numerically:
+    a Derivation (see bptutor.tutor.program.derive for the parameters)."""
     try:
-        signature.bind(source, values, *more, **options)
+        source, values, options = _parameters(*args, **options)
     except TypeError as exc:            # derive(src, vals, digits=2): still a BptutorError
-        names = ", ".join(p.name for p in signature.parameters.values() if p.kind is p.KEYWORD_ONLY)
-        raise BptutorError("input.bad_call", None, detail=str(exc), options=names) from None
+        detail = str(exc).split("() ", 1)[-1]
+        raise BptutorError("input.bad_call", None, detail=detail,
+                           options=", ".join(_parameters.__kwdefaults__)) from None
+    from .tutor.program import derive as _derive
     return _derive(source, values, **options)
+
+
+derive.__wrapped__ = _parameters        # what help() and inspect.signature() show
 
 
 def compile(source):      # noqa: A001 -- as re.compile
@@ -35,4 +47,7 @@ def __getattr__(name):
     if name == "Derivation":
         from .core.records import Derivation
         return Derivation
+    if name == "Program":
+        from .tutor.program import Program
+        return Program
     raise AttributeError(name)

@@ -64,7 +64,7 @@ def test_tensor_values_show_shapes_and_only_small_values():
     assert shape_text(big.shape) == "(3, 4)"
     assert picture_value(np.float64(0.5), 2) == "0.50"
     # A hand-made derivation of x*y with matrices: the picture labels boxes by shape.
-    from bptutor.core.records import Derivation
+    from bptutor.core.records import Derivation, Tape
     from bptutor.lang.parse import parse
     g = parse("x*y")
     x, y = big, 2 * big
@@ -72,7 +72,7 @@ def test_tensor_values_show_shapes_and_only_small_values():
     vals[g.inputs["x"]], vals[g.inputs["y"]], vals[g.output] = x, y, x * y
     one = np.ones((3, 4))
     edges = [(g.output, 0, g.inputs["x"], y, one, y), (g.output, 1, g.inputs["y"], x, one, x)]
-    d = Derivation("x*y", g, {"x": x, "y": y}, vals, [x, y, one], edges, [], wrt=["x", "y"])
+    d = Derivation("x*y", g, {"x": x, "y": y}, vals, Tape([x, y, one], edges, []), wrt=("x", "y"))
     pic = picture(d, 2)
     assert {b.sub for b in pic.boxes} == {"(3, 4)"}
     assert all(w.value is None and w.grad is None for w in pic.wires)

@@ -230,7 +230,7 @@ def test_api_rejects_source_that_is_not_text():
 
 def test_a_bug_still_reaches_the_caller_as_a_bptutor_error(monkeypatch):
     import bptutor.tutor.program
-    monkeypatch.setattr(bptutor.tutor.program, "_check", lambda d, xp: 1 / 0)
+    monkeypatch.setattr(bptutor.tutor.program, "check_gradients", lambda *args: 1 / 0)
     with pytest.raises(BptutorError) as exc:
         bptutor.derive("x*2", {"x": 1})
     assert exc.value.key == "input.internal" and isinstance(exc.value.__cause__, ZeroDivisionError)

@@ -260,10 +260,15 @@ def test_the_check_is_not_fooled_by_an_output_that_is_a_view_of_the_input():
 
 
 def test_a_wrong_gradient_would_be_caught():
-    from bptutor.core.arrays import check
+    from bptutor.core.arrays import ArrayNS
+    from bptutor.core.check import check_gradients
     d = bptutor.derive(WX, WX_VALS, check=False)
-    d.node_grads[d.graph.inputs["x"]] = d.node_grads[d.graph.inputs["x"]] * 1.01
-    assert check(d, "x").verdict == "fail"
+    grads = list(d.node_grads)
+    grads[d.graph.inputs["x"]] = grads[d.graph.inputs["x"]] * 1.01
+    checks, _ = check_gradients(d.graph, d.values, d.node_values, grads, ["x"], d.eps, d.kinks, ArrayNS)
+    assert [c.verdict for c in checks] == ["fail"]
+    right, _ = check_gradients(d.graph, d.values, d.node_values, d.node_grads, ["x"], d.eps, d.kinks, ArrayNS)
+    assert [c.verdict for c in right] == ["ok"]
 
 
 # ---- JSON and renders -------------------------------------------------------------------
@@ -316,8 +321,8 @@ def test_two_layer_l2_render_at_80_columns(lang):
 
 
 def test_a_costly_graph_checks_fewer_entries_within_the_work_budget(monkeypatch):
-    import bptutor.core.arrays as tensor
-    monkeypatch.setattr(tensor, "WORK_BUDGET", 1.0)
+    import bptutor.core.check as tensor
+    monkeypatch.setattr(tensor, "ARRAY_WORK_BUDGET", 1.0)
     rng = np.random.default_rng(2)
     d = bptutor.derive(WX, {"W": rng.normal(size=(4, 5)), "x": rng.normal(size=5)})
     assert all(c.verdict == "ok" for c in d.checks)

@@ -253,14 +253,17 @@ def run_derive(args, source: str, lang: str, stdout) -> int:
     return Exit.OK if d.ok else Exit.WRONG
 
 
-def write_json(d, stdout) -> None:
-    """--json: exactly Derivation.to_dict(); indented for people, compact (and
-    C-fast, a third smaller) for big graphs."""
+def write_json(d, stdout, verdicts=None) -> None:
+    """--json: exactly Derivation.to_dict() (with the verdicts on --answer);
+    indented for people, compact (and C-fast, a third smaller) for big graphs."""
     import json
+    data = d.to_dict()
+    if verdicts:
+        data["answers"] = [v.to_dict() for v in verdicts]
     if len(d.graph.nodes) <= 2000:
-        text = json.dumps(d.to_dict(), ensure_ascii=False, indent=1)
+        text = json.dumps(data, ensure_ascii=False, indent=1)
     else:
-        text = json.dumps(d.to_dict(), ensure_ascii=False, separators=(",", ":"))
+        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
     stdout.write(text + "\n")
 
 
@@ -285,10 +288,10 @@ def write_document(d, fmt: str, lang: str, digits: int, stdout) -> None:
 def show_answers(args, d, verdicts, lang: str, digits: int, stdout) -> int:
     """--answer: the verdicts on the student's answers; exit 1 when any is wrong."""
     if args.json:
-        write_json(d, stdout)
+        write_json(d, stdout, verdicts)
     else:
         from ..render.answers import render_answers
-        show(render_answers(d, lang, digits), stdout)
+        show(render_answers(d, verdicts, lang, digits), stdout)
     return Exit.OK if all(v.correct for v in verdicts) else Exit.WRONG
 
 

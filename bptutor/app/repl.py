@@ -39,6 +39,7 @@ class Session:
         self.lang = lang
         self.digits = digits
         self.last = None                 # the last Derivation
+        self.verdicts = None             # the last :check's verdicts on it
         self.out = out or sys.stdout
         self.err = err or sys.stderr
         self.ask = ask or (lambda prompt: None)
@@ -96,7 +97,7 @@ class Session:
                                example="; ".join(f"{n} = 1" for n in missing))
         given = {n: self.values[n] for n in g.inputs if n in self.values and n not in g.defaults}
         d = derive(text, given)
-        self.last = d
+        self.last, self.verdicts = d, None
         show(render(d, self.lang, self.digits), self.out)
         self.out.flush()
 
@@ -181,15 +182,18 @@ class Session:
         if not arg:
             raise BptutorError("repl.check_what")
         try:
-            check(d, arg)
+            self.verdicts = check(d, arg)
         except BptutorError as exc:
             raise exc.with_source(arg)
-        show(render_answers(d, self.lang, self.digits), self.out)
+        show(render_answers(d, self.verdicts, self.lang, self.digits), self.out)
 
     def cmd_json(self, arg: str) -> None:
         import json
         d = self.needs_derivation()
-        self.out.write(json.dumps(d.to_dict(), ensure_ascii=False, indent=1) + "\n")
+        data = d.to_dict()
+        if self.verdicts:
+            data["answers"] = [v.to_dict() for v in self.verdicts]
+        self.out.write(json.dumps(data, ensure_ascii=False, indent=1) + "\n")
 
     def cmd_graph(self, arg: str) -> None:
         from .cli import show_graph, write_graph

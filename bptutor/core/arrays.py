@@ -1,5 +1,4 @@
-"""Vectors and matrices: the array namespace of the op table, and the numeric
-check of an array input.
+"""Vectors and matrices: the array namespace of the op table and array values.
 
 ArrayNS has the same function names as ops.ScalarNS (exp, log, ..., where,
 maximum, sigmoid, sign, power), backed by numpy, plus what the tensor rows of
@@ -9,7 +8,6 @@ plain scalar run never imports numpy."""
 from __future__ import annotations
 
 import math
-import random
 
 import numpy as np
 
@@ -17,11 +15,6 @@ from ..errors import BptutorError, BptutorValueError
 from ..render.numbers import shape_tuple
 
 MAX_DIMS = 8            # dimensions of a value literal
-FULL_CHECK = 300        # entries checked one by one; a bigger input is sampled
-SAMPLE = 60             # entries checked in a sampled input (CS231n's sparse gradient check)
-WORK_BUDGET = 2e9       # multiply-adds the check of one derivation may spend (about a second)
-MIN_SAMPLE = 5          # entries checked per input however costly the graph
-SEED = 0
 
 
 class ShapeError(BptutorError):
@@ -205,7 +198,7 @@ class ArrayNS:
     def norm(a, axis=None):
         return np.sqrt(np.sum(np.square(a), axis=_axis(a, axis)))
 
-    # ---- what the engine and the api call ---------------------------------------------
+    # ---- what the engine calls -------------------------------------------------------
     @staticmethod
     def vjp(op, k: int, c, g, out, args):
         """(local, contribution) of input k: elementwise ops multiply their local
@@ -258,10 +251,6 @@ class ArrayNS:
         return np.errstate(over="call", divide="call", invalid="call", under="ignore",
                            call=_raise_float_error)
 
-    @staticmethod
-    def check(d, name: str, on_kink: bool = False):
-        return check(d, name, on_kink)
-
 
 def _raise_float_error(kind: str, flag: int):
     if "overflow" in kind:
@@ -276,68 +265,3 @@ def _first_mismatch(a: tuple, b: tuple) -> tuple[int, int]:
         if n != m and 1 not in (n, m):
             return n, m
     return 0, 0
-
-
-# ---- the numeric check -------------------------------------------------------------
-def _cost(g, vals: list, start: int) -> float:
-    """Multiply-adds of one forward pass from node `start` on: an entry of a
-    matrix product costs its inner size, any other entry one."""
-    total = 0.0
-    for i in range(start, len(vals)):
-        node = g.nodes[i]
-        size = np.size(vals[i])
-        if node.op.name == "matmul":
-            size *= np.shape(vals[node.args[0]])[-1]
-        total += size
-    return max(total, 1.0)
-
-
-def check(d, name: str, on_kink: bool = False):
-    """Central differences for every entry of one input (a seeded random sample of
-    entries when it has more than FULL_CHECK, or when the graph is so costly that
-    all would exceed the work budget), each recomputing the graph from that input
-    on; the maximum relative error over the entries checked."""
-    from .engine import forward
-    from .check import ABS_TOL, FAIL, KINK, OK, REL_TOL, SKIPPED
-    from .records import Check
-
-    g = d.graph
-    start, out, eps = g.inputs[name], g.output, d.eps
-    value = d.values[name]
-    work = np.array(value, dtype=float)
-    analytic = np.broadcast_to(np.asarray(d.grad(start), dtype=float), work.shape)
-    entries = range(work.size)
-    affordable = max(MIN_SAMPLE, int(WORK_BUDGET / max(len(d.wrt), 1) / (2 * _cost(g, d.node_values, start))))
-    wanted = min(work.size if work.size <= FULL_CHECK else SAMPLE, affordable)
-    if wanted < work.size:
-        entries = sorted(random.Random(SEED).sample(entries, wanted))
-        d.warnings.append(("tensor.sampled_entries", {"name": name, "checked": wanted, "total": work.size}))
-    numeric = np.full(work.shape, np.nan)
-    flat_work, flat_numeric = work.reshape(-1), numeric.reshape(-1)
-    values = dict(d.values)
-    values[name] = work
-    for p in entries:
-        x = flat_work[p]
-        try:
-            flat_work[p] = x + eps          # float(): the output may be a view of `work`
-            plus = float(forward(g, values, ArrayNS, start, d.node_values)[out])
-            flat_work[p] = x - eps
-            minus = float(forward(g, values, ArrayNS, start, d.node_values)[out])
-        except BptutorError:
-            continue
-        finally:
-            flat_work[p] = x
-        flat_numeric[p] = (plus - minus) / (2 * eps)
-    checked = ~np.isnan(numeric)
-    if not checked.any():
-        return Check(name, value, d.grad(start), None, None, SKIPPED)
-    a, n = analytic[checked], numeric[checked]
-    diff = np.abs(a - n)
-    scale = np.maximum(np.abs(a), np.abs(n))
-    err = diff / np.where(scale == 0, 1.0, scale)
-    bad = (err > REL_TOL) & (diff > ABS_TOL)
-    counted = bad | (scale > 10 * ABS_TOL)      # near-zero entries: a relative error means nothing
-    worst = float(err[counted].max()) if counted.any() else 0.0
-    verdict = (KINK if on_kink else FAIL) if bad.any() else OK
-    shown = numeric if numeric.ndim else float(numeric)
-    return Check(name, value, d.grad(start), shown, worst, verdict)

@@ -1,9 +1,13 @@
 """Forward and backward: the only place the chain rule runs.
 
 Backward visits nodes in reverse topological order from ∂f/∂f = 1 and records
-every edge as a tuple (see records.Step for the fields), so a renderer can
+every edge as a tuple (see records.Edge for the fields), so a renderer can
 narrate local gradient × upstream gradient = gradient without redoing math.
-Plain loops over lists, no closures per node and no recursion."""
+Plain loops over lists, no closures per node and no recursion.
+
+With arrays both passes run under the array namespace's strict() rules
+(numpy's floating-point problems raised at the op that met them), so callers
+never set them up."""
 from __future__ import annotations
 
 import math
@@ -11,11 +15,14 @@ import math
 from ..errors import BptutorError, BptutorMathError, BptutorValueError
 from .graph import Graph
 from .ops import OPS, failure_key
+from .records import Tape
 from .xp import ScalarNS
 
 INPUT = OPS["input"]
-_MATH_ERRORS = (ValueError, ZeroDivisionError, OverflowError, ArithmeticError, IndexError, TypeError)
-
+# What a user's numbers can cause: 1/0, overflow, a math domain error (ValueError,
+# also numpy's "invalid" under strict()). Anything else (TypeError, IndexError,
+# AttributeError...) is a bug in bptutor and propagates as one.
+_MATH_ERRORS = (ArithmeticError, ValueError)
 
 
 def check_values(g: Graph, values: dict) -> list[str]:
@@ -30,6 +37,13 @@ def check_values(g: Graph, values: dict) -> list[str]:
 def forward(g: Graph, values: dict, xp=ScalarNS, start: int = 0, vals: list | None = None) -> list:
     """Every node's value. With `start` and `vals`, recompute only from `start` on
     (the numeric check moves one input and reuses the rest)."""
+    if xp is ScalarNS:
+        return _forward(g, values, xp, start, vals)
+    with xp.strict():
+        return _forward(g, values, xp, start, vals)
+
+
+def _forward(g: Graph, values: dict, xp, start: int, vals: list | None) -> list:
     nodes = g.nodes
     if vals is None:
         vals = [None] * len(nodes)
@@ -124,15 +138,25 @@ def _domain_error(g: Graph, i: int, vals: list, exc) -> BptutorMathError:
     return BptutorMathError(key, (node.start, node.end), node=_node_name(g, i), args=args)
 
 
-def backward(g: Graph, vals: list, xp=ScalarNS, wanted: list | None = None) -> tuple[list, list, list]:
+def backward(g: Graph, vals: list, xp=ScalarNS, wanted=None) -> Tape:
     """Gradients of the output with respect to every node (None where no path
     leads to the output), the edges in the order backward visited them as
-    tuples (node, k, target, local, upstream, contribution), and the nodes
-    evaluated at a kink. records.Derivation turns the edges into the narrated
-    steps (running totals, sums of paths) only when someone reads them: this
-    loop is the hot path (benchmarked in bench/engine.py).
-    With arrays, `wanted` (see needed_for) skips the edges that lead to no
-    input asked for, as PyTorch skips tensors without requires_grad."""
+    tuples shaped like records.Edge, and the nodes evaluated at a kink.
+    steps.build_steps turns the edges into the narrated steps (running totals,
+    sums of paths) only when someone reads them: this loop is the hot path
+    (benchmarked in bench/engine.py).
+    With arrays, only the edges that lead to an input named in `wanted` (every
+    input when None) are followed, as PyTorch skips tensors without
+    requires_grad: no edges into constants or into inputs left out by --wrt.
+    Scalars keep every edge: the narration shows them all."""
+    if xp is ScalarNS:
+        return _backward(g, vals, xp, None)
+    needed = _needed_for(g, g.inputs if wanted is None else wanted)
+    with xp.strict():
+        return _backward(g, vals, xp, needed)
+
+
+def _backward(g: Graph, vals: list, xp, needed: list | None) -> Tape:
     nodes = g.nodes
     out = g.output
     grads: list = [None] * len(nodes)
@@ -173,7 +197,7 @@ def backward(g: Graph, vals: list, xp=ScalarNS, wanted: list | None = None) -> t
                     local = op.local[k](xp, c, out_val, *arg_vals)
                     contribution = local * upstream
                 else:
-                    if wanted is not None and not wanted[j]:
+                    if not needed[j]:
                         continue                # leads to no input asked for (--wrt)
                     local, contribution = vjp(op, k, c, upstream, out_val, arg_vals)
                 old = grads[j]
@@ -182,10 +206,10 @@ def backward(g: Graph, vals: list, xp=ScalarNS, wanted: list | None = None) -> t
     except _MATH_ERRORS:
         raise _gradient_error(g, i, vals, None, grads[i]) from None
     _check_finite_gradients(g, vals, grads, edges, xp)
-    return grads, edges, kinks
+    return Tape(grads, edges, kinks)
 
 
-def needed_for(g: Graph, names) -> list[bool]:
+def _needed_for(g: Graph, names) -> list[bool]:
     """For each node, whether a path leads from it down to one of the inputs `names`."""
     wanted = [False] * len(g.nodes)
     for name in names:

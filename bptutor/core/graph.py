@@ -36,6 +36,7 @@ class Graph:
         self.tensor = False                    # uses @, .T, [i], sum...: evaluate with arrays
         self.op_spans: dict[int, tuple] = {}   # node index -> its operator's span (tensor ops)
         self.known = frozenset()               # names the parse was told are inputs
+        self.folded_constants: set[str] = set()  # e, pi read as numbers: a value named so needs a new parse
 
     def add(self, op: Op, args: tuple = (), c=None, name=None, start=0, end=0) -> int:
         nodes = self.nodes

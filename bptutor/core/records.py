@@ -2,10 +2,12 @@
 graph; they never run the engine."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cached_property
 from typing import NamedTuple
 
 from .graph import Graph
+from .steps import Step, build_steps
 
 
 def plain(x):
@@ -28,23 +30,24 @@ def plain(x):
     return x
 
 
-class Step(NamedTuple):
-    """One line of the backward narration.
-    kind "seed": the output, ∂f/∂f = 1.
-    kind "edge": node -> target (its k-th input): local × upstream = contribution;
-        total is the target's gradient so far (it grows where paths meet).
-    kind "sum": several paths met at `target`; `terms` are the indices (in
-        Derivation.steps) of the edges summed, `total` their sum."""
-    kind: str
+class Edge(NamedTuple):
+    """One edge of the backward pass: node's k-th input is target;
+    local × upstream = contribution (local is None for a tensor op's VJP).
+    The engine records plain tuples in this shape (cheaper on its hot path
+    than NamedTuples); unpack them, or read them as Edge(*t)."""
     node: int
-    target: int = -1
-    k: int = 0
-    local: object = None
-    upstream: object = None
-    contribution: object = None
-    total: object = None
-    kink: bool = False
-    terms: tuple = ()
+    k: int
+    target: int
+    local: object
+    upstream: object
+    contribution: object
+
+
+class Tape(NamedTuple):
+    """What engine.backward recorded."""
+    grads: list         # ∂f/∂node per node; None where no path leads to the output
+    edges: list         # Edge-shaped tuples, in the order backward visited them
+    kinks: list         # nodes evaluated at a non-differentiable point
 
 
 class Check(NamedTuple):
@@ -57,27 +60,36 @@ class Check(NamedTuple):
     verdict: str             # ok | fail | kink | skipped
 
 
+@dataclass(frozen=True, eq=False, repr=False)
 class Derivation:
-    """Everything derive() found: the graph, every node's value and gradient,
-    the backward steps, the numeric checks, warnings (and answers when given)."""
+    """Everything a derivation found, built once (tutor/program.py): the graph,
+    every node's value, the backward tape, the numeric checks and warnings.
+    Answers, quizzes and grades are judged beside it, never stored in it."""
+    source: str
+    graph: Graph
+    values: dict                # the inputs' values as used
+    node_values: list
+    tape: Tape
+    checks: tuple = ()          # Check per input checked, in wrt order
+    warnings: tuple = ()        # (message key, params)
+    eps: float = 1e-5
+    wrt: tuple = ()             # inputs reported, in order
+    sampled: bool = False       # the numeric check covered a sample of the inputs
+    arrays: bool = False        # evaluated with numpy arrays (vectors and matrices)
 
-    def __init__(self, source: str, graph: Graph, values: dict, node_values: list, node_grads: list,
-                 edges: list, kinks: list, warnings: list | None = None, eps: float = 1e-5,
-                 wrt: list | None = None, arrays: bool = False):
-        self.source = source
-        self.graph = graph
-        self.values = values             # the inputs' values as used
-        self.node_values = node_values
-        self.node_grads = node_grads
-        self.edges = edges               # engine tuples (node, k, target, local, upstream, contribution)
-        self.kinks = set(kinks)          # nodes evaluated at a non-differentiable point
-        self.checks: list[Check] = []
-        self.warnings = warnings or []   # (message key, params)
-        self.eps = eps
-        self.wrt = wrt or []             # inputs reported, in order
-        self.sampled = False             # the numeric check covered a sample of the inputs
-        self.answers: list = []          # filled by answers.check
-        self.arrays = arrays             # evaluated with numpy arrays (vectors and matrices)
+    @property
+    def node_grads(self) -> list:
+        return self.tape.grads
+
+    @property
+    def edges(self) -> list:
+        """Edge-shaped tuples (node, k, target, local, upstream, contribution)."""
+        return self.tape.edges
+
+    @cached_property
+    def kinks(self) -> frozenset:
+        """Nodes evaluated at a non-differentiable point."""
+        return frozenset(self.tape.kinks)
 
     @property
     def value(self):
@@ -89,7 +101,7 @@ class Derivation:
 
     def grad(self, index: int):
         """∂f/∂node; 0 where no path leads from the node to the output."""
-        g = self.node_grads[index]
+        g = self.tape.grads[index]
         return 0.0 if g is None else g
 
     @property
@@ -118,41 +130,8 @@ class Derivation:
 
     @cached_property
     def steps(self) -> list[Step]:
-        """The narration's steps: the seed, then every edge in backward order with
-        the target's running total, and a "sum" step where several paths met,
-        placed where backward reaches that node (before its own edges)."""
-        nodes = self.graph.nodes
-        fan_in = [0] * len(nodes)
-        for edge in self.edges:
-            fan_in[edge[2]] += 1
-        out = self.graph.output
-        steps = [Step("seed", out, out, total=1.0)]
-        incoming: dict[int, list] = {}              # step indices, where paths meet only
-        running: list = [None] * len(nodes)
-        kinks = self.kinks
-        # leaves have no edges of their own: their sums go where backward passes them
-        leaves = [j for j in range(len(nodes) - 1, -1, -1) if fan_in[j] > 1 and not nodes[j].args]
-
-        def sum_step(j):
-            steps.append(Step("sum", j, j, total=running[j], terms=tuple(incoming[j])))
-
-        current = None
-        append = steps.append
-        for i, k, j, local, upstream, contribution in self.edges:
-            if i != current:
-                current = i
-                while leaves and leaves[0] > i:
-                    sum_step(leaves.pop(0))
-                if fan_in[i] > 1:
-                    sum_step(i)
-            so_far = running[j]
-            total = running[j] = contribution if so_far is None else so_far + contribution
-            if fan_in[j] > 1:
-                incoming.setdefault(j, []).append(len(steps))
-            append(Step("edge", i, j, k, local, upstream, contribution, total, i in kinks))
-        for j in leaves:
-            sum_step(j)
-        return steps
+        """The narration's steps (see core/steps.py), built when first read."""
+        return build_steps(self.graph, self.tape)
 
     def step_dict(self, step: Step) -> dict:
         nodes = self.graph.nodes
@@ -181,7 +160,7 @@ class Derivation:
 
     def to_dict(self) -> dict:
         from ..i18n import t
-        d = {
+        return {
             "value": plain(self.value),
             "gradients": plain(self.gradients),
             "numeric_gradients": plain(self.numeric_gradients),
@@ -194,13 +173,10 @@ class Derivation:
             "steps": [self.step_dict(s) for s in self.steps],
             "warnings": [{"key": key, "message": t(key, "en", **params)} for key, params in self.warnings],
         }
-        if self.answers:
-            d["answers"] = [a.to_dict() if hasattr(a, "to_dict") else a for a in self.answers]
-        return d
 
 
 class Verdict(NamedTuple):
-    """A student's answer for ∂f/∂name, judged (see answers.check).
+    """A student's answer for ∂f/∂name, judged (see tutor/answers.judge).
     diagnosis: the mistake the number matches (sign, missing_upstream,
     wrong_operand, fanout_partial, swapped_max, double_counted, transpose,
     rounding) or None; note_key: a message key qualifying the verdict

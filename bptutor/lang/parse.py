@@ -171,6 +171,7 @@ class _Builder:
         if bound is not None:
             return Ref(bound, start, end)
         if name in CONSTANTS and name not in self.known:
+            self.g.folded_constants.add(name)
             return Const(CONSTANTS[name], start, end)
         return Ref(self.g.input(name, start, end), start, end)
 

@@ -18,27 +18,28 @@ _LABEL_KEYS = ("own", "other")               # node indices quoted by their labe
 _NUMBER_KEYS = ("local", "upstream", "low", "high", "pytorch", "hand")
 
 
-def render_answers(d: Derivation, lang: str = "en", digits: int = 4) -> Group:
+def render_answers(d: Derivation, verdicts: list[Verdict], lang: str = "en", digits: int = 4) -> Group:
     nar = narrator(d, lang, digits)
-    parts = [header(d, nar), Text(""), Text(t("answers.title", lang), style="bold"), table(d, nar), Text("")]
-    for v in d.answers:
+    parts = [header(d, nar), Text(""), Text(t("answers.title", lang), style="bold"), table(d, verdicts, nar),
+             Text("")]
+    for v in verdicts:
         parts.append(explanation(d, v, nar))
-    right = sum(v.correct for v in d.answers)
-    parts.append(Text(t("answers.score", lang, right=right, total=len(d.answers)),
-                      style="bold green" if right == len(d.answers) else "bold red"))
+    right = sum(v.correct for v in verdicts)
+    parts.append(Text(t("answers.score", lang, right=right, total=len(verdicts)),
+                      style="bold green" if right == len(verdicts) else "bold red"))
     for w in nar.warnings():
         parts.append(Text("! " + w, style="yellow"))
     return Group(*parts)
 
 
-def table(d: Derivation, nar: Narrator) -> Table:
+def table(d: Derivation, verdicts: list[Verdict], nar: Narrator) -> Table:
     lang = nar.lang
     tab = Table(box=None, padding=(0, 2, 0, 0), show_edge=False, pad_edge=False)
     for key, justify in (("answer", "left"), ("given", "right"), ("expected", "right"),
                          ("verdict", "left"), ("diagnosis", "left")):
         tab.add_column(t(f"answers.col_{key}", lang), justify=justify, header_style="bold",
                        overflow="fold")
-    for v in d.answers:
+    for v in verdicts:
         verdict = Text(verdict_text(v, lang), style="green" if v.correct else "bold red")
         mistake = t(f"answers.code_{v.diagnosis}", lang) if v.diagnosis else ""
         tab.add_row(partial(d, v), Text(v.given), nar.n(v.expected), verdict, mistake)

@@ -106,7 +106,7 @@ def precision(given: str) -> float | None:
 # ---- judging ---------------------------------------------------------------------
 def judge(d: Derivation, answers) -> list[Verdict]:
     """Judge the answers (text as after --answer, or a dict name -> number or
-    formula string); the verdicts are also stored in d.answers."""
+    formula string) -> their verdicts, in order; `d` is left as it was."""
     text = answers if isinstance(answers, str) else answers_text(answers)
     graph, parsed = read_answers(text)
     paths = Paths(d)
@@ -123,7 +123,6 @@ def judge(d: Derivation, answers) -> list[Verdict]:
             if program is None:
                 program = compile(d.source)
             verdicts.append(_judge_formula(d, paths, x, a, graph, text, program))
-    d.answers = verdicts
     return verdicts
 
 

@@ -1,35 +1,98 @@
 """compile(source) -> Program, parsed once; Program.derive(values) -> Derivation
-(pure data); derive() is the one-call form."""
+(frozen data, built here and only here); Program.step(values) -> (value,
+gradients) for loops; derive() is the one-call form."""
 from __future__ import annotations
 
 import gc
 import math
 from collections.abc import Mapping
+from contextlib import contextmanager
 
-from ..core.engine import backward, check_values, forward, needed_for
+from ..core.check import check_gradients
+from ..core.engine import backward, check_values, forward
+from ..core.graph import Graph
+from ..core.ops import CONSTANTS
+from ..core.records import Derivation
 from ..core.xp import ScalarNS, namespace
-from ..errors import BptutorError, BptutorInternalError, BptutorValueError
-from ..core.check import central, choose, kink_inputs, verdict
-from ..core.records import Check, Derivation
+from ..errors import BptutorError, BptutorInternalError, BptutorSyntaxError, BptutorValueError
 from ..lang.parse import parse, parse_values
 
 
 class Program:
     """A parsed program: derive it (narration data, numeric check) or step it
-    (value and gradients only) at as many points as you like."""
+    (value and gradients only) at as many points as you like.
+
+    The parse reads `e` and `pi` as the constants unless a value is given for
+    them: a Program parses once, and again (once) only for a value named like
+    a constant the program reads (see graph_for). `graph` is the parse with the
+    constants; None when that parse failed in a way a value for `e` or `pi`
+    may mend (`e*2` alone is a constant output): the error is then raised by
+    derive() and step() when the values name no constant. Syntax errors are
+    raised here."""
 
     def __init__(self, source: str):
-        if not isinstance(source, str):
-            raise BptutorValueError("input.not_text", None, what="source", type=type(source).__name__)
-        self.source = source
+        with _guarded(source):
+            if not isinstance(source, str):
+                raise BptutorValueError("input.not_text", None, what="source", type=type(source).__name__)
+            self.source = source
+            self._graphs = {}           # constant names read as inputs -> graph
+            self._error = None
+            try:
+                self.graph = self._graphs[frozenset()] = parse(source)
+            except BptutorSyntaxError:
+                raise
+            except BptutorError as exc:
+                self.graph, self._error = None, exc
 
     def derive(self, values=None, *, eps: float = 1e-5, wrt=None, check: bool = True) -> Derivation:
-        return derive(self.source, values, eps=eps, wrt=wrt, check=check)
+        """Run forward and backward at `values`, check every gradient numerically
+        (unless check=False): the Derivation renderers narrate. See derive()."""
+        with _guarded(self.source):
+            eps = _eps(eps)
+            g, inputs, unused, names, xp = self._prepare(values, wrt)
+            vals, tape = _evaluate(g, inputs, names, xp)
+            warnings = (("value.unused", {"names": ", ".join(unused)}),) if unused else ()
+            checks = ()
+            if check:
+                checks, more = check_gradients(g, inputs, vals, tape.grads, names, eps, tape.kinks, xp)
+                warnings += more
+            return Derivation(self.source, g, inputs, vals, tape, checks=checks, warnings=warnings, eps=eps,
+                              wrt=tuple(names), sampled=check and len(checks) < len(names),
+                              arrays=xp is not ScalarNS)
 
-    def step(self, values) -> tuple:
-        """(value, gradients by input name), without narration or numeric check."""
-        d = self.derive(values, check=False)
-        return d.value, d.gradients
+    def step(self, values, *, wrt=None) -> tuple:
+        """(value, {input name: gradient}) at `values`: forward and backward
+        only, no narration and no numeric check (for training loops, quizzes,
+        benchmarks). `wrt` limits the gradients, as in derive()."""
+        with _guarded(self.source):
+            g, inputs, _unused, names, xp = self._prepare(values, wrt)
+            vals, tape = _evaluate(g, inputs, names, xp)
+            grads = tape.grads
+            return vals[g.output], {name: _zero_if_none(grads[g.inputs[name]]) for name in names}
+
+    def _prepare(self, values, wrt) -> tuple:
+        """The graph for these values, the inputs' values (defaults overridden),
+        the names given but unused, the inputs whose gradients are wanted and
+        the namespace to evaluate with."""
+        given = _given(values)
+        g = self.graph_for(given)
+        inputs = {k: _number(k, v) for k, v in {**g.defaults, **given}.items()}
+        unused = check_values(g, inputs)
+        inputs = {name: inputs[name] for name in g.inputs}
+        names = _wanted(g, wrt)
+        return g, inputs, unused, names, namespace(inputs.values(), g.tensor)
+
+    def graph_for(self, names) -> Graph:
+        """The graph that values for `names` run on: a value named `e` or `pi`
+        makes it an input where the program read the constant."""
+        constants = CONSTANTS.keys() if self.graph is None else self.graph.folded_constants
+        overridden = frozenset(n for n in names if n in constants)
+        g = self._graphs.get(overridden)
+        if g is None:
+            if not overridden:
+                raise self._error
+            g = self._graphs[overridden] = parse(self.source, known_inputs=overridden)
+        return g
 
 
 def compile(source: str) -> Program:      # noqa: A001 -- bptutor.compile, as re.compile
@@ -44,13 +107,22 @@ def derive(source: str, values=None, *, eps: float = 1e-5, wrt=None, check: bool
     vector or matrix) or a string as typed after --vals; values assigned in the
     program are defaults that `values` overrides. With arrays the output must
     still be a number, and gradients are numpy arrays shaped like their inputs.
+    `wrt` (names, or a comma-separated string) limits the inputs reported;
+    `eps` is the central-difference step; check=False skips the numeric check.
     Raises BptutorError (with a message key and a source span) on bad input."""
-    # The graph is acyclic and append-only: the cyclic GC has nothing to find in
-    # it, and at 10^5 nodes its passes would dominate the run.
+    return Program(source).derive(values, eps=eps, wrt=wrt, check=check)
+
+
+@contextmanager
+def _guarded(source):
+    """Every failure as a BptutorError carrying the source: a bug becomes a
+    BptutorInternalError (the cause chained), never a user error. The cyclic GC
+    is off meanwhile: the graph is acyclic and append-only, so it has nothing
+    to find, and at 10^5 nodes its passes would dominate the run."""
     gc_was_on = gc.isenabled()
     gc.disable()
     try:
-        return _derive(source, values, eps, wrt, check)
+        yield
     except BptutorError as exc:
         raise exc.with_source(source) if isinstance(source, str) else exc from None
     except RecursionError:
@@ -58,17 +130,22 @@ def derive(source: str, values=None, *, eps: float = 1e-5, wrt=None, check: bool
     except MemoryError:
         raise BptutorError("input.out_of_memory") from None
     except Exception as exc:
-        # A bug, not the user's fault: still a BptutorError for callers, with the cause chained.
         raise BptutorInternalError.wrap(exc) from exc
     finally:
         if gc_was_on:
             gc.enable()
 
 
-def _derive(source, values, eps, wrt, check) -> Derivation:
-    if not isinstance(source, str):
-        raise BptutorValueError("input.not_text", None, what="source", type=type(source).__name__)
-    eps = _eps(eps)
+def _evaluate(g, inputs: dict, names: list, xp) -> tuple:
+    """Forward and backward; with arrays, only the edges towards `names`."""
+    vals = forward(g, inputs, xp)
+    if xp is not ScalarNS:
+        _scalar_output(g, vals)
+    return vals, backward(g, vals, xp, names)
+
+
+def _given(values) -> dict:
+    """The caller's values as a dict: a --vals string is parsed, names must be text."""
     if isinstance(values, str):
         values = parse_values(values)
     elif values is not None and not isinstance(values, Mapping):
@@ -77,42 +154,25 @@ def _derive(source, values, eps, wrt, check) -> Derivation:
     bad = [k for k in given if not isinstance(k, str)]
     if bad:
         raise BptutorValueError("value.bad_name", None, name=repr(bad[0]))
-    g = parse(source, known_inputs=frozenset(given))
-    inputs = {**g.defaults, **given}
-    inputs = {k: _number(k, v) for k, v in inputs.items()}
-    unused = check_values(g, inputs)
-    inputs = {name: inputs[name] for name in g.inputs}
-    warnings = [("value.unused", {"names": ", ".join(unused)})] if unused else []
+    return given
+
+
+def _wanted(g, wrt) -> list[str]:
+    """The inputs reported: all, in order of appearance, or those `wrt` names."""
     names = list(g.inputs)
-    if wrt:
-        if not isinstance(wrt, (str, list, tuple)) or not all(isinstance(w, str) for w in wrt):
-            raise BptutorValueError("value.unknown_wrt", None, names=_shown(wrt), inputs=", ".join(names))
-        wrt = [w.strip() for w in (wrt.split(",") if isinstance(wrt, str) else wrt) if w.strip()]
-        unknown = [w for w in wrt if w not in g.inputs]
-        if unknown:
-            raise BptutorValueError("value.unknown_wrt", None, names=", ".join(unknown),
-                                    inputs=", ".join(names))
-        names = wrt
-    xp = namespace(inputs.values(), g.tensor)
-    if xp is ScalarNS:
-        return _run(g, xp, source, inputs, warnings, eps, names, check)
-    with xp.strict():
-        return _run(g, xp, source, inputs, warnings, eps, names, check)
+    if not wrt:
+        return names
+    if not isinstance(wrt, (str, list, tuple)) or not all(isinstance(w, str) for w in wrt):
+        raise BptutorValueError("value.unknown_wrt", None, names=_shown(wrt), inputs=", ".join(names))
+    wrt = [w.strip() for w in (wrt.split(",") if isinstance(wrt, str) else wrt) if w.strip()]
+    unknown = [w for w in wrt if w not in g.inputs]
+    if unknown:
+        raise BptutorValueError("value.unknown_wrt", None, names=", ".join(unknown), inputs=", ".join(names))
+    return wrt
 
 
-def _run(g, xp, source, inputs, warnings, eps, names, check) -> Derivation:
-    vals = forward(g, inputs, xp)
-    if xp is not ScalarNS:
-        _scalar_output(g, vals)
-    # Arrays: no edges into constants or into inputs left out by --wrt (as PyTorch
-    # skips tensors without requires_grad); the scalar path keeps its lean loop.
-    wanted = None if xp is ScalarNS else needed_for(g, names)
-    grads, edges, kinks = backward(g, vals, xp, wanted)
-    d = Derivation(source, g, inputs, vals, grads, edges, kinks, warnings=warnings, eps=eps, wrt=names,
-                   arrays=xp is not ScalarNS)
-    if check:
-        _check(d, xp)
-    return d
+def _zero_if_none(grad):
+    return 0.0 if grad is None else grad
 
 
 def _scalar_output(g, vals) -> None:
@@ -159,25 +219,3 @@ def _eps(eps) -> float:
     if isinstance(eps, bool) or not (0 < h < 1):
         raise BptutorValueError("value.bad_eps", None, value=_shown(eps))
     return h
-
-
-def _check(d: Derivation, xp) -> None:
-    g = d.graph
-    kinks = d.kinks
-    on_kink = kink_inputs(g, kinks)
-    picked, d.sampled = choose(d.wrt, len(g.nodes))
-    if d.sampled:
-        d.warnings.append(("check.sampled", {"checked": len(picked), "total": len(d.wrt)}))
-    for name in picked:
-        if xp is not ScalarNS:
-            d.checks.append(xp.check(d, name, name in on_kink))
-            continue
-        numeric = central(g, d.values, d.node_values, name, d.eps, xp)
-        analytic = d.grad(g.inputs[name])
-        err, v = verdict(analytic, numeric, name in on_kink)
-        d.checks.append(Check(name, d.values[name], analytic, numeric, err, v))
-    if kinks:
-        conventions = sorted({g.nodes[i].op.convention for i in kinks})
-        for key in conventions:
-            d.warnings.append((key, {}))
-

@@ -1,0 +1,70 @@
+"""Tape -> Steps: the narration's lines, built from the edges backward recorded.
+
+Only reads the numbers the engine produced (no multiplication happens here):
+the seed ∂f/∂f = 1, then every edge in backward order with its target's
+running total, and a "sum" step where several paths meet."""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+
+class Step(NamedTuple):
+    """One line of the backward narration.
+    kind "seed": the output, ∂f/∂f = 1.
+    kind "edge": node -> target (its k-th input): local × upstream = contribution;
+        total is the target's gradient so far (it grows where paths meet).
+    kind "sum": several paths met at `target`; `terms` are the indices (in
+        Derivation.steps) of the edges summed, `total` their sum.
+    (Re-exported by records, where renderers read it: defined here so that
+    records -> steps is the only import between the two.)"""
+    kind: str
+    node: int
+    target: int = -1
+    k: int = 0
+    local: object = None
+    upstream: object = None
+    contribution: object = None
+    total: object = None
+    kink: bool = False
+    terms: tuple = ()
+
+
+def build_steps(graph, tape) -> list[Step]:
+    """The seed, then every edge of `tape` in backward order with the target's
+    running total, and a "sum" step where several paths met, placed where
+    backward reaches that node (before its own edges)."""
+    nodes = graph.nodes
+    edges = tape.edges
+    fan_in = [0] * len(nodes)
+    for edge in edges:
+        fan_in[edge[2]] += 1
+    out = graph.output
+    steps = [Step("seed", out, out, total=1.0)]
+    incoming: dict[int, list] = {}              # step indices, where paths meet only
+    running: list = [None] * len(nodes)
+    kinks = set(tape.kinks)
+    # leaves have no edges of their own: their sums go where backward passes them
+    leaves = [j for j in range(len(nodes) - 1, -1, -1) if fan_in[j] > 1 and not nodes[j].args]
+
+    def sum_step(j):
+        steps.append(Step("sum", j, j, total=running[j], terms=tuple(incoming[j])))
+
+    current = None
+    next_leaf = 0                               # leaves[next_leaf:] are still to be summed
+    append = steps.append
+    for i, k, j, local, upstream, contribution in edges:
+        if i != current:
+            current = i
+            while next_leaf < len(leaves) and leaves[next_leaf] > i:
+                sum_step(leaves[next_leaf])
+                next_leaf += 1
+            if fan_in[i] > 1:
+                sum_step(i)
+        so_far = running[j]
+        total = running[j] = contribution if so_far is None else so_far + contribution
+        if fan_in[j] > 1:
+            incoming.setdefault(j, []).append(len(steps))
+        append(Step("edge", i, j, k, local, upstream, contribution, total, i in kinks))
+    for j in leaves[next_leaf:]:
+        sum_step(j)
+    return steps

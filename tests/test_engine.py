@@ -1,0 +1,218 @@
+"""The engine, the Program and the Derivation: the seed numbers through
+backward -> Tape, steps and checks built from it, compile once / derive many,
+and bugs never dressed as the user's math errors."""
+import dataclasses
+import inspect
+
+import pytest
+
+import bptutor
+from bptutor.core.engine import backward, forward
+from bptutor.core.records import Edge, Tape
+from bptutor.core.steps import build_steps
+from bptutor.errors import BptutorError, BptutorInternalError, BptutorMathError
+from bptutor.lang.parse import parse
+from helpers import run
+
+NEURON = "1/(1+exp(-(w0*x0+w1*x1+w2)))"
+NEURON_VALS = {"w0": 2, "x0": -1, "w1": -3, "x1": -2, "w2": -3}
+# seed 000 / CS231n: f = 0.7311, the gradients to four decimals
+NEURON_GRADS = {"w0": -0.1966, "x0": 0.3932, "w1": -0.3932, "x1": -0.5898, "w2": 0.1966}
+
+
+# ---- engine.backward -> Tape ---------------------------------------------------------
+def test_backward_gives_the_cs231n_gradients_and_every_edge():
+    g = parse("(x+y)*z")
+    vals = forward(g, {"x": -2.0, "y": 5.0, "z": -4.0})
+    assert vals[g.output] == -12.0
+    tape = backward(g, vals)
+    assert isinstance(tape, Tape)
+    assert {name: tape.grads[i] for name, i in g.inputs.items()} == {"x": -4.0, "y": -4.0, "z": 3.0}
+    assert tape.kinks == []
+    edges = [Edge(*e) for e in tape.edges]
+    labels = [(g.nodes[e.node].label, g.nodes[e.target].label, e.local, e.upstream, e.contribution)
+              for e in edges]
+    # ∂f/∂q = z = -4, ∂f/∂z = q = 3; then + routes -4 to x and to y
+    assert labels == [("f", "x+y", -4.0, 1.0, -4.0), ("f", "z", 3.0, 1.0, 3.0),
+                      ("x+y", "x", 1.0, -4.0, -4.0), ("x+y", "y", 1.0, -4.0, -4.0)]
+    assert all(type(e) is tuple for e in tape.edges)          # plain tuples on the hot path
+
+
+def test_the_sigmoid_neuron_of_the_notes():
+    d = bptutor.derive(NEURON, NEURON_VALS)
+    assert d.value == pytest.approx(0.7311, abs=5e-5)
+    assert d.gradients == pytest.approx(NEURON_GRADS, abs=5e-5)
+    assert [c.verdict for c in d.checks] == ["ok"] * 5 and d.ok
+
+
+def test_steps_are_built_from_the_tape_with_a_sum_where_paths_meet():
+    d = bptutor.derive("x*x + x", {"x": 3})            # ∂f/∂x = 2x + 1 = 7
+    steps = build_steps(d.graph, d.tape)
+    assert steps == d.steps and d.steps is d.steps      # built once, when first read
+    kinds = [(s.kind, d.graph.nodes[s.node].label, s.contribution, s.total) for s in steps]
+    assert kinds == [("seed", "f", None, 1.0), ("edge", "f", 1.0, 1.0), ("edge", "f", 1.0, 1.0),
+                     ("edge", "x*x", 3.0, 4.0), ("edge", "x*x", 3.0, 7.0), ("sum", "x", None, 7.0)]
+    assert steps[-1].terms == (2, 3, 4) and d.gradients == {"x": 7.0}
+
+
+def test_array_backward_follows_only_the_edges_to_the_inputs_wanted():
+    np = pytest.importorskip("numpy")
+    from bptutor.core.arrays import ArrayNS
+    g = parse("sum((W @ x) * c)")
+    values = {"W": np.array([[1.0, 2.0], [3.0, 4.0]]), "x": np.array([1.0, -1.0]), "c": np.array([2.0, 3.0])}
+    vals = forward(g, values, ArrayNS)
+    assert vals[g.output] == pytest.approx(-2.0 - 3.0)        # W@x = [-1, -1]
+    only_x = backward(g, vals, ArrayNS, ["x"])
+    np.testing.assert_allclose(only_x.grads[g.inputs["x"]], [2 + 9, 4 + 12])     # Wᵀc
+    assert only_x.grads[g.inputs["W"]] is None and only_x.grads[g.inputs["c"]] is None
+    every = backward(g, vals, ArrayNS)
+    np.testing.assert_allclose(every.grads[g.inputs["W"]], [[2.0, -2.0], [3.0, -3.0]])     # c xᵀ
+    np.testing.assert_allclose(every.grads[g.inputs["c"]], [-1.0, -1.0])
+
+
+def test_numpy_float_errors_are_math_errors_without_the_caller_setting_them_up():
+    np = pytest.importorskip("numpy")
+    from bptutor.core.arrays import ArrayNS
+    before = np.geterr()
+    with pytest.raises(BptutorMathError):
+        forward(parse("sum(log(x))"), {"x": np.array([1.0, -1.0])}, ArrayNS)
+    assert np.geterr() == before
+
+
+# ---- bugs are not the user's math errors ----------------------------------------------
+def test_a_bug_in_a_local_gradient_is_an_internal_error_not_a_math_error(monkeypatch):
+    from bptutor.core import ops
+
+    def broken(xp, c, out, a):
+        raise TypeError("injected bug")
+    monkeypatch.setitem(ops.OPS, "tanh", ops.OPS["tanh"]._replace(local=(broken,)))
+    g = parse("tanh(x)")
+    with pytest.raises(TypeError):
+        backward(g, forward(g, {"x": 0.5}))
+    with pytest.raises(BptutorError) as exc:
+        bptutor.derive("tanh(x)", {"x": 0.5})
+    assert isinstance(exc.value, BptutorInternalError) and not isinstance(exc.value, BptutorMathError)
+    assert isinstance(exc.value.__cause__, TypeError)
+    code, _out, err = run("tanh(x)", "--vals", "x=0.5", "--lang", "en")
+    assert code == 3 and "injected bug" in err and "tangent" not in err
+
+
+def test_a_bug_in_a_tensor_rule_is_an_internal_error(monkeypatch):
+    pytest.importorskip("numpy")
+    from bptutor.core import ops
+
+    def broken(xp, c, g, out, a, b):
+        raise IndexError("injected bug")
+    row = ops.OPS["matmul"]
+    monkeypatch.setitem(ops.OPS, "matmul", row._replace(vjp=(broken, broken)))
+    with pytest.raises(BptutorInternalError):
+        bptutor.derive("sum(W @ x)", {"W": [[1.0, 2.0]], "x": [1.0, 2.0]})
+
+
+def test_the_users_numbers_still_give_math_errors():
+    with pytest.raises(BptutorMathError) as exc:
+        bptutor.derive("sqrt(x)", {"x": 0})             # 1/(2·sqrt(0)): no gradient at 0
+    assert exc.value.key == "math.gradient_undefined"
+    with pytest.raises(BptutorMathError):
+        bptutor.derive("log(x)", {"x": 0})
+
+
+# ---- Program: compile once, derive or step many times ------------------------------------
+def test_compile_parses_once_and_derives_many_times(monkeypatch):
+    import bptutor.tutor.program as program_module
+    parses = []
+    real = program_module.parse
+    monkeypatch.setattr(program_module, "parse", lambda *a, **k: parses.append(a) or real(*a, **k))
+    program = bptutor.compile("(x+y)*z")
+    for x in (-2, 0, 7):
+        d = program.derive({"x": x, "y": 5, "z": -4})
+        assert d.value == (x + 5) * -4 and d.gradients == {"x": -4.0, "y": -4.0, "z": x + 5.0}
+    assert len(parses) == 1 and d.graph is program.graph
+
+
+def test_a_value_named_like_a_constant_overrides_it_with_one_more_parse(monkeypatch):
+    import math
+
+    import bptutor.tutor.program as program_module
+    parses = []
+    real = program_module.parse
+    monkeypatch.setattr(program_module, "parse", lambda *a, **k: parses.append(a) or real(*a, **k))
+    program = bptutor.compile("e*x")
+    assert program.derive({"x": 2}).value == pytest.approx(2 * math.e)
+    for _ in range(2):
+        d = program.derive({"x": 2, "e": 3})
+        assert d.value == 6.0 and d.gradients == {"e": 2.0, "x": 3.0}
+    assert len(parses) == 2
+    # a name the program does not read as a constant: no new parse, a warning
+    assert program.derive({"x": 2, "pi": 3}).warnings == (("value.unused", {"names": "pi"}),)
+    assert len(parses) == 2
+
+
+def test_a_program_that_needs_its_constant_overridden_compiles():
+    program = bptutor.compile("e*2")                 # a constant output, unless e is given a value
+    with pytest.raises(BptutorError) as exc:
+        program.derive()
+    assert exc.value.key == "graph.constant_output"
+    assert program.derive({"e": 3}).gradients == {"e": 2.0}
+    with pytest.raises(BptutorError) as exc:
+        bptutor.compile("(x+")                       # a syntax error is reported at once
+    assert exc.value.source == "(x+"
+
+
+def test_step_gives_what_derive_gives_without_narration_or_check():
+    program = bptutor.compile(NEURON)
+    value, grads = program.step(NEURON_VALS)
+    d = program.derive(NEURON_VALS)
+    assert value == d.value and grads == d.gradients
+    assert program.step(NEURON_VALS, wrt=["x1", "w0"]) == (value, {"x1": grads["x1"], "w0": grads["w0"]})
+    with pytest.raises(BptutorError) as exc:
+        program.step({"w0": 1})
+    assert exc.value.key == "value.missing"
+
+
+def test_step_with_arrays_gives_the_wanted_gradients():
+    np = pytest.importorskip("numpy")
+    program = bptutor.compile("H = relu(W @ x); f = sum(H^2)")
+    values = {"W": [[1.0, -2.0], [0.5, 1.0]], "x": [2.0, 1.0]}
+    value, grads = program.step(values, wrt="W")
+    d = program.derive(values, wrt="W")
+    assert value == d.value == 0.0 + 4.0                    # W@x = [0, 2]
+    np.testing.assert_allclose(grads["W"], [[0.0, 0.0], [8.0, 4.0]])      # 2H ⊙ 1(W@x > 0) xᵀ
+    np.testing.assert_array_equal(grads["W"], d.gradients["W"])
+    assert list(grads) == ["W"]
+
+
+# ---- Derivation: frozen, built once ------------------------------------------------------
+def test_a_derivation_is_frozen():
+    d = bptutor.derive("(x+y)*z", {"x": -2, "y": 5, "z": -4})
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        d.checks = ()
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        d.answers = []
+    assert not hasattr(d, "answers")
+    assert isinstance(d.checks, tuple) and isinstance(d.warnings, tuple) and d.wrt == ("x", "y", "z")
+    assert d.node_grads is d.tape.grads and d.edges is d.tape.edges
+
+
+def test_the_check_returns_its_results_and_names_the_kink():
+    from bptutor.core.check import check_gradients
+    from bptutor.core.xp import ScalarNS
+    d = bptutor.derive("relu(x)*y", {"x": 0, "y": 2}, check=False)
+    assert d.checks == () and d.warnings == ()
+    checks, warnings = check_gradients(d.graph, d.values, d.node_values, d.node_grads, d.wrt, d.eps,
+                                       d.tape.kinks, ScalarNS)
+    # relu'(0) = 0 (PyTorch's convention); the numeric slope across the kink is (2·h - 0)/2h = 1
+    assert [(c.name, c.analytic, c.numeric, c.verdict) for c in checks] == \
+        [("x", 0.0, pytest.approx(1.0), "kink"), ("y", 0.0, 0.0, "ok")]
+    assert warnings == (("kink.relu", {}),)
+    assert d.checks == ()                            # nothing written into the Derivation
+    assert bptutor.derive("relu(x)*y", {"x": 0, "y": 2}).checks == checks
+
+
+def test_derive_shows_its_real_signature():
+    from bptutor.tutor.program import derive
+    shown = inspect.signature(bptutor.derive).parameters
+    real = inspect.signature(derive).parameters
+    assert [(p.name, p.kind) for p in shown.values()] == [(p.name, p.kind) for p in real.values()]
+    assert [p.default for p in shown.values()][1:] == [p.default for p in real.values()][1:]
+    assert list(inspect.signature(bptutor.compile).parameters) == ["source"]
