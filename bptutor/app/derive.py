@@ -1,9 +1,9 @@
 """`bptutor EXPR [options]`: derive, then print what the options ask for.
 
-Every output choice is checked before anything is derived or printed: standard
-output carries exactly one thing (the narration, a document, JSON, the answers
-or the graph drawn in the terminal), so an impossible combination is a usage
-error, never mixed output."""
+Every output choice is checked before anything is derived or printed. Standard
+output carries one format: text (the narration, or the graph drawn with
+--graph -, then the checked answers), a Markdown or LaTeX document, or JSON;
+a combination that would mix two formats there, or drop one, is a usage error."""
 from __future__ import annotations
 
 import argparse
