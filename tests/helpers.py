@@ -44,3 +44,11 @@ def snapshot(name: str, text: str) -> None:
         path.write_text(text, encoding="utf-8")
     assert path.exists(), f"no snapshot {path}: run with UPDATE_SNAPSHOTS=1 to record it"
     assert text == path.read_text(encoding="utf-8"), f"render differs from {path}"
+
+
+def assert_no_internal_error(*texts: str) -> None:
+    """A bug of ours prints the internal-error message (in any language): it must not be there."""
+    from bptutor.i18n import LANGS, t
+    marks = [t("input.internal", lang, detail="\x00").split("\x00")[0] for lang in LANGS]
+    for text in texts:
+        assert not any(mark in text for mark in marks), text

@@ -32,8 +32,10 @@ def test_a_plain_scalar_run_imports_no_heavy_module():
             "main(['1/(1+exp(-(w0*x0+w1*x1+w2)))', '--vals', 'w0=2,x0=-1,w1=-3,x1=-2,w2=-3'], stdout=io.StringIO()); "
             "print(' '.join(sorted(m for m in sys.modules if m.split('.')[0] in "
             "('numpy', 'prompt_toolkit', 'tomlkit', 'graphviz_pure') or m in "
-            "('bptutor.core.arrays', 'bptutor.app.repl', 'bptutor.render.dot', 'bptutor.render.markdown', "
-            "'bptutor.render.latex', 'bptutor.render.mermaid', 'bptutor.tutor.answers'))))")
+            "('bptutor.core.arrays', 'bptutor.app.repl', 'bptutor.app.replcommands', 'bptutor.app.quiz', "
+            "'bptutor.app.grade', 'bptutor.app.graphviz', 'bptutor.render.dot', 'bptutor.render.markdown', "
+            "'bptutor.render.latex', 'bptutor.render.mermaid', 'bptutor.render.graphtext', 'bptutor.render.answers', "
+            "'bptutor.tutor.answers', 'bptutor.tutor.quiz', 'bptutor.tutor.grade'))))")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == ""

@@ -3,6 +3,9 @@ import json
 import subprocess
 import sys
 
+import pytest
+
+from bptutor.i18n import t
 from helpers import ROOT, render_text, run, snapshot
 
 SIGMOID = "1/(1+exp(-(w0*x0+w1*x1+w2)))"
@@ -136,3 +139,76 @@ def test_renders_at_80_columns_without_colour():
         assert all(cell_len(line) <= 80 for line in text.splitlines())    # CJK characters are 2 cells
         assert "\x1b[" not in text
         snapshot(f"sigmoid_{lang}_80cols.txt", text)
+
+
+# ---- output choices: one thing on standard output -------------------------------------
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("options, key", [
+    (["--json", "--graph", "-"], "cli.graph_on_stdout"),
+    (["--format", "md", "--graph", "-"], "cli.graph_on_stdout"),
+    (["--format", "latex", "--graph", "-"], "cli.graph_on_stdout"),
+    (["--json", "--format", "md"], "cli.json_and_format"),
+    (["--json", "--format", "latex"], "cli.json_and_format"),
+    (["--format", "md", "--answer", "x=-4"], "cli.format_no_answers"),
+    (["--format", "latex", "--answer", "x=-4"], "cli.format_no_answers"),
+    (["--graph", "g.jpg"], "export.graph_extension"),
+])
+def test_an_impossible_output_choice_is_a_usage_error(options, key, lang, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run("(x+y)*z", "--vals", "x=-2,y=5,z=-4", "--lang", lang, *options)
+    assert code == 2 and out == "" and list(tmp_path.iterdir()) == []
+    assert err.startswith(t("cli.error", lang, message="")) and err.count("\n") == 1
+    fmt = options[options.index("--format") + 1] if "--format" in options else None
+    if key == "cli.graph_on_stdout":
+        option = "--json" if "--json" in options else f"--format {fmt}"
+        assert err == t("cli.error", lang, message=t(key, lang, option=option)) + "\n"
+    elif key != "export.graph_extension":
+        assert err == t("cli.error", lang, message=t(key, lang, format=fmt)) + "\n"
+    else:
+        assert "g.jpg" in err and ".svg .png .dot .gv .mmd" in err
+
+
+def test_the_format_message_says_what_to_use_instead():
+    code, out, err = run("x*2", "--vals", "x=1", "--format", "md", "--answer", "x=2", "--lang", "en")
+    assert err == "error: --format md does not show answers yet; use text or --json\n"
+    code, out, err = run("x*2", "--vals", "x=1", "--json", "--graph", "-", "--lang", "en")
+    assert err.startswith("error: --graph - draws the graph on standard output, where --json prints too")
+
+
+def test_the_possible_combinations_print_one_thing(tmp_path):
+    graph = str(tmp_path / "g.dot")
+    code, out, err = run("(x+y)*z", "--vals", "x=-2,y=5,z=-4", "--json", "--graph", graph)
+    assert code == 0 and json.loads(out)["value"] == -12                 # valid JSON, the graph in its file
+    assert (tmp_path / "g.dot").read_text().startswith("digraph")
+    code, out, err = run("(x+y)*z", "--vals", "x=-2,y=5,z=-4", "--json", "--answer", "x=-4, z=3")
+    assert code == 0 and json.loads(out)["gradients"] == {"x": -4, "y": -4, "z": 3}
+    code, out, err = run("(x+y)*z", "--vals", "x=-2,y=5,z=-4", "--format", "text", "--answer", "x=4",
+                         "--lang", "en")
+    assert code == 1 and "0 of 1 right" in out
+    code, out, err = run("(x+y)*z", "--vals", "x=-2,y=5,z=-4", "--json", "--format", "text")
+    assert code == 0 and json.loads(out)["value"] == -12
+    code, out, err = run("(x+y)*z", "--vals", "x=-2,y=5,z=-4", "--graph", "-", "--answer", "x=-4", "--lang", "en")
+    assert code == 0 and out.startswith("f = *  v=-12  g=1") and "1 of 1 right" in out
+
+
+def test_format_and_graph_choices_come_from_the_registry():
+    from bptutor.render import FORMATS
+    code, out, _ = run("--help", "--lang", "en")
+    assert "--format {" + ",".join(FORMATS["derivation"]) + "}" in out
+    assert sorted(FORMATS["graph"]) == sorted(["svg", "png", "dot", "gv", "mmd", "-"])
+
+
+def test_importing_the_registry_imports_no_renderer():
+    code = ("import sys; from bptutor.render import FORMATS, printer; "
+            "print(sorted(m for m in sys.modules if m.startswith('bptutor.render.')))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert proc.stdout.strip() == "[]", proc.stderr
+
+
+def test_a_bug_in_the_cli_is_exit_3_with_the_report_message(monkeypatch):
+    monkeypatch.setattr("bptutor.render.terminal.render", lambda *args: None.missing)
+    code, out, err = run("x*2", "--vals", "x=1", "--lang", "zh")
+    assert code == 3 and out == "" and "Traceback" not in err
+    assert err == t("cli.error", "zh", message=t("input.internal", "zh",
+                                                  detail="AttributeError: 'NoneType' object has no attribute "
+                                                         "'missing'")) + "\n"

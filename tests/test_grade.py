@@ -3,7 +3,7 @@ reported and counted wrong, malformed TOML an input error at its line."""
 import io
 import json
 
-from bptutor.tutor.grade import main
+from bptutor.app.grade import main
 from helpers import ROOT, render_text, snapshot
 
 HOMEWORK = """\
@@ -71,8 +71,9 @@ def test_terminal_output_en_and_zh(tmp_path):
 
 
 def test_render_at_80_columns(tmp_path):
-    from bptutor.tutor.grade import grade_problem, load, render
-    results = [grade_problem(p, k, tmp_path) for k, p in enumerate(load(HOMEWORK), 1)]
+    from bptutor.app.grade import render
+    from bptutor.tutor.grade import grade, load
+    results = grade(load(HOMEWORK), lambda name: (tmp_path / name).read_text())
     snapshot("grade_en_80.txt", render_text(render(results, "en", 4, "hw.toml")))
 
 
@@ -140,3 +141,24 @@ def test_subcommand_through_the_main_cli(tmp_path):
 def test_usage_errors_point_at_grade_help():
     code, out, err = grade("--lang", "zh")
     assert code == 2 and out == "" and "bptutor grade --help" in err
+
+
+def test_a_bug_while_grading_one_problem_marks_it_and_the_rest_are_graded(tmp_path, monkeypatch):
+    import bptutor.tutor.answers
+    judge = bptutor.tutor.answers.judge
+
+    def buggy(d, *args):
+        if "w0" in d.source:
+            raise TypeError("an injected bug")
+        return judge(d, *args)
+
+    monkeypatch.setattr(bptutor.tutor.answers, "judge", buggy)
+    code, out, err = grade(write(tmp_path, HOMEWORK), "--json", "--lang", "en")
+    assert code == 3 and err == ""                   # exit 3: a bug of ours, after every problem is graded
+    right, neuron, broken = json.loads(out)["problems"]
+    assert right["correct"] is True
+    assert neuron["error"] == ("internal error, a bug in bptutor (please report it with the input): "
+                               "TypeError: an injected bug")
+    assert "unknown function 'exq'" in broken["error"]
+    code, out, err = grade(write(tmp_path, HOMEWORK), "--lang", "zh")
+    assert code == 3 and "内部错误" in out and "Traceback" not in out + err

@@ -10,8 +10,8 @@ import bptutor
 from bptutor.errors import BptutorError
 from bptutor.i18n import t
 from bptutor.lang.parse import MAX_SOURCE, parse_values
-from bptutor.app.textwidth import cells
-from helpers import run
+from bptutor.app.console import cells
+from helpers import assert_no_internal_error, run
 
 # (argv, message key, caret) -- caret: (column in the source line, width in cells), or None
 # when the message has no source line under it. FILE:<name> is replaced by a file made below.
@@ -146,6 +146,7 @@ def test_broken_input_exits_2_with_the_message_and_a_caret(files, argv, key, car
     code, out, err = run(*argv, "--lang", lang)
     assert code == 2, err
     assert out == "" and "Traceback" not in err
+    assert_no_internal_error(err)
     lines = err.rstrip("\n").split("\n")
     assert message_pattern(key, lang).match(lines[0]), (lines[0], key)
     if caret is None:

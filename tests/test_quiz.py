@@ -7,6 +7,8 @@ import numpy as np
 import pytest
 
 from bptutor.app import cli
+from bptutor.app.quiz import options_from_words
+from bptutor.errors import BptutorError
 from bptutor.tutor import quiz
 from bptutor.tutor.program import derive
 
@@ -24,7 +26,7 @@ def test_problems_are_deterministic_friendly_and_fully_named(level):
         p = quiz.generate(level, seed)
         assert p == quiz.generate(level, seed)
         seen.add((p.source, repr(p.values)))
-        entries = [e for v in p.values.values() for e in quiz._entries(np.asarray(v))]
+        entries = [e for v in p.values.values() for e in quiz.entries(np.asarray(v))]
         assert all(e == int(e) and 1 <= abs(e) <= 4 for e in entries)
         d = derive(p.source, p.values)
         assert quiz.friendly(d)
@@ -165,7 +167,23 @@ def test_quiz_in_the_repl():
 
 
 def test_quiz_options_in_the_repl():
-    assert quiz.options_from_words([]) == (1, None)
-    assert quiz.options_from_words(["2", "7"]) == (2, 7)
-    with pytest.raises(quiz.BptutorError):
-        quiz.options_from_words(["9"])
+    assert options_from_words([]) == (1, None)
+    assert options_from_words(["2", "7"]) == (2, 7)
+    with pytest.raises(BptutorError):
+        options_from_words(["9"])
+
+
+def test_a_bug_while_judging_is_an_internal_error(monkeypatch):
+    monkeypatch.setattr(quiz, "judge", lambda d, name, answer: 1 / 0)
+    code, out, err = play(["--level", "1", "--seed", "1", "--lang", "en"], ["-2", "3"])
+    assert code == 3 and "Traceback" not in err
+    assert err == ("error: internal error, a bug in bptutor (please report it with the input): "
+                   "ZeroDivisionError: division by zero\n")
+    assert "Score" not in out                       # the quiz stops: its verdicts cannot be trusted
+
+
+def test_a_user_error_in_an_answer_asks_again():
+    code, out, err = play(["--level", "1", "--seed", "1", "--lang", "en"], ["-2, x=1", "-2", "3"])
+    assert code == 1
+    assert err == "error: give one answer, the gradient for y: a number or a formula\n"
+    assert out.count("[1/2] ∂f/∂y = ") == 2 and "Score: 1 of 2 right" in out

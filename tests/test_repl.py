@@ -219,7 +219,24 @@ def test_graph_and_markdown_of_the_last_derivation(tmp_path):
     s.handle(":md")
     md = take(out)
     assert md.startswith("## $f = (x+y) \\cdot z$") and "```mermaid" in md and "反向传播" in md
+    s.handle(":latex")
+    tex = take(out)
+    from bptutor.render.latex import render
+    assert tex == render(s.last, "zh", 2) and r"\begin{align*}" in tex and "反向传播" in tex
     assert err.getvalue() == ""
+
+
+def test_the_export_commands_are_the_document_formats():
+    from bptutor.render import FORMATS
+    documents = [fmt for fmt in FORMATS["derivation"] if fmt != "text"]
+    assert documents == ["md", "latex"] and all(fmt in repl.COMMANDS for fmt in documents)
+    s, out, err = session()
+    s.handle(":latex")
+    assert take(err) == "error: nothing derived yet: type an expression first, e.g. (x+y)*z\n"
+    for lang in ("en", "zh"):
+        s.handle(f":lang {lang}")
+        s.handle(":help latex")
+        assert take(out).endswith(":latex  " + repl.t("repl.help_latex", lang) + "\n")
 
 
 def test_a_bug_of_ours_is_reported_and_the_session_goes_on(monkeypatch):
@@ -231,15 +248,26 @@ def test_a_bug_of_ours_is_reported_and_the_session_goes_on(monkeypatch):
     assert message.startswith("error: internal error, a bug in bptutor") and "KeyError" in message
     monkeypatch.undo()
     s.handle("x^2")
-    assert s.values == {"x": 2.0} and s.last.value == 4.0
+    assert s.values == {"x": 2.0} and s.last.value == 4.0 and s.bugs == 1
+
+
+def test_a_bug_inside_the_derivation_is_reported_as_one(monkeypatch):
+    # derive() wraps a bug as BptutorInternalError, a BptutorError: still a bug, never the user's error
+    import bptutor.tutor.program
+    monkeypatch.setattr(bptutor.tutor.program, "_evaluate", lambda *args: [][1])
+    out, err = io.StringIO(), io.StringIO()
+    code = cli.main(["repl"], out, err, io.StringIO("x = 2\nx^2\n:vals\n"))
+    assert code == 3                                    # the session went on, and says it met a bug
+    assert err.getvalue().startswith("error: internal error, a bug in bptutor") and "IndexError" in err.getvalue()
+    assert out.getvalue() == "set x = 2\nx = 2\n"
 
 
 def test_options_help_and_usage_errors():
     out, err = io.StringIO(), io.StringIO()
     assert cli.main(["repl", "--help", "--lang", "zh"], out, err, io.StringIO()) == 0
-    assert out.getvalue().startswith("usage: bptutor repl") and "显示本帮助并退出" in out.getvalue()
+    assert out.getvalue().startswith("用法：bptutor repl") and "显示本帮助并退出" in out.getvalue()
     assert cli.main(["repl", "--bogus"], out, err, io.StringIO()) == 2
-    assert err.getvalue() == "error: usage: unrecognized arguments: --bogus (bptutor --help lists the options)\n"
+    assert err.getvalue() == "error: usage: unrecognized arguments: --bogus (bptutor repl --help lists the options)\n"
 
 
 def test_quit():
@@ -347,7 +375,7 @@ def test_completion_and_highlighting():
 
     assert words("1 + sig") == ["sigmoid", "sigma"]
     assert words(":he") == [":help"]
-    assert words(":lang ") == ["zh", "en"]
+    assert words(":lang ") == ["en", "zh"]
     assert words(":del w") == ["w0"]
     assert words("x + ") == []
     styles = tokens("f = sigmoid(w0*x1) ** 2 # note", {"w0"})

@@ -12,18 +12,14 @@ import sys
 from pathlib import Path
 
 from ..errors import BptutorError
-from ..i18n import pick_lang, t
+from ..i18n import LANGS, pick_lang, t
+from .args import Parser, prescan_lang, wants_help
+from .console import (Exit, as_bptutor_error, is_internal, is_terminal, pipe_reader, print_error, report, show,
+                      terminal_asker)
+from .replcommands import COMMANDS, DOCUMENTS, command_name
 
 PROMPT = "bptutor> "
 CONTINUATION = "...      "
-
-# command -> (method, takes an argument). Help texts are repl.help_<command>.
-COMMANDS = {
-    "help": "cmd_help", "vals": "cmd_vals", "del": "cmd_del", "clear": "cmd_clear",
-    "lang": "cmd_lang", "digits": "cmd_digits", "check": "cmd_check", "json": "cmd_json",
-    "graph": "cmd_graph", "md": "cmd_md", "quiz": "cmd_quiz", "quit": "cmd_quit",
-}
-ALIASES = {"q": "quit", "exit": "quit", "h": "help", "?": "help"}
 
 
 class Quit(Exception):
@@ -43,6 +39,7 @@ class Session:
         self.out = out or sys.stdout
         self.err = err or sys.stderr
         self.ask = ask or (lambda prompt: None)
+        self.bugs = 0                    # internal errors met: the session's exit code says so
 
     # ---- one input --------------------------------------------------------------
     def handle(self, text: str) -> bool:
@@ -58,17 +55,15 @@ class Session:
                 self.evaluate(text)
         except Quit:
             return False
-        except BptutorError as exc:
-            self.error(exc, exc.source if exc.source is not None else None)
-        except Exception as exc:          # too deep, or a bug of ours: say so, keep the session
-            from .cli import as_bptutor_error
+        except Exception as exc:          # the user's error, too deep, or a bug of ours: say so, keep the session
             self.error(as_bptutor_error(exc))
         return True
 
-    def error(self, exc: BptutorError, source: str | None = None) -> None:
-        from .cli import print_error
+    def error(self, exc: BptutorError) -> None:
+        if is_internal(exc):
+            self.bugs += 1
         self.out.flush()                  # keep the order when both streams go to one place
-        print_error(exc, self.lang, self.err, source)
+        print_error(exc, self.lang, self.err)
         self.err.flush()
 
     def say(self, key: str, **params) -> None:
@@ -85,10 +80,9 @@ class Session:
     def derive(self, text: str) -> None:
         """A program or expression, with the session's values for the names it
         reads (a value the program assigns itself wins for this line)."""
-        from ..tutor.program import derive
-        from .cli import show
-        from ..render.terminal import render
         from ..lang.parse import parse
+        from ..tutor.program import derive
+        from .export import show_derivation
 
         g = parse(text, known_inputs=frozenset(self.values))
         missing = [n for n in g.inputs if n not in self.values and n not in g.defaults]
@@ -98,25 +92,27 @@ class Session:
         given = {n: self.values[n] for n in g.inputs if n in self.values and n not in g.defaults}
         d = derive(text, given)
         self.last, self.verdicts = d, None
-        show(render(d, self.lang, self.digits), self.out)
+        show_derivation(d, self.lang, self.digits, self.out)
         self.out.flush()
 
     # ---- commands ---------------------------------------------------------------
     def command(self, text: str) -> None:
-        name, _, arg = text.strip().partition(" ")
-        name = ALIASES.get(name, name)
-        method = COMMANDS.get(name)
-        if method is None:
+        word, _, arg = text.strip().partition(" ")
+        name = command_name(word)
+        if name not in COMMANDS:
             from ..lang.parse import suggest
             close = suggest(name, COMMANDS)
             raise BptutorError("repl.unknown_command_suggest" if close else "repl.unknown_command",
                                None, name=name, suggestion=close,
                                commands=" ".join(":" + c for c in COMMANDS))
-        getattr(self, method)(arg.strip())
+        if name in DOCUMENTS:
+            self.export(name)
+        else:
+            getattr(self, f"cmd_{name}")(arg.strip())
 
     def cmd_help(self, arg: str) -> None:
         if arg:
-            name = ALIASES.get(arg.lstrip(":"), arg.lstrip(":"))
+            name = command_name(arg.lstrip(":"))
             if name not in COMMANDS:
                 return self.command(name)          # the unknown-command error, with a suggestion
             self.out.write(f":{name}  " + t(f"repl.help_{name}", self.lang) + "\n")
@@ -125,7 +121,6 @@ class Session:
         from rich.table import Table
         from rich.text import Text
 
-        from .cli import show
         from ..core.ops import FUNCTIONS
         grid = Table.grid(padding=(0, 2))          # Rich measures CJK text; padding by hand would not
         grid.add_column(no_wrap=True, style="bold")
@@ -158,7 +153,7 @@ class Session:
         self.say("repl.cleared")
 
     def cmd_lang(self, arg: str) -> None:
-        if arg not in ("zh", "en"):
+        if arg not in LANGS:
             raise BptutorError("repl.bad_lang", None, given=arg)
         self.lang = arg
         self.say("repl.lang_set")
@@ -176,8 +171,7 @@ class Session:
 
     def cmd_check(self, arg: str) -> None:
         from ..tutor.answers import judge as check
-        from .cli import show
-        from ..render.answers import render_answers
+        from .export import show_answers
         d = self.needs_derivation()
         if not arg:
             raise BptutorError("repl.check_what")
@@ -185,18 +179,14 @@ class Session:
             self.verdicts = check(d, arg)
         except BptutorError as exc:
             raise exc.with_source(arg)
-        show(render_answers(d, self.verdicts, self.lang, self.digits), self.out)
+        show_answers(d, self.verdicts, self.lang, self.digits, self.out)
 
     def cmd_json(self, arg: str) -> None:
-        import json
-        d = self.needs_derivation()
-        data = d.to_dict()
-        if self.verdicts:
-            data["answers"] = [v.to_dict() for v in self.verdicts]
-        self.out.write(json.dumps(data, ensure_ascii=False, indent=1) + "\n")
+        from .export import write_json
+        write_json(self.needs_derivation(), self.out, self.verdicts)
 
     def cmd_graph(self, arg: str) -> None:
-        from .cli import show_graph, write_graph
+        from .export import show_graph, write_graph
         d = self.needs_derivation()
         if not arg:
             raise BptutorError("repl.graph_what")
@@ -206,12 +196,13 @@ class Session:
         write_graph(d, arg, self.digits)
         self.say("repl.graph_written", path=arg)
 
-    def cmd_md(self, arg: str) -> None:
-        from .cli import write_document
-        write_document(self.needs_derivation(), "md", self.lang, self.digits, self.out)
+    def export(self, fmt: str) -> None:
+        """:md, :latex: the last derivation as notes."""
+        from .export import write_document
+        write_document(self.needs_derivation(), fmt, self.lang, self.digits, self.out)
 
     def cmd_quiz(self, arg: str) -> None:
-        from ..tutor.quiz import options_from_words, run
+        from .quiz import options_from_words, run
         level, seed = options_from_words(arg.split())
         run(level, seed, self.ask, self.out, self.lang, self.digits, self.err)
 
@@ -251,42 +242,21 @@ def incomplete(text: str) -> bool:
 
 
 # ---- front ends -----------------------------------------------------------------------
+def build_parser(lang: str, out, with_help: bool = True) -> Parser:
+    p = Parser("bptutor repl", lang, out, with_help=with_help, description="repl.description")
+    p.add_common()
+    return p
+
+
 def main(argv, stdout=None, stderr=None, stdin=None) -> int:
     """`bptutor repl [--lang zh|en] [--digits N]`."""
-    from .cli import _prescan_lang, report
     stdout, stderr, stdin = stdout or sys.stdout, stderr or sys.stderr, stdin or sys.stdin
+    lang = pick_lang(prescan_lang(argv))
     try:
-        args, code = parse_args("repl", argv, stdout, stderr)
-        if args is None:
-            return code
+        args = build_parser(lang, stdout, wants_help(argv)).parse_args(argv)
         return run(pick_lang(args.lang), args.digits, stdout, stderr, stdin)
     except BaseException as exc:        # noqa: B036 -- a broken pipe, Ctrl-C: an exit code, never a traceback
-        return report(exc, pick_lang(_prescan_lang(argv)), stdout, stderr)
-
-
-def parse_args(command: str, argv, stdout, stderr, extra=lambda lang: (), digits: int = 4):
-    """The options of `bptutor repl` / `bptutor quiz` (`extra(lang)`: more
-    (flags, options) pairs) -> (args, None), or (None, exit code) after printing
-    the help to stdout or a usage error to stderr, in the user's language."""
-    from .cli import Exit, _Parser, _prescan_lang, print_error
-
-    lang = pick_lang(_prescan_lang(argv))
-    p = _Parser(prog=f"bptutor {command}", description=t(f"{command}.description", lang), add_help=False)
-    p.add_argument("-h", "--help", action="help", help=t("cli.help_help", lang))
-    for flags, options in extra(lang):
-        p.add_argument(*flags, **options)
-    p.add_argument("--lang", choices=["zh", "en"], help=t("cli.help_lang", lang))
-    p.add_argument("--digits", type=int, default=digits, help=t("cli.help_digits", lang))
-    p.print_help = lambda file=None: stdout.write(p.format_help())
-    try:
-        args = p.parse_args(argv)
-    except SystemExit:                      # --help, printed above
-        return None, Exit.OK
-    except BptutorError as exc:
-        print_error(exc, lang, stderr, None)
-        return None, Exit.USAGE
-    args.digits = max(0, min(args.digits, 15))
-    return args, None
+        return report(exc, lang, stdout, stderr)
 
 
 def run(lang: str, digits: int, stdout, stderr, stdin) -> int:
@@ -295,11 +265,9 @@ def run(lang: str, digits: int, stdout, stderr, stdin) -> int:
     return piped(Session(lang, digits, stdout, stderr), stdin)
 
 
-def is_terminal(stream) -> bool:
-    try:
-        return stream.isatty()
-    except (AttributeError, ValueError):
-        return False
+def exit_code(session: Session) -> int:
+    """0, or 3 when the session met a bug of ours (it went on; a script should know)."""
+    return Exit.INTERNAL if session.bugs else Exit.OK
 
 
 def read_input(next_line) -> str | None:
@@ -315,38 +283,6 @@ def read_input(next_line) -> str | None:
     return text
 
 
-def pipe_reader(stdin, out):
-    """(next_line, ask) over lines from a pipe. `ask` (the quiz's questions)
-    writes its prompt and echoes the answer, so a piped quiz reads as a transcript."""
-    lines = iter(stdin)
-
-    def next_line():
-        line = next(lines, None)
-        return None if line is None else line.rstrip("\r\n")
-
-    def ask(prompt):
-        line = next_line()
-        if line is not None:
-            out.write(prompt + line + "\n")
-        return line
-
-    return next_line, ask
-
-
-def terminal_asker(input=None, output=None):
-    """ask(prompt) for answers typed on a terminal (no history, no completion)."""
-    from prompt_toolkit import PromptSession
-    answers = PromptSession(input=input, output=output)
-
-    def ask(prompt):
-        try:
-            return answers.prompt(prompt)
-        except (EOFError, KeyboardInterrupt):
-            return None
-
-    return ask
-
-
 def piped(session: Session, stdin) -> int:
     """Lines from a pipe: no prompts, the same output as on a terminal."""
     next_line, session.ask = pipe_reader(stdin, session.out)
@@ -354,9 +290,9 @@ def piped(session: Session, stdin) -> int:
         while True:
             text = read_input(next_line)
             if text is None or not session.handle(text):
-                return 0
+                return exit_code(session)
     except KeyboardInterrupt:
-        return 130
+        return Exit.INTERRUPTED
 
 
 def history_path(environ=os.environ) -> Path:
@@ -365,7 +301,8 @@ def history_path(environ=os.environ) -> Path:
 
 
 def shell(session: Session, input=None, output=None, environ=os.environ) -> int:
-    """The interactive prompt. Ctrl-C cancels the line, Ctrl-D or :quit exits 0."""
+    """The interactive prompt. Ctrl-C cancels the line, Ctrl-D or :quit exits
+    (0, or 3 when a bug of ours was met)."""
     from prompt_toolkit import PromptSession
     from prompt_toolkit.history import FileHistory, InMemoryHistory
     from prompt_toolkit.key_binding import KeyBindings
@@ -388,7 +325,7 @@ def shell(session: Session, input=None, output=None, environ=os.environ) -> int:
         else:
             buffer.validate_and_handle()
 
-    from .replui import InputLexer, ReplCompleter, STYLE
+    from .replui import STYLE, InputLexer, ReplCompleter
     prompt = PromptSession(history=history, completer=ReplCompleter(session), lexer=InputLexer(session),
                            style=STYLE, multiline=True, key_bindings=keys, complete_while_typing=False,
                            prompt_continuation=lambda width, line, wrap: CONTINUATION[:width].ljust(width),
@@ -401,9 +338,9 @@ def shell(session: Session, input=None, output=None, environ=os.environ) -> int:
         except KeyboardInterrupt:
             continue
         except EOFError:
-            return 0
+            return exit_code(session)
         try:
             if not session.handle(text):
-                return 0
+                return exit_code(session)
         except KeyboardInterrupt:         # Ctrl-C during a long derivation: back to the prompt
             continue

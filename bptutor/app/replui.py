@@ -9,7 +9,7 @@ from prompt_toolkit.lexers import Lexer
 from prompt_toolkit.styles import Style
 
 from ..core.ops import CONSTANTS, FUNCTIONS
-from .repl import ALIASES, COMMANDS
+from .replcommands import COMMANDS, argument_choices, command_name
 
 STYLE = Style.from_dict({
     "number": "#5fafff",
@@ -102,10 +102,8 @@ class ReplCompleter(Completer):
             yield from self._from(word, [":" + c for c in COMMANDS])
             return
         if stripped.startswith(":"):
-            command = ALIASES.get(stripped[1:].split()[0], stripped[1:].split()[0])
-            choices = {"lang": ["zh", "en"], "help": list(COMMANDS),
-                       "del": list(self.session.values)}.get(command, [])
-            yield from self._from(word, choices)
+            command = command_name(stripped[1:].split()[0])
+            yield from self._from(word, argument_choices(command, self.session.values))
             return
         word = re.search(r"\w*$", before).group()
         if not word:

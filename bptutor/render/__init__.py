@@ -1,1 +1,32 @@
-"""Renderers: format a Derivation, never compute one."""
+"""Renderers: format a Derivation, never compute one.
+
+FORMATS = {view: {format: printer}} is the one list of what can be printed:
+the CLI's --format and --graph choices and the REPL's export commands are read
+from it. A printer is named "module:function" inside this package, so importing
+the registry imports no renderer; printer() loads the one asked for.
+
+Printers of a view share a signature:
+    derivation  (d, lang, digits) -> str, or a Rich renderable for text
+                (which also takes show_all)
+    answers     (d, verdicts, lang, digits) -> a Rich renderable
+    graph       (d, digits) -> DOT or Mermaid text, or a Rich tree for "-"
+"""
+from __future__ import annotations
+
+FORMATS = {
+    "derivation": {"text": "terminal:render", "md": "markdown:render", "latex": "latex:render"},
+    "answers": {"text": "answers:render_answers"},
+    # by the file's extension; "-" draws the graph in the terminal
+    "graph": {"svg": "dot:render", "png": "dot:render", "dot": "dot:render", "gv": "dot:render",
+              "mmd": "mermaid:render", "-": "graphtext:render"},
+}
+
+# Graph formats that a layout program draws from the printer's DOT text.
+LAID_OUT = frozenset({"svg", "png"})
+
+
+def printer(view: str, fmt: str):
+    """The function that prints `view` as `fmt`, imported now."""
+    from importlib import import_module
+    module, name = FORMATS[view][fmt].split(":")
+    return getattr(import_module(f"{__name__}.{module}"), name)

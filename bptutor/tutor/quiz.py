@@ -4,15 +4,16 @@ through its graph, asking for one gradient at a time.
 A problem is a program whose every gate has a name (`q = x + y; f = q * z`),
 so each question is "∂f/∂q = ?" and the answer checker can find the node.
 Problems come from a few templates per level with small friendly values drawn
-from a seeded random generator: the same seed gives the same quiz."""
+from a seeded random generator: the same seed gives the same quiz.
+
+The logic only: app/quiz.py asks the questions and prints."""
 from __future__ import annotations
 
 import random
-import sys
 from dataclasses import dataclass
 
+from ..core.records import Derivation
 from ..errors import BptutorError
-from ..i18n import pick_lang, t
 
 # Templates per level: programs with every gate named. An entry is the program,
 # or (program, shapes of the inputs that are vectors or matrices).
@@ -54,19 +55,24 @@ class Problem:
     seed: int
 
 
-def generate(level: int = 1, seed: int = 0) -> Problem:
-    """A problem for `level`, the same for the same seed: a template and small
-    integer values, redrawn until the problem is friendly (see `friendly`)."""
-    from .program import derive
+def generate(level: int = 1, seed: int | None = 0) -> Problem:
+    """A problem for `level`, the same for the same seed (None: a random one):
+    a template and small integer values, redrawn until the problem is friendly
+    (see `friendly`)."""
     from ..lang.parse import parse
+    from .program import compile
+
+    if seed is None:
+        seed = random.SystemRandom().randrange(10_000)
 
     rng = random.Random(f"bptutor-quiz-{level}-{seed}")
     entry = rng.choice(TEMPLATES[level])
     template, shapes = (entry, {}) if isinstance(entry, str) else entry
     names = list(parse(template).inputs)
+    program = compile(template)
     for _ in range(100):
         values = {name: draw(rng, shapes.get(name, ())) for name in names}
-        if friendly(derive(template, values)):
+        if friendly(program.derive(values)):
             break
     return Problem(template, values, level, seed)
 
@@ -80,15 +86,7 @@ def draw(rng: random.Random, shape: tuple):
     return [draw(rng, shape[1:]) for _ in range(shape[0])]
 
 
-def literal(v) -> str:
-    """A value as the student would type it: 2, [1, -2], [[1, 2], [-1, 1]]."""
-    from ..render.numbers import short
-    if isinstance(v, list):
-        return "[" + ", ".join(literal(x) for x in v) + "]"
-    return short(v)
-
-
-def _entries(x) -> list[float]:
+def entries(x) -> list[float]:
     """Every entry of a number or an array, as floats."""
     if isinstance(x, (int, float)):
         return [float(x)]
@@ -99,18 +97,18 @@ def friendly(d) -> bool:
     """No kink (a tie at max, relu at 0), no saturated sigmoid or tanh, no
     gradient that cancels to 0 or is too small to show at two decimals (only
     max and min route a zero on purpose), and small values."""
-    if any(abs(e) > 60 for v in d.node_values for e in _entries(v)):
+    if any(abs(e) > 60 for v in d.node_values for e in entries(v)):
         return False
     routers = {"max", "min"}
     for s in d.steps:
         if s.kind != "edge" or s.local is None:         # matrix gates record no elementwise local
             continue
-        tiny = any(abs(e) < 0.05 for e in _entries(s.local))
+        tiny = any(abs(e) < 0.05 for e in entries(s.local))
         if s.kink or (tiny and d.graph.nodes[s.node].op.name not in routers):
             return False
     if any(n.op.name in routers for n in d.graph.nodes):
-        return any(e for i in d.graph.inputs.values() for e in _entries(d.node_grads[i]))
-    return all(abs(e) >= 0.05 for g in d.node_grads for e in _entries(g))
+        return any(e for i in d.graph.inputs.values() for e in entries(d.node_grads[i]))
+    return all(abs(e) >= 0.05 for g in d.node_grads for e in entries(g))
 
 
 def questions(d) -> list[int]:
@@ -122,85 +120,18 @@ def questions(d) -> list[int]:
             if i != d.graph.output and nodes[i].op.name != "const"]
 
 
-def run(level, seed, ask, out, lang: str = "en", digits: int = 2, err=None) -> tuple[int, int]:
-    """Generate and play one quiz; returns (right, asked)."""
-    if seed is None:
-        seed = random.SystemRandom().randrange(10_000)
-    return play(generate(level, seed), ask, out, lang, digits, err)
+@dataclass(frozen=True)
+class Quiz:
+    """A problem ready to play: its derivation and the nodes to ask about."""
+    problem: Problem
+    derivation: Derivation
+    questions: tuple[int, ...]
 
 
-def play(problem: Problem, ask, out, lang: str = "en", digits: int = 2, err=None) -> tuple[int, int]:
-    """Ask for each gradient in backward order. `ask(prompt) -> str | None`
-    reads an answer (None: the input ended). Returns (right answers, questions)."""
+def start(problem: Problem) -> Quiz:
     from .program import derive
-    from ..app.cli import show
-    from ..render.numbers import num, shape_of, shape_text
-    from ..render.narrate import narrator
-    from ..render.terminal import render
-
     d = derive(problem.source, problem.values)
-    nar = narrator(d, lang, digits)
-    nodes = d.graph.nodes
-    f = nodes[d.graph.output].label
-
-    def say(key, **params):
-        out.write(t(key, lang, **params) + "\n")
-        out.flush()
-
-    def indented(text):
-        out.write("  " + text.replace("\n", "\n  ") + "\n")
-
-    say("quiz.intro", level=problem.level, seed=problem.seed)
-    say("quiz.problem", source=problem.source.replace("; ", ";  "))
-    say("quiz.values", values="  ".join(f"{k} = {literal(v)}" for k, v in problem.values.items()))
-    say("quiz.forward", values="  ".join(f"{label} = {value}" for label, value in nar.forward_items()))
-    say("quiz.start", f=f)
-    if d.arrays:
-        say("quiz.start_arrays")
-    asked = questions(d)
-    right = hints = 0
-    for k, i in enumerate(asked, 1):
-        name = nodes[i].label
-        shape = shape_of(d.node_values[i])
-        prompt = t("quiz.ask", lang, k=k, total=len(asked), f=f, name=name) if shape is None else \
-            t("quiz.ask_shaped", lang, k=k, total=len(asked), f=f, name=name, shape=shape_text(shape))
-        while True:
-            answer = ask(prompt)
-            if answer is None or answer.strip() in (":quit", ":q"):
-                say("quiz.stopped", right=right, asked=k - 1)
-                return right, len(asked)
-            answer = answer.strip()
-            if not answer:
-                continue
-            if answer == "?":
-                hints += 1
-                for line in hint_lines(d, i, lang, digits):
-                    indented(line)
-                continue
-            try:
-                correct, notes = judge(d, name, answer, lang, digits)
-            except Exception as exc:        # a BptutorError, or a bug of ours: say so, ask again
-                from ..app.cli import as_bptutor_error, print_error
-                out.flush()
-                print_error(as_bptutor_error(exc), lang, err or out, None)   # the answer alone: no caret needed
-                continue
-            break
-        if correct:
-            right += 1
-            say("quiz.right")
-        else:
-            say("quiz.wrong", name=name, f=f, expected=num(d.node_grads[i], digits))
-        if notes:
-            indented(notes)
-        if not correct:
-            say("quiz.the_step")
-            for step in steps_into(d, i):
-                indented(nar.sentence(step))
-    say("quiz.score", right=right, asked=len(asked), hints=hints)
-    out.write("\n")
-    show(render(d, lang, digits), out)
-    out.flush()
-    return right, len(asked)
+    return Quiz(problem, d, tuple(questions(d)))
 
 
 def steps_into(d, i: int) -> list:
@@ -208,30 +139,15 @@ def steps_into(d, i: int) -> list:
     return [s for s in d.steps if (s.kind == "edge" and s.target == i) or (s.kind == "sum" and s.node == i)]
 
 
-def hint_lines(d, i: int, lang: str, digits: int) -> list[str]:
-    """The lesson of each gate the node feeds, and the upstream gradient there."""
-    from ..render.numbers import num
-    from ..render.narrate import narrator
-    nar = narrator(d, lang, digits)
-    lines = []
-    edges = [s for s in steps_into(d, i) if s.kind == "edge"]
-    for s in edges:
-        node = d.graph.nodes[s.node]
-        lesson = node.op.lesson[0 if lang == "zh" else 1]
-        lines.append(t("quiz.hint_gate", lang, name=d.graph.nodes[i].label, gate=nar.gate(s.node), lesson=lesson,
-                       node=node.label, upstream=num(s.upstream, digits)))
-    if len(edges) > 1:
-        lines.append(t("quiz.hint_fanout", lang, name=d.graph.nodes[i].label, count=len(edges)))
-    return lines
+def hint_steps(d, i: int) -> list:
+    """The edges out of node i: each gate it feeds, with the upstream gradient there."""
+    return [s for s in steps_into(d, i) if s.kind == "edge"]
 
 
-def judge(d, name: str, answer: str, lang: str, digits: int) -> tuple[bool, str]:
-    """Is `answer` the gradient of `name`? -> (right, a sentence saying why or
-    naming the mistake, or ""), by the answer checker's rules: rounding
-    accepted, mistakes diagnosed, formulas judged."""
+def judge(d, name: str, answer: str):
+    """The Verdict on `answer` as the gradient of `name`, by the answer checker's
+    rules (rounding accepted, mistakes diagnosed, formulas judged)."""
     from .answers import judge as check
-    from ..render.answers import why
-    from ..render.narrate import narrator
     text = f"{name}={answer}"
     try:
         verdicts = check(d, text)
@@ -239,52 +155,4 @@ def judge(d, name: str, answer: str, lang: str, digits: int) -> tuple[bool, str]
         raise exc.with_source(text)
     if len(verdicts) != 1:          # `0.5, y=2`: more than the one answer asked for
         raise BptutorError("quiz.one_answer", None, name=name)
-    [verdict] = verdicts
-    if verdict.correct and not verdict.note_key:
-        return True, ""             # a plain right answer needs no sentence
-    if not verdict.correct and not verdict.diagnosis and not verdict.note_key:
-        return False, ""            # wrong without a diagnosis: the right step says it all
-    return verdict.correct, why(verdict, narrator(d, lang, digits))
-
-
-def options_from_words(words: list[str]) -> tuple[int, int | None]:
-    """`:quiz [level] [seed]` -> (level, seed)."""
-    level, seed = 1, None
-    for k, word in enumerate(words[:2]):
-        if not word.lstrip("-").isdigit():
-            raise BptutorError("quiz.bad_option", None, given=word)
-        if k == 0:
-            level = int(word)
-        else:
-            seed = int(word)
-    if level not in LEVELS:
-        raise BptutorError("quiz.bad_level", None, given=level)
-    return level, seed
-
-
-def main(argv, stdout=None, stderr=None, stdin=None) -> int:
-    """`bptutor quiz [--level 1..3] [--seed N] [--lang zh|en] [--digits N]`.
-    Exit 0 when every answer was right, 1 otherwise."""
-    from ..app.cli import _prescan_lang, report
-    stdout, stderr, stdin = stdout or sys.stdout, stderr or sys.stderr, stdin or sys.stdin
-    try:
-        return _main(argv, stdout, stderr, stdin)
-    except BaseException as exc:        # noqa: B036 -- a broken pipe, Ctrl-C: an exit code, never a traceback
-        return report(exc, pick_lang(_prescan_lang(argv)), stdout, stderr)
-
-
-def _main(argv, stdout, stderr, stdin) -> int:
-    from ..app.cli import Exit
-    from ..app.repl import is_terminal, parse_args, pipe_reader, terminal_asker
-    args, code = parse_args("quiz", argv, stdout, stderr, digits=2, extra=lambda lang: [
-        (("--level",), dict(type=int, choices=LEVELS, default=1, help=t("quiz.help_level", lang))),
-        (("--seed",), dict(type=int, help=t("quiz.help_seed", lang)))])
-    if args is None:
-        return code
-    lang = pick_lang(args.lang)
-    if is_terminal(stdin) and is_terminal(stdout):
-        ask = terminal_asker()
-    else:
-        ask = pipe_reader(stdin, stdout)[1]
-    right, asked = run(args.level, args.seed, ask, stdout, lang, args.digits, stderr)
-    return Exit.OK if right == asked and asked else Exit.WRONG
+    return verdicts[0]

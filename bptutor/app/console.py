@@ -1,0 +1,207 @@
+"""What every front end shares about streams: exit codes, the Rich console,
+errors printed in the user's language with a caret, and report() turning any
+exception into a message and an exit code (never a traceback)."""
+from __future__ import annotations
+
+import os
+import sys
+from enum import IntEnum
+
+from ..errors import BptutorError, BptutorInternalError
+from ..i18n import t
+
+
+class Exit(IntEnum):
+    OK = 0
+    WRONG = 1          # an answer is wrong or a numeric check failed
+    USAGE = 2          # usage or input error
+    INTERNAL = 3       # a bug in bptutor (reported as a message, never a traceback)
+    INTERRUPTED = 130  # Ctrl-C, as a shell reports SIGINT
+
+
+def is_internal(exc: BptutorError) -> bool:
+    """A bug of ours dressed as a BptutorError (it still carries a message)."""
+    return isinstance(exc, BptutorInternalError)
+
+
+def report(exc: BaseException, lang: str, stdout, stderr) -> int:
+    """The exit code for an exception, after telling the user (never a traceback).
+    Only a BptutorError is the user's; anything else is an internal error."""
+    if isinstance(exc, KeyboardInterrupt):
+        return Exit.INTERRUPTED
+    if isinstance(exc, BrokenPipeError):        # `bptutor ... | head`: the reader left
+        _silence(stdout)
+        return Exit.OK
+    if isinstance(exc, SystemExit):             # --help
+        return int(exc.code or 0) if isinstance(exc.code, int) else Exit.USAGE
+    if isinstance(exc, OSError) and not isinstance(exc, BptutorError):      # e.g. writing to a full disk
+        _silence(stdout)
+        exc = BptutorError("input.io_error", None, reason=exc.strerror or str(exc))
+    exc = as_bptutor_error(exc)
+    try:
+        stdout.flush()                          # keep the order when both streams go to one place
+    except (OSError, ValueError):
+        pass
+    print_error(exc, lang, stderr)
+    return Exit.INTERNAL if is_internal(exc) else Exit.USAGE
+
+
+def as_bptutor_error(exc: BaseException) -> BptutorError:
+    """Any exception as a BptutorError: too deep, out of memory, or a bug
+    (BptutorInternalError). KeyboardInterrupt and SystemExit are re-raised."""
+    if isinstance(exc, BptutorError):
+        return exc
+    if isinstance(exc, RecursionError):
+        return BptutorError("input.too_deep")
+    if isinstance(exc, MemoryError):
+        return BptutorError("input.out_of_memory")
+    if not isinstance(exc, Exception):
+        raise exc
+    return BptutorInternalError.wrap(exc)
+
+
+def _silence(stream) -> None:
+    """After a broken pipe, send what is left to /dev/null so the interpreter's
+    final flush does not print a traceback."""
+    try:
+        if stream is sys.stdout:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
+def tolerant(stream):
+    """A console that cannot encode Chinese or '…' (PYTHONIOENCODING=ascii, a
+    legacy code page) gets escapes instead of a UnicodeEncodeError."""
+    encoding = (getattr(stream, "encoding", None) or "utf-8").lower().replace("-", "").replace("_", "")
+    if encoding != "utf8" and hasattr(stream, "reconfigure"):
+        try:
+            stream.reconfigure(errors="backslashreplace")
+        except (ValueError, OSError):
+            pass
+    return stream
+
+
+def is_terminal(stream) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def pipe_reader(stdin, out):
+    """(next_line, ask) over lines from a pipe. `ask` (the quiz's questions)
+    writes its prompt and echoes the answer, so a piped quiz reads as a transcript."""
+    lines = iter(stdin)
+
+    def next_line():
+        line = next(lines, None)
+        return None if line is None else line.rstrip("\r\n")
+
+    def ask(prompt):
+        line = next_line()
+        if line is not None:
+            out.write(prompt + line + "\n")
+        return line
+
+    return next_line, ask
+
+
+def terminal_asker(input=None, output=None):
+    """ask(prompt) for answers typed on a terminal (no history, no completion)."""
+    from prompt_toolkit import PromptSession
+    answers = PromptSession(input=input, output=output)
+
+    def ask(prompt):
+        try:
+            return answers.prompt(prompt)
+        except (EOFError, KeyboardInterrupt):
+            return None
+
+    return ask
+
+
+def console(file):
+    """A Rich console: colour on a terminal, plain when piped, honours NO_COLOR.
+    No markup or emoji parsing: everything printed is built as Text, so user
+    input can never be read as markup."""
+    from rich.console import Console
+    return Console(file=file, highlight=False, markup=False, emoji=False)
+
+
+def show(renderable, file) -> None:
+    """Print a renderable. On a terminal it wraps to the window; piped to a file
+    or another program, lines are not wrapped (grep and copy-paste keep whole
+    sentences) and table cells lose their trailing blanks."""
+    con = console(file)
+    if con.is_terminal:
+        con.print(renderable)
+        return
+    con.width = 100_000
+    with con.capture() as cap:
+        con.print(renderable)
+    file.write("\n".join(line.rstrip() for line in cap.get().split("\n")))
+
+
+# ---- errors with a caret ---------------------------------------------------------------
+def print_error(exc: BptutorError, lang: str, stderr, caret: bool = True) -> None:
+    """The message in the user's language, then (with `caret`) the line of the
+    text the error points into and a caret under the place."""
+    try:
+        message = exc.message(lang)
+    except (KeyError, IndexError, ValueError):          # a catalog bug must not hide the error
+        message = f"{exc.key} {exc.params}"
+    lines = [t("cli.error", lang, message=message)]
+    source = exc.source
+    if caret and source is not None and exc.span is not None and source.strip():
+        lines.extend(caret_lines(source, exc.span))
+    stderr.write("\n".join(lines) + "\n")
+
+
+SHOWN = 120         # characters of a long line shown around the caret
+
+
+def caret_lines(source: str, span: tuple[int, int]) -> list[str]:
+    """The line holding span[0] (a long one cut around it, control and invisible
+    characters made visible) and a row of carets under the span."""
+    start, end = span
+    start = max(0, min(start, len(source)))
+    line_start = source.rfind("\n", 0, start) + 1
+    line_end = source.find("\n", start)
+    line_end = len(source) if line_end < 0 else line_end
+    lineno = source.count("\n", 0, start) + 1
+    prefix = f"  {lineno} | " if "\n" in source else "  "
+    cut = max(line_start, start - SHOWN // 2)
+    stop = min(line_end, cut + SHOWN)
+    line = visible(source[cut:stop])
+    head = "…" if cut > line_start else ""
+    tail = "…" if stop < line_end else ""
+    pad = cells(head) + cells(line[:start - cut])
+    width = max(1, cells(line[start - cut:min(max(end, start + 1), stop) - cut]))
+    return [prefix + head + line + tail, " " * (len(prefix) + pad) + "^" * width]
+
+
+def cells(text: str) -> int:
+    """Terminal cell width of text (CJK characters take two cells), without Rich."""
+    import unicodedata
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def visible(text: str) -> str:
+    """Same length, printable: control characters as their ␀-style symbols,
+    tabs as spaces, invisible and direction-changing characters as '�'."""
+    import unicodedata
+    out = []
+    for ch in text:
+        if ch in "\t\r":
+            out.append(" ")
+        elif ch < " ":
+            out.append(chr(0x2400 + ord(ch)))
+        elif ch == "\x7f":
+            out.append("\u2421")
+        elif unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"):
+            out.append("\ufffd")
+        else:
+            out.append(ch)
+    return "".join(out)

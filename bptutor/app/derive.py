@@ -1,0 +1,133 @@
+"""`bptutor EXPR [options]`: derive, then print what the options ask for.
+
+Every output choice is checked before anything is derived or printed. Standard
+output carries one format: text (the narration, or the graph drawn with
+--graph -, then the checked answers), a Markdown or LaTeX document, or JSON;
+a combination that would mix two formats there, or drop one, is a usage error."""
+from __future__ import annotations
+
+import argparse
+import re
+
+from ..errors import BptutorError
+from ..i18n import pick_lang
+from ..render import FORMATS
+from .args import Parser
+from .console import Exit
+from .export import graph_format
+from .files import read_file
+
+
+def build_parser(lang: str, out, with_help: bool = True) -> Parser:
+    p = Parser("bptutor", lang, out, with_help=with_help, description="cli.help_description",
+               epilog="cli.help_epilog", formatter_class=argparse.RawDescriptionHelpFormatter)
+    h = p.h
+    p.add_argument("expr", nargs="?", help=h("cli.help_expr"))
+    p.add_argument("-f", "--file", help=h("cli.help_file"))
+    p.add_argument("--vals", action="append", default=[], help=h("cli.help_vals"))
+    p.add_common()
+    p.add_argument("--eps", type=float, default=1e-5, help=h("cli.help_eps"))
+    p.add_argument("--wrt", help=h("cli.help_wrt"))
+    p.add_argument("--json", action="store_true", help=h("cli.help_json"))
+    p.add_argument("--all", action="store_true", help=h("cli.help_all"))
+    p.add_argument("--graph", metavar="FILE", help=h("export.help_graph"))
+    p.add_argument("--format", choices=list(FORMATS["derivation"]), default="text", help=h("export.help_format"))
+    p.add_argument("--answer", action="append", default=[], help=h("answers.help_answer"))
+    return p
+
+
+def wants_repl(args) -> bool:
+    """No expression and no file: on a terminal, that is the REPL."""
+    return args.expr is None and args.file is None
+
+
+def output_format(args) -> str:
+    """What goes to standard output: text, md, latex or json. Raises a usage
+    error for a combination that would print two things there, or drop one."""
+    fmt = "json" if args.json else args.format
+    if args.json and args.format != "text":
+        raise BptutorError("cli.json_and_format", None, format=args.format)
+    if args.graph is not None and graph_format(args.graph) == "-" and fmt != "text":
+        option = "--json" if args.json else f"--format {fmt}"
+        raise BptutorError("cli.graph_on_stdout", None, option=option)
+    if args.answer and fmt != "json" and fmt not in FORMATS["answers"]:
+        raise BptutorError("cli.format_no_answers", None, format=fmt)
+    return fmt
+
+
+def run(args, stdout) -> int:
+    """Derive the program the arguments give and print it as they ask."""
+    from . import export
+
+    lang = pick_lang(args.lang)
+    fmt = output_format(args)
+    source = read_source(args)
+    d = derive(source, read_values(args.vals), args.eps, args.wrt)
+    verdicts = None
+    if args.answer:         # judged before anything is printed: a bad answer is an error, not half an output
+        verdicts = judge(d, "\n".join(args.answer))
+    if args.graph == "-":
+        export.show_graph(d, args.digits, stdout)
+    elif args.graph:
+        export.write_graph(d, args.graph, args.digits)
+    if fmt == "json":
+        export.write_json(d, stdout, verdicts)
+    elif verdicts is not None:
+        export.show_answers(d, verdicts, lang, args.digits, stdout)
+    elif fmt != "text":
+        export.write_document(d, fmt, lang, args.digits, stdout)
+    elif args.graph != "-":
+        export.show_derivation(d, lang, args.digits, stdout, args.all)
+    if verdicts is not None:
+        return Exit.OK if all(v.correct for v in verdicts) else Exit.WRONG
+    return Exit.OK if d.ok else Exit.WRONG
+
+
+def derive(source: str, values: dict, eps, wrt):
+    from ..tutor.program import derive
+    try:
+        return derive(source, values, eps=eps, wrt=wrt)
+    except BptutorError as exc:         # the caret goes under the program
+        raise exc.with_source(source)
+
+
+def judge(d, answers: str):
+    from ..tutor.answers import judge as check
+    try:
+        return check(d, answers)
+    except BptutorError as exc:
+        raise exc.with_source(answers)
+
+
+def read_source(args) -> str:
+    if args.file and args.expr:
+        raise BptutorError("cli.expr_and_file")
+    if args.file:
+        return read_file(args.file)
+    if args.expr is None:
+        raise BptutorError("cli.no_expr")
+    return args.expr
+
+
+def read_values(texts: list[str]) -> dict:
+    """Every --vals text, merged; a name given twice is an error at its place."""
+    from ..lang.parse import parse_values
+
+    values = {}
+    for text in texts:
+        try:
+            more = parse_values(text)
+        except BptutorError as exc:
+            raise exc.with_source(text)
+        for name in more:
+            if name in values:
+                at = _name_position(text, name)
+                raise BptutorError("value.duplicate", (at, at + len(name)), name=name).with_source(text)
+        values.update(more)
+    return values
+
+
+def _name_position(text: str, name: str) -> int:
+    """Where `name=` is given in a --vals text (for the caret), else 0."""
+    m = re.search(rf"(?<!\w){re.escape(name)}\s*[=＝]", text)
+    return m.start() if m else 0
