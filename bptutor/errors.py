@@ -18,12 +18,30 @@ class BptutorError(Exception):
             self.source = source
         return self
 
-    def message(self, lang: str = "en") -> str:
+    def message(self, lang: str = "en", number=None) -> str:
+        """The message in `lang`. Numbers in the parameters (the values a node
+        met, as `Numbers`) are written by `number` — the front end passes the
+        renderer's formatter so they look as everywhere else; 6 significant
+        digits otherwise."""
         from .i18n import t
-        return t(self.key, lang, **{k: _clip(v) for k, v in self.params.items()})
+        number = number or _number
+        params = {k: ", ".join(number(x) for x in v) if isinstance(v, Numbers) else _clip(v)
+                  for k, v in self.params.items()}
+        return t(self.key, lang, **params)
 
     def __str__(self) -> str:
         return self.message("en")
+
+
+class Numbers(tuple):
+    """Values quoted by a message (a node's inputs when it failed), kept as
+    numbers so the front end writes them at its own precision."""
+
+
+def _number(x) -> str:
+    if isinstance(x, float):
+        return format(x, ".6g")
+    return str(x.tolist() if hasattr(x, "tolist") else x)
 
 
 MAX_PARAM = 300        # characters of one quoted piece of input in a message

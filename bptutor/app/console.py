@@ -149,7 +149,8 @@ def print_error(exc: BptutorError, lang: str, stderr, caret: bool = True) -> Non
     """The message in the user's language, then (with `caret`) the line of the
     text the error points into and a caret under the place."""
     try:
-        message = exc.message(lang)
+        from ..render.numbers import num
+        message = exc.message(lang, num)
     except (KeyError, IndexError, ValueError):          # a catalog bug must not hide the error
         message = f"{exc.key} {exc.params}"
     lines = [t("cli.error", lang, message=message)]

@@ -62,7 +62,7 @@ def render(results: list, lang: str, digits: int, path: str):
         result = Text(t("grade.right" if r.correct else "grade.wrong", lang),
                       style="green" if r.correct else "bold red")
         if r.error is not None:
-            details = Text(t("grade.error", lang, message=r.error.message(lang)), style="red")
+            details = Text(t("grade.error", lang, message=r.error.message(lang, num)), style="red")
             tab.add_row(str(k), Text(r.name), result, "", details)
             continue
         right = sum(v.correct for v in r.verdicts)

@@ -12,7 +12,6 @@ import math
 import numpy as np
 
 from ..errors import BptutorError, BptutorValueError
-from ..render.numbers import shape_tuple
 
 MAX_DIMS = 8            # dimensions of a value literal
 
@@ -21,6 +20,11 @@ class ShapeError(BptutorError):
     """Shapes that do not fit an operation. Raised without a span; the engine
     (or the parser, when folding constants) adds the operator's span and
     the expression's text as {expr}."""
+
+
+def shape_tuple(shape) -> str:
+    """(2, 2), (3,), (): a shape as numpy and Python write it, for messages."""
+    return str(tuple(int(n) for n in shape))
 
 
 def _shape_of(x) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 
-from ..errors import BptutorError, BptutorMathError, BptutorValueError
+from ..errors import BptutorError, BptutorMathError, BptutorValueError, Numbers
 from .graph import Graph
 from .ops import OPS, failure_key
 from .records import Tape
@@ -131,9 +131,8 @@ def _node_name(g: Graph, i: int) -> str:
 def _domain_error(g: Graph, i: int, vals: list, exc) -> BptutorMathError:
     """Name the node (the first one that failed: where an overflow began) and
     its inputs' values: log of 0, 1/0, overflow..."""
-    from ..render.numbers import num
     node = g.nodes[i]
-    args = ", ".join(num(vals[j]) for j in node.args)
+    args = Numbers(vals[j] for j in node.args)
     key = failure_key(node.op, exc, node.c, [vals[j] for j in node.args])
     return BptutorMathError(key, (node.start, node.end), node=_node_name(g, i), args=args)
 
@@ -247,16 +246,15 @@ def _gradient_error(g: Graph, i: int, vals, local, upstream, summed: bool = Fals
     """A gradient that is not finite, at the node where it began: a local
     gradient undefined at this point (sqrt at 0), local × upstream beyond the
     float range, or the paths meeting at a node adding up past it."""
-    from ..render.numbers import num
     node = g.nodes[i]
     span = (node.start, node.end)
     if summed:
         return BptutorMathError("math.gradient_overflow_sum", span, node=_node_name(g, i))
     if local is None or not _finite_value(local):
-        args = ", ".join(num(vals[j]) for j in node.args)
+        args = Numbers(vals[j] for j in node.args)
         return BptutorMathError("math.gradient_undefined", span, node=_node_name(g, i), args=args)
-    return BptutorMathError("math.gradient_overflow", span, node=_node_name(g, i), local=num(local),
-                            upstream=num(upstream))
+    return BptutorMathError("math.gradient_overflow", span, node=_node_name(g, i), local=Numbers((local,)),
+                            upstream=Numbers((upstream,)))
 
 
 # ---- forward mode, the notes' hand rounding, one-sided local gradients --------------

@@ -179,10 +179,9 @@ def _scalar_output(g, vals) -> None:
     """Backpropagation starts from one number (a loss): an array output is an error."""
     shape = getattr(vals[g.output], "shape", ())
     if shape:
-        from ..render.numbers import shape_tuple
         node = g.nodes[g.output]
         raise BptutorValueError("tensor.output_not_scalar", (node.start, node.end), f=node.label,
-                                shape=shape_tuple(shape))
+                                shape=str(tuple(int(n) for n in shape)))
 
 
 def _number(name, v):
