@@ -27,15 +27,43 @@ def test_renderers_never_import_the_engine_or_the_checks():
         assert not imported_modules(path) & FORBIDDEN_IN_RENDERERS, path.name
 
 
+def bptutor_imports(path: Path) -> set[str]:
+    """The bptutor modules `path` imports, as dotted names under bptutor (core.ops, i18n)."""
+    package = path.parent.relative_to(ROOT / "bptutor").parts
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.level:
+            base = package[:len(package) - (node.level - 1)]
+            names.add(".".join([*base, *(node.module or "").split(".")]).strip("."))
+    return names
+
+
+def test_renderers_import_only_the_records_the_graph_the_ops_and_the_catalogs():
+    allowed = {"core.records", "core.graph", "core.ops", "i18n", "errors", "render"}
+    for path in RENDER.glob("*.py"):
+        outside = {m for m in bptutor_imports(path) if not m.startswith("render.")} - allowed
+        assert not outside, (path.name, outside)
+
+
+def test_tutor_modules_do_no_io():
+    for path in (ROOT / "bptutor" / "tutor").glob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        modules = imported_modules(path)
+        assert not modules & {"sys", "os", "io", "pathlib", "rich", "prompt_toolkit", "app"}, path.name
+        calls = {n.func.id for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
+        assert not calls & {"print", "open", "input"}, path.name
+
+
 def test_a_plain_scalar_run_imports_no_heavy_module():
     code = ("import io, sys; from bptutor.app.cli import main; "
             "main(['1/(1+exp(-(w0*x0+w1*x1+w2)))', '--vals', 'w0=2,x0=-1,w1=-3,x1=-2,w2=-3'], stdout=io.StringIO()); "
             "print(' '.join(sorted(m for m in sys.modules if m.split('.')[0] in "
-            "('numpy', 'prompt_toolkit', 'tomlkit', 'graphviz_pure') or m in "
+            "('numpy', 'prompt_toolkit', 'tomlkit', 'graphviz_pure', 'matplotlib') or m in "
             "('bptutor.core.arrays', 'bptutor.app.repl', 'bptutor.app.replcommands', 'bptutor.app.quiz', "
             "'bptutor.app.grade', 'bptutor.app.graphviz', 'bptutor.render.dot', 'bptutor.render.markdown', "
             "'bptutor.render.latex', 'bptutor.render.mermaid', 'bptutor.render.graphtext', 'bptutor.render.answers', "
-            "'bptutor.tutor.answers', 'bptutor.tutor.quiz', 'bptutor.tutor.grade'))))")
+            "'bptutor.tutor.answers', 'bptutor.tutor.quiz', 'bptutor.tutor.grade', 'bptutor.tutor.train', "
+            "'bptutor.app.train', 'bptutor.lang.data', 'bptutor.render.trainlog', 'bptutor.render.lossplot'))))")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == ""

@@ -1,9 +1,11 @@
 """The command lines' shared parts: an argparse in the user's language that
-raises BptutorError (never prints in English and exits), and the --lang and
---digits options every command takes."""
+raises BptutorError (never prints in English and exits), the --lang and
+--digits options every command takes, and reading the program (EXPR or -f)
+and the --vals texts the way `bptutor` and `bptutor train` both take them."""
 from __future__ import annotations
 
 import argparse
+import re
 
 from ..errors import BptutorError
 from ..i18n import LANGS, t
@@ -65,3 +67,39 @@ class Parser(argparse.ArgumentParser):
 
     def error(self, message):
         raise BptutorError("cli.usage", None, detail=message, prog=self.prog)
+
+
+def read_source(args) -> str:
+    """The program: the EXPR argument or the -f file, exactly one of them."""
+    if args.file and args.expr:
+        raise BptutorError("cli.expr_and_file")
+    if args.file:
+        from .files import read_file
+        return read_file(args.file)
+    if args.expr is None:
+        raise BptutorError("cli.no_expr")
+    return args.expr
+
+
+def read_values(texts: list[str]) -> dict:
+    """Every --vals text, merged; a name given twice is an error at its place."""
+    from ..lang.parse import parse_values
+
+    values = {}
+    for text in texts:
+        try:
+            more = parse_values(text)
+        except BptutorError as exc:
+            raise exc.with_source(text)
+        for name in more:
+            if name in values:
+                at = _name_position(text, name)
+                raise BptutorError("value.duplicate", (at, at + len(name)), name=name).with_source(text)
+        values.update(more)
+    return values
+
+
+def _name_position(text: str, name: str) -> int:
+    """Where `name=` is given in a --vals text (for the caret), else 0."""
+    m = re.search(rf"(?<!\w){re.escape(name)}\s*[=＝]", text)
+    return m.start() if m else 0

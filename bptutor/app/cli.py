@@ -1,4 +1,4 @@
-"""`bptutor`: choose the command and run it. `bptutor grade|quiz|repl ...` run
+"""`bptutor`: choose the command and run it. `bptutor grade|quiz|repl|train ...` run
 their own modules; anything else derives (app/derive.py), or, with no
 expression on a terminal, starts the REPL."""
 from __future__ import annotations
@@ -11,7 +11,8 @@ from .args import prescan_lang, wants_help
 from .console import is_terminal, report, tolerant
 
 # `bptutor NAME ...` -> the module whose main(argv, stdout, stderr, stdin) -> int runs it
-SUBCOMMANDS = {"grade": "bptutor.app.grade", "quiz": "bptutor.app.quiz", "repl": "bptutor.app.repl"}
+SUBCOMMANDS = {"grade": "bptutor.app.grade", "quiz": "bptutor.app.quiz", "repl": "bptutor.app.repl",
+               "train": "bptutor.app.train"}
 
 
 def main(argv: list[str] | None = None, stdout=None, stderr=None, stdin=None) -> int:

@@ -1,4 +1,5 @@
-"""`bptutor EXPR [options]`: derive, then print what the options ask for.
+"""`bptutor EXPR [options]`: derive, then print what the options ask for
+(with --lr, also one step of gradient descent from the values given).
 
 Every output choice is checked before anything is derived or printed. Standard
 output carries one format: text (the narration, or the graph drawn with
@@ -7,15 +8,13 @@ a combination that would mix two formats there, or drop one, is a usage error.""
 from __future__ import annotations
 
 import argparse
-import re
 
 from ..errors import BptutorError
 from ..i18n import pick_lang
 from ..render import FORMATS
-from .args import Parser
+from .args import Parser, read_source, read_values
 from .console import Exit
 from .export import graph_format
-from .files import read_file
 
 
 def build_parser(lang: str, out, with_help: bool = True) -> Parser:
@@ -33,6 +32,7 @@ def build_parser(lang: str, out, with_help: bool = True) -> Parser:
     p.add_argument("--graph", metavar="FILE", help=h("export.help_graph"))
     p.add_argument("--format", choices=list(FORMATS["derivation"]), default="text", help=h("export.help_format"))
     p.add_argument("--answer", action="append", default=[], help=h("answers.help_answer"))
+    p.add_argument("--lr", type=float, metavar="η", help=h("train.help_lr_derive"))
     return p
 
 
@@ -62,7 +62,7 @@ def run(args, stdout) -> int:
     lang = pick_lang(args.lang)
     fmt = output_format(args)
     source = read_source(args)
-    d = derive(source, read_values(args.vals), args.eps, args.wrt)
+    d, update = derive(source, read_values(args.vals), args.eps, args.wrt, args.lr)
     verdicts = None
     if args.answer:         # judged before anything is printed: a bad answer is an error, not half an output
         verdicts = judge(d, "\n".join(args.answer))
@@ -71,22 +71,31 @@ def run(args, stdout) -> int:
     elif args.graph:
         export.write_graph(d, args.graph, args.digits)
     if fmt == "json":
-        export.write_json(d, stdout, verdicts)
+        export.write_json(d, stdout, verdicts, update)
     elif verdicts is not None:
         export.show_answers(d, verdicts, lang, args.digits, stdout)
     elif fmt != "text":
         export.write_document(d, fmt, lang, args.digits, stdout)
     elif args.graph != "-":
         export.show_derivation(d, lang, args.digits, stdout, args.all)
+    if update is not None and fmt != "json":      # after whatever the derivation printed, in its format
+        export.show_update(update, fmt, lang, args.digits, stdout)
     if verdicts is not None:
         return Exit.OK if all(v.correct for v in verdicts) else Exit.WRONG
     return Exit.OK if d.ok else Exit.WRONG
 
 
-def derive(source: str, values: dict, eps, wrt):
-    from ..tutor.program import derive
+def derive(source: str, values: dict, eps, wrt, lr=None) -> tuple:
+    """(the Derivation, and with a learning rate `lr` the OneStep of gradient
+    descent from its point, else None)."""
+    from ..tutor.program import compile
     try:
-        return derive(source, values, eps=eps, wrt=wrt)
+        program = compile(source)
+        d = program.derive(values, eps=eps, wrt=wrt)
+        if lr is None:
+            return d, None
+        from ..tutor.train import one_step
+        return d, one_step(program, d, lr)
     except BptutorError as exc:         # the caret goes under the program
         raise exc.with_source(source)
 
@@ -97,37 +106,3 @@ def judge(d, answers: str):
         return check(d, answers)
     except BptutorError as exc:
         raise exc.with_source(answers)
-
-
-def read_source(args) -> str:
-    if args.file and args.expr:
-        raise BptutorError("cli.expr_and_file")
-    if args.file:
-        return read_file(args.file)
-    if args.expr is None:
-        raise BptutorError("cli.no_expr")
-    return args.expr
-
-
-def read_values(texts: list[str]) -> dict:
-    """Every --vals text, merged; a name given twice is an error at its place."""
-    from ..lang.parse import parse_values
-
-    values = {}
-    for text in texts:
-        try:
-            more = parse_values(text)
-        except BptutorError as exc:
-            raise exc.with_source(text)
-        for name in more:
-            if name in values:
-                at = _name_position(text, name)
-                raise BptutorError("value.duplicate", (at, at + len(name)), name=name).with_source(text)
-        values.update(more)
-    return values
-
-
-def _name_position(text: str, name: str) -> int:
-    """Where `name=` is given in a --vals text (for the caret), else 0."""
-    m = re.search(rf"(?<!\w){re.escape(name)}\s*[=＝]", text)
-    return m.start() if m else 0

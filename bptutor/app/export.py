@@ -40,18 +40,31 @@ def show_answers(d, verdicts, lang: str, digits: int, stdout) -> None:
     show(render_answers(d, verdicts, lang, digits), stdout)
 
 
-def write_json(d, stdout, verdicts=None) -> None:
-    """--json, :json: exactly Derivation.to_dict() (with the verdicts on --answer);
-    indented for people, compact (and C-fast, a third smaller) for big graphs."""
+def write_json(d, stdout, verdicts=None, update=None) -> None:
+    """--json, :json: exactly Derivation.to_dict() (with the verdicts on --answer,
+    the step of gradient descent on --lr); indented for people, compact (and
+    C-fast, a third smaller) for big graphs."""
     import json
     data = d.to_dict()
     if verdicts:
         data["answers"] = [v.to_dict() for v in verdicts]
+    if update is not None:
+        data["update"] = update.to_dict()
     if len(d.graph.nodes) <= 2000:
         text = json.dumps(data, ensure_ascii=False, indent=1)
     else:
         text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
     stdout.write(text + "\n")
+
+
+def show_update(step, fmt: str, lang: str, digits: int, stdout) -> None:
+    """--lr: the step of gradient descent after the derivation, in its format."""
+    render = printer("update", fmt)
+    stdout.write("\n")
+    if fmt == "text":
+        show(render(step, lang, digits), stdout)
+    else:
+        stdout.write(render(step, lang, digits))
 
 
 def show_graph(d, digits: int, stdout) -> None:

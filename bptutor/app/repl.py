@@ -206,6 +206,15 @@ class Session:
         level, seed = options_from_words(arg.split())
         run(level, seed, self.ask, self.out, self.lang, self.digits, self.err)
 
+    def cmd_train(self, arg: str) -> None:
+        """:train OPTIONS, as bptutor train; the trained parameters become values."""
+        from .train import run_words
+        source = self.last.source if self.last is not None else None
+        log = run_words(arg, source, self.values, self.lang, self.digits, self.out, self.err)
+        if log is not None:             # None: the help was asked for
+            self.values.update(log.params)
+            self.say("train.repl_values", items=", ".join(log.params))
+
     def cmd_quit(self, arg: str) -> None:
         raise Quit
 

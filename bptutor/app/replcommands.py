@@ -8,7 +8,7 @@ from ..i18n import LANGS
 from .export import DOCUMENTS
 
 COMMANDS = ("help", "vals", "del", "clear", "lang", "digits", "check", "json", "graph", *DOCUMENTS,
-            "quiz", "quit")
+            "quiz", "train", "quit")
 ALIASES = {"q": "quit", "exit": "quit", "h": "help", "?": "help"}
 
 

@@ -150,7 +150,7 @@ def backward(g: Graph, vals: list, xp=ScalarNS, wanted=None) -> Tape:
     Scalars keep every edge: the narration shows them all."""
     if xp is ScalarNS:
         return _backward(g, vals, xp, None)
-    needed = _needed_for(g, g.inputs if wanted is None else wanted)
+    needed = needed_for(g, g.inputs if wanted is None else wanted)
     with xp.strict():
         return _backward(g, vals, xp, needed)
 
@@ -208,7 +208,7 @@ def _backward(g: Graph, vals: list, xp, needed: list | None) -> Tape:
     return Tape(grads, edges, kinks)
 
 
-def _needed_for(g: Graph, names) -> list[bool]:
+def needed_for(g: Graph, names) -> list[bool]:
     """For each node, whether a path leads from it down to one of the inputs `names`."""
     wanted = [False] * len(g.nodes)
     for name in names:

@@ -10,6 +10,10 @@ Printers of a view share a signature:
                 (which also takes show_all)
     answers     (d, verdicts, lang, digits) -> a Rich renderable
     graph       (d, digits) -> DOT or Mermaid text, or a Rich tree for "-"
+    update      (step, lang, digits) -> the --lr step after a derivation, in each
+                of the derivation's formats (a Rich renderable for text)
+    train       (log, first, lang, digits, show_all) -> a training run (a Rich
+                renderable for text); first: the Derivation at its first update
 """
 from __future__ import annotations
 
@@ -19,6 +23,9 @@ FORMATS = {
     # by the file's extension; "-" draws the graph in the terminal
     "graph": {"svg": "dot:render", "png": "dot:render", "dot": "dot:render", "gv": "dot:render",
               "mmd": "mermaid:render", "-": "graphtext:render"},
+    "update": {"text": "trainlog:render_one_step", "md": "trainlog:one_step_markdown",
+               "latex": "trainlog:one_step_latex"},
+    "train": {"text": "trainlog:render", "md": "trainlog:markdown"},
 }
 
 # Graph formats that a layout program draws from the printer's DOT text.

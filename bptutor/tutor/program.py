@@ -1,6 +1,7 @@
 """compile(source) -> Program, parsed once; Program.derive(values) -> Derivation
 (frozen data, built here and only here); Program.step(values) -> (value,
-gradients) for loops; derive() is the one-call form."""
+gradients) for loops; Program.train(data) -> TrainLog (tutor/train.py);
+derive() is the one-call form."""
 from __future__ import annotations
 
 import gc
@@ -69,6 +70,14 @@ class Program:
             vals, tape = _evaluate(g, inputs, names, xp)
             grads = tape.grads
             return vals[g.output], {name: _zero_if_none(grads[g.inputs[name]]) for name in names}
+
+    def train(self, data, **options):
+        """Gradient descent on this program's output (the loss of one sample)
+        over `data`, a step per sample or batch through step() -> TrainLog.
+        The options (values, lr, epochs, batch, weight_decay, schedule, ...)
+        are those of bptutor.tutor.train.train."""
+        from .train import train
+        return train(self, data, **options)
 
     def _prepare(self, values, wrt) -> tuple:
         """The graph for these values, the inputs' values (defaults overridden),
