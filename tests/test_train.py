@@ -145,6 +145,7 @@ def test_weight_decay_is_written_out_on_the_command_line():
                          "--weight-decay", "0.5", "--batch", "2")
     assert (code, err) == (0, "")
     assert "Weight decay λ = 0.5: ω ← (1 - ηλ/|B|)ω - η/|B| Σ∂ℓ/∂ω." in out
+    assert "The update w ← (1 - ηλ/|B|)·w - η/|B|·Σ∂loss/∂w, the updated parameters:" in out
     # (1 - 0.01·0.5/2)·1 - 0.01/2·(-10) = 0.9975 + 0.05
     assert "w ← (1 - 0.01 × 0.5 / 2) × 1 - 0.01 / 2 × (-10) = 1.0475" in out
     assert "batch 1 (samples 1–2, |B| = 2): mean loss = 2.5, summed over the batch Σ∂loss/∂w = -10" in out

@@ -106,7 +106,8 @@ def run(args, lang: str, stdout, stderr, source: str | None = None, values: dict
         write_plot(log, args.plot)
     if args.json:
         import json
-        stdout.write(json.dumps(log.to_dict(lang), ensure_ascii=False, indent=1) + "\n")
+        from ..render.numbers import num
+        stdout.write(json.dumps(log.to_dict(lang, num), ensure_ascii=False, indent=1) + "\n")
     else:
         render = printer("train", args.format)
         first = first_derivation(program, log, given)
@@ -161,10 +162,11 @@ def first_derivation(program, log, given: dict):
 def stop_error(log, lang: str) -> BptutorError:
     """Why training stopped and where, pointing at the node in the program
     (the history is printed above)."""
+    from ..render.numbers import num
     from ..tutor.train import stop_message
     stop = log.error
     return BptutorError("train.stopped_above", stop.cause.span,
-                        stopped=stop_message(stop, lang)).with_source(log.source)
+                        stopped=stop_message(stop, lang, num)).with_source(log.source)
 
 
 class Progress:

@@ -74,6 +74,15 @@ def _norm(x) -> float:
     return float(np.linalg.norm(x))
 
 
+def update_rule(u, out: str) -> str:
+    """The update of the step `u` in letters, for its first parameter: w ← w - η·∂loss/∂w,
+    with seed 003's (1 - ηλ/|B|) and the sum over the batch when they apply."""
+    name, batch = next(iter(u.before)), len(u.samples)
+    decay = f"(1 - ηλ{'/|B|' if batch > 1 else ''})·" if u.weight_decay else ""
+    rate = "η/|B|" if batch > 1 else "η"
+    return f"{name} ← {decay}{name} - {rate}·{grad_name(out, name, batch)}"
+
+
 def update_lines(u, out: str, digits: int, full: bool = True) -> list[str]:
     return [update_formula(p, u.before[p], u.grads[p], u.after[p], u.lr, u.weight_decay, len(u.samples),
                            digits, out, full) for p in u.before]
@@ -181,7 +190,7 @@ def render_header(log, lang: str, digits: int) -> Text:
 
 def render_update(u, out: str, lang: str, digits: int) -> Group:
     """The update after the narrated derivation: its title and one line per parameter."""
-    title = Text(t("train.update_title", lang, f=out), style="bold")
+    title = Text(t("train.update_title", lang, rule=update_rule(u, out)), style="bold")
     return Group(title, *(Text("  " + line, style="cyan") for line in update_lines(u, out, digits)))
 
 
@@ -286,7 +295,7 @@ def markdown(log, first, lang: str = "en", digits: int = 4, show_all: bool = Fal
         u = log.updates[0]
         parts.append(f"### {t('train.first_title', lang, epoch=u.epoch, sample=u.samples[0] + 1)}")
         parts.append(_demote(derivation_markdown(first, lang, digits).rstrip("\n")))
-        parts.append(f"**{t('train.update_title', lang, f=out)}**\n\n"
+        parts.append(f"**{_md(t('train.update_title', lang, rule=update_rule(u, out)))}**\n\n"
                      + "\n".join(f"- `{line}`" for line in update_lines(u, out, digits)))
     by_epoch: dict[int, list] = {}
     for u in log.updates:

@@ -22,7 +22,7 @@ import random
 from dataclasses import dataclass, field
 
 from ..core.engine import needed_for
-from ..errors import BptutorError, BptutorMathError, BptutorValueError
+from ..errors import BptutorError, BptutorMathError, BptutorValueError, Numbers
 
 SCHEDULES = ("constant", "step", "cosine")
 MAX_EXPLAINED = 5           # steps recorded (for narration) per explained epoch
@@ -125,12 +125,13 @@ class TrainLog:
     error: Stop | None
     settings: dict = field(default_factory=dict)
 
-    def to_dict(self, lang: str = "en") -> dict:
-        """The JSON of `bptutor train --json`."""
+    def to_dict(self, lang: str = "en", number=None) -> dict:
+        """The JSON of `bptutor train --json` (the error's message in `lang`,
+        its numbers written by `number`, as BptutorError.message)."""
         from ..core.records import plain
         error = None
         if self.error is not None:
-            error = {"key": self.error.cause.key, "message": stop_message(self.error, lang),
+            error = {"key": self.error.cause.key, "message": stop_message(self.error, lang, number),
                      "epoch": self.error.epoch, "sample": self.error.sample}
         return {
             "params": plain(self.params),
@@ -143,9 +144,10 @@ class TrainLog:
         }
 
 
-def stop_message(stop: Stop, lang: str) -> str:
+def stop_message(stop: Stop, lang: str, number=None) -> str:
+    """Where training stopped and why, in `lang` (numbers written by `number`)."""
     from ..i18n import t
-    return t("train.stopped", lang, epoch=stop.epoch, sample=stop.sample, reason=stop.cause.message(lang))
+    return t("train.stopped", lang, epoch=stop.epoch, sample=stop.sample, reason=stop.cause.message(lang, number))
 
 
 def learning_rate(schedule: str, lr: float, t: int, epochs: int, step_size: int = 1, gamma: float = 0.1) -> float:
@@ -444,7 +446,7 @@ def _partial_forward(program, g, values: dict) -> list:
                     failure = exc
                 if failure is not None:
                     raise BptutorMathError(failure_key(node.op, failure, node.c, args), (node.start, node.end),
-                                           node=node.label, args=", ".join(_arg_text(a) for a in args)
+                                           node=node.label, args=Numbers(args)
                                            ).with_source(program.source)
             elif node.op.name == "input":
                 if node.name in values:
@@ -452,10 +454,6 @@ def _partial_forward(program, g, values: dict) -> list:
             else:
                 vals[i] = node.c
     return vals
-
-
-def _arg_text(x) -> str:
-    return format(x, ".6g") if type(x) is float else f"array{tuple(getattr(x, 'shape', ()))}"
 
 
 def _strict(xp):
