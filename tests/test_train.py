@@ -447,3 +447,14 @@ def test_api_errors_and_options():
     log = train(p, {"x": [1, 2, 3], "y": [2, 4, 6]}, values="w=1", epochs=2)       # ints and --vals text
     assert log.to_dict()["history"][1]["epoch"] == 1
 
+
+
+def test_every_derivation_format_can_print_the_lr_step():
+    from bptutor.render import FORMATS
+    assert set(FORMATS["update"]) == set(FORMATS["derivation"])
+    for fmt in FORMATS["train"]:
+        code, out, err = run("train", SEED_001, "--data", SEED_DATA, "--vals", "w=1", "--epochs", "2",
+                             "--format", fmt)
+        assert (code, err) == (0, "") and "1.02" in out
+    code, _, err = run("train", SEED_001, "--data", SEED_DATA, "--vals", "w=1", "--format", "md", "--json")
+    assert code == 2 and "--json and --format md both print the training run" in err

@@ -86,7 +86,7 @@ def run(args, lang: str, stdout, stderr, source: str | None = None, values: dict
     from ..tutor.train import train
 
     if args.json and args.format != "text":
-        raise BptutorError("cli.json_and_format", None, format=args.format)
+        raise BptutorError("train.json_and_format", None, format=args.format)
     if source is None or args.expr is not None or args.file is not None:
         source = read_source(args)
     data = read_data(args)
