@@ -84,3 +84,11 @@ def test_a_missing_snapshot_fails(monkeypatch, tmp_path):
     with pytest.raises(AssertionError, match="no snapshot"):
         helpers.snapshot("missing.txt", "text")
     assert not (tmp_path / "missing.txt").exists()
+
+
+def test_the_console_script_points_at_main():
+    import importlib
+    import tomllib
+    scripts = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["scripts"]
+    module, func = scripts["bptutor"].split(":")
+    assert callable(getattr(importlib.import_module(module), func))
