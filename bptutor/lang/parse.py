@@ -216,7 +216,7 @@ class _Builder:
             raise BptutorSyntaxError("syntax.unknown_function_suggest" if close else "syntax.unknown_function",
                                      (tok.start_pos, tok.end_pos), name=fname, suggestion=close,
                                      functions=", ".join(sorted(FUNCTIONS)))
-        if not op.arity <= len(args) <= op.arity + op.consts:
+        if not op.arity <= len(args) <= op.arity + (op.constant == "axis"):     # the axis is optional
             raise BptutorSyntaxError("syntax.arity", span, name=fname, expected=op.arity,
                                      given=len(args))
         c = self._axis(args[op.arity]) if len(args) > op.arity else None
