@@ -9,7 +9,7 @@ from enum import IntEnum
 
 from ..errors import BptutorError, BptutorInternalError
 from ..i18n import pick_lang, t
-from ..lang.parse import MAX_SOURCE
+from ..lang.text import MAX_SOURCE
 
 MAX_FILE_BYTES = MAX_SOURCE     # a bigger file is refused before it is read
 
@@ -218,7 +218,7 @@ def values_text(vals: list[str]) -> str:
 
 def run_derive(args, source: str, lang: str, stdout) -> int:
     from ..tutor.program import derive
-    from ..lang.parse import parse_values
+    from ..lang.values import parse_values
 
     values = {}
     for text in args.vals:

@@ -106,7 +106,7 @@ class Session:
         name = ALIASES.get(name, name)
         method = COMMANDS.get(name)
         if method is None:
-            from ..lang.parse import suggest
+            from ..lang.text import suggest
             close = suggest(name, COMMANDS)
             raise BptutorError("repl.unknown_command_suggest" if close else "repl.unknown_command",
                                None, name=name, suggestion=close,
@@ -218,7 +218,8 @@ class Session:
 def assigned_values(text: str) -> dict | None:
     """`x = -2` or `x = 1, y = 2`: every statement assigns a constant -> those
     values. Anything else (an expression, a program) -> None."""
-    from ..lang.parse import Const, parse_assignments, parse_values
+    from ..lang.parse import Const, parse_assignments
+    from ..lang.values import parse_values
     try:
         _, pairs = parse_assignments(text)
     except BptutorError:
@@ -236,7 +237,7 @@ def values_text(values: dict, digits: int, sep: str = "  ") -> str:
 
 def incomplete(text: str) -> bool:
     """A trailing backslash or an open bracket: the input goes on on the next line."""
-    from ..lang.parse import fold
+    from ..lang.text import fold
     if text.lstrip().startswith(":"):
         return False
     depth = 0

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import math
 from collections.abc import Mapping
 
 from ..core.engine import backward, check_values, forward, needed_for
@@ -11,7 +10,8 @@ from ..core.xp import ScalarNS, namespace
 from ..errors import BptutorError, BptutorInternalError, BptutorValueError
 from ..core.check import central, choose, kink_inputs, verdict
 from ..core.records import Check, Derivation
-from ..lang.parse import parse, parse_values
+from ..lang.parse import parse
+from ..lang.values import number, parse_values, shown
 
 
 class Program:
@@ -79,14 +79,14 @@ def _derive(source, values, eps, wrt, check) -> Derivation:
         raise BptutorValueError("value.bad_name", None, name=repr(bad[0]))
     g = parse(source, known_inputs=frozenset(given))
     inputs = {**g.defaults, **given}
-    inputs = {k: _number(k, v) for k, v in inputs.items()}
+    inputs = {k: number(k, v) for k, v in inputs.items()}
     unused = check_values(g, inputs)
     inputs = {name: inputs[name] for name in g.inputs}
     warnings = [("value.unused", {"names": ", ".join(unused)})] if unused else []
     names = list(g.inputs)
     if wrt:
         if not isinstance(wrt, (str, list, tuple)) or not all(isinstance(w, str) for w in wrt):
-            raise BptutorValueError("value.unknown_wrt", None, names=_shown(wrt), inputs=", ".join(names))
+            raise BptutorValueError("value.unknown_wrt", None, names=shown(wrt), inputs=", ".join(names))
         wrt = [w.strip() for w in (wrt.split(",") if isinstance(wrt, str) else wrt) if w.strip()]
         unknown = [w for w in wrt if w not in g.inputs]
         if unknown:
@@ -125,31 +125,6 @@ def _scalar_output(g, vals) -> None:
                                 shape=shape_tuple(shape))
 
 
-def _number(name, v):
-    """A value from the caller: a finite real number (int, float, Fraction,
-    Decimal, numpy scalar), or an array (a list or a numpy array)."""
-    if isinstance(v, (str, bytes, bool, complex)) or v is None:
-        raise BptutorValueError("value.not_a_number", None, name=name, value=_shown(v))
-    if hasattr(v, "__len__") or getattr(v, "shape", ()) != ():
-        from ..core.arrays import as_array
-        return as_array(name, v)
-    try:
-        f = float(v)
-    except OverflowError:                   # an int beyond the float range
-        raise BptutorValueError("value.not_finite", None, value=f"{name}={_shown(v)}") from None
-    except (TypeError, ValueError):
-        raise BptutorValueError("value.not_a_number", None, name=name, value=_shown(v)) from None
-    if not math.isfinite(f):
-        raise BptutorValueError("value.not_finite", None, value=f"{name}={_shown(v)}")
-    return f
-
-
-def _shown(v, limit: int = 40) -> str:
-    """A caller's value as a message quotes it (the message adds the quotes)."""
-    text = v if isinstance(v, str) else repr(v)
-    return text if len(text) <= limit else text[:limit - 1] + "…"
-
-
 def _eps(eps) -> float:
     """The central-difference step: a small positive number."""
     try:
@@ -157,7 +132,7 @@ def _eps(eps) -> float:
     except (TypeError, ValueError, OverflowError):
         h = float("nan")
     if isinstance(eps, bool) or not (0 < h < 1):
-        raise BptutorValueError("value.bad_eps", None, value=_shown(eps))
+        raise BptutorValueError("value.bad_eps", None, value=shown(eps))
     return h
 
 
