@@ -26,7 +26,29 @@ import math
 
 class Op:
     """One row of the op table: built by keyword only, read-only once built.
-    (A plain class with slots: a dataclass would cost milliseconds at start-up.)"""
+    (A plain class with slots: a dataclass would cost milliseconds at start-up.)
+
+    name        the row's key ("mul", "add_const", "relu")
+    arity       graph inputs (a gate's constant is not one)
+    gate        how the notes draw it: "*", "+{c}", "exp"
+    lesson      message key of the gate's lesson (i18n/ops.toml)
+    forward     forward(xp, c, *xs); None for the leaves (input, const)
+    local       elementwise rows: the local derivative per input
+    vjp, jvp    tensor rows: the vector-Jacobian and Jacobian-vector product per input
+    formula     per input: the local derivative (tensor rows: the contribution), plain text
+    latex       the same in LaTeX
+    tex         the TeX name a function typesets as: \\exp, \\sigma, \\operatorname{relu}
+    kink        kink(c, *xs) -> True at a non-differentiable point (None: smooth)
+    convention  message key: the gradient used at the kink (PyTorch's), "" without a kink
+    domain      message key when forward is undefined (log of 0, 1/0)
+    call        the function name users type ("" for operators)
+    constant    what c is: "" none, "number" (the 1 in +1), "axis" (an optional
+                last argument of a call), "index" (the entry of x[i])
+    tensor      runs in the array namespace only (matmul, sum, ...)
+    router      sends the upstream gradient to one input or stops it (max, min, relu)
+    product     each input's local gradient is the other input (mul)
+    matmul      the matrix product
+    """
     __slots__ = ("name", "arity", "gate", "forward", "local", "vjp", "jvp", "formula", "latex", "tex",
                  "lesson", "kink", "convention", "domain", "call", "constant", "tensor",
                  "router", "product", "matmul")
