@@ -138,6 +138,11 @@ class _Builder:
             raise BptutorSyntaxError("syntax.needs_tensors", (tok.start_pos, tok.end_pos))
         both, right_const, left_const = row
         lc, rc = isinstance(left, Const), isinstance(right, Const)
+        if not (lc or rc):                  # the common case, kept lean
+            op = OPS[both]
+            if op.tensor:
+                self.g.tensor = True
+            return self._add(op, (left.index, right.index), None, start, end, tok.start_pos, tok.end_pos)
         if rc and not lc and right_const and type(right.value) is float:
             c = -right.value if str(tok) == "-" else right.value
             return self._add(OPS[right_const], (left.index,), c, start, end, tok.start_pos, tok.end_pos)
