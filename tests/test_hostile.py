@@ -9,7 +9,8 @@ import pytest
 import bptutor
 from bptutor.errors import BptutorError
 from bptutor.i18n import t
-from bptutor.lang.parse import MAX_SOURCE, parse_values
+from bptutor.lang.text import MAX_SOURCE
+from bptutor.lang.values import parse_values
 from bptutor.app.console import cells
 from helpers import assert_no_internal_error, run
 

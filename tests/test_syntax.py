@@ -3,7 +3,9 @@ import pytest
 
 import bptutor
 from bptutor.errors import BptutorError
-from bptutor.lang.parse import fold, parse, parse_values
+from bptutor.lang.parse import parse
+from bptutor.lang.text import fold
+from bptutor.lang.values import parse_values
 
 
 def ops(src):
@@ -115,3 +117,54 @@ def test_deep_nesting_does_not_recurse():
     assert bptutor.derive(src, {"x": 2}, check=False).gradients["x"] == 2
     nested = "exp(" * 2000 + "x" + ")" * 2000       # deep chain of gates
     assert parse(nested).nodes[-1].op.name == "exp"
+
+
+def test_every_node_built_for_an_operator_records_its_operators_span():
+    src = "q = -x + 2*y^z\nf = exp(q) * W.T[1] + sum(W @ v, 0)"
+    g = parse(src)
+    spans = [(n.op.name, src[n.op_start:n.op_end]) for n in g.nodes if n.args]
+    assert spans == [("neg", "-"), ("pow", "^"), ("mul_const", "*"), ("add", "+"), ("exp", "exp(q)"),
+                     ("transpose", ".T"), ("index", "[1]"), ("mul", "*"), ("matmul", "@"),
+                     ("sum", "sum(W @ v, 0)"), ("add", "+")]
+    leaves = [(n.start, n.end) == (n.op_start, n.op_end) for n in g.nodes if not n.args]
+    assert leaves and all(leaves)           # a leaf's "operator" is the leaf itself
+
+
+def test_concurrent_parses_in_threads_never_mix():
+    # Each program has its own names, size and numbers: a builder shared between
+    # two parses would give a wrong graph, value or gradient (switching threads
+    # every microsecond makes the interleaving happen).
+    import sys
+    import threading
+
+    def program(t, k):
+        terms = " + ".join(f"a{t}_{j}*x{t}" for j in range(k % 7 + 1))
+        return f"s{t} = {terms}\nf = s{t} * y{t} - {k}", k % 7 + 1
+
+    failures = []
+
+    def work(t):
+        for k in range(200):
+            src, n = program(t, k)
+            values = {f"x{t}": 2.0, f"y{t}": 3.0, **{f"a{t}_{j}": float(j + t) for j in range(n)}}
+            try:
+                d = bptutor.derive(src, values, check=False)
+            except Exception as exc:         # a thread's exception would not fail the test by itself
+                failures.append((t, k, repr(exc)))
+                continue
+            a_sum = sum(float(j + t) for j in range(n))
+            expected = {f"x{t}": a_sum * 3.0, f"y{t}": a_sum * 2.0, **{f"a{t}_{j}": 6.0 for j in range(n)}}
+            if d.value != a_sum * 6.0 - k or d.gradients != expected:
+                failures.append((t, k, d.value, d.gradients))
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        threads = [threading.Thread(target=work, args=(t,)) for t in range(8)]
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert failures == []

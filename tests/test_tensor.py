@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 import bptutor
 from bptutor.errors import BptutorError
-from bptutor.lang.parse import parse_values
+from bptutor.lang.values import parse_values
 from helpers import ROOT, render_text, run, snapshot
 
 WX = "q = W @ x; f = sum(q^2)"

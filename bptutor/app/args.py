@@ -83,7 +83,7 @@ def read_source(args) -> str:
 
 def read_values(texts: list[str]) -> dict:
     """Every --vals text, merged; a name given twice is an error at its place."""
-    from ..lang.parse import parse_values
+    from ..lang.values import parse_values
 
     values = {}
     for text in texts:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 from ..errors import BptutorError
-from ..lang.parse import MAX_SOURCE
+from ..lang.text import MAX_SOURCE
 
 MAX_FILE_BYTES = MAX_SOURCE     # a bigger file is refused before it is read
 

@@ -150,7 +150,7 @@ def hint_lines(d, i: int, lang: str, digits: int) -> list[str]:
     edges = hint_steps(d, i)
     for s in edges:
         node = d.graph.nodes[s.node]
-        lesson = node.op.lesson[0 if lang == "zh" else 1]
+        lesson = t(node.op.lesson, lang)
         lines.append(t("quiz.hint_gate", lang, name=d.graph.nodes[i].label, gate=nar.gate(s.node), lesson=lesson,
                        node=node.label, upstream=num(s.upstream, digits)))
     if len(edges) > 1:

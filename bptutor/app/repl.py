@@ -100,7 +100,7 @@ class Session:
         word, _, arg = text.strip().partition(" ")
         name = command_name(word)
         if name not in COMMANDS:
-            from ..lang.parse import suggest
+            from ..lang.text import suggest
             close = suggest(name, COMMANDS)
             raise BptutorError("repl.unknown_command_suggest" if close else "repl.unknown_command",
                                None, name=name, suggestion=close,
@@ -222,7 +222,8 @@ class Session:
 def assigned_values(text: str) -> dict | None:
     """`x = -2` or `x = 1, y = 2`: every statement assigns a constant -> those
     values. Anything else (an expression, a program) -> None."""
-    from ..lang.parse import Const, parse_assignments, parse_values
+    from ..lang.parse import Const, parse_assignments
+    from ..lang.values import parse_values
     try:
         _, pairs = parse_assignments(text)
     except BptutorError:
@@ -240,7 +241,7 @@ def values_text(values: dict, digits: int, sep: str = "  ") -> str:
 
 def incomplete(text: str) -> bool:
     """A trailing backslash or an open bracket: the input goes on on the next line."""
-    from ..lang.parse import fold
+    from ..lang.text import fold
     if text.lstrip().startswith(":"):
         return False
     depth = 0

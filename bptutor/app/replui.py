@@ -42,7 +42,7 @@ def token_regex():
 
 def tokens(line: str, known=()) -> list[tuple[str, str]]:
     """(style, text) pieces of one input line."""
-    from ..lang.parse import fold
+    from ..lang.text import fold
     if line.lstrip().startswith(":"):
         head, sep, rest = line.partition(" ")
         return [("class:command", head + sep), ("", rest)]

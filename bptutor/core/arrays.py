@@ -11,9 +11,7 @@ import math
 
 import numpy as np
 
-from ..errors import BptutorError, BptutorValueError
-
-MAX_DIMS = 8            # dimensions of a value literal
+from ..errors import BptutorError
 
 
 class ShapeError(BptutorError):
@@ -29,36 +27,6 @@ def shape_tuple(shape) -> str:
 
 def _shape_of(x) -> str:
     return shape_tuple(np.shape(x))
-
-
-# ---- values ---------------------------------------------------------------------
-def literal(items: list, span: tuple[int, int]):
-    """An array from a bracketed literal's elements (syntax.Const objects, each a
-    number or an array): all must have the same shape."""
-    first = np.shape(items[0].value)
-    for item in items[1:]:
-        shape = np.shape(item.value)
-        if shape != first:
-            raise BptutorValueError("tensor.ragged", (item.start, item.end), shape=shape_tuple(shape),
-                                    expected=shape_tuple(first))
-    if len(first) + 1 > MAX_DIMS:
-        raise BptutorValueError("tensor.too_many_dims", span, limit=MAX_DIMS)
-    return np.array([item.value for item in items], dtype=float)
-
-
-def as_array(name: str, value):
-    """A value given through the API (nested lists) -> float64 array."""
-    try:
-        arr = np.asarray(value, dtype=float)
-    except (ValueError, TypeError):
-        raise BptutorValueError("tensor.bad_value", None, name=name) from None
-    if arr.size == 0:
-        raise BptutorValueError("tensor.empty_value", None, name=name)
-    if arr.ndim > MAX_DIMS:
-        raise BptutorValueError("tensor.too_many_dims", None, limit=MAX_DIMS)
-    if not np.isfinite(arr).all():
-        raise BptutorValueError("value.not_finite", None, value=name)
-    return arr
 
 
 def unbroadcast(x, shape: tuple):

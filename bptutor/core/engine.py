@@ -77,11 +77,7 @@ def _forward(g: Graph, values: dict, xp, start: int, vals: list | None) -> list:
 def locate(exc: BptutorError, g: Graph, i: int) -> BptutorError:
     """Point an error found while evaluating node i at its operator, naming its text."""
     node = g.nodes[i]
-    span = g.op_spans.get(i)
-    if span is None and len(node.args) == 2:    # an elementwise operator: find its token
-        from ..lang.parse import operator_spans
-        span = operator_spans(g).get(i)
-    exc.span = span or (node.start, node.end)
+    exc.span = (node.op_start, node.op_end)
     exc.params.setdefault("expr", " ".join(g.source[node.start:node.end].split()))
     return exc
 

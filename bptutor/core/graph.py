@@ -12,16 +12,20 @@ MAX_NODES = 500_000
 
 
 class Node:
-    __slots__ = ("op", "args", "c", "name", "label", "start", "end")
+    # Slots, not a dict of spans beside the graph: a 500,000-node graph keeps
+    # two more pointers per node, mostly to int objects its tokens made anyway.
+    __slots__ = ("op", "args", "c", "name", "label", "start", "end", "op_start", "op_end")
 
-    def __init__(self, op: Op, args: tuple, c, name, start: int, end: int):
+    def __init__(self, op: Op, args: tuple, c, name, start: int, end: int, op_start: int, op_end: int):
         self.op = op            # a row of the op table
         self.args = args        # indices of input nodes, in order
         self.c = c              # the constant of a one-input gate (or a const leaf's value)
         self.name = name        # the user's name for it, if any
-        self.label = ""         # filled in by Graph.finish()
+        self.label = ""         # filled in by lang.names
         self.start = start      # span in the (folded) source text
         self.end = end
+        self.op_start = op_start    # its operator's span (`+` in x + y, `exp(x)`, `[0]`, `.T`):
+        self.op_end = op_end        # where an error found while evaluating it points; a leaf's own span
 
 
 class Graph:
@@ -34,16 +38,17 @@ class Graph:
         self.defaults: dict[str, object] = {}  # values assigned in the program
         self.output: int = -1
         self.tensor = False                    # uses @, .T, [i], sum...: evaluate with arrays
-        self.op_spans: dict[int, tuple] = {}   # node index -> its operator's span (tensor ops)
-        self.known = frozenset()               # names the parse was told are inputs
         self.folded_constants: set[str] = set()  # e, pi read as numbers: a value named so needs a new parse
 
-    def add(self, op: Op, args: tuple = (), c=None, name=None, start=0, end=0) -> int:
+    def add(self, op: Op, args: tuple = (), c=None, name=None, start=0, end=0, op_start=None, op_end=None) -> int:
+        """Append a node; its operator's span defaults to its own span."""
         nodes = self.nodes
         if len(nodes) >= MAX_NODES:
             from ..errors import BptutorError
             raise BptutorError("input.too_many_nodes", (start, end), limit=f"{MAX_NODES:,}")
-        nodes.append(Node(op, args, c, name, start, end))
+        if op_start is None:
+            op_start, op_end = start, end
+        nodes.append(Node(op, args, c, name, start, end, op_start, op_end))
         return len(nodes) - 1
 
     def input(self, name: str, start: int = 0, end: int = 0) -> int:

@@ -1,49 +1,72 @@
-"""THE op table: one row per operation.
+"""THE op table: one row per operation, every field named.
 
-A row holds everything about one gate: how it is drawn (`gate`), its forward
-function and its local derivative per input, both written once against an
-array namespace `xp` (math-backed for Python floats, numpy for arrays), the
-local-derivative formula per input in plain text and LaTeX, the gate's lesson
-in zh and en, where it has a kink, and the message key of its domain error.
-Adding an operation means adding a row; the grammar and renderers do not change.
+A row holds everything about one gate: how it is drawn (`gate`) and typeset
+(`tex`), its forward function and its derivative — a local derivative per input
+for elementwise rows, a vector-Jacobian and a Jacobian-vector product per input
+for tensor rows — written once against an array namespace `xp` (math-backed for
+Python floats, numpy for arrays), the formula per input in plain text and
+LaTeX, the message keys of its lesson, kink convention and domain error (texts
+in i18n/ops.toml, every language side by side), and the role flags that
+diagnosis and the quiz read instead of names. Adding an operation means adding
+a row here and its catalog entry; the grammar, renderers and tests do not change.
 
-Function signatures (c is the constant of a one-input gate such as `+1`):
+Function signatures (c is the row's constant, see `constant`):
     forward(xp, c, *xs) -> out
     local[k](xp, c, out, *xs) -> ∂out/∂xs[k], elementwise
-    vjp[k](xp, c, g, out, *xs) -> contribution to xs[k] (only where the op is
-        not elementwise; otherwise the engine multiplies local by g)
+    vjp[k](xp, c, g, out, *xs) -> what xs[k] receives from the upstream gradient g
+    jvp[k](xp, c, tangent, out, *xs) -> the tangent of out from a tangent of xs[k]
 Formula placeholders: {a} {b} operand labels, {c} the constant, {cm1} c - 1;
-for a `vjp` op the formula is the whole contribution, as the notes write it
+for a tensor row the formula is the whole contribution, as the notes write it
 (∂L/∂W = ∂L/∂q·xᵀ), with {g} the upstream gradient ∂L/∂out and {o} the output.
-Tensor ops (`tensor=True`) run in the array namespace only (bptutor/tensor.py);
-`consts` counts the optional trailing constant arguments (the axis of sum).
 """
 from __future__ import annotations
 
 import math
-from typing import Callable, NamedTuple
 
 
-class Op(NamedTuple):           # a NamedTuple: immutable and cheap to build at start-up
-    name: str
-    arity: int                       # graph inputs; a gate's constant is not one
-    gate: str                        # how the notes draw it: "*", "+{c}", "exp"
-    forward: Callable | None
-    local: tuple = ()
-    formula: tuple = ()              # plain text, per input
-    latex: tuple = ()                # LaTeX, per input
-    lesson: tuple[str, str] = ("", "")   # (zh, en)
-    kink: Callable | None = None     # (c, *xs) -> True at a non-differentiable point
-    convention: str = ""             # what we use at the kink (PyTorch's choice)
-    domain: str = "math.domain"      # message key when forward is undefined
-    vjp: tuple = ()                  # non-elementwise ops: contribution per input
-    call: str | None = None          # the function name users type, if any
-    tensor: bool = False             # needs the array namespace (matmul, sum, ...)
-    consts: int = 0                  # optional constant arguments after the inputs (axis)
-    # role flags: what the mistake catalogue and the quiz recognise an op by
-    product: bool = False            # each input's local gradient is the other input (mul)
-    router: bool = False             # routes the whole gradient to one input (max, min, relu)
-    matmul: bool = False             # a matrix product (its backward needs the right transposes)
+class Op:
+    """One row of the op table: built by keyword only, read-only once built.
+    (A plain class with slots: a dataclass would cost milliseconds at start-up.)
+
+    name        the row's key ("mul", "add_const", "relu")
+    arity       graph inputs (a gate's constant is not one)
+    gate        how the notes draw it: "*", "+{c}", "exp"
+    lesson      message key of the gate's lesson (i18n/ops.toml)
+    forward     forward(xp, c, *xs); None for the leaves (input, const)
+    local       elementwise rows: the local derivative per input
+    vjp, jvp    tensor rows: the vector-Jacobian and Jacobian-vector product per input
+    formula     per input: the local derivative (tensor rows: the contribution), plain text
+    latex       the same in LaTeX
+    tex         the TeX name a function typesets as: \\exp, \\sigma, \\operatorname{relu}
+    kink        kink(c, *xs) -> True at a non-differentiable point (None: smooth)
+    convention  message key: the gradient used at the kink (PyTorch's), "" without a kink
+    domain      message key when forward is undefined (log of 0, 1/0)
+    call        the function name users type ("" for operators)
+    constant    what c is: "" none, "number" (the 1 in +1), "axis" (an optional
+                last argument of a call), "index" (the entry of x[i])
+    tensor      runs in the array namespace only (matmul, sum, ...)
+    router      sends the upstream gradient to one input or stops it (max, min, relu)
+    product     each input's local gradient is the other input (mul)
+    matmul      the matrix product
+    """
+    __slots__ = ("name", "arity", "gate", "forward", "local", "vjp", "jvp", "formula", "latex", "tex",
+                 "lesson", "kink", "convention", "domain", "call", "constant", "tensor",
+                 "router", "product", "matmul")
+
+    def __init__(self, *, name: str, arity: int, gate: str, lesson: str, forward=None, local: tuple = (),
+                 vjp: tuple = (), jvp: tuple = (), formula: tuple = (), latex: tuple = (), tex: str = "",
+                 kink=None, convention: str = "", domain: str = "math.domain", call: str = "",
+                 constant: str = "", tensor: bool = False, router: bool = False, product: bool = False,
+                 matmul: bool = False):
+        fields = locals()
+        for field in Op.__slots__:
+            object.__setattr__(self, field, fields[field])
+
+    def __setattr__(self, field, value):
+        raise AttributeError(f"op rows are read-only ({self.name}.{field})")
+
+    def __repr__(self) -> str:
+        return f"Op(name={self.name!r})"
 
 
 def _tie(a, b, xp):
@@ -64,7 +87,8 @@ def _minus_one(xp, c, out, *xs):
 
 
 def _pow_local_base(xp, c, out, a, b):
-    return b * xp.power(a, b - 1)
+    # 0 where the exponent is 0, even at a = 0 (as PyTorch's pow_backward_self): x^0 is constant.
+    return b * xp.power(xp.where(b == 0, 1.0, a), b - 1)
 
 
 def _pow_local_exp(xp, c, out, a, b):
@@ -80,99 +104,98 @@ def _pow_const_latex(c):
     return r"{c} \cdot {a}" if c == 2 else r"{c} \cdot {a}^{{cm1}}"
 
 
+_LEAK = 0.01        # leaky_relu's slope below 0: PyTorch's default negative_slope
+
+
 ROWS = [
     # ---- leaves -----------------------------------------------------------
-    Op("input", 0, "{a}", forward=None,
-       lesson=("输入变量：它的梯度是所有路径传回的梯度之和", "input: its gradient is the sum over all paths back to it")),
-    Op("const", 0, "{c}", forward=None,
-       lesson=("常数：没有梯度", "constant: it has no gradient")),
+    Op(name="input", arity=0, gate="{a}", lesson="ops.input.lesson"),
+    Op(name="const", arity=0, gate="{c}", lesson="ops.const.lesson", constant="number"),
     # ---- two inputs -------------------------------------------------------
-    Op("add", 2, "+", lambda xp, c, a, b: a + b, (_one, _one), ("1", "1"), ("1", "1"),
-       ("加法门：把上游梯度原样分给每个输入", "add gate: passes the upstream gradient unchanged to every input")),
-    Op("sub", 2, "-", lambda xp, c, a, b: a - b, (_one, _minus_one), ("1", "-1"), ("1", "-1"),
-       ("减法门：被减数得到上游梯度，减数得到它的相反数", "subtract gate: the first input gets the upstream gradient, the second its negative")),
-    Op("mul", 2, "*", lambda xp, c, a, b: a * b,
-       (lambda xp, c, out, a, b: b, lambda xp, c, out, a, b: a), ("{b}", "{a}"), ("{b}", "{a}"),
-       ("乘法门：每个输入得到另一个输入 × 上游梯度", "multiply gate: each input gets the other input times upstream"),
-       product=True),
-    Op("div", 2, "/", lambda xp, c, a, b: a / b,
-       (lambda xp, c, out, a, b: 1.0 / b, lambda xp, c, out, a, b: -a / (b * b)),
-       ("1/{b}", "-{a}/{b}²"), (r"\frac{1}{{b}}", r"-\frac{{a}}{{b}^2}"),
-       ("除法门：被除数得到 1/b，除数得到 −a/b²，再乘上游梯度", "divide gate: the numerator gets 1/b, the denominator -a/b², each times upstream"),
-       domain="math.division_by_zero"),
-    Op("pow", 2, "^", lambda xp, c, a, b: xp.power(a, b), (_pow_local_base, _pow_local_exp),
-       ("{b}·{a}^({b}-1)", "{a}^{b}·ln({a})"), (r"{b} \cdot {a}^{{b}-1}", r"{a}^{{b}}\ln {a}"),
-       ("幂门：底数得到 b·a^(b−1)，指数得到 a^b·ln a", "power gate: the base gets b·a^(b-1), the exponent a^b·ln a"),
-       domain="math.pow_domain"),
-    Op("max", 2, "max", lambda xp, c, a, b: xp.maximum(a, b),
-       (lambda xp, c, out, a, b: _cmp_gt(a, b, xp) + _tie(a, b, xp),
-        lambda xp, c, out, a, b: _cmp_gt(b, a, xp) + _tie(a, b, xp)),
-       ("1({a}>{b})", "1({b}>{a})"), (r"\mathbb{1}[{a}>{b}]", r"\mathbb{1}[{b}>{a}]"),
-       ("max 门：上游梯度只流向较大的输入（路由器）", "max gate: routes the upstream gradient to the larger input only"),
-       kink=lambda c, a, b: a == b, convention="kink.max_tie", call="max", router=True),
-    Op("min", 2, "min", lambda xp, c, a, b: xp.minimum(a, b),
-       (lambda xp, c, out, a, b: _cmp_gt(b, a, xp) + _tie(a, b, xp),
-        lambda xp, c, out, a, b: _cmp_gt(a, b, xp) + _tie(a, b, xp)),
-       ("1({a}<{b})", "1({b}<{a})"), (r"\mathbb{1}[{a}<{b}]", r"\mathbb{1}[{b}<{a}]"),
-       ("min 门：上游梯度只流向较小的输入", "min gate: routes the upstream gradient to the smaller input only"),
-       kink=lambda c, a, b: a == b, convention="kink.max_tie", call="min", router=True),
+    Op(name="add", arity=2, gate="+", forward=lambda xp, c, a, b: a + b, local=(_one, _one),
+       formula=("1", "1"), latex=("1", "1"), lesson="ops.add.lesson"),
+    Op(name="sub", arity=2, gate="-", forward=lambda xp, c, a, b: a - b, local=(_one, _minus_one),
+       formula=("1", "-1"), latex=("1", "-1"), lesson="ops.sub.lesson"),
+    Op(name="mul", arity=2, gate="*", forward=lambda xp, c, a, b: a * b,
+       local=(lambda xp, c, out, a, b: b, lambda xp, c, out, a, b: a),
+       formula=("{b}", "{a}"), latex=("{b}", "{a}"), lesson="ops.mul.lesson", product=True),
+    Op(name="div", arity=2, gate="/", forward=lambda xp, c, a, b: a / b,
+       local=(lambda xp, c, out, a, b: 1.0 / b, lambda xp, c, out, a, b: -a / (b * b)),
+       formula=("1/{b}", "-{a}/{b}²"), latex=(r"\frac{1}{{b}}", r"-\frac{{a}}{{b}^2}"),
+       lesson="ops.div.lesson", domain="math.division_by_zero"),
+    Op(name="pow", arity=2, gate="^", forward=lambda xp, c, a, b: xp.power(a, b),
+       local=(_pow_local_base, _pow_local_exp),
+       formula=("{b}·{a}^({b}-1)", "{a}^{b}·ln({a})"), latex=(r"{b} \cdot {a}^{{b}-1}", r"{a}^{{b}}\ln {a}"),
+       lesson="ops.pow.lesson", domain="math.pow_domain"),
+    Op(name="max", arity=2, gate="max", call="max", tex=r"\max", forward=lambda xp, c, a, b: xp.maximum(a, b),
+       local=(lambda xp, c, out, a, b: _cmp_gt(a, b, xp) + _tie(a, b, xp),
+              lambda xp, c, out, a, b: _cmp_gt(b, a, xp) + _tie(a, b, xp)),
+       formula=("1({a}>{b})", "1({b}>{a})"), latex=(r"\mathbb{1}[{a}>{b}]", r"\mathbb{1}[{b}>{a}]"),
+       lesson="ops.max.lesson", kink=lambda c, a, b: a == b, convention="ops.max.convention", router=True),
+    Op(name="min", arity=2, gate="min", call="min", tex=r"\min", forward=lambda xp, c, a, b: xp.minimum(a, b),
+       local=(lambda xp, c, out, a, b: _cmp_gt(b, a, xp) + _tie(a, b, xp),
+              lambda xp, c, out, a, b: _cmp_gt(a, b, xp) + _tie(a, b, xp)),
+       formula=("1({a}<{b})", "1({b}<{a})"), latex=(r"\mathbb{1}[{a}<{b}]", r"\mathbb{1}[{b}<{a}]"),
+       lesson="ops.min.lesson", kink=lambda c, a, b: a == b, convention="ops.min.convention", router=True),
     # ---- one input and a constant, drawn as the notes draw them -------------
-    Op("neg", 1, "*-1", lambda xp, c, a: -a, (_minus_one,), ("-1",), ("-1",),
-       ("取负门（*-1）：梯度变号", "negate gate (*-1): flips the sign of the gradient")),
-    Op("add_const", 1, "+{c}", lambda xp, c, a: a + c, (_one,), ("1",), ("1",),
-       ("加常数门：局部梯度为 1", "add-a-constant gate: local gradient 1")),
-    Op("mul_const", 1, "*{c}", lambda xp, c, a: a * c, (lambda xp, c, out, a: c,), ("{c}",), ("{c}",),
-       ("乘常数门：局部梯度就是这个常数", "multiply-by-a-constant gate: the local gradient is the constant")),
-    Op("div_const", 1, "/{c}", lambda xp, c, a: a / c, (lambda xp, c, out, a: 1.0 / c,),
-       ("1/{c}",), (r"\frac{1}{{c}}",),
-       ("除以常数门：局部梯度为 1/c", "divide-by-a-constant gate: local gradient 1/c"),
-       domain="math.division_by_zero"),
-    Op("rsub_const", 1, "{c}-x", lambda xp, c, a: c - a, (_minus_one,), ("-1",), ("-1",),
-       ("常数减门：局部梯度为 −1", "constant-minus gate: local gradient -1")),
-    Op("rdiv_const", 1, "{c}/x", lambda xp, c, a: c / a, (lambda xp, c, out, a: -c / (a * a),),
-       ("-{c}/{a}²",), (r"-\frac{{c}}{{a}^2}",),
-       ("倒数门（c/x）：局部梯度为 −c/x²", "reciprocal gate (c/x): local gradient -c/x²"),
-       domain="math.division_by_zero"),
-    Op("pow_const", 1, "^{c}", lambda xp, c, a: xp.power(a, c),
-       (lambda xp, c, out, a: c * xp.power(a, c - 1),), (_pow_const_formula,), (_pow_const_latex,),
-       ("幂门（x^c）：局部梯度为 c·x^(c−1)", "power gate (x^c): local gradient c·x^(c-1)"),
-       domain="math.pow_domain"),
-    Op("rpow_const", 1, "{c}^x", lambda xp, c, a: xp.power(c, a), (lambda xp, c, out, a: out * math.log(c),),
-       ("{c}^{a}·ln({c})",), (r"{c}^{{a}}\ln {c}",),
-       ("指数门（c^x）：局部梯度为 c^x·ln c", "exponential gate (c^x): local gradient c^x·ln c"),
-       domain="math.pow_domain"),
+    Op(name="neg", arity=1, gate="*-1", forward=lambda xp, c, a: -a, local=(_minus_one,),
+       formula=("-1",), latex=("-1",), lesson="ops.neg.lesson"),
+    Op(name="add_const", arity=1, gate="+{c}", constant="number", forward=lambda xp, c, a: a + c,
+       local=(_one,), formula=("1",), latex=("1",), lesson="ops.add_const.lesson"),
+    Op(name="mul_const", arity=1, gate="*{c}", constant="number", forward=lambda xp, c, a: a * c,
+       local=(lambda xp, c, out, a: c,), formula=("{c}",), latex=("{c}",), lesson="ops.mul_const.lesson"),
+    Op(name="div_const", arity=1, gate="/{c}", constant="number", forward=lambda xp, c, a: a / c,
+       local=(lambda xp, c, out, a: 1.0 / c,), formula=("1/{c}",), latex=(r"\frac{1}{{c}}",),
+       lesson="ops.div_const.lesson", domain="math.division_by_zero"),
+    Op(name="rsub_const", arity=1, gate="{c}-x", constant="number", forward=lambda xp, c, a: c - a,
+       local=(_minus_one,), formula=("-1",), latex=("-1",), lesson="ops.rsub_const.lesson"),
+    Op(name="rdiv_const", arity=1, gate="{c}/x", constant="number", forward=lambda xp, c, a: c / a,
+       local=(lambda xp, c, out, a: -c / (a * a),), formula=("-{c}/{a}²",), latex=(r"-\frac{{c}}{{a}^2}",),
+       lesson="ops.rdiv_const.lesson", domain="math.division_by_zero"),
+    Op(name="pow_const", arity=1, gate="^{c}", constant="number", forward=lambda xp, c, a: xp.power(a, c),
+       local=(lambda xp, c, out, a: 0.0 if c == 0 else c * xp.power(a, c - 1),),     # x^0: 0, as PyTorch
+       formula=(_pow_const_formula,), latex=(_pow_const_latex,),
+       lesson="ops.pow_const.lesson", domain="math.pow_domain"),
+    Op(name="rpow_const", arity=1, gate="{c}^x", constant="number", forward=lambda xp, c, a: xp.power(c, a),
+       local=(lambda xp, c, out, a: 0.0 if c == 0 else out * math.log(c),),          # 0^x: 0, as PyTorch
+       formula=("{c}^{a}·ln({c})",),
+       latex=(r"{c}^{{a}}\ln {c}",), lesson="ops.rpow_const.lesson", domain="math.pow_domain"),
     # ---- functions ----------------------------------------------------------
-    Op("exp", 1, "exp", lambda xp, c, a: xp.exp(a), (lambda xp, c, out, a: out,),
-       ("e^{a}",), ("e^{{a}}",),
-       ("指数门：局部梯度就是它自己的输出 e^x", "exp gate: the local gradient is its own output e^x"), call="exp"),
-    Op("log", 1, "log", lambda xp, c, a: xp.log(a), (lambda xp, c, out, a: 1.0 / a,),
-       ("1/{a}",), (r"\frac{1}{{a}}",),
-       ("对数门：局部梯度为 1/x", "log gate: local gradient 1/x"), domain="math.log_domain", call="log"),
-    Op("sqrt", 1, "sqrt", lambda xp, c, a: xp.sqrt(a), (lambda xp, c, out, a: 0.5 / out,),
-       ("1/(2·√{a})",), (r"\frac{1}{2\sqrt{{a}}}",),
-       ("平方根门：局部梯度为 1/(2√x)", "square-root gate: local gradient 1/(2√x)"),
-       domain="math.sqrt_domain", call="sqrt"),
-    Op("sin", 1, "sin", lambda xp, c, a: xp.sin(a), (lambda xp, c, out, a: xp.cos(a),),
-       ("cos({a})",), (r"\cos {a}",), ("正弦门：局部梯度为 cos x", "sine gate: local gradient cos x"), call="sin"),
-    Op("cos", 1, "cos", lambda xp, c, a: xp.cos(a), (lambda xp, c, out, a: -xp.sin(a),),
-       ("-sin({a})",), (r"-\sin {a}",), ("余弦门：局部梯度为 −sin x", "cosine gate: local gradient -sin x"), call="cos"),
-    Op("tan", 1, "tan", lambda xp, c, a: xp.tan(a), (lambda xp, c, out, a: 1.0 + out * out,),
-       ("1+tan²({a})",), (r"1+\tan^2 {a}",), ("正切门：局部梯度为 1+tan²x", "tangent gate: local gradient 1+tan²x"),
-       call="tan"),
-    Op("tanh", 1, "tanh", lambda xp, c, a: xp.tanh(a), (lambda xp, c, out, a: 1.0 - out * out,),
-       ("1-tanh²({a})",), (r"1-\tanh^2 {a}",),
-       ("tanh 门：局部梯度为 1−tanh²x", "tanh gate: local gradient 1-tanh²x"), call="tanh"),
-    Op("sigmoid", 1, "σ", lambda xp, c, a: xp.sigmoid(a), (lambda xp, c, out, a: (1.0 - out) * out,),
-       ("(1-σ({a}))·σ({a})",), (r"(1-\sigma({a}))\sigma({a})",),
-       ("sigmoid 门：局部梯度为 (1−σ(x))σ(x)", "sigmoid gate: local gradient (1-σ(x))σ(x)"), call="sigmoid"),
-    Op("relu", 1, "relu", lambda xp, c, a: xp.maximum(a, 0.0), (lambda xp, c, out, a: _cmp_gt(a, 0.0, xp),),
-       ("1({a}>0)",), (r"\mathbb{1}[{a}>0]",),
-       ("ReLU 门：输入为正时梯度通过，否则为 0", "ReLU gate: passes the gradient where the input is positive, else 0"),
-       kink=lambda c, a: a == 0, convention="kink.relu", call="relu", router=True),
-    Op("abs", 1, "abs", lambda xp, c, a: xp.abs(a), (lambda xp, c, out, a: xp.sign(a),),
-       ("sign({a})",), (r"\operatorname{sign}({a})",),
-       ("绝对值门：局部梯度为 sign(x)", "abs gate: local gradient sign(x)"),
-       kink=lambda c, a: a == 0, convention="kink.abs", call="abs"),
+    Op(name="exp", arity=1, gate="exp", call="exp", tex=r"\exp", forward=lambda xp, c, a: xp.exp(a),
+       local=(lambda xp, c, out, a: out,), formula=("e^{a}",), latex=("e^{{a}}",), lesson="ops.exp.lesson"),
+    Op(name="log", arity=1, gate="log", call="log", tex=r"\log", forward=lambda xp, c, a: xp.log(a),
+       local=(lambda xp, c, out, a: 1.0 / a,), formula=("1/{a}",), latex=(r"\frac{1}{{a}}",),
+       lesson="ops.log.lesson", domain="math.log_domain"),
+    Op(name="sqrt", arity=1, gate="sqrt", call="sqrt", tex=r"\sqrt", forward=lambda xp, c, a: xp.sqrt(a),
+       local=(lambda xp, c, out, a: 0.5 / out,), formula=("1/(2·√{a})",), latex=(r"\frac{1}{2\sqrt{{a}}}",),
+       lesson="ops.sqrt.lesson", domain="math.sqrt_domain"),
+    Op(name="sin", arity=1, gate="sin", call="sin", tex=r"\sin", forward=lambda xp, c, a: xp.sin(a),
+       local=(lambda xp, c, out, a: xp.cos(a),), formula=("cos({a})",), latex=(r"\cos {a}",),
+       lesson="ops.sin.lesson"),
+    Op(name="cos", arity=1, gate="cos", call="cos", tex=r"\cos", forward=lambda xp, c, a: xp.cos(a),
+       local=(lambda xp, c, out, a: -xp.sin(a),), formula=("-sin({a})",), latex=(r"-\sin {a}",),
+       lesson="ops.cos.lesson"),
+    Op(name="tan", arity=1, gate="tan", call="tan", tex=r"\tan", forward=lambda xp, c, a: xp.tan(a),
+       local=(lambda xp, c, out, a: 1.0 + out * out,), formula=("1+tan²({a})",), latex=(r"1+\tan^2 {a}",),
+       lesson="ops.tan.lesson"),
+    Op(name="tanh", arity=1, gate="tanh", call="tanh", tex=r"\tanh", forward=lambda xp, c, a: xp.tanh(a),
+       local=(lambda xp, c, out, a: 1.0 - out * out,), formula=("1-tanh²({a})",), latex=(r"1-\tanh^2 {a}",),
+       lesson="ops.tanh.lesson"),
+    Op(name="sigmoid", arity=1, gate="σ", call="sigmoid", tex=r"\sigma", forward=lambda xp, c, a: xp.sigmoid(a),
+       local=(lambda xp, c, out, a: (1.0 - out) * out,), formula=("(1-σ({a}))·σ({a})",),
+       latex=(r"(1-\sigma({a}))\sigma({a})",), lesson="ops.sigmoid.lesson"),
+    Op(name="relu", arity=1, gate="relu", call="relu", tex=r"\operatorname{relu}",
+       forward=lambda xp, c, a: xp.maximum(a, 0.0), local=(lambda xp, c, out, a: _cmp_gt(a, 0.0, xp),),
+       formula=("1({a}>0)",), latex=(r"\mathbb{1}[{a}>0]",), lesson="ops.relu.lesson",
+       kink=lambda c, a: a == 0, convention="ops.relu.convention", router=True),
+    Op(name="leaky_relu", arity=1, gate="leaky_relu", call="leaky_relu", tex=r"\operatorname{leaky\_relu}",
+       forward=lambda xp, c, a: xp.where(a > 0, a, _LEAK * a),
+       local=(lambda xp, c, out, a: xp.where(a > 0, 1.0, _LEAK),),     # PyTorch: x > 0 ? 1 : slope
+       formula=("1({a}>0) + 0.01·1({a}≤0)",), latex=(r"\mathbb{1}[{a}>0] + 0.01\,\mathbb{1}[{a}\le 0]",),
+       lesson="ops.leaky_relu.lesson", kink=lambda c, a: a == 0, convention="ops.leaky_relu.convention"),
+    Op(name="abs", arity=1, gate="abs", call="abs", tex=r"\operatorname{abs}", forward=lambda xp, c, a: xp.abs(a),
+       local=(lambda xp, c, out, a: xp.sign(a),), formula=("sign({a})",), latex=(r"\operatorname{sign}({a})",),
+       lesson="ops.abs.lesson", kink=lambda c, a: a == 0, convention="ops.abs.convention"),
 ]
 
 
@@ -195,51 +218,62 @@ def _norm_vjp(xp, c, g, out, a):
     return xp.spread(g, a, c) * xp.where(norm > 0, a / xp.where(norm > 0, norm, 1.0), 0.0)
 
 
+def _norm_jvp(xp, c, t, out, a):
+    return xp.where(out > 0, xp.sum(a * t, c) / xp.where(out > 0, out, 1.0), 0.0)
+
+
 def _norm_kink(c, a):
     import numpy as np
     return bool((np.sqrt(np.sum(np.square(a), axis=c)) == 0).any())
 
 
 def _softmax_vjp(xp, c, g, out, a):
+    # The Jacobian diag(p) - ppᵀ is symmetric: the same expression serves the JVP.
     return out * (g - xp.sum(g * out, c, keepdims=True))
 
 
+def _logsumexp_softmax(xp, c, out, a):
+    return xp.exp(a - xp.spread(out, a, c))
+
+
 ROWS += [
-    Op("matmul", 2, "@", lambda xp, c, a, b: xp.matmul(a, b),
-       formula=("{g}·{b}ᵀ", "{a}ᵀ·{g}"), latex=(r"{g}\,{b}^\top", r"{a}^\top {g}"),
-       lesson=("矩阵乘法门：∂L/∂W = ∂L/∂q·xᵀ，∂L/∂x = Wᵀ·∂L/∂q（形状决定转置放在哪边）",
-               "matrix-multiply gate: ∂L/∂W = ∂L/∂q·xᵀ and ∂L/∂x = Wᵀ·∂L/∂q (the shapes say where the transpose goes)"),
+    Op(name="matmul", arity=2, gate="@", forward=lambda xp, c, a, b: xp.matmul(a, b),
+       formula=("{g}·{b}ᵀ", "{a}ᵀ·{g}"), latex=(r"{g}\,{b}^\top", r"{a}^\top {g}"), lesson="ops.matmul.lesson",
        vjp=(lambda xp, c, g, out, a, b: xp.matmul_grad_left(g, a, b),
             lambda xp, c, g, out, a, b: xp.matmul_grad_right(g, a, b)),
+       jvp=(lambda xp, c, t, out, a, b: xp.matmul(t, b), lambda xp, c, t, out, a, b: xp.matmul(a, t)),
        domain="tensor.shape", tensor=True, matmul=True),
-    Op("transpose", 1, "ᵀ", lambda xp, c, a: xp.transpose(a), formula=("{g}ᵀ",), latex=("{g}^\\top",),
-       lesson=("转置门：梯度也转置回去", "transpose gate: the gradient is transposed back"),
-       vjp=(lambda xp, c, g, out, a: xp.transpose(g),), domain="tensor.shape", tensor=True),
-    Op("index", 1, "[{c}]", lambda xp, c, a: xp.index(a, c), formula=(_index_formula,), latex=(_index_latex,),
-       lesson=("取元素门：上游梯度只放回被取的那个位置，其余为 0", "indexing gate: the upstream gradient goes back to the picked entry, 0 elsewhere"),
-       vjp=(lambda xp, c, g, out, a: xp.scatter(g, a, c),), domain="tensor.shape", tensor=True),
-    Op("sum", 1, "sum", lambda xp, c, a: xp.sum(a, c), formula=("{g}·𝟏",), latex=(r"{g}\,\mathbf{1}",),
-       lesson=("求和门：上游梯度广播回每一个元素", "sum gate: the upstream gradient is broadcast back to every entry"),
-       vjp=(lambda xp, c, g, out, a: xp.spread(g, a, c),), domain="tensor.shape", call="sum", tensor=True,
-       consts=1),
-    Op("mean", 1, "mean", lambda xp, c, a: xp.mean(a, c), formula=("{g}·𝟏/n",), latex=(r"\frac{1}{n}{g}\,\mathbf{1}",),
-       lesson=("平均门：上游梯度广播回每一个元素，再除以元素个数 n", "mean gate: the upstream gradient is broadcast back and divided by the count n"),
-       vjp=(_mean_vjp,), domain="tensor.shape", call="mean", tensor=True, consts=1),
-    Op("softmax", 1, "softmax", lambda xp, c, a: xp.softmax(a, c),
-       formula=("(diag({o}) − {o}{o}ᵀ)·{g}",), latex=(r"(\operatorname{diag}({o}) - {o}{o}^\top){g}",),
-       lesson=("softmax 门：雅可比矩阵为 diag(p) − ppᵀ，不必显式构造：p ⊙ (g − pᵀg)",
-               "softmax gate: its Jacobian is diag(p) - ppᵀ, applied without building it: p ⊙ (g - pᵀg)"),
-       vjp=(_softmax_vjp,), domain="tensor.shape", call="softmax", tensor=True, consts=1),
-    Op("logsumexp", 1, "logsumexp", lambda xp, c, a: xp.logsumexp(a, c),
-       formula=("{g}·softmax({a})",), latex=(r"{g}\,\operatorname{softmax}({a})",),
-       lesson=("logsumexp 门：局部梯度是 softmax", "logsumexp gate: its local gradient is the softmax"),
-       vjp=(lambda xp, c, g, out, a: xp.spread(g, a, c) * xp.exp(a - xp.spread(out, a, c)),),
-       domain="tensor.shape", call="logsumexp", tensor=True, consts=1),
-    Op("norm", 1, "‖·‖", lambda xp, c, a: xp.norm(a, c),
-       formula=("{g}·{a}/‖{a}‖",), latex=(r"{g}\,\frac{{a}}{\lVert {a} \rVert}",),
-       lesson=("L2 范数门：局部梯度为 x/‖x‖", "L2 norm gate: the local gradient is x/‖x‖"),
-       vjp=(_norm_vjp,), kink=_norm_kink, convention="tensor.kink_norm", domain="tensor.shape",
-       call="norm", tensor=True, consts=1),
+    Op(name="transpose", arity=1, gate="ᵀ", forward=lambda xp, c, a: xp.transpose(a),
+       formula=("{g}ᵀ",), latex=("{g}^\\top",), lesson="ops.transpose.lesson",
+       vjp=(lambda xp, c, g, out, a: xp.transpose(g),), jvp=(lambda xp, c, t, out, a: xp.transpose(t),),
+       domain="tensor.shape", tensor=True),
+    Op(name="index", arity=1, gate="[{c}]", constant="index", forward=lambda xp, c, a: xp.index(a, c),
+       formula=(_index_formula,), latex=(_index_latex,), lesson="ops.index.lesson",
+       vjp=(lambda xp, c, g, out, a: xp.scatter(g, a, c),), jvp=(lambda xp, c, t, out, a: xp.index(t, c),),
+       domain="tensor.shape", tensor=True),
+    Op(name="sum", arity=1, gate="sum", call="sum", tex=r"\operatorname{sum}", constant="axis",
+       forward=lambda xp, c, a: xp.sum(a, c), formula=("{g}·𝟏",), latex=(r"{g}\,\mathbf{1}",),
+       lesson="ops.sum.lesson", vjp=(lambda xp, c, g, out, a: xp.spread(g, a, c),),
+       jvp=(lambda xp, c, t, out, a: xp.sum(t, c),), domain="tensor.shape", tensor=True),
+    Op(name="mean", arity=1, gate="mean", call="mean", tex=r"\operatorname{mean}", constant="axis",
+       forward=lambda xp, c, a: xp.mean(a, c), formula=("{g}·𝟏/n",), latex=(r"\frac{1}{n}{g}\,\mathbf{1}",),
+       lesson="ops.mean.lesson", vjp=(_mean_vjp,), jvp=(lambda xp, c, t, out, a: xp.mean(t, c),),
+       domain="tensor.shape", tensor=True),
+    Op(name="softmax", arity=1, gate="softmax", call="softmax", tex=r"\operatorname{softmax}", constant="axis",
+       forward=lambda xp, c, a: xp.softmax(a, c), formula=("(diag({o}) − {o}{o}ᵀ)·{g}",),
+       latex=(r"(\operatorname{diag}({o}) - {o}{o}^\top){g}",), lesson="ops.softmax.lesson",
+       vjp=(_softmax_vjp,), jvp=(_softmax_vjp,), domain="tensor.shape", tensor=True),
+    Op(name="logsumexp", arity=1, gate="logsumexp", call="logsumexp", tex=r"\operatorname{logsumexp}",
+       constant="axis", forward=lambda xp, c, a: xp.logsumexp(a, c),
+       formula=("{g}·softmax({a})",), latex=(r"{g}\,\operatorname{softmax}({a})",), lesson="ops.logsumexp.lesson",
+       vjp=(lambda xp, c, g, out, a: xp.spread(g, a, c) * _logsumexp_softmax(xp, c, out, a),),
+       jvp=(lambda xp, c, t, out, a: xp.sum(_logsumexp_softmax(xp, c, out, a) * t, c),),
+       domain="tensor.shape", tensor=True),
+    Op(name="norm", arity=1, gate="‖·‖", call="norm", tex=r"\operatorname{norm}", constant="axis",
+       forward=lambda xp, c, a: xp.norm(a, c), formula=("{g}·{a}/‖{a}‖",),
+       latex=(r"{g}\,\frac{{a}}{\lVert {a} \rVert}",), lesson="ops.norm.lesson",
+       vjp=(_norm_vjp,), jvp=(_norm_jvp,), kink=_norm_kink, convention="ops.norm.convention",
+       domain="tensor.shape", tensor=True),
 ]
 
 OPS: dict[str, Op] = {op.name: op for op in ROWS}

@@ -20,7 +20,7 @@ _HEADER = re.compile(r"^([^\W\d]\w*)(?:\[(\d+)\])?$")
 
 def parse_data(text: str) -> dict:
     """--data "x=[1,2,3], y=[2,4,6]": every value is a list of samples."""
-    from .parse import parse_values
+    from .values import parse_values
     columns = parse_values(text)
     for name, value in columns.items():
         if getattr(value, "ndim", 0) == 0:

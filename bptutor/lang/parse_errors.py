@@ -8,7 +8,7 @@ import re
 import unicodedata
 
 from ..errors import BptutorSyntaxError
-from .parse import code_chars
+from .text import code_chars
 
 # Look-alike characters that fold() does not turn into ASCII, with what was meant.
 LOOKALIKES = {"²": "^2", "³": "^3", "√": "sqrt(", "σ": "sigmoid(", "∗": "*", "。": "."}

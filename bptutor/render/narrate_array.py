@@ -135,9 +135,9 @@ class ArrayNarrator(Narrator):
                                       axes=", ".join(str(a) for a in axes))
         if self.first_entrywise is not None and self.d.steps[self.first_entrywise] is s:
             text += "\n" + INDENT + t("tensor.diagonal", lang)
-        lesson = self.nodes[s.node].op.lesson
-        if self.nodes[s.node].op.vjp and lesson[0] and s.k == 0:      # once per gate
-            text += "\n" + INDENT + (lesson[0] if lang == "zh" else lesson[1])
+        op = self.nodes[s.node].op
+        if op.vjp and s.k == 0:                                         # once per gate
+            text += "\n" + INDENT + t(op.lesson, lang)
         return text
 
     def sum_sentence(self, s: Step) -> str:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 import re
 
+from ..core.ops import FUNCTIONS
+
 
 SMALL = 36          # entries of a matrix shown in full
 SMALL_VECTOR = 10   # entries of a vector (columns of a matrix) shown in full
@@ -197,9 +199,8 @@ def tex_escape(text: str) -> str:
 
 
 _TOKEN = re.compile(r"\s*(\*\*|[^\W\d]\w*|\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?|\S)")
-_TEX_FUNCTIONS = {"exp": r"\exp", "log": r"\log", "ln": r"\ln", "sin": r"\sin", "cos": r"\cos",
-                  "tan": r"\tan", "tanh": r"\tanh", "max": r"\max", "min": r"\min",
-                  "sigmoid": r"\sigma", "relu": r"\mathrm{relu}", "abs": r"\mathrm{abs}"}
+# Each function as its op row typesets it (ln, log's other name, as typed).
+_TEX_FUNCTIONS = {name: op.tex for name, op in FUNCTIONS.items()} | {"ln": r"\ln"}
 
 
 def tex_expr(text: str) -> str:

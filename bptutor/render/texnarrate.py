@@ -123,8 +123,8 @@ class TexNarrator(Narrator):
             text += " " + t("tensor.summed", self.lang, target=self.code(self.nodes[s.target].label),
                             axes=", ".join(str(a) for a in axes))
         op = self.nodes[s.node].op
-        if op.vjp and op.lesson[0] and s.k == 0:                         # once per gate
-            text += " " + self.prose(op.lesson[0] if self.lang == "zh" else op.lesson[1])
+        if op.vjp and s.k == 0:                                          # once per gate
+            text += " " + self.prose(t(op.lesson, self.lang))
         return text
 
     def sum_sentence(self, s: Step) -> str:

@@ -5,7 +5,6 @@ derive() is the one-call form."""
 from __future__ import annotations
 
 import gc
-import math
 from collections.abc import Mapping
 from contextlib import contextmanager
 
@@ -16,7 +15,8 @@ from ..core.ops import CONSTANTS
 from ..core.records import Derivation
 from ..core.xp import ScalarNS, namespace
 from ..errors import BptutorError, BptutorInternalError, BptutorSyntaxError, BptutorValueError
-from ..lang.parse import parse, parse_values
+from ..lang.parse import parse
+from ..lang.values import number, parse_values, shown
 
 
 class Program:
@@ -85,7 +85,7 @@ class Program:
         the namespace to evaluate with."""
         given = _given(values)
         g = self.graph_for(given)
-        inputs = {k: _number(k, v) for k, v in {**g.defaults, **given}.items()}
+        inputs = {k: number(k, v) for k, v in {**g.defaults, **given}.items()}
         unused = check_values(g, inputs)
         inputs = {name: inputs[name] for name in g.inputs}
         names = _wanted(g, wrt)
@@ -172,7 +172,7 @@ def _wanted(g, wrt) -> list[str]:
     if not wrt:
         return names
     if not isinstance(wrt, (str, list, tuple)) or not all(isinstance(w, str) for w in wrt):
-        raise BptutorValueError("value.unknown_wrt", None, names=_shown(wrt), inputs=", ".join(names))
+        raise BptutorValueError("value.unknown_wrt", None, names=shown(wrt), inputs=", ".join(names))
     wrt = [w.strip() for w in (wrt.split(",") if isinstance(wrt, str) else wrt) if w.strip()]
     unknown = [w for w in wrt if w not in g.inputs]
     if unknown:
@@ -193,31 +193,6 @@ def _scalar_output(g, vals) -> None:
                                 shape=str(tuple(int(n) for n in shape)))
 
 
-def _number(name, v):
-    """A value from the caller: a finite real number (int, float, Fraction,
-    Decimal, numpy scalar), or an array (a list or a numpy array)."""
-    if isinstance(v, (str, bytes, bool, complex)) or v is None:
-        raise BptutorValueError("value.not_a_number", None, name=name, value=_shown(v))
-    if hasattr(v, "__len__") or getattr(v, "shape", ()) != ():
-        from ..core.arrays import as_array
-        return as_array(name, v)
-    try:
-        f = float(v)
-    except OverflowError:                   # an int beyond the float range
-        raise BptutorValueError("value.not_finite", None, value=f"{name}={_shown(v)}") from None
-    except (TypeError, ValueError):
-        raise BptutorValueError("value.not_a_number", None, name=name, value=_shown(v)) from None
-    if not math.isfinite(f):
-        raise BptutorValueError("value.not_finite", None, value=f"{name}={_shown(v)}")
-    return f
-
-
-def _shown(v, limit: int = 40) -> str:
-    """A caller's value as a message quotes it (the message adds the quotes)."""
-    text = v if isinstance(v, str) else repr(v)
-    return text if len(text) <= limit else text[:limit - 1] + "…"
-
-
 def _eps(eps) -> float:
     """The central-difference step: a small positive number."""
     try:
@@ -225,5 +200,5 @@ def _eps(eps) -> float:
     except (TypeError, ValueError, OverflowError):
         h = float("nan")
     if isinstance(eps, bool) or not (0 < h < 1):
-        raise BptutorValueError("value.bad_eps", None, value=_shown(eps))
+        raise BptutorValueError("value.bad_eps", None, value=shown(eps))
     return h

@@ -173,7 +173,7 @@ def train(program, data, *, values=None, params=None, lr: float = 0.01, epochs: 
     Bad options and data raise BptutorError; a loss or parameter that stops
     being finite ends training early with TrainLog.error set and the history kept."""
     from ..lang.data import parse_data
-    from ..lang.parse import parse_values
+    from ..lang.values import parse_values
     if isinstance(data, str):
         data = parse_data(data)
     if isinstance(values, str):
@@ -237,7 +237,7 @@ def _columns(data) -> tuple[dict, int]:
         if all(type(v) is float for v in col):
             columns[name] = list(col)
             continue
-        from ..core.arrays import as_array
+        from ..lang.values import as_array
         arr = as_array(name, col)
         columns[name] = arr.tolist() if arr.ndim == 1 else list(arr)
     lengths = {name: len(col) for name, col in columns.items()}
@@ -389,7 +389,7 @@ def _finite(x) -> bool:
 def _value(name: str, x):
     """A value of our own: a Python float, or a new float64 array (checked finite)."""
     if hasattr(x, "__len__") or getattr(x, "ndim", 0):
-        from ..core.arrays import as_array
+        from ..lang.values import as_array
         return as_array(name, x).copy()
     if isinstance(x, bool) or not isinstance(x, (int, float)) or not math.isfinite(x):
         raise BptutorValueError("value.not_a_number", None, name=name, value=repr(x))

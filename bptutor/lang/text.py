@@ -1,0 +1,75 @@
+"""Source text before it is parsed: the size limit, control characters, full-width
+and look-alike characters folded to ASCII, scanning outside comments, and
+"did you mean" for a mistyped name."""
+from __future__ import annotations
+
+import re
+
+from ..errors import BptutorError, BptutorSyntaxError
+
+# Characters (and bytes of a file): a bigger input is refused, not parsed slowly.
+# Lark parses ~100k tokens/s here, so the worst input this admits (a million
+# one-character tokens) takes ~10 s; graph.MAX_NODES stops big graphs sooner.
+MAX_SOURCE = 1_000_000
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")      # all but tab, newline, carriage return
+
+# One character for one: positions in the folded text are positions in the input.
+_FOLD = {0x0D: "\n", 0x3000: " ", 0x00A0: " ", 0x00D7: "*", 0x00F7: "/", 0x00B7: "*", 0x22C5: "*",
+         0x2217: "*", 0x2219: "*", 0x2212: "-", 0x2013: "-", 0x2010: "-", 0x2011: "-", 0x2012: "-",
+         0xFE63: "-", 0x2044: "/", 0x2215: "/", 0x3010: "[", 0x3011: "]", 0x3001: ","}
+_FOLD.update({cp: chr(cp - 0xFEE0) for cp in range(0xFF01, 0xFF5F)})
+_FOLD.update({cp: " " for cp in (*range(0x2000, 0x200B), 0x202F, 0x205F)})     # thin spaces from PDFs
+
+
+def check_source(text: str) -> None:
+    """Refuse a text too large to parse in reasonable time, or holding a control
+    character (pointed at, with the text attached for the caret)."""
+    if len(text) > MAX_SOURCE:
+        raise BptutorError("input.too_large", None, size=f"{len(text):,}", limit=f"{MAX_SOURCE:,}")
+    m = _CONTROL.search(text)
+    if m:
+        bad = m.start()
+        raise BptutorSyntaxError("syntax.control_char", (bad, bad + 1),
+                                 code=f"U+{ord(text[bad]):04X}").with_source(text)
+
+
+def fold(text: str) -> str:
+    """Full-width (Chinese IME) and look-alike characters -> ASCII, newlines
+    inside brackets and after a trailing backslash -> spaces. Same length."""
+    text = text.translate(_FOLD)
+    if "\n" not in text:
+        return text
+    chars = list(text)
+    depth = 0
+    for i, ch in code_chars(text):
+        if ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth = max(depth - 1, 0)
+        elif ch == "\n" and (depth > 0 or (i and chars[i - 1] == "\\")):
+            chars[i] = " "
+            if chars[i - 1] == "\\":
+                chars[i - 1] = " "
+    return "".join(chars)
+
+
+def code_chars(text: str):
+    """(index, character) outside comments: a bracket in `# see (1)` opens nothing."""
+    in_comment = False
+    for i, ch in enumerate(text):
+        if in_comment:
+            if ch == "\n":
+                in_comment = False
+                yield i, ch
+        elif ch == "#":
+            in_comment = True
+        else:
+            yield i, ch
+
+
+def suggest(word: str, choices) -> str:
+    """The closest of `choices` to a mistyped `word`, or ""."""
+    import difflib
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return close[0] if close else ""
