@@ -327,6 +327,20 @@ def fill(op: Op, k: int, c, a: str = "", b: str = "", latex: bool = False, cfmt=
     return out
 
 
+def const_text(c) -> str:
+    """A constant as a program writes it: 1, -1, 0.5, 2.5e-07; an index (0, 1);
+    an array literal [[1, 2], [3, 4]]. Names and messages quote constants so."""
+    if isinstance(c, tuple):
+        return ", ".join(const_text(v) for v in c)
+    if isinstance(c, (int, float)):
+        return str(int(c)) if c == int(c) and abs(c) < 1e15 else format(c, ".6g")
+    if c.ndim == 0:
+        return const_text(float(c))
+    rows = c.reshape(1, -1) if c.ndim == 1 else c.reshape(-1, c.shape[-1])
+    texts = ["[" + ", ".join(const_text(float(v)) for v in row) + "]" for row in rows]
+    return texts[0] if c.ndim == 1 else "[" + ", ".join(texts) + "]"
+
+
 def gate_label(op: Op, c, cfmt=str) -> str:
     """How the notes draw the gate: `+1`, `*-1`, `1/x`, `^2`, `exp`."""
     if op.name == "add_const" and c is not None and c < 0:

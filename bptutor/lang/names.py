@@ -4,8 +4,7 @@ numbered with subscripts where a gate repeats."""
 from __future__ import annotations
 
 from ..core.graph import Graph
-from ..core.ops import gate_label
-from ..render.numbers import short
+from ..core.ops import const_text, gate_label
 
 _SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
@@ -28,7 +27,7 @@ def label_nodes(g: Graph, max_text: int = 12) -> None:
         if node.label:
             continue
         if node.op.name == "const":
-            node.label = short(node.c)
+            node.label = const_text(node.c)
             continue
         # (only short spans are looked at: slicing every span would be quadratic)
         text = "".join(g.source[node.start:node.end].split()) if node.end - node.start <= 4 * max_text else ""
@@ -47,4 +46,4 @@ def label_nodes(g: Graph, max_text: int = 12) -> None:
 
 def gate_text(node) -> str:
     """The node's gate as the notes draw it: `+1`, `*-1`, `exp`."""
-    return gate_label(node.op, node.c, short)
+    return gate_label(node.op, node.c, const_text)

@@ -16,9 +16,8 @@ from pathlib import Path
 
 from ..errors import BptutorError, BptutorMathError, BptutorSyntaxError, BptutorValueError
 from ..core.graph import Graph
-from ..core.ops import BINARY, CONSTANTS, FUNCTIONS, OPS, failure_key
+from ..core.ops import BINARY, CONSTANTS, FUNCTIONS, OPS, const_text, failure_key
 from ..core.xp import ScalarNS
-from ..render.numbers import shape_tuple, short
 from .names import label_nodes
 from .text import check_source, fold, suggest
 
@@ -79,7 +78,7 @@ class _Builder:
             if value != value:              # nan from finite inputs: outside the domain
                 failure = ValueError()
         raise BptutorMathError(failure_key(op, failure, c, args), (start, end), node=self.g.source[start:end],
-                               args=", ".join(short(a) for a in args)) from None
+                               args=", ".join(const_text(a) for a in args)) from None
 
     def _fold_arrays(self, op, c, args, start, end, op_span):
         """The same for constant arrays (or a tensor op): shape errors point at the operator."""
@@ -99,7 +98,7 @@ class _Builder:
                     return Const(value, start, end)
                 failure = None if ArrayNS.has_inf(value) else ValueError()
         raise BptutorMathError(failure_key(op, failure, c, args), (start, end), node=self._text(start, end),
-                               args=", ".join(short(a) for a in args)) from None
+                               args=", ".join(const_text(a) for a in args)) from None
 
     def _text(self, start, end) -> str:
         return " ".join(self.g.source[start:end].split())
@@ -252,8 +251,7 @@ def literal(items: list, span: tuple[int, int]):
     for item in items[1:]:
         shape = np.shape(item.value)
         if shape != first:
-            raise BptutorValueError("tensor.ragged", (item.start, item.end), shape=shape_tuple(shape),
-                                    expected=shape_tuple(first))
+            raise BptutorValueError("tensor.ragged", (item.start, item.end), shape=str(shape), expected=str(first))
     if len(first) + 1 > MAX_DIMS:
         raise BptutorValueError("tensor.too_many_dims", span, limit=MAX_DIMS)
     return np.array([item.value for item in items], dtype=float)
@@ -331,7 +329,7 @@ def parse(text: str, known_inputs=frozenset()) -> Graph:
     name, value = last
     if isinstance(value, Const):
         raise BptutorError("graph.constant_output", (value.start, value.end),
-                           value=short(value.value)).with_source(text)
+                           value=const_text(value.value)).with_source(text)
     g.output = value
     out = g.nodes[value]
     if name and out.name is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 
-from ..core.ops import FUNCTIONS
+from ..core.ops import FUNCTIONS, const_text
 
 
 SMALL = 36          # entries of a matrix shown in full
@@ -14,13 +14,9 @@ SMALL_VECTOR = 10   # entries of a vector (columns of a matrix) shown in full
 
 def short(c) -> str:
     """A constant as the user would write it: 1, -1, 0.5, 2.5e-07 (an index: 0, 1)."""
-    if isinstance(c, tuple):
-        return ", ".join(short(v) for v in c)
-    if not isinstance(c, (int, float)):
-        return array_text(c, 6, entry=short)
-    if c == int(c) and abs(c) < 1e15:
-        return str(int(c))
-    return format(c, ".6g")
+    if isinstance(c, (tuple, int, float)):
+        return const_text(c)
+    return array_text(c, 6, entry=short)
 
 
 def num(x, digits: int = 4) -> str:
