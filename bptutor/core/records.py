@@ -118,10 +118,12 @@ class Derivation:
         return None if index is None else self.grad(index)
 
     def index_of(self, name: str) -> int | None:
+        """An input, else the node a name is bound to last (`a = x*2; a = a*3`:
+        `a` is a*3, the value the program's `a` has at its end), else a label."""
         if name in self.graph.inputs:
             return self.graph.inputs[name]
-        for i, node in enumerate(self.graph.nodes):
-            if node.name == name:
+        for i in range(len(self.graph.nodes) - 1, -1, -1):
+            if self.graph.nodes[i].name == name:
                 return i
         for i, node in enumerate(self.graph.nodes):     # `f`, `w0*x0`: labels too
             if node.label == name:
@@ -177,10 +179,11 @@ class Derivation:
 
 class Verdict(NamedTuple):
     """A student's answer for ∂f/∂name, judged (see tutor/answers.judge).
-    diagnosis: the mistake the number matches (sign, missing_upstream,
+    diagnosis: the mistake the number matches (sign, local, missing_upstream,
     wrong_operand, fanout_partial, swapped_max, double_counted, transpose,
     rounding) or None; note_key: a message key qualifying the verdict
-    ("answers.accepted_rounding", "answers.kink", ...). node is the graph node
+    ("answers.accepted_rounding", "answers.kink", "answers.either" when
+    several mistakes give the number: `either` lists them). node is the graph node
     where the mistake happens, steps the steps (indices into Derivation.steps)
     that show the right rule, detail the numbers and node indices the
     explanation quotes (None when it quotes none)."""
@@ -196,7 +199,9 @@ class Verdict(NamedTuple):
     steps: tuple = ()
     detail: dict | None = None
     formula: bool = False
+    either: tuple = ()       # several mistakes give this number: (code, node, detail) each
 
     def to_dict(self) -> dict:
         return {"name": self.name, "given": self.given, "expected": plain(self.expected),
-                "correct": self.correct, "diagnosis": self.diagnosis}
+                "correct": self.correct, "diagnosis": self.diagnosis,
+                "either": [code for code, _node, _detail in self.either]}
