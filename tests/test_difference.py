@@ -66,7 +66,8 @@ def test_the_first_step_is_relative_to_x_and_to_the_outputs_resolution():
     assert first_step(0.0, 1.0, 0.0) == pytest.approx(FIRST)
     # x*x + 1e9 at 3: f is known to ±2e-7; h = 1e-5 would see mostly that
     noise = 2 * ULP * 1e9
-    assert first_step(3.0, 6.0, noise) == pytest.approx(3 * noise / (TARGET * 6))
+    assert first_step(3.0, 6.0, noise) == 3.0         # 3 × noise / (1e-8 × 6) = 22, but never beyond |x|
+    assert first_step(3000.0, 6.0, noise) == pytest.approx(3 * noise / (TARGET * 6))
 
 
 def test_a_fixed_h_below_the_outputs_resolution_is_not_checkable_and_says_so():

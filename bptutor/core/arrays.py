@@ -88,6 +88,7 @@ class ArrayNS:
     power = staticmethod(_power)
     abs = staticmethod(np.abs)
     sign = staticmethod(np.sign)
+    floor = staticmethod(np.floor)
     sigmoid = staticmethod(_sigmoid)
     maximum = staticmethod(np.maximum)
     minimum = staticmethod(np.minimum)

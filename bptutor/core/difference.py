@@ -36,14 +36,15 @@ RELIABLE = 1e-3         # SAFETY × error beyond this (relative): a 1% mistake c
 FINE = 1e-7             # CS231n: a relative error below this is fine whatever the estimate
 SUSPICIOUS = 1e-2       # CS231n: up to this suspicious (~1e-4), beyond it wrong
 CONVERGED = 1e-2        # D(h) and D(h/2) this close (relative): the truncation estimate holds
-MAX_TRIES = 8           # steps tried per input
-KINK_TRIES = 4          # of which shrinking away from a kink (h/16 each): closer than h/65536 is on it
+MAX_TRIES = 10          # steps tried per input
+KINK_TRIES = 6          # of which shrinking away from a kink (h/16 each): closer than ∛ε·|x|/16⁶ is on it
 MAX_MOVE = 256.0        # the most h moves between two tries
 SMALLEST = 1e-300       # h never goes below this (x = 0 has no scale of its own)
 
 OK, FAIL, KINK, SKIPPED = "ok", "fail", "kink", "skipped"
 # why a check is not checkable here (skipped) or a kink
-UNDEFINED, ROUNDOFF, CURVATURE, UNSTABLE, CROSSED = "undefined", "roundoff", "curvature", "unstable", "kink"
+UNDEFINED, RESOLUTION, ROUNDOFF, CURVATURE, UNSTABLE, CROSSED = (
+    "undefined", "resolution", "roundoff", "curvature", "unstable", "kink")
 
 
 class Sample(NamedTuple):
@@ -56,10 +57,11 @@ class Sample(NamedTuple):
 class Attempt(NamedTuple):
     """The difference taken with one step h."""
     h: float
-    numeric: float | None       # R; None when a point was undefined
+    numeric: float | None       # R; None when a point was undefined (see lost)
     truncation: float
     roundoff: float
     kink: int | None            # a kinked node some point put on another branch
+    lost: str | None = None     # why there is no R: UNDEFINED (f at a point), RESOLUTION (x + h == x)
 
     @property
     def error(self) -> float:
@@ -93,9 +95,11 @@ class Difference(NamedTuple):
     reason: str | None = None
 
 
-def rel_error(analytic: float, numeric: float) -> float:
-    """CS231n: |a − n| / max(|a|, |n|); 0 when both are 0."""
-    scale = max(abs(analytic), abs(numeric))
+def rel_error(analytic: float, numeric: float, floor: float = 0.0) -> float:
+    """CS231n: |a − n| / max(|a|, |n|); 0 when both are 0. `floor` (the
+    difference's own error bound) keeps a gradient of 0 against a numeric
+    1e-17 of rounding from reading as a relative error of 1."""
+    scale = max(abs(analytic), abs(numeric), floor)
     return 0.0 if scale == 0 else abs(analytic - numeric) / scale
 
 
@@ -108,9 +112,9 @@ def band(rel: float | None) -> str | None:
 
 def first_step(x: float, analytic: float, noise: float) -> float:
     """∛ε relative to |x| (to 1 at x = 0), raised so that the round-off 3N/h
-    stays below TARGET of the gradient: at x*x + 1e9 the output's resolution
-    is 1e-7, and h = 1e-5 would see mostly that."""
-    h = FIRST * (abs(x) or 1.0)
+    stays below TARGET of the gradient (at x*x + 1e9 the output's resolution
+    is 1e-7, and h = 1e-5 would see mostly that), but never beyond max(|x|, 1)."""
+    h = FIRST * _scale(x)
     if analytic and noise:
         h = max(h, 3 * noise / (TARGET * abs(analytic)))
     return min(h, _largest(x))
@@ -120,24 +124,24 @@ def attempt(f: Callable[[float], Sample], x: float, h: float, noise: float) -> A
     """D(h), D(h/2) and their extrapolation R, with the error estimate. The
     steps are the ones the floats really took, (x+h) − x, not h."""
     points = (x + h, x - h, x + h / 2, x - h / 2)
+    wide = points[0] - points[1]
+    narrow = points[2] - points[3]
+    if not wide or not narrow:              # h below the resolution of x
+        return Attempt(h, None, math.inf, math.inf, None, RESOLUTION)
     values, kink = [], None
     for p in points:
         s = f(p)
         if s.value is None:
-            return Attempt(h, None, math.inf, math.inf, s.kink)
+            return Attempt(h, None, math.inf, math.inf, s.kink, UNDEFINED)
         if kink is None:
             kink = s.kink
         values.append(s.value)
-    wide = (points[0] - points[1])
-    narrow = (points[2] - points[3])
-    if not wide or not narrow:              # h below the resolution of x
-        return Attempt(h, None, math.inf, math.inf, kink)
     d1 = (values[0] - values[1]) / wide
     d2 = (values[2] - values[3]) / narrow
     numeric = (4 * d2 - d1) / 3
     truncation = abs(d1 - d2) / 3
     if not (math.isfinite(numeric) and math.isfinite(truncation)):
-        return Attempt(h, None, math.inf, math.inf, kink)
+        return Attempt(h, None, math.inf, math.inf, kink, UNDEFINED)
     return Attempt(h, numeric, truncation, 3 * noise / narrow, kink)
 
 
@@ -159,6 +163,7 @@ def search(f, x: float, analytic: float, noise: float) -> list[Attempt]:
     """The steps tried, in order: from first_step towards the step where the
     estimated error is smallest, away from kinks and the edge of f's domain."""
     h = first_step(x, analytic, noise)
+    plain = FIRST * _scale(x)
     tries: list[Attempt] = []
     best = None
     shrunk = 0
@@ -168,10 +173,18 @@ def search(f, x: float, analytic: float, noise: float) -> list[Attempt]:
         if not a.usable or not a.settled:
             if best is not None and a.h > best.h:
                 break                       # growing h met a kink, the domain's edge or curvature
-            shrunk += a.kink is not None or a.numeric is None
-            if shrunk > KINK_TRIES:
-                break
-            move = 1 / 16 if a.numeric is None else _shrink(a, abs(a.numeric) or abs(analytic))
+            if a.lost == RESOLUTION:
+                break                       # smaller steps are lost too
+            if a.kink is not None or a.numeric is None:
+                if a.h > 2 * plain:         # a step raised for the round-off met it: back to the plain one
+                    h = plain
+                    continue
+                shrunk += 1
+                if shrunk > KINK_TRIES:
+                    break
+                move = 1 / 16
+            else:
+                move = _shrink(a, abs(a.numeric) or abs(analytic))
         else:
             if best is not None and a.error >= best.error:
                 break                       # past the balance point
@@ -214,7 +227,7 @@ def judge(analytic: float, tries: list[Attempt]) -> Difference:
     usable = [a for a in tries if a.usable and a.settled]
     if usable:
         return _verdict(analytic, min(usable, key=lambda a: a.error))
-    crossed = next((a for a in tries if a.kink is not None), None)
+    crossed = next((a for a in reversed(tries) if a.kink is not None), None)     # the smallest step
     if crossed is not None:
         shown = crossed.numeric
         rel = None if shown is None else rel_error(analytic, shown)
@@ -224,7 +237,7 @@ def judge(analytic: float, tries: list[Attempt]) -> Difference:
         rel = rel_error(analytic, unsettled.numeric)
         return Difference(unsettled.numeric, unsettled.h, unsettled.error, rel, band(rel), SKIPPED,
                           None, CURVATURE)
-    return Difference(None, tries[0].h, None, None, None, SKIPPED, None, UNDEFINED)
+    return Difference(None, tries[0].h, None, None, None, SKIPPED, None, tries[0].lost)
 
 
 def _verdict(analytic: float, a: Attempt) -> Difference:
@@ -232,39 +245,46 @@ def _verdict(analytic: float, a: Attempt) -> Difference:
     R (or within 1e-7 of it); wrong when outside; not checkable when right but
     the error is so large that a 1% mistake would be right too."""
     numeric, error = a.numeric, a.error
-    rel = rel_error(analytic, numeric)
     bound = SAFETY * error
+    rel = rel_error(analytic, numeric)
     verdict, reason = OK, None
     if abs(analytic - numeric) > bound and rel >= FINE:
         verdict = FAIL
     elif analytic != 0 and rel >= FINE and bound > RELIABLE * max(abs(analytic), abs(numeric)):
         verdict, reason = SKIPPED, (ROUNDOFF if a.roundoff >= a.truncation else CURVATURE)
-    return Difference(numeric, a.h, error, rel, band(rel), verdict, None, reason)
+    shown = rel_error(analytic, numeric, bound)     # as judged; 0 against rounding noise reads as such
+    return Difference(numeric, a.h, error, shown, band(shown), verdict, None, reason)
 
 
 def confirm(f, x: float, analytic: float, noise: float, tries: list[Attempt],
             result: Difference) -> Difference:
-    """Before calling a gradient wrong, take the difference again with h/4
-    (then 4h): wrong only when that step is trustworthy too, also disagrees,
-    and agrees with the first; a step agreeing with the analytic value makes it
-    right; steps disagreeing with each other make it not checkable."""
+    """Before calling a gradient wrong, take the difference again with h/4, 4h
+    and the plain step ∛ε·|x| (a wide step may straddle a pole or a spike and
+    see the two sides alike): wrong only when another trustworthy step also
+    disagrees and agrees with the first, and none agrees with the analytic
+    value closely enough to tell a 1% error (that makes it right); steps
+    disagreeing with each other make it not checkable."""
     first = min((a for a in tries if a.usable and a.settled), key=lambda a: a.error)
-    for move in (0.25, 4.0):
-        h = first.h * move
+    steps = [first.h / 4, first.h * 4]
+    plain = FIRST * _scale(x)
+    if not first.h / 8 < plain < first.h * 8:
+        steps.append(plain)
+    confirmed = False
+    for h in steps:
         if not _smallest(x) <= h <= _largest(x):
             continue
         second = attempt(f, x, h, noise)
         if not (second.usable and second.settled):
             continue
         again = _verdict(analytic, second)
-        if again.verdict == OK:
+        sure = SAFETY * second.error <= RELIABLE * max(abs(analytic), abs(second.numeric))
+        if again.verdict == OK and sure:
             return again
         if again.verdict == FAIL:
-            together = abs(first.numeric - second.numeric) <= SAFETY * (first.error + second.error)
-            if together:
-                return result
-            break
-    return result._replace(verdict=SKIPPED, reason=UNSTABLE)
+            if abs(first.numeric - second.numeric) > SAFETY * (first.error + second.error):
+                break                       # the steps disagree with each other
+            confirmed = True
+    return result if confirmed else result._replace(verdict=SKIPPED, reason=UNSTABLE)
 
 
 def _smallest(x: float) -> float:
@@ -272,6 +292,13 @@ def _smallest(x: float) -> float:
     return max(abs(x) * 2.0 ** -48, SMALLEST)
 
 
+def _scale(x: float) -> float:
+    """The scale a step is relative to: |x|, or 1 at x = 0."""
+    return abs(x) or 1.0
+
+
 def _largest(x: float) -> float:
-    """The largest step: x ± h stays a finite float."""
-    return max(abs(x), 1.0) * 1e6 if abs(x) < 1e300 else abs(x) / 64
+    """The largest step: |x|, or 1 for a smaller x. Wider, the difference
+    looks at another part of f than the one at x (the kinks, poles and waves
+    it crosses are caught by the check, not every feature of f)."""
+    return max(abs(x), 1.0)

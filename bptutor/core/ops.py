@@ -39,8 +39,10 @@ class Op:
     latex       the same in LaTeX
     tex         the TeX name a function typesets as: \\exp, \\sigma, \\operatorname{relu}
     kink        kink(c, *xs) -> True at a non-differentiable point (None: smooth)
-    branch      branch(xp, c, *xs) -> which piece wins (per entry): the numeric check
-                sees a step cross a kink when it changes
+    branch      branch(xp, c, *xs) -> which piece wins, or which side of a pole x is on
+                (per entry): the numeric check sees a step cross a kink or a pole when it changes
+    period      sin, cos, tan: a step moving the input further than period/16 sees other
+                waves than the one at x (the numeric check retries smaller)
     convention  message key: the gradient used at the kink (PyTorch's), "" without a kink
     domain      message key when forward is undefined (log of 0, 1/0)
     call        the function name users type ("" for operators)
@@ -52,12 +54,13 @@ class Op:
     matmul      the matrix product
     """
     __slots__ = ("name", "arity", "gate", "forward", "local", "vjp", "jvp", "formula", "latex", "tex",
-                 "lesson", "kink", "branch", "convention", "domain", "call", "constant", "tensor",
+                 "lesson", "kink", "branch", "period", "convention", "domain", "call", "constant", "tensor",
                  "router", "product", "matmul")
 
     def __init__(self, *, name: str, arity: int, gate: str, lesson: str, forward=None, local: tuple = (),
                  vjp: tuple = (), jvp: tuple = (), formula: tuple = (), latex: tuple = (), tex: str = "",
-                 kink=None, branch=None, convention: str = "", domain: str = "math.domain", call: str = "",
+                 kink=None, branch=None, period=None, convention: str = "", domain: str = "math.domain",
+                 call: str = "",
                  constant: str = "", tensor: bool = False, router: bool = False, product: bool = False,
                  matmul: bool = False):
         fields = locals()
@@ -154,13 +157,14 @@ ROWS = [
        local=(lambda xp, c, out, a, b: b, lambda xp, c, out, a, b: a),
        formula=("{b}", "{a}"), latex=("{b}", "{a}"), lesson="ops.mul.lesson", product=True),
     Op(name="div", arity=2, gate="/", forward=lambda xp, c, a, b: a / b,
-       local=(lambda xp, c, out, a, b: 1.0 / b, lambda xp, c, out, a, b: -a / (b * b)),
+       local=(lambda xp, c, out, a, b: 1.0 / b, lambda xp, c, out, a, b: -(a / b) / b),     # b² overflows at 1e300
        formula=("1/{b}", "-{a}/{b}²"), latex=(r"\frac{1}{{b}}", r"-\frac{{a}}{{b}^2}"),
-       lesson="ops.div.lesson", domain="math.division_by_zero"),
+       lesson="ops.div.lesson", domain="math.division_by_zero", branch=lambda xp, c, a, b: xp.sign(b)),
     Op(name="pow", arity=2, gate="^", forward=lambda xp, c, a, b: xp.power(a, b),
        local=(_pow_local_base, _pow_local_exp),
        formula=("{b}·{a}^({b}-1)", "{a}^{b}·ln({a})"), latex=(r"{b} \cdot {a}^{{b}-1}", r"{a}^{{b}}\ln {a}"),
-       lesson="ops.pow.lesson", domain="math.pow_domain"),
+       lesson="ops.pow.lesson", domain="math.pow_domain",
+       branch=lambda xp, c, a, b: xp.where(b < 0, xp.sign(a), 1.0)),       # a pole at a = 0 when b < 0
     Op(name="max", arity=2, gate="max", call="max", tex=r"\max", forward=lambda xp, c, a, b: xp.maximum(a, b),
        local=(lambda xp, c, out, a, b: _cmp_gt(a, b, xp) + _tie(a, b, xp),
               lambda xp, c, out, a, b: _cmp_gt(b, a, xp) + _tie(a, b, xp)),
@@ -186,12 +190,13 @@ ROWS = [
     Op(name="rsub_const", arity=1, gate="{c}-x", constant="number", forward=lambda xp, c, a: c - a,
        local=(_minus_one,), formula=("-1",), latex=("-1",), lesson="ops.rsub_const.lesson"),
     Op(name="rdiv_const", arity=1, gate="{c}/x", constant="number", forward=lambda xp, c, a: c / a,
-       local=(lambda xp, c, out, a: -c / (a * a),), formula=("-{c}/{a}²",), latex=(r"-\frac{{c}}{{a}^2}",),
-       lesson="ops.rdiv_const.lesson", domain="math.division_by_zero"),
+       local=(lambda xp, c, out, a: -(c / a) / a,), formula=("-{c}/{a}²",), latex=(r"-\frac{{c}}{{a}^2}",),
+       lesson="ops.rdiv_const.lesson", domain="math.division_by_zero", branch=_sign),
     Op(name="pow_const", arity=1, gate="^{c}", constant="number", forward=lambda xp, c, a: xp.power(a, c),
        local=(lambda xp, c, out, a: 0.0 if c == 0 else c * xp.power(a, c - 1),),     # x^0: 0, as PyTorch
        formula=(_pow_const_formula,), latex=(_pow_const_latex,),
-       lesson="ops.pow_const.lesson", domain="math.pow_domain"),
+       lesson="ops.pow_const.lesson", domain="math.pow_domain",
+       branch=lambda xp, c, a: xp.sign(a) if c < 0 else 0.0),              # a pole at 0 when c < 0
     Op(name="rpow_const", arity=1, gate="{c}^x", constant="number", forward=lambda xp, c, a: xp.power(c, a),
        local=(_rpow_const_local,),
        formula=("{c}^{a}·ln({c})",),
@@ -207,13 +212,14 @@ ROWS = [
        lesson="ops.sqrt.lesson", domain="math.sqrt_domain"),
     Op(name="sin", arity=1, gate="sin", call="sin", tex=r"\sin", forward=lambda xp, c, a: xp.sin(a),
        local=(lambda xp, c, out, a: xp.cos(a),), formula=("cos({a})",), latex=(r"\cos {a}",),
-       lesson="ops.sin.lesson"),
+       lesson="ops.sin.lesson", period=2 * math.pi),
     Op(name="cos", arity=1, gate="cos", call="cos", tex=r"\cos", forward=lambda xp, c, a: xp.cos(a),
        local=(lambda xp, c, out, a: -xp.sin(a),), formula=("-sin({a})",), latex=(r"-\sin {a}",),
-       lesson="ops.cos.lesson"),
+       lesson="ops.cos.lesson", period=2 * math.pi),
     Op(name="tan", arity=1, gate="tan", call="tan", tex=r"\tan", forward=lambda xp, c, a: xp.tan(a),
        local=(lambda xp, c, out, a: 1.0 + out * out,), formula=("1+tan²({a})",), latex=(r"1+\tan^2 {a}",),
-       lesson="ops.tan.lesson"),
+       lesson="ops.tan.lesson", period=math.pi,
+       branch=lambda xp, c, a: xp.floor(a / math.pi + 0.5)),              # which pole is next
     Op(name="tanh", arity=1, gate="tanh", call="tanh", tex=r"\tanh", forward=lambda xp, c, a: xp.tanh(a),
        local=(lambda xp, c, out, a: 1.0 - out * out,), formula=("1-tanh²({a})",), latex=(r"1-\tanh^2 {a}",),
        lesson="ops.tanh.lesson"),

@@ -34,9 +34,9 @@ CODES = ("sign", "local", "missing_upstream", "wrong_operand", "fanout_partial",
 # the op table is built by keyword.)
 SLIPS = {
     "sqrt": (("sqrt_half", 0, lambda xp, c, out, a: 1.0 / out),),               # 1/√u: the ½ forgotten
-    "rdiv_const": (("recip_minus", 0, lambda xp, c, out, a: c / (a * a)),        # c/u² for −c/u²
+    "rdiv_const": (("recip_minus", 0, lambda xp, c, out, a: (c / a) / a),        # c/u² for −c/u²
                    ("recip_square", 0, lambda xp, c, out, a: -c / a)),           # −c/u for −c/u²
-    "div": (("recip_minus", 1, lambda xp, c, out, a, b: a / (b * b)),
+    "div": (("recip_minus", 1, lambda xp, c, out, a, b: (a / b) / b),
             ("recip_square", 1, lambda xp, c, out, a, b: -a / b)),
     "neg": (("exp_minus", 0, lambda xp, c, out, a: 1.0),),                        # (e^−z)' as e^−z
     "tanh": (("tanh_one_minus", 0, lambda xp, c, out, a: 1.0 - out),),           # 1 − tanh for 1 − tanh²
