@@ -79,18 +79,38 @@ def CIRCUIT_D():
 
 
 # ---- each mistake, on a seed example --------------------------------------------------
-def test_sign_lost_at_a_gate_with_a_negative_local_gradient(neuron):
+def test_sign_lost_at_a_gate_with_a_negative_local_gradient():
+    d = CIRCUIT_D()
+    v = one(d, "x=4")                      # ∂f/∂x = z = -4: the * gate's local gradient -4 taken as 4
+    assert not v.correct and v.diagnosis == "sign" and label(d, v) == "f" and not v.either
+    assert v.detail["local"] == -4
+
+
+def either(d, v):
+    return [(code, d.graph.nodes[node].label if node is not None else None, (detail or {}).get("slip"))
+            for code, node, detail in v.either]
+
+
+def test_several_mistakes_giving_the_same_number_are_all_named(neuron):
+    # x1 = -0.5898: 0.59 is the sign lost at w1*x1, or the −1 of exp(−z) dropped at *-1,
+    # or the minus of (1/u)' = −1/u² dropped at 1/x: each computed, none picked
     v = one(neuron, "x1=0.59")
-    assert not v.correct and v.diagnosis == "sign" and label(neuron, v) == "w1*x1"
-    assert v.detail["local"] == -3
-    v = one(neuron, "x0=-0.39")            # x0's own gate is positive: the sign went at *-1
-    assert v.diagnosis == "sign" and label(neuron, v) == "*-1"
+    assert not v.correct and v.diagnosis is None and v.note_key == "answers.either"
+    assert either(neuron, v) == [("sign", "w1*x1", None), ("local", "*-1", "exp_minus"),
+                                 ("local", "f", "recip_minus")]
+    from bptutor.render.answers import why
+    from bptutor.render.narrate import narrator
+    text = why(v, narrator(neuron, "en", 4))
+    assert text.startswith("several mistakes give this number: either the sign was lost at node w1*x1")
+    assert ", or the −1 of −z is missing at node *-1" in text and ", or at node f the minus is missing" in text
 
 
 def test_missing_upstream_is_the_local_gradient_alone(neuron):
     v = one(neuron, "x0=2")                # ∂(w0*x0)/∂x0 = w0 = 2, not times 0.1966
     assert v.diagnosis == "missing_upstream" and label(neuron, v) == "w0*x0"
     assert v.detail["upstream"] == pytest.approx(0.1966, abs=1e-4)
+    # the + gates above pass 0.1966 unchanged: forgetting it there gives 2 as well
+    assert [place for _, place, _ in either(neuron, v)] == ["w0*x0", "w0*x0+w1*x1", "+"]
     d = CIRCUIT_D()
     v = one(d, "x=1")                      # the + gate's local gradient, upstream -4 forgotten
     assert v.diagnosis == "missing_upstream" and label(d, v) == "x+y"
@@ -144,12 +164,12 @@ def test_an_unmatched_mistake_gets_no_diagnosis(neuron):
     assert not v.correct and v.diagnosis is None and v.note_key is None
 
 
-def test_a_number_fitting_several_mistakes_names_none():
+def test_a_number_fitting_several_kinds_of_mistake_names_each():
     d = bptutor.derive("(x+y)*z", {"x": 1, "y": 1, "z": -2})
-    # x: true -2; 2 is both the sign flipped and z's own value given to q (wrong operand)
+    # x: true -2; 2 is both the sign flipped and q's own value given to q (wrong operand)
     v = one(d, "x=2")
-    assert v.diagnosis is None and v.note_key == "answers.ambiguous"
-    assert set(v.detail["codes"]) >= {"sign", "wrong_operand"}
+    assert v.diagnosis is None and v.note_key == "answers.either"
+    assert either(d, v) == [("sign", "f", None), ("wrong_operand", "f", None)]
 
 
 # ---- formulas ---------------------------------------------------------------------------
@@ -228,7 +248,9 @@ def test_bad_answers_are_input_errors(text, key):
 def test_verdict_to_dict_is_the_json_contract(neuron):
     v = one(neuron, "x1=0.59")
     assert v.to_dict() == {"name": "x1", "given": "0.59", "expected": pytest.approx(-0.5898, abs=1e-4),
-                           "correct": False, "diagnosis": "sign"}
+                           "correct": False, "diagnosis": None, "either": ["sign", "local", "local"]}
+    assert one(CIRCUIT_D(), "x=4").to_dict() == {"name": "x", "given": "4", "expected": -4, "correct": False,
+                                                 "diagnosis": "sign", "either": []}
 
 
 # ---- the command line ------------------------------------------------------------------------
@@ -254,9 +276,9 @@ def test_cli_all_right_exits_0_and_json_has_answers():
     assert code == 0
     data = json.loads(out)
     assert data["answers"] == [
-        {"name": "x", "given": "z", "expected": -4, "correct": True, "diagnosis": None},
-        {"name": "y", "given": "-4", "expected": -4, "correct": True, "diagnosis": None},
-        {"name": "z", "given": "3", "expected": 3, "correct": True, "diagnosis": None}]
+        {"name": "x", "given": "z", "expected": -4, "correct": True, "diagnosis": None, "either": []},
+        {"name": "y", "given": "-4", "expected": -4, "correct": True, "diagnosis": None, "either": []},
+        {"name": "z", "given": "3", "expected": 3, "correct": True, "diagnosis": None, "either": []}]
     code, out, _ = run("(x+y)*z", "--vals", "x=-2,y=5,z=-4", "--answer", "x=4", "--json")
     assert code == 1 and json.loads(out)["answers"][0]["diagnosis"] == "sign"
 
@@ -278,15 +300,13 @@ def test_a_plain_run_does_not_import_the_answer_checker():
 
 
 def test_hand_rounding_stays_out_of_exact_answers():
-    # An integer claims the exact value: 0 is not accepted for 1e-3 because 0.00 would be.
+    # An integer claims the exact value, and so does zero however it is written:
+    # 0 is not accepted for 1e-3 although rounding y to two decimals gives 0.00.
     d = bptutor.derive("x*y", {"x": 1, "y": 0.001})
-    assert not one(d, "x=0").correct and one(d, "x=0.00").correct
-    assert math.isclose(one(d, "x=0.001").given_value, 0.001)
-
-
-def test_a_sign_lost_at_one_of_several_gates_names_them_all(neuron):
-    v = one(neuron, "x1=0.59")
-    assert {neuron.graph.nodes[i].label for i in v.detail["others"]} == {"*-1", "f"}
+    for zero in ("0", "0.0", "0.00", "-0.000", "0.0e99", "0e5", "0.0E-3"):
+        assert not one(d, f"x={zero}").correct, zero
+    assert one(d, "x=0.001").correct and math.isclose(one(d, "x=0.001").given_value, 0.001)
+    assert one(d, "x=1e-3").correct and one(d, "x=0.0010").correct and one(d, "x=1.0e-3").correct
 
 
 def test_many_paths_give_no_diagnosis_by_coincidence():
@@ -359,11 +379,13 @@ def test_rounded_and_hand_rounded_answers_are_right_and_a_flipped_sign_is_not(va
     for name, i in d.graph.inputs.items():
         g = d.grad(i)
         assert one(d, f"{name}={g!r}").correct
-        assert one(d, f"{name}={g:.2f}").correct
-        assert one(d, f"{name}={hand[i]:.2f}").correct
+        for rounded in (f"{g:.2f}", f"{hand[i]:.2f}"):
+            # zero however written claims the exact value: 0.00 is right only for 0
+            assert one(d, f"{name}={rounded}").correct == (float(rounded) != 0 or g == 0)
         if abs(g) > 0.05:
-            v = one(d, f"{name}={-g!r}")
-            assert not v.correct and v.diagnosis in ("sign", None)
+            v = one(d, f"{name}={-g!r}")     # a sign lost at a gate, or (1/u)' or (e^−z)' without its minus
+            named = {code for code, _, _ in v.either} | {v.diagnosis} - {None}
+            assert not v.correct and (not named or named & {"sign", "local"})
 
 
 def replay(d, x, local_of=lambda s: s.local, upstream_of=lambda s, up: up, keep=lambda s: True):
@@ -404,3 +426,109 @@ def test_every_wrong_version_is_what_backward_gives_with_that_mistake(src, vals)
             else:
                 continue
             assert w.value == pytest.approx(brute, rel=1e-9, abs=1e-12), (name, w)
+
+
+# ---- issue 15: an answer checker that cannot be gamed ----------------------------------------
+@pytest.mark.parametrize("given, unit", [
+    ("0.40", 0.01), ("1.98", 0.01), ("3.93e-1", 0.001), ("1.0e-3", 1e-4), ("-0.60", 0.01), ("1.5e3", 100),
+    ("0", None), ("0.0", None), ("0.00", None), ("0.0e99", None), ("-0.000E-5", None), ("4", None), ("1/3", None),
+])
+def test_precision_is_the_significant_digits_written_and_zero_is_exact(given, unit):
+    assert precision(given) == (pytest.approx(unit) if unit else None)
+
+
+def test_zero_written_with_a_huge_exponent_is_not_every_answer(tmp_path):
+    code, out, _ = run("x*y+z", "--vals", "x=1,y=2,z=3", "--answer", "x=0.0e99, y=0.0e99, z=0.0e99", "--json")
+    assert code == 1 and [a["correct"] for a in json.loads(out)["answers"]] == [False, False, False]
+    from test_grade import grade, write
+    hw = write(tmp_path, '[[problem]]\nexpr = "x*y+z"\nvals = "x=1,y=2,z=3"\n'
+                         'answers = { x = "0.0e99", y = "0.0e99", z = "0.0e99" }\n')
+    code, out, _ = grade(hw, "--json")
+    assert code == 1 and json.loads(out)["score"] == 0
+
+
+def test_rounding_is_accepted_for_what_hand_rounding_gives_not_a_band_that_grows():
+    # 100 factors of 1.004: exactly 1.004^100 = 1.4906; rounded by hand to two decimals
+    # every factor is 1.00, so the notes' way gives 1.00. 1.98 is neither.
+    d = bptutor.derive("x" + "*1.004" * 100, {"x": 1})
+    assert d.grad_of("x") == pytest.approx(1.004 ** 100) and round(d.grad_of("x"), 4) == 1.4906
+    v = one(d, "x=1.98")
+    assert not v.correct and v.note_key is None
+    assert one(d, "x=1.49").correct and one(d, "x=1.4906").correct
+    v = one(d, "x=1.00")
+    assert v.correct and v.note_key == "answers.accepted_rounding" and v.detail["hand"] == 1.0
+    for between in ("1.25", "1.10", "1.40"):        # between the two is neither
+        assert not one(d, f"x={between}").correct
+
+
+def test_an_answer_names_the_programs_last_binding_of_a_name():
+    # a = x*2; a = a*3: the program's `a` at its end is a*3 = 6, with ∂f/∂a = 1
+    d = bptutor.derive("a = x*2; a = a*3; f = a + x", {"x": 1})
+    verdicts = check(d, "a=1, x=7")
+    assert [v.correct for v in verdicts] == [True, True]
+    assert all(v.diagnosis is None and v.note_key is None and not v.either for v in verdicts)
+    assert not one(d, "a=3").correct            # the first binding's gradient is not `a`'s
+    assert one(d, "x=a/x + 1").correct          # formulas read `a` as 6x too: 7
+    code, out, _ = run("a = x*2; a = a*3; f = a + x", "--vals", "x=1", "--answer", "a=1, x=7", "--lang", "en")
+    assert code == 0 and "2 of 2 right" in out
+
+
+def test_the_half_forgotten_in_a_square_root_is_named_beside_the_path_counted_twice(mml):
+    # seed 002 (5.139): ∂f/∂c = 1/(2√c) - sin c = -0.5956. Without the ½: 1/√c - sin c = -0.1919,
+    # which is also 0.4037 (the d-path) counted twice: both are computed, both are named
+    assert mml.grad_of("c") == pytest.approx(-0.5956, abs=1e-4)
+    v = one(mml, "c=-0.1919")
+    assert not v.correct and v.note_key == "answers.either"
+    assert either(mml, v) == [("double_counted", "c", None), ("local", "d", "sqrt_half")]
+    code, out, _ = run("-f", str(ROOT / "examples" / "mml_5_14.bp"), "--lang", "en", "--answer", "c=-0.1919")
+    assert code == 1 and "either the path from node d into node c was counted twice" in out
+    assert "or at node d the ½ is missing: (√u)' = 1/(2√u) = 0.4037, not 1/√u = 0.8074" in out
+    # on x (5.110) the same two: 2x·(1/√c − sin c)·(1 + e^(x²))
+    x, c = 0.5, 0.25 + math.exp(0.25)
+    wrong = 2 * x * (1 / math.sqrt(c) - math.sin(c)) * (1 + math.exp(x * x))
+    v = one(mml, f"x={wrong:.4f}")
+    assert either(mml, v) == [("double_counted", "c", None), ("local", "d", "sqrt_half")]
+
+
+SLIP_CASES = [
+    # (program, values, input, slip, node label): each slip on a seed-like example
+    (SIGMOID, SIGMOID_VALS, "w2", "recip_minus", "f"),            # seed 000: 1/x without its minus
+    (SIGMOID, SIGMOID_VALS, "w2", "recip_square", "f"),           # 1/x without its square
+    (SIGMOID, SIGMOID_VALS, "w2", "exp_minus", "*-1"),            # (e^−z)' as e^−z
+    ("sigmoid(w0*x0+w1*x1+w2)", SIGMOID_VALS, "w2", "sigmoid_self", "f"),    # σ' as σ
+    ("(x*w - y)^2", {"x": 2, "w": 1, "y": 4}, "w", "power_factor", "f"),     # seed 001: (u²)' as u
+    ("tanh(w*x + b)", {"w": 0.5, "x": 2, "b": -0.3}, "w", "tanh_one_minus", "f"),
+    ("log(sigmoid(w*x))", {"w": 0.5, "x": 2}, "w", "log_as_x", "f"),
+    (MML, {"x": 0.5}, "x", "sqrt_half", "d"),                     # seed 002
+    ("x/y", {"x": 3, "y": 2}, "y", "recip_minus", "f"),           # a quotient's denominator
+    ("x/y", {"x": 3, "y": 2}, "y", "recip_square", "f"),
+]
+
+
+def slip_value(d, name, slip, where):
+    """∂f/∂name by brute force: backward again with the slip's local gradient at `where`."""
+    from bptutor.tutor.diagnose import SLIPS
+    n = next(i for i, node in enumerate(d.graph.nodes) if node.label == where)
+    node = d.graph.nodes[n]
+    [(k, wrong_local)] = [(k, f) for s, k, f in SLIPS[node.op.name] if s == slip]
+    xp = __import__("bptutor.core.xp", fromlist=["ScalarNS"]).ScalarNS
+    wrong = wrong_local(xp, node.c, d.node_values[n], *[d.node_values[j] for j in node.args])
+    return replay(d, d.graph.inputs[name], local_of=lambda s: wrong if s.node == n and s.k == k else s.local)
+
+
+@pytest.mark.parametrize("src, vals, name, slip, where", SLIP_CASES, ids=[c[3] + ":" + c[0][:12] for c in SLIP_CASES])
+def test_each_wrong_local_derivative_is_computed_at_its_node_and_named(src, vals, name, slip, where):
+    d = bptutor.derive(src, vals)
+    value = slip_value(d, name, slip, where)
+    assert value != pytest.approx(d.grad_of(name))
+    v = one(d, f"{name}={value!r}")
+    assert not v.correct
+    found = [(code, place, s) for code, place, s in either(d, v)] or [(v.diagnosis, label(d, v), v.detail["slip"])]
+    assert ("local", where, slip) in found
+
+
+def test_a_mistake_that_was_not_computed_is_never_named(neuron, mml):
+    # numbers no catalogued mistake gives: wrong, and nothing named
+    for d, answer in ((neuron, "x0=1.7"), (neuron, "w1=0.25"), (mml, "c=3.5"), (mml, "x=0.1234")):
+        v = one(d, answer)
+        assert not v.correct and v.diagnosis is None and not v.either

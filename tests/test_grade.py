@@ -48,7 +48,8 @@ def test_right_wrong_and_broken_problems_json(tmp_path):
     assert [a["correct"] for a in right["answers"]] == [True, True, True]
     assert wrong["correct"] is False and wrong["error"] is None
     assert [(a["name"], a["correct"], a["diagnosis"]) for a in wrong["answers"]] == \
-        [("x0", True, None), ("x1", False, "sign")]
+        [("x0", True, None), ("x1", False, None)]
+    assert wrong["answers"][1]["either"] == ["sign", "local", "local"]      # three mistakes give 0.59
     assert broken["correct"] is False and broken["answers"] == []
     assert "unknown function 'exq'" in broken["error"]
     assert data["score"] == 1 / 3 and (data["right"], data["total"]) == (1, 3)

@@ -206,7 +206,7 @@ def test_api_rejects_weird_python_values_with_a_bptutor_error(values, key):
 
 
 @pytest.mark.parametrize("kwargs, key", [
-    ({"eps": 0}, "value.bad_eps"), ({"eps": "a"}, "value.bad_eps"), ({"eps": None}, "value.bad_eps"),
+    ({"eps": 0}, "value.bad_eps"), ({"eps": "a"}, "value.bad_eps"), ({"eps": [1e-5]}, "value.bad_eps"),
     ({"eps": -1e-5}, "value.bad_eps"), ({"eps": float("nan")}, "value.bad_eps"), ({"wrt": 5}, "value.unknown_wrt"),
     ({"wrt": [5]}, "value.unknown_wrt"), ({"wrt": "y"}, "value.unknown_wrt"),
 ])

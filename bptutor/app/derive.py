@@ -25,7 +25,7 @@ def build_parser(lang: str, out, with_help: bool = True) -> Parser:
     p.add_argument("-f", "--file", help=h("cli.help_file"))
     p.add_argument("--vals", action="append", default=[], help=h("cli.help_vals"))
     p.add_common()
-    p.add_argument("--eps", type=float, default=1e-5, help=h("cli.help_eps"))
+    p.add_argument("--eps", type=float, default=None, help=h("cli.help_eps"))
     p.add_argument("--wrt", help=h("cli.help_wrt"))
     p.add_argument("--json", action="store_true", help=h("cli.help_json"))
     p.add_argument("--all", action="store_true", help=h("cli.help_all"))

@@ -51,7 +51,7 @@ def render(results: list, lang: str, digits: int, path: str):
     from rich.table import Table
     from rich.text import Text
 
-    from ..render.answers import verdict_text
+    from ..render.answers import mistake_names, verdict_text
     from ..render.numbers import num
 
     tab = Table(box=None, padding=(0, 2, 0, 0), show_edge=False, pad_edge=False)
@@ -72,8 +72,8 @@ def render(results: list, lang: str, digits: int, path: str):
                 continue
             line = t("grade.answer_line", lang, name=v.name, given=v.given,
                      expected=num(v.expected, digits), verdict=verdict_text(v, lang))
-            if v.diagnosis:
-                line += t("grade.mistake", lang, mistake=t(f"answers.code_{v.diagnosis}", lang))
+            if mistake_names(v, lang):
+                line += t("grade.mistake", lang, mistake=mistake_names(v, lang))
             lines.append(line)
         tab.add_row(str(k), Text(r.name), result, f"{right}/{len(r.verdicts)}", Text("\n".join(lines)))
     right = sum(r.correct for r in results)

@@ -88,6 +88,7 @@ class ArrayNS:
     power = staticmethod(_power)
     abs = staticmethod(np.abs)
     sign = staticmethod(np.sign)
+    floor = staticmethod(np.floor)
     sigmoid = staticmethod(_sigmoid)
     maximum = staticmethod(np.maximum)
     minimum = staticmethod(np.minimum)
@@ -156,19 +157,25 @@ class ArrayNS:
     @staticmethod
     def softmax(a, axis=None):
         axis = _axis(a, axis)
-        e = np.exp(a - np.max(a, axis=axis, keepdims=True))
+        e = np.exp(_shifted(a, axis))
         return e / np.sum(e, axis=axis, keepdims=True)
 
     @staticmethod
     def logsumexp(a, axis=None):
         axis = _axis(a, axis)
-        m = np.max(a, axis=axis, keepdims=True)
-        out = m + np.log(np.sum(np.exp(a - m), axis=axis, keepdims=True))
+        out = np.max(a, axis=axis, keepdims=True) + np.log(np.sum(np.exp(_shifted(a, axis)), axis=axis,
+                                                                  keepdims=True))
         return out.reshape(())[()] if axis is None else np.squeeze(out, axis=axis)
 
     @staticmethod
     def norm(a, axis=None):
-        return np.sqrt(np.sum(np.square(a), axis=_axis(a, axis)))
+        """Scaled by the largest entry, as LAPACK's nrm2: the squares of 1e-200
+        underflow to 0 and those of 1e200 overflow, the scaled ones do neither."""
+        axis = _axis(a, axis)
+        big = np.max(np.abs(a), axis=axis, keepdims=True)
+        scale = np.where(big > 0, big, 1.0)
+        out = scale * np.sqrt(np.sum(np.square(a / scale), axis=axis, keepdims=True))
+        return out.reshape(())[()] if axis is None else np.squeeze(out, axis=axis)
 
     # ---- what the engine calls -------------------------------------------------------
     @staticmethod
@@ -222,6 +229,14 @@ class ArrayNS:
         raised at the operation that met them instead of warnings."""
         return np.errstate(over="call", divide="call", invalid="call", under="ignore",
                            call=_raise_float_error)
+
+
+def _shifted(a, axis):
+    """a − max(a): every exponent ≤ 0, so exp never overflows (softmax of
+    [1000, 0]); an entry so far below the max that the difference is beyond
+    the float range (−1e308 − 1e308) is −inf, and its exp exactly 0."""
+    with np.errstate(over="ignore"):
+        return a - np.max(a, axis=axis, keepdims=True)
 
 
 def _raise_float_error(kind: str, flag: int):

@@ -1,27 +1,33 @@
-"""Central differences: the independent check of every analytic gradient, for
-scalars and arrays alike.
+"""The numeric check of every analytic gradient, for scalars and arrays alike.
 
-relative error = |analytic - numeric| / max(|analytic|, |numeric|)  (CS231n).
-A point on a kink (relu/abs at 0, a max/min tie) makes the numeric value
-unreliable there: such a check is marked "kink", not "fail".
+core/difference.py decides the step and how far the difference can be
+trusted (a step relative to the input and to the output's float resolution,
+Richardson's error estimate, CS231n's bands, a kink crossed retried with a
+smaller step, "not checkable here" with the reason). This module runs the
+graph for it: f with one input (one entry of an array) moved, recomputed from
+that input on; which node the step took across a kink or a pole (op rows
+with a `branch`) or across waves (rows with a `period`); and how far a
+computed f may be off, from the values and gradients the derivation already
+has (see noise()).
 
-An array input is checked entry by entry (each entry moved by ±h, the graph
-recomputed from that input on), on a seeded random sample of its entries when
-it is large or the graph costly (CS231n's sparse gradient check). numpy is
-imported only for arrays."""
+An array input is checked entry by entry, on a seeded random sample of its
+entries when it is large or the graph costly (CS231n's sparse gradient
+check). numpy is imported only for arrays."""
 from __future__ import annotations
 
 import math
 import random
 
 from ..errors import BptutorError
+from .difference import FAIL, KINK, OK, SKIPPED, Difference, Sample, difference
 from .engine import forward
 from .graph import Graph
 from .records import Check
 from .xp import ScalarNS
 
-REL_TOL = 1e-5          # beyond this the analytic gradient is called wrong
-ABS_TOL = 1e-8          # below this both are zero for practical purposes
+EPS = 2.0 ** -52
+TINY = 2.0 ** -1074     # the spacing of the subnormal floats: the resolution of a value near 0
+EVALS = 4               # forward passes one difference usually costs (x ± h, x ± h/2)
 WORK_BUDGET = 2_000_000 # node evaluations the check may spend on a huge graph
 SEED = 0                # samples are seeded: the same problem checks the same entries
 # arrays
@@ -29,16 +35,16 @@ FULL_CHECK = 300        # entries checked one by one; a bigger input is sampled
 SAMPLE = 60             # entries checked in a sampled input
 ARRAY_WORK_BUDGET = 2e9 # multiply-adds the check of one derivation may spend (about a second)
 MIN_SAMPLE = 5          # entries checked per input however costly the graph
+# an array input's verdict is its worst entry's: wrong, then a kink, then not checkable
+_WORST_FIRST = {FAIL: 0, KINK: 1, SKIPPED: 2, OK: 3}
 
-OK, FAIL, KINK, SKIPPED = "ok", "fail", "kink", "skipped"
 
-
-def check_gradients(graph: Graph, values: dict, node_values: list, grads: list, wrt, eps: float,
+def check_gradients(graph: Graph, values: dict, node_values: list, grads: list, wrt, eps: float | None,
                     kinks, xp) -> tuple[tuple, tuple]:
     """(a Check per input of `wrt` checked, the warnings the check gives):
     every input, or a seeded sample when checking all would exceed the work
-    budget; then what the derivation assumed at the kinks it met."""
-    on_kink = kink_inputs(graph, kinks)
+    budget; then what the derivation assumed at the kinks it met. `eps`
+    forces the step (--eps); None lets each check choose its own."""
     picked, sampled = choose(list(wrt), len(graph.nodes))
     warnings = []
     if sampled:
@@ -48,125 +54,184 @@ def check_gradients(graph: Graph, values: dict, node_values: list, grads: list, 
         grad = grads[graph.inputs[name]]
         analytic = 0.0 if grad is None else grad
         if xp is ScalarNS:
-            numeric = central(graph, values, node_values, name, eps, xp)
-            err, v = verdict(analytic, numeric, name in on_kink)
-            checks.append(Check(name, values[name], analytic, numeric, err, v))
+            checks.append(_check_scalar(graph, values, node_values, grads, name, analytic, eps))
         else:
-            check, entries = _check_array(graph, values, node_values, name, analytic, eps, len(wrt),
-                                          name in on_kink)
+            check = _check_array(graph, values, node_values, grads, name, analytic, eps, len(wrt))
             checks.append(check)
-            if entries is not None:
-                warnings.append(("tensor.sampled_entries", {"name": name, **entries}))
+            checked, total = check.entries
+            if checked < total:
+                warnings.append(("tensor.sampled_entries", {"name": name, "checked": checked, "total": total}))
     if kinks:
         warnings += [(key, {}) for key in sorted({graph.nodes[i].op.convention for i in kinks})]
     return tuple(checks), tuple(warnings)
 
 
-def rel_error(analytic: float, numeric: float) -> float:
-    scale = max(abs(analytic), abs(numeric))
-    return 0.0 if scale == 0 else abs(analytic - numeric) / scale
-
-
-def central(g: Graph, values: dict, vals: list, name: str, eps: float, xp=ScalarNS) -> float | None:
-    """(f(x+h) - f(x-h)) / 2h for a scalar input, recomputing only the nodes
-    after it; None when f is undefined at x±h (a domain edge such as sqrt at 0)."""
-    start = g.inputs[name]
-    x = values[name]
-    out = g.output
-    try:
-        plus = forward(g, {**values, name: x + eps}, xp, start, vals)[out]
-        minus = forward(g, {**values, name: x - eps}, xp, start, vals)[out]
-    except BptutorError:
-        return None
-    numeric = (plus - minus) / (2 * eps)
-    return numeric if math.isfinite(numeric) else None     # f(x±h) near the float limit
-
-
-def verdict(analytic: float, numeric: float | None, on_kink: bool) -> tuple[float | None, str]:
-    if numeric is None:
-        return None, SKIPPED
-    err = rel_error(analytic, numeric)
-    if err <= REL_TOL or abs(analytic - numeric) <= ABS_TOL:
-        return err, OK
-    return err, KINK if on_kink else FAIL
-
-
 def choose(names: list[str], n_nodes: int, seed: int = SEED) -> tuple[list[str], bool]:
     """Which inputs to check: all of them, unless that would cost more than the
     work budget; then a seeded random sample (CS231n's sparse gradient check)."""
-    limit = max(1, WORK_BUDGET // max(2 * n_nodes, 1))
+    limit = max(1, WORK_BUDGET // max(EVALS * n_nodes, 1))
     if len(names) <= limit:
         return names, False
     picked = set(random.Random(seed).sample(range(len(names)), limit))
     return [n for i, n in enumerate(names) if i in picked], True
 
 
-def kink_inputs(g: Graph, kink_nodes) -> set[str]:
-    """Inputs upstream of a node evaluated at its kink."""
-    if not kink_nodes:
-        return set()
-    upstream = [False] * len(g.nodes)
-    for i in kink_nodes:
-        upstream[i] = True
-    for i in range(len(g.nodes) - 1, -1, -1):
-        if upstream[i]:
-            for j in g.nodes[i].args:
-                upstream[j] = True
-    return {name for name, i in g.inputs.items() if upstream[i]}
+def noise(g: Graph, node_values: list, grads: list, start: int, xp=ScalarNS) -> float:
+    """How far a computed f may be off when the input at node `start` moves
+    (first-order rounding analysis): every node recomputed rounds its value
+    by up to ε·|value|, or by the spacing of the smallest floats (TINY) where
+    it underflows, and f feels that times ∂f/∂node; plus f's own rounding.
+    x*x + 1e9 is known to ±2e-7, whatever x*x is; a fixed h = 1e-5 sees mostly that.
+    For arrays one entry moves: each node counts with its largest entry, not
+    the sum over entries the other entries' paths would add."""
+    out = node_values[g.output]
+    nodes = g.nodes
+    if xp is ScalarNS:
+        scaled, tiny = abs(out), 1.0
+        for i in range(start, len(nodes)):
+            grad = grads[i]
+            if grad is not None and nodes[i].args:
+                scaled += abs(node_values[i] * grad)
+                tiny += abs(grad)
+        return EPS * scaled + TINY * tiny
+    import numpy as np
+    with np.errstate(over="ignore", invalid="ignore"):
+        scaled, tiny = float(np.max(np.abs(out))), 1.0
+        for i in range(start, len(nodes)):
+            grad = grads[i]
+            if grad is not None and nodes[i].args:
+                scaled += float(np.max(np.abs(node_values[i]) * np.abs(grad)))
+                tiny += float(np.max(np.abs(grad)))
+    return EPS * scaled + TINY * tiny
+
+
+def _watched(g: Graph, start: int) -> list[int]:
+    """The nodes recomputed when the input at `start` moves that a step may
+    cross something at: a kink or a pole (rows with a `branch`), or waves
+    (rows with a `period`)."""
+    nodes = g.nodes
+    return [i for i in range(start, len(nodes)) if nodes[i].op.branch is not None or nodes[i].op.period]
+
+
+def _branch(g: Graph, i: int, vals: list, xp):
+    node = g.nodes[i]
+    return node.op.branch(xp, node.c, *[vals[j] for j in node.args]) if node.op.branch else None
+
+
+def _same(a, b) -> bool:
+    if a is None or type(a) in (float, int, bool):
+        return a == b
+    import numpy as np
+    return bool(np.array_equal(a, b))
+
+
+def _moved(a, b) -> float:
+    """How far a node's input moved: the largest change of any entry."""
+    if type(a) is float:
+        return abs(a - b)
+    import numpy as np
+    return float(np.max(np.abs(np.subtract(a, b))))
+
+
+def _crossed(g: Graph, watched: list[int], base: list, vals: list, xp) -> int | None:
+    """The first watched node the step took across something: onto another
+    branch (a kink, a pole), or its input further than a 16th of its period."""
+    nodes = g.nodes
+    for i, (branch, u) in zip(watched, base):
+        node = nodes[i]
+        if not _same(_branch(g, i, vals, xp), branch):
+            return i
+        if node.op.period and _moved(vals[node.args[0]], u) > node.op.period / 16:
+            return i
+    return None
+
+
+def _sampler(g: Graph, moved: dict, node_values: list, name: str, xp, set_x):
+    """f(x) as difference() samples it: the graph run from input `name` on with
+    `set_x(x)` applied to `moved`; its value (None where the graph fails) and
+    the first node the step crossed a kink, a pole or a wave of (see _crossed)."""
+    start, out = g.inputs[name], g.output
+    watched = _watched(g, start)
+    base = [(_branch(g, i, node_values, xp), node_values[g.nodes[i].args[0]]) for i in watched]
+
+    def f(x: float) -> Sample:
+        set_x(x)
+        try:
+            vals = forward(g, moved, xp, start, node_values)
+        except BptutorError:            # undefined there (log of a negative, overflow...)
+            return Sample(None)
+        value = float(vals[out])        # float(): the output may be a view of the moved array
+        crossed = _crossed(g, watched, base, vals, xp) if watched else None
+        return Sample(value if math.isfinite(value) else None, crossed)
+    return f
+
+
+def _check_scalar(g: Graph, values: dict, node_values: list, grads: list, name: str, analytic: float,
+                  eps: float | None) -> Check:
+    moved = dict(values)
+
+    def set_x(x):
+        moved[name] = x
+    f = _sampler(g, moved, node_values, name, ScalarNS, set_x)
+    x = values[name]
+    result = difference(f, x, analytic, noise(g, node_values, grads, g.inputs[name]), eps)
+    return _record(name, x, analytic, result.numeric, result, None, (1, 1))
+
+
+def _record(name, value, analytic, numeric, r: Difference, entry, entries) -> Check:
+    return Check(name, value, analytic, numeric, r.rel_error, r.verdict, h=r.h, error=r.error, band=r.band,
+                 kink=r.kink, reason=r.reason, entry=entry, entries=entries)
 
 
 # ---- arrays -------------------------------------------------------------------------
-def _check_array(g: Graph, values: dict, node_values: list, name: str, analytic, eps: float,
-                 n_checked: int, on_kink: bool) -> tuple[Check, dict | None]:
-    """Central differences for every entry of one array input (a seeded random
+def _check_array(g: Graph, values: dict, node_values: list, grads: list, name: str, analytic,
+                 eps: float | None, n_checked: int) -> Check:
+    """Every entry of one array input checked as a scalar (a seeded random
     sample of entries when it has more than FULL_CHECK, or when the graph is so
-    costly that all would exceed the work budget of the `n_checked` inputs);
-    the maximum relative error over the entries checked. Also, when sampled,
-    how many entries were checked of how many."""
+    costly that all would exceed the work budget of the `n_checked` inputs).
+    The input's verdict is its worst entry's, and so are h, the error estimate
+    and the band reported; `entry` says which entry that was."""
     import numpy as np
     from .arrays import ArrayNS
 
-    start, out = g.inputs[name], g.output
+    start = g.inputs[name]
     value = values[name]
     work = np.array(value, dtype=float)
-    expected = np.broadcast_to(np.asarray(analytic, dtype=float), work.shape)
+    expected = np.broadcast_to(np.asarray(analytic, dtype=float), work.shape).reshape(-1)
     entries = range(work.size)
-    affordable = max(MIN_SAMPLE, int(ARRAY_WORK_BUDGET / max(n_checked, 1) / (2 * _cost(g, node_values, start))))
+    cost = EVALS * _cost(g, node_values, start)
+    affordable = max(MIN_SAMPLE, int(ARRAY_WORK_BUDGET / max(n_checked, 1) / cost))
     count = min(work.size if work.size <= FULL_CHECK else SAMPLE, affordable)
-    sampled = None
     if count < work.size:
         entries = sorted(random.Random(SEED).sample(entries, count))
-        sampled = {"checked": count, "total": work.size}
     numeric = np.full(work.shape, np.nan)
     flat_work, flat_numeric = work.reshape(-1), numeric.reshape(-1)
     moved = dict(values)
     moved[name] = work
+    at = [0]
+
+    def set_x(x):
+        flat_work[at[0]] = x
+    f = _sampler(g, moved, node_values, name, ArrayNS, set_x)
+    rounding = noise(g, node_values, grads, start, ArrayNS)
+    worst = None
     for p in entries:
-        x = flat_work[p]
+        at[0] = p
+        x = float(flat_work[p])
         try:
-            flat_work[p] = x + eps          # float(): the output may be a view of `work`
-            plus = float(forward(g, moved, ArrayNS, start, node_values)[out])
-            flat_work[p] = x - eps
-            minus = float(forward(g, moved, ArrayNS, start, node_values)[out])
-        except BptutorError:
-            continue
+            r = difference(f, x, float(expected[p]), rounding, eps)
         finally:
             flat_work[p] = x
-        flat_numeric[p] = (plus - minus) / (2 * eps)
-    checked = ~np.isnan(numeric)
-    if not checked.any():
-        return Check(name, value, analytic, None, None, SKIPPED), sampled
-    a, n = expected[checked], numeric[checked]
-    with np.errstate(over="ignore", invalid="ignore"):     # finite numbers near the float limit
-        diff = np.abs(a - n)
-        scale = np.maximum(np.abs(a), np.abs(n))
-        err = diff / np.where(scale == 0, 1.0, scale)
-    bad = (err > REL_TOL) & (diff > ABS_TOL)
-    counted = bad | (scale > 10 * ABS_TOL)      # near-zero entries: a relative error means nothing
-    worst = float(err[counted].max()) if counted.any() else 0.0
-    result = (KINK if on_kink else FAIL) if bad.any() else OK
+        if r.numeric is not None:
+            flat_numeric[p] = r.numeric
+        rank = (_WORST_FIRST[r.verdict], -(r.rel_error or 0.0))
+        if worst is None or rank < worst[0]:
+            worst = (rank, p, r)
+    _, p, r = worst
     shown = numeric if numeric.ndim else float(numeric)
-    return Check(name, value, analytic, shown, worst, result), sampled
+    entry = tuple(int(i) for i in np.unravel_index(p, work.shape)) if work.ndim else None
+    return _record(name, value, analytic, None if np.isnan(numeric).all() else shown, r, entry,
+                   (len(entries), work.size))
 
 
 def _cost(g: Graph, vals: list, start: int) -> float:

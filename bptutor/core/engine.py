@@ -198,8 +198,8 @@ def _backward(g: Graph, vals: list, xp, needed: list | None) -> Tape:
                 old = grads[j]
                 grads[j] = contribution if old is None else old + contribution
                 record((i, k, j, local, upstream, contribution))
-    except _MATH_ERRORS:
-        raise _gradient_error(g, i, vals, None, grads[i]) from None
+    except _MATH_ERRORS as exc:
+        raise _gradient_error(g, i, vals, None, grads[i], key=getattr(exc, "key", None)) from None
     _check_finite_gradients(g, vals, grads, edges, xp)
     return Tape(grads, edges, kinks)
 
@@ -238,17 +238,19 @@ def _any(flag) -> bool:
         return bool(flag.any())
 
 
-def _gradient_error(g: Graph, i: int, vals, local, upstream, summed: bool = False) -> BptutorMathError:
+def _gradient_error(g: Graph, i: int, vals, local, upstream, summed: bool = False,
+                    key: str | None = None) -> BptutorMathError:
     """A gradient that is not finite, at the node where it began: a local
-    gradient undefined at this point (sqrt at 0), local × upstream beyond the
-    float range, or the paths meeting at a node adding up past it."""
+    gradient undefined at this point (sqrt at 0; `key` when the op said why,
+    see ops.LocalUndefined), local × upstream beyond the float range, or the
+    paths meeting at a node adding up past it."""
     node = g.nodes[i]
     span = (node.start, node.end)
     if summed:
         return BptutorMathError("math.gradient_overflow_sum", span, node=_node_name(g, i))
     if local is None or not _finite_value(local):
         args = Numbers(vals[j] for j in node.args)
-        return BptutorMathError("math.gradient_undefined", span, node=_node_name(g, i), args=args)
+        return BptutorMathError(key or "math.gradient_undefined", span, node=_node_name(g, i), args=args)
     return BptutorMathError("math.gradient_overflow", span, node=_node_name(g, i), local=Numbers((local,)),
                             upstream=Numbers((upstream,)))
 

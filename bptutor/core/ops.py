@@ -39,6 +39,10 @@ class Op:
     latex       the same in LaTeX
     tex         the TeX name a function typesets as: \\exp, \\sigma, \\operatorname{relu}
     kink        kink(c, *xs) -> True at a non-differentiable point (None: smooth)
+    branch      branch(xp, c, *xs) -> which piece wins, or which side of a pole x is on
+                (per entry): the numeric check sees a step cross a kink or a pole when it changes
+    period      sin, cos, tan: a step moving the input further than period/16 sees other
+                waves than the one at x (the numeric check retries smaller)
     convention  message key: the gradient used at the kink (PyTorch's), "" without a kink
     domain      message key when forward is undefined (log of 0, 1/0)
     call        the function name users type ("" for operators)
@@ -50,12 +54,13 @@ class Op:
     matmul      the matrix product
     """
     __slots__ = ("name", "arity", "gate", "forward", "local", "vjp", "jvp", "formula", "latex", "tex",
-                 "lesson", "kink", "convention", "domain", "call", "constant", "tensor",
+                 "lesson", "kink", "branch", "period", "convention", "domain", "call", "constant", "tensor",
                  "router", "product", "matmul")
 
     def __init__(self, *, name: str, arity: int, gate: str, lesson: str, forward=None, local: tuple = (),
                  vjp: tuple = (), jvp: tuple = (), formula: tuple = (), latex: tuple = (), tex: str = "",
-                 kink=None, convention: str = "", domain: str = "math.domain", call: str = "",
+                 kink=None, branch=None, period=None, convention: str = "", domain: str = "math.domain",
+                 call: str = "",
                  constant: str = "", tensor: bool = False, router: bool = False, product: bool = False,
                  matmul: bool = False):
         fields = locals()
@@ -78,6 +83,15 @@ def _cmp_gt(a, b, xp):
     return xp.where(a > b, 1.0, 0.0)
 
 
+def _order(xp, c, a, b):
+    # which of max/min's inputs is larger: sign(a − b) without a − b (1e308 − (−1e308) overflows)
+    return _cmp_gt(a, b, xp) - _cmp_gt(b, a, xp)
+
+
+def _sign(xp, c, a):
+    return xp.sign(a)
+
+
 def _one(xp, c, out, *xs):
     return 1.0
 
@@ -91,9 +105,32 @@ def _pow_local_base(xp, c, out, a, b):
     return b * xp.power(xp.where(b == 0, 1.0, a), b - 1)
 
 
+class LocalUndefined(ValueError):
+    """A local gradient that does not exist where the value does (∂(a^b)/∂b at
+    a < 0); `key` is the message saying why, the engine names the node."""
+
+    def __init__(self, key: str):
+        super().__init__(key)
+        self.key = key
+
+
 def _pow_local_exp(xp, c, out, a, b):
-    # ln(a) exists only for a > 0; elsewhere the exponent gets 0 (as PyTorch at a = 0).
+    # a^b·ln a for a > 0; 0 at a = 0 (as PyTorch). A negative base is a real power
+    # only at whole exponents, so ∂/∂b does not exist there (PyTorch gives nan).
+    if _anywhere(a < 0):
+        raise LocalUndefined("math.pow_exponent_negative_base")
     return xp.where(a > 0, out * xp.log(xp.where(a > 0, a, 1.0)), 0.0)
+
+
+def _rpow_const_local(xp, c, out, a):
+    # c^x·ln c; 0^x: 0, as PyTorch; a negative c has no ln
+    if c < 0:
+        raise LocalUndefined("math.pow_exponent_negative_base")
+    return 0.0 if c == 0 else out * math.log(c)
+
+
+def _anywhere(flag) -> bool:
+    return bool(flag.any()) if hasattr(flag, "any") else bool(flag)
 
 
 def _pow_const_formula(c):
@@ -120,23 +157,26 @@ ROWS = [
        local=(lambda xp, c, out, a, b: b, lambda xp, c, out, a, b: a),
        formula=("{b}", "{a}"), latex=("{b}", "{a}"), lesson="ops.mul.lesson", product=True),
     Op(name="div", arity=2, gate="/", forward=lambda xp, c, a, b: a / b,
-       local=(lambda xp, c, out, a, b: 1.0 / b, lambda xp, c, out, a, b: -a / (b * b)),
+       local=(lambda xp, c, out, a, b: 1.0 / b, lambda xp, c, out, a, b: -(a / b) / b),     # b² overflows at 1e300
        formula=("1/{b}", "-{a}/{b}²"), latex=(r"\frac{1}{{b}}", r"-\frac{{a}}{{b}^2}"),
-       lesson="ops.div.lesson", domain="math.division_by_zero"),
+       lesson="ops.div.lesson", domain="math.division_by_zero", branch=lambda xp, c, a, b: xp.sign(b)),
     Op(name="pow", arity=2, gate="^", forward=lambda xp, c, a, b: xp.power(a, b),
        local=(_pow_local_base, _pow_local_exp),
        formula=("{b}·{a}^({b}-1)", "{a}^{b}·ln({a})"), latex=(r"{b} \cdot {a}^{{b}-1}", r"{a}^{{b}}\ln {a}"),
-       lesson="ops.pow.lesson", domain="math.pow_domain"),
+       lesson="ops.pow.lesson", domain="math.pow_domain",
+       branch=lambda xp, c, a, b: xp.where(b < 0, xp.sign(a), 1.0)),       # a pole at a = 0 when b < 0
     Op(name="max", arity=2, gate="max", call="max", tex=r"\max", forward=lambda xp, c, a, b: xp.maximum(a, b),
        local=(lambda xp, c, out, a, b: _cmp_gt(a, b, xp) + _tie(a, b, xp),
               lambda xp, c, out, a, b: _cmp_gt(b, a, xp) + _tie(a, b, xp)),
        formula=("1({a}>{b})", "1({b}>{a})"), latex=(r"\mathbb{1}[{a}>{b}]", r"\mathbb{1}[{b}>{a}]"),
-       lesson="ops.max.lesson", kink=lambda c, a, b: a == b, convention="ops.max.convention", router=True),
+       lesson="ops.max.lesson", kink=lambda c, a, b: a == b, branch=_order, convention="ops.max.convention",
+       router=True),
     Op(name="min", arity=2, gate="min", call="min", tex=r"\min", forward=lambda xp, c, a, b: xp.minimum(a, b),
        local=(lambda xp, c, out, a, b: _cmp_gt(b, a, xp) + _tie(a, b, xp),
               lambda xp, c, out, a, b: _cmp_gt(a, b, xp) + _tie(a, b, xp)),
        formula=("1({a}<{b})", "1({b}<{a})"), latex=(r"\mathbb{1}[{a}<{b}]", r"\mathbb{1}[{b}<{a}]"),
-       lesson="ops.min.lesson", kink=lambda c, a, b: a == b, convention="ops.min.convention", router=True),
+       lesson="ops.min.lesson", kink=lambda c, a, b: a == b, branch=_order, convention="ops.min.convention",
+       router=True),
     # ---- one input and a constant, drawn as the notes draw them -------------
     Op(name="neg", arity=1, gate="*-1", forward=lambda xp, c, a: -a, local=(_minus_one,),
        formula=("-1",), latex=("-1",), lesson="ops.neg.lesson"),
@@ -150,14 +190,15 @@ ROWS = [
     Op(name="rsub_const", arity=1, gate="{c}-x", constant="number", forward=lambda xp, c, a: c - a,
        local=(_minus_one,), formula=("-1",), latex=("-1",), lesson="ops.rsub_const.lesson"),
     Op(name="rdiv_const", arity=1, gate="{c}/x", constant="number", forward=lambda xp, c, a: c / a,
-       local=(lambda xp, c, out, a: -c / (a * a),), formula=("-{c}/{a}²",), latex=(r"-\frac{{c}}{{a}^2}",),
-       lesson="ops.rdiv_const.lesson", domain="math.division_by_zero"),
+       local=(lambda xp, c, out, a: -(c / a) / a,), formula=("-{c}/{a}²",), latex=(r"-\frac{{c}}{{a}^2}",),
+       lesson="ops.rdiv_const.lesson", domain="math.division_by_zero", branch=_sign),
     Op(name="pow_const", arity=1, gate="^{c}", constant="number", forward=lambda xp, c, a: xp.power(a, c),
        local=(lambda xp, c, out, a: 0.0 if c == 0 else c * xp.power(a, c - 1),),     # x^0: 0, as PyTorch
        formula=(_pow_const_formula,), latex=(_pow_const_latex,),
-       lesson="ops.pow_const.lesson", domain="math.pow_domain"),
+       lesson="ops.pow_const.lesson", domain="math.pow_domain",
+       branch=lambda xp, c, a: xp.sign(a) if c < 0 else 0.0),              # a pole at 0 when c < 0
     Op(name="rpow_const", arity=1, gate="{c}^x", constant="number", forward=lambda xp, c, a: xp.power(c, a),
-       local=(lambda xp, c, out, a: 0.0 if c == 0 else out * math.log(c),),          # 0^x: 0, as PyTorch
+       local=(_rpow_const_local,),
        formula=("{c}^{a}·ln({c})",),
        latex=(r"{c}^{{a}}\ln {c}",), lesson="ops.rpow_const.lesson", domain="math.pow_domain"),
     # ---- functions ----------------------------------------------------------
@@ -171,13 +212,14 @@ ROWS = [
        lesson="ops.sqrt.lesson", domain="math.sqrt_domain"),
     Op(name="sin", arity=1, gate="sin", call="sin", tex=r"\sin", forward=lambda xp, c, a: xp.sin(a),
        local=(lambda xp, c, out, a: xp.cos(a),), formula=("cos({a})",), latex=(r"\cos {a}",),
-       lesson="ops.sin.lesson"),
+       lesson="ops.sin.lesson", period=2 * math.pi),
     Op(name="cos", arity=1, gate="cos", call="cos", tex=r"\cos", forward=lambda xp, c, a: xp.cos(a),
        local=(lambda xp, c, out, a: -xp.sin(a),), formula=("-sin({a})",), latex=(r"-\sin {a}",),
-       lesson="ops.cos.lesson"),
+       lesson="ops.cos.lesson", period=2 * math.pi),
     Op(name="tan", arity=1, gate="tan", call="tan", tex=r"\tan", forward=lambda xp, c, a: xp.tan(a),
        local=(lambda xp, c, out, a: 1.0 + out * out,), formula=("1+tan²({a})",), latex=(r"1+\tan^2 {a}",),
-       lesson="ops.tan.lesson"),
+       lesson="ops.tan.lesson", period=math.pi,
+       branch=lambda xp, c, a: xp.floor(a / math.pi + 0.5)),              # which pole is next
     Op(name="tanh", arity=1, gate="tanh", call="tanh", tex=r"\tanh", forward=lambda xp, c, a: xp.tanh(a),
        local=(lambda xp, c, out, a: 1.0 - out * out,), formula=("1-tanh²({a})",), latex=(r"1-\tanh^2 {a}",),
        lesson="ops.tanh.lesson"),
@@ -187,15 +229,15 @@ ROWS = [
     Op(name="relu", arity=1, gate="relu", call="relu", tex=r"\operatorname{relu}",
        forward=lambda xp, c, a: xp.maximum(a, 0.0), local=(lambda xp, c, out, a: _cmp_gt(a, 0.0, xp),),
        formula=("1({a}>0)",), latex=(r"\mathbb{1}[{a}>0]",), lesson="ops.relu.lesson",
-       kink=lambda c, a: a == 0, convention="ops.relu.convention", router=True),
+       kink=lambda c, a: a == 0, branch=_sign, convention="ops.relu.convention", router=True),
     Op(name="leaky_relu", arity=1, gate="leaky_relu", call="leaky_relu", tex=r"\operatorname{leaky\_relu}",
        forward=lambda xp, c, a: xp.where(a > 0, a, _LEAK * a),
        local=(lambda xp, c, out, a: xp.where(a > 0, 1.0, _LEAK),),     # PyTorch: x > 0 ? 1 : slope
        formula=("1({a}>0) + 0.01·1({a}≤0)",), latex=(r"\mathbb{1}[{a}>0] + 0.01\,\mathbb{1}[{a}\le 0]",),
-       lesson="ops.leaky_relu.lesson", kink=lambda c, a: a == 0, convention="ops.leaky_relu.convention"),
+       lesson="ops.leaky_relu.lesson", kink=lambda c, a: a == 0, branch=_sign, convention="ops.leaky_relu.convention"),
     Op(name="abs", arity=1, gate="abs", call="abs", tex=r"\operatorname{abs}", forward=lambda xp, c, a: xp.abs(a),
        local=(lambda xp, c, out, a: xp.sign(a),), formula=("sign({a})",), latex=(r"\operatorname{sign}({a})",),
-       lesson="ops.abs.lesson", kink=lambda c, a: a == 0, convention="ops.abs.convention"),
+       lesson="ops.abs.lesson", kink=lambda c, a: a == 0, branch=_sign, convention="ops.abs.convention"),
 ]
 
 
@@ -224,7 +266,7 @@ def _norm_jvp(xp, c, t, out, a):
 
 def _norm_kink(c, a):
     import numpy as np
-    return bool((np.sqrt(np.sum(np.square(a), axis=c)) == 0).any())
+    return bool((~np.any(a != 0, axis=c)).any())     # all entries 0 (their squares may underflow)
 
 
 def _softmax_vjp(xp, c, g, out, a):
@@ -233,7 +275,8 @@ def _softmax_vjp(xp, c, g, out, a):
 
 
 def _logsumexp_softmax(xp, c, out, a):
-    return xp.exp(a - xp.spread(out, a, c))
+    # the stable softmax, not exp(a − out): at [1e16, 1e16] out has lost its ln 2
+    return xp.softmax(a, c)
 
 
 ROWS += [
@@ -272,7 +315,8 @@ ROWS += [
     Op(name="norm", arity=1, gate="‖·‖", call="norm", tex=r"\operatorname{norm}", constant="axis",
        forward=lambda xp, c, a: xp.norm(a, c), formula=("{g}·{a}/‖{a}‖",),
        latex=(r"{g}\,\frac{{a}}{\lVert {a} \rVert}",), lesson="ops.norm.lesson",
-       vjp=(_norm_vjp,), jvp=(_norm_jvp,), kink=_norm_kink, convention="ops.norm.convention",
+       vjp=(_norm_vjp,), jvp=(_norm_jvp,), kink=_norm_kink, branch=lambda xp, c, a: xp.norm(a, c) > 0,
+       convention="ops.norm.convention",
        domain="tensor.shape", tensor=True),
 ]
 

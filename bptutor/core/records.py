@@ -51,13 +51,58 @@ class Tape(NamedTuple):
 
 
 class Check(NamedTuple):
-    """Central-difference check of one input's gradient."""
+    """Central-difference check of one input's gradient, and how it was judged
+    (core/difference.py). For an array input the numbers describe the entry
+    that decided the verdict (the worst one), `entry`."""
     name: str
     value: object
     analytic: object
     numeric: object          # None when f is undefined at x±h
     rel_error: float | None
-    verdict: str             # ok | fail | kink | skipped
+    verdict: str             # ok | fail | kink (crossed at every step) | skipped (not checkable here)
+    h: float | None = None   # the step the numeric value came from
+    error: float | None = None   # its estimated error (truncation + round-off)
+    band: str | None = None  # CS231n's reading of rel_error: fine | suspicious | wrong
+    kink: int | None = None  # the kinked node the step crossed (verdict kink)
+    reason: str | None = None    # why not checkable: undefined | resolution | roundoff | curvature | unstable
+    entry: tuple | None = None   # arrays: the entry the numbers describe
+    entries: tuple = (1, 1)  # (entries checked, entries in all): a sample when fewer
+
+    @property
+    def allowed(self) -> float | None:
+        """The relative error the verdict allowed: SAFETY × the estimate, at least
+        CS231n's 1e-7; None when the gradient and its numeric value are both
+        within the estimate of 0 (no relative error means anything there)."""
+        from .difference import FINE, SAFETY
+        if self.error is None or self.numeric is None:
+            return None
+        scale = max(abs(_at(self.analytic, self.entry)), abs(_at(self.numeric, self.entry)))
+        bound = SAFETY * self.error
+        if scale <= bound:
+            return None if scale else FINE
+        return max(FINE, bound / scale)
+
+    @property
+    def coarse(self) -> bool:
+        """The difference was less accurate than CS231n's 1e-7: the verdict allowed more."""
+        from .difference import FINE
+        return self.allowed is not None and self.allowed > FINE
+
+    def to_dict(self, graph: Graph) -> dict:
+        """JSON: the values, and how the verdict was judged."""
+        return {"name": self.name, "value": plain(self.value), "analytic": plain(self.analytic),
+                "numeric": plain(self.numeric), "rel_error": self.rel_error, "verdict": self.verdict,
+                "h": self.h, "error": self.error, "allowed": self.allowed, "band": self.band,
+                "kink": None if self.kink is None else graph.nodes[self.kink].label, "reason": self.reason,
+                "entry": None if self.entry is None else list(self.entry),
+                "entries": {"checked": self.entries[0], "total": self.entries[1]}}
+
+
+def _at(x, entry):
+    """Entry `entry` of an array (the number itself for a scalar)."""
+    if entry is None or not hasattr(x, "shape") or not x.shape:
+        return float(x)
+    return float(x[entry]) if len(entry) == x.ndim else float(x)
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -72,7 +117,7 @@ class Derivation:
     tape: Tape
     checks: tuple = ()          # Check per input checked, in wrt order
     warnings: tuple = ()        # (message key, params)
-    eps: float = 1e-5
+    eps: float | None = None    # the step forced by --eps; None: each check chose its own
     wrt: tuple = ()             # inputs reported, in order
     sampled: bool = False       # the numeric check covered a sample of the inputs
     arrays: bool = False        # evaluated with numpy arrays (vectors and matrices)
@@ -118,10 +163,12 @@ class Derivation:
         return None if index is None else self.grad(index)
 
     def index_of(self, name: str) -> int | None:
+        """An input, else the node a name is bound to last (`a = x*2; a = a*3`:
+        `a` is a*3, the value the program's `a` has at its end), else a label."""
         if name in self.graph.inputs:
             return self.graph.inputs[name]
-        for i, node in enumerate(self.graph.nodes):
-            if node.name == name:
+        for i in range(len(self.graph.nodes) - 1, -1, -1):
+            if self.graph.nodes[i].name == name:
                 return i
         for i, node in enumerate(self.graph.nodes):     # `f`, `w0*x0`: labels too
             if node.label == name:
@@ -164,9 +211,8 @@ class Derivation:
             "value": plain(self.value),
             "gradients": plain(self.gradients),
             "numeric_gradients": plain(self.numeric_gradients),
-            "checks": [{"name": c.name, "value": plain(c.value), "analytic": plain(c.analytic),
-                        "numeric": plain(c.numeric), "rel_error": c.rel_error, "verdict": c.verdict}
-                       for c in self.checks],
+            "eps": self.eps,
+            "checks": [c.to_dict(self.graph) for c in self.checks],
             "nodes": [{"label": n.label, "op": n.op.name, "inputs": list(n.args),
                        "value": plain(self.node_values[i]), "grad": plain(self.grad(i))}
                       for i, n in enumerate(self.graph.nodes)],
@@ -177,10 +223,11 @@ class Derivation:
 
 class Verdict(NamedTuple):
     """A student's answer for ∂f/∂name, judged (see tutor/answers.judge).
-    diagnosis: the mistake the number matches (sign, missing_upstream,
+    diagnosis: the mistake the number matches (sign, local, missing_upstream,
     wrong_operand, fanout_partial, swapped_max, double_counted, transpose,
     rounding) or None; note_key: a message key qualifying the verdict
-    ("answers.accepted_rounding", "answers.kink", ...). node is the graph node
+    ("answers.accepted_rounding", "answers.kink", "answers.either" when
+    several mistakes give the number: `either` lists them). node is the graph node
     where the mistake happens, steps the steps (indices into Derivation.steps)
     that show the right rule, detail the numbers and node indices the
     explanation quotes (None when it quotes none)."""
@@ -196,7 +243,9 @@ class Verdict(NamedTuple):
     steps: tuple = ()
     detail: dict | None = None
     formula: bool = False
+    either: tuple = ()       # several mistakes give this number: (code, node, detail) each
 
     def to_dict(self) -> dict:
         return {"name": self.name, "given": self.given, "expected": plain(self.expected),
-                "correct": self.correct, "diagnosis": self.diagnosis}
+                "correct": self.correct, "diagnosis": self.diagnosis,
+                "either": [code for code, _node, _detail in self.either]}

@@ -29,6 +29,7 @@ class ScalarNS:
     power = staticmethod(math.pow)
     abs = staticmethod(abs)
     sign = staticmethod(_sign)
+    floor = staticmethod(math.floor)
     sigmoid = staticmethod(_sigmoid)
     maximum = staticmethod(max)
     minimum = staticmethod(min)

@@ -15,7 +15,7 @@ from .terminal import header
 
 _NODE_KEYS = ("node", "target", "path")      # detail entries that are node indices
 _LABEL_KEYS = ("own", "other")               # node indices quoted by their label
-_NUMBER_KEYS = ("local", "upstream", "low", "high", "pytorch", "hand")
+_NUMBER_KEYS = ("local", "wrong", "power", "upstream", "low", "high", "pytorch", "hand")
 
 
 def render_answers(d: Derivation, verdicts: list[Verdict], lang: str = "en", digits: int = 4) -> Group:
@@ -41,9 +41,14 @@ def table(d: Derivation, verdicts: list[Verdict], nar: Narrator) -> Table:
                        overflow="fold")
     for v in verdicts:
         verdict = Text(verdict_text(v, lang), style="green" if v.correct else "bold red")
-        mistake = t(f"answers.code_{v.diagnosis}", lang) if v.diagnosis else ""
-        tab.add_row(partial(d, v), Text(v.given), nar.n(v.expected), verdict, mistake)
+        tab.add_row(partial(d, v), Text(v.given), nar.n(v.expected), verdict, mistake_names(v, lang))
     return tab
+
+
+def mistake_names(v: Verdict, lang: str) -> str:
+    """The short name of the mistake, or of each mistake the number fits ("" if none)."""
+    codes = [code for code, _node, _detail in v.either] or ([v.diagnosis] if v.diagnosis else [])
+    return " / ".join(dict.fromkeys(t(f"answers.code_{code}", lang) for code in codes))
 
 
 def verdict_text(v: Verdict, lang: str) -> str:
@@ -77,27 +82,52 @@ def explanation(d: Derivation, v: Verdict, nar: Narrator) -> Group:
 def why(v: Verdict, nar: Narrator) -> str:
     """One sentence: right, accepted and why, or the mistake the number matches."""
     lang = nar.lang
+    if v.either:        # several mistakes give this number: each, none picked
+        return _either(v, nar)
     params = _params(v, nar)
     if v.note_key:
         return t(v.note_key, lang, **params)
     if v.correct:
         return t("answers.explain_formula_right" if v.formula else "answers.explain_right", lang, **params)
-    code = v.diagnosis
+    if v.diagnosis:
+        return _mistake(v, nar)
+    if v.formula and v.given_value is not None:
+        return t("answers.explain_formula_wrong", lang, **params)
+    return t("answers.explain_wrong", lang, **params)
+
+
+def _either(v: Verdict, nar: Narrator) -> str:
+    """Every mistake that gives the number: one sentence per kind, naming the
+    other nodes where the same kind gives it too; "either … or …" between kinds."""
+    groups: dict = {}
+    for code, node, detail in v.either:
+        groups.setdefault((code, (detail or {}).get("slip")), []).append((node, detail))
+    sentences = []
+    for (code, _slip), places in groups.items():
+        (node, detail), others = places[0], [n for n, _ in places[1:] if n is not None]
+        text = _mistake(v._replace(diagnosis=code, node=node, detail=detail), nar)
+        if others:
+            text += t("answers.or_at", nar.lang, nodes=" / ".join(nar.who(i) for i in others))
+        sentences.append(text)
+    if len(sentences) == 1:
+        return sentences[0]
+    return t("answers.either", nar.lang, mistake=sentences[0]) + "".join(
+        t("answers.either_next", nar.lang, mistake=m) for m in sentences[1:])
+
+
+def _mistake(v: Verdict, nar: Narrator) -> str:
+    """The sentence naming the mistake v.diagnosis at v.node."""
+    lang, code = nar.lang, v.diagnosis
+    params = _params(v, nar)
     if code == "sign" and v.node is None:
         return t("answers.why_sign_anywhere", lang, **params)
     if code == "transpose" and v.node is not None:
         return t("answers.why_transpose_order", lang, **params)
     if code == "rounding" and params.get("decimals") is None:
         return t("answers.why_rounding_exact", lang, **params)
-    if code:
-        text = t(f"answers.why_{code}", lang, **params)
-        others = (v.detail or {}).get("others")
-        if others:
-            text += t("answers.or_at", lang, nodes=" / ".join(nar.who(i) for i in others))
-        return text
-    if v.formula and v.given_value is not None:
-        return t("answers.explain_formula_wrong", lang, **params)
-    return t("answers.explain_wrong", lang, **params)
+    if code == "local":
+        return t(f"answers.slip_{params['slip']}", lang, **params)
+    return t(f"answers.why_{code}", lang, **params)
 
 
 def _params(v: Verdict, nar: Narrator) -> dict:
@@ -117,9 +147,5 @@ def _params(v: Verdict, nar: Narrator) -> dict:
             value = nar.n(value)
         elif key in ("given_shape", "shape"):
             value = shape_text(value)
-        elif key == "others":
-            continue
-        elif key == "codes":
-            value = ", ".join(t(f"answers.code_{c}", nar.lang) for c in value)
         params.setdefault(key, value)
     return params

@@ -5,14 +5,15 @@ only (amsmath, amssymb); Chinese text needs xelatex with ctex."""
 from __future__ import annotations
 
 from ..i18n import t
-from .numbers import rel_error, tex_escape, tex_sci
+from .numbers import tex_escape, tex_sci
 from ..core.records import Derivation
 from .texnarrate import TexNarrator, latex_code
 
 # Symbols the catalogs use in plain text, as LaTeX (pdflatex has no glyphs for them).
 _TEXT_SYMBOLS = {"✓": r"$\checkmark$", "✗": r"$\times$", "…": r"\dots{}", "±": r"$\pm$", "×": r"$\times$",
                  "≈": r"$\approx$", "−": "-", "²": r"$^2$", "∂": r"$\partial$", "ᵀ": r"$^\top$",
-                 "⊙": r"$\odot$", "‖": r"$\|$", "𝟏": r"$\mathbf{1}$", "·": r"$\cdot$"}
+                 "⊙": r"$\odot$", "‖": r"$\|$", "𝟏": r"$\mathbf{1}$", "·": r"$\cdot$",
+                 "<": "$<$", ">": "$>$"}
 
 
 def render(d: Derivation, lang: str = "en", digits: int = 4) -> str:
@@ -65,9 +66,9 @@ def gradient_section(d: Derivation, nar: TexNarrator) -> str:
 
 def check_section(d: Derivation, nar: TexNarrator) -> str:
     lang = nar.lang
-    cols = ["input", "value", "gradient", "numeric", "rel_error", "verdict"]
-    lines = [rf"\subsubsection*{{{text(t('render.check_title', lang, eps=format(d.eps, 'g')))}}}",
-             r"\begin{tabular}{lrrrrl}", r"\hline",
+    cols = nar.check_columns()
+    lines = [rf"\subsubsection*{{{text(nar.check_title())}}}",
+             rf"\begin{{tabular}}{{l{'r' * (len(cols) - 2)}l}}", r"\hline",
              " & ".join(text(t(f"render.col_{c}", lang)) for c in cols) + r" \\", r"\hline"]
     checks = {c.name: c for c in d.checks}
     for name in d.wrt:
@@ -75,10 +76,11 @@ def check_section(d: Derivation, nar: TexNarrator) -> str:
         index = d.graph.inputs[name]
         row = [nar.who(index), f"${nar.given_tex(d.values[name])}$", nar.n(d.node_grads[index])]
         if c is None:
-            row += ["", "", text(t("render.verdict_unchecked", lang))]
+            row += [""] * (len(cols) - 4) + [text(t("render.verdict_unchecked", lang))]
         else:
-            row += ["" if c.numeric is None else nar.n(c.numeric),
-                    f"${tex_sci(rel_error(c.rel_error))}$" if c.rel_error is not None else "", text(nar.verdict(c.verdict))]
+            numeric, *sci, verdict = nar.check_cells(c)
+            row += [numeric] + [f"${tex_sci(x)}$" if x else "" for x in sci] + [text(verdict)]
         lines.append(" & ".join(row) + r" \\")
     lines += [r"\hline", r"\end{tabular}"]
+    lines += [rf"\par\noindent {text(note)}" for note in nar.check_notes()]
     return "\n".join(lines)

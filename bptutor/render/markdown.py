@@ -5,7 +5,6 @@ list item, the fan-out sums written out, and the check table."""
 from __future__ import annotations
 
 from ..i18n import t
-from .numbers import rel_error
 from ..core.records import Derivation
 from . import mermaid
 from .texnarrate import TexNarrator
@@ -50,21 +49,23 @@ def backward_section(d: Derivation, nar: TexNarrator) -> str:
 
 def check_section(d: Derivation, nar: TexNarrator) -> str:
     lang = nar.lang
-    cols = ["input", "value", "gradient", "numeric", "rel_error", "verdict"]
-    lines = [f"### {t('render.check_title', lang, eps=format(d.eps, 'g'))}", "",
+    cols = nar.check_columns()
+    lines = [f"### {nar.check_title()}", "",
              "| " + " | ".join(t(f"render.col_{c}", lang) for c in cols) + " |",
-             "|:--|--:|--:|--:|--:|:--|"]
+             "|:--|" + "--:|" * (len(cols) - 2) + ":--|"]
     checks = {c.name: c for c in d.checks}
     for name in d.wrt:
         c = checks.get(name)
         grad = nar.n(d.node_grads[d.graph.inputs[name]])
         row = [nar.who(d.graph.inputs[name]), f"${nar.given_tex(d.values[name])}$", grad]
         if c is None:
-            row += ["", "", t("render.verdict_unchecked", lang)]
+            row += [""] * (len(cols) - 4) + [t("render.verdict_unchecked", lang)]
         else:
-            row += ["" if c.numeric is None else nar.n(c.numeric),
-                    rel_error(c.rel_error), nar.verdict(c.verdict)]
+            row += nar.check_cells(c)
         lines.append("| " + " | ".join(_cell(x) for x in row) + " |")
+    notes = nar.check_notes()
+    if notes:
+        lines += [""] + [f"> {_cell(note)}  " for note in notes]
     return "\n".join(lines)
 
 

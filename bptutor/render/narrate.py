@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from ..i18n import t
-from .numbers import num, paren, shown_product_differs, short
+from .numbers import num, paren, rel_error, shown_product_differs, short
 from ..core.ops import fill, gate_label
 from ..core.records import Derivation, Step
 
@@ -150,6 +150,45 @@ class Narrator:
 
     def verdict(self, verdict: str) -> str:
         return t(f"render.verdict_{verdict}", self.lang)
+
+    # ---- the numeric check ------------------------------------------------------------
+    def check_title(self) -> str:
+        eps = self.d.eps
+        return t("render.check_title", self.lang) if eps is None else \
+            t("render.check_title_forced", self.lang, eps=format(eps, "g"))
+
+    def check_columns(self) -> list[str]:
+        """The check table's columns; `allowed` only where some difference is
+        less accurate than CS231n's 1e-7 (else the note under the table says so)."""
+        allowed = any(c.coarse for c in self.d.checks)
+        return ["input", "value", "gradient", "numeric", "h", "rel_error"] + ["allowed"] * allowed + ["verdict"]
+
+    def check_cells(self, c) -> list[str]:
+        """numeric, h, rel. error, (allowed,) verdict: one check's cells after the gradient."""
+        cells = ["" if c.numeric is None else self.cell(c.numeric), rel_error(c.h), rel_error(c.rel_error)]
+        if "allowed" in self.check_columns():
+            cells.append(rel_error(c.allowed))
+        return cells + [self.verdict(c.verdict)]
+
+    def check_notes(self) -> list[str]:
+        """Under the check table: how a verdict is reached, then why for each
+        input that is not simply right (wrong, a kink crossed, not checkable)."""
+        lang, checks = self.lang, self.d.checks
+        bands = "render.check_bands" if "allowed" in self.check_columns() else "render.check_bands_fine"
+        notes = [t(bands, lang)] if checks else []
+        for c in checks:
+            if c.verdict == "ok":
+                continue
+            name = c.name if c.entry is None or not c.entry else f"{c.name}[{', '.join(map(str, c.entry))}]"
+            params = dict(name=name, h=rel_error(c.h), error=rel_error(c.error), rel=rel_error(c.rel_error),
+                          allowed=rel_error(c.allowed), band=t(f"render.band_{c.band}", lang) if c.band else "")
+            if c.verdict == "fail":
+                notes.append(t("render.check_fail", lang, **params))
+            elif c.verdict == "kink":
+                notes.append(t("render.check_kink", lang, node=self.nodes[c.kink].label, **params))
+            else:
+                notes.append(t(f"render.check_{c.reason}", lang, **params))
+        return notes
 
     def warnings(self) -> list[str]:
         return [t(key, self.lang, **params) for key, params in self.d.warnings]

@@ -57,7 +57,8 @@ def shown_product_differs(a: float, b: float, product: float, digits: int) -> bo
 
 
 def rel_error(e: float | None) -> str:
-    """A relative error in the check table: 4e-11, 0 when exact, blank when unknown."""
+    """A relative error, a step or an error bound in the check table: one
+    significant digit (4e-11), 0 when exact, blank when unknown."""
     if e is None:
         return ""
     return "0" if e == 0 else f"{e:.0e}"

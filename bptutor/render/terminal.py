@@ -8,7 +8,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..i18n import t
-from .numbers import num, rel_error
+from .numbers import num
 from ..core.records import Derivation
 from .narrate import Narrator, narrator
 
@@ -101,11 +101,11 @@ def backward_section(d: Derivation, nar: Narrator, show_all: bool) -> Group:
 
 def check_section(d: Derivation, nar: Narrator, show_all: bool) -> Group:
     lang = nar.lang
-    title = Text(t("render.check_title", lang, eps=format(d.eps, "g")),
-                 style="bold")
+    title = Text(nar.check_title(), style="bold")
     table = Table(box=None, padding=(0, 2, 0, 0), show_edge=False, pad_edge=False)
-    for key, justify in (("input", "left"), ("value", "right"), ("gradient", "right"),
-                         ("numeric", "right"), ("rel_error", "right"), ("verdict", "left")):
+    columns = nar.check_columns()
+    for key in columns:
+        justify = "left" if key in ("input", "verdict") else "right"
         table.add_column(Text(t(f"render.col_{key}", lang)), justify=justify, header_style="bold")
     checks = {c.name: c for c in d.checks}
     names = d.wrt
@@ -116,15 +116,14 @@ def check_section(d: Derivation, nar: Narrator, show_all: bool) -> Group:
         grad = nar.cell(d.grad(d.graph.inputs[name]))
         value = nar.given(d.values[name])
         if c is None:
-            table.add_row(Text(name), Text(value), Text(grad), Text(""), Text(""),
-                          Text(t("render.verdict_unchecked", lang)))
+            blanks = [Text("")] * (len(columns) - 4)
+            table.add_row(Text(name), Text(value), Text(grad), *blanks, Text(t("render.verdict_unchecked", lang)))
             continue
-        numeric = "" if c.numeric is None else nar.cell(c.numeric)
-        err = rel_error(c.rel_error)
+        *cells, verdict = nar.check_cells(c)
         style = {"ok": "green", "fail": "bold red", "kink": "yellow", "skipped": "yellow"}[c.verdict]
-        table.add_row(Text(name), Text(value), Text(grad), Text(numeric), Text(err),
-                      Text(nar.verdict(c.verdict), style=style))
+        table.add_row(Text(name), Text(value), Text(grad), *map(Text, cells), Text(verdict, style=style))
     parts = [title, table]
     if len(names) < len(d.wrt):
         parts.append(Text(t("render.rows_hidden", lang, count=len(d.wrt) - len(names)), style="yellow"))
+    parts += [Text(note, style="dim" if k == 0 else "yellow") for k, note in enumerate(nar.check_notes())]
     return Group(*parts)

@@ -1,14 +1,16 @@
 """Homework answers: is the student's ∂f/∂name right, and if not, which
 mistake gives their number.
 
-Tolerance follows what the student wrote. `0.40` claims two decimals: it is
-right when it is the exact value rounded, or what rounding every step to two
-decimals gives (the notes' 2 × 0.20 = 0.40 for 0.3932: "accepted, rounding").
-Integers, fractions and formulas claim the exact value (1e-6 relative).
+Tolerance follows what the student wrote: its significant digits. `0.40`
+claims two decimals: it is right when it is the exact value rounded, or what
+rounding every step to two decimals gives (the notes' 2 × 0.20 = 0.40 for
+0.3932: "accepted, rounding") — that value, not anything between the two.
+Integers, fractions, formulas and zero however written (`0.0e99`) claim the
+exact value (1e-6 relative).
 
 Diagnoses: diagnose.py lists what each catalogued mistake would give (from
-the engine's numbers); a diagnosis is reported only when the student's number
-matches exactly one kind of mistake; never a guess.
+the engine's numbers); every mistake whose number the answer is gets named
+("either … or …" when several do); a mistake not computed is never named.
 """
 from __future__ import annotations
 
@@ -20,8 +22,7 @@ from ..core.records import Derivation, Verdict, plain
 from ..core.xp import namespace
 from ..errors import BptutorError, BptutorInternalError, BptutorValueError
 from ..lang.parse import Const, parse_assignments
-from .diagnose import (DIAGNOSE_MAX_NODES, Paths, Wrong, array_wrongs, decimals, is_array,
-                       wrong_versions)
+from .diagnose import DIAGNOSE_MAX_NODES, Paths, Wrong, array_wrongs, decimals, is_array, wrong_versions
 from .program import Program, compile
 
 REL_TOL = 1e-6              # exact answers and formulas
@@ -90,9 +91,11 @@ def _written(value) -> str:
 
 
 def precision(given: str) -> float | None:
-    """The unit of the last digit written: 0.01 for `0.40`, 0.001 for `3.93e-1`;
-    None when the answer claims the exact value (an integer, a fraction, a formula).
-    For arrays, the fewest decimals any entry was written with."""
+    """The unit of the last significant digit written: 0.01 for `0.40`, 0.001
+    for `3.93e-1`; None when the answer claims the exact value: an integer, a
+    fraction, a formula, and zero however written (`0.0e99` has no significant
+    digit: it is exactly 0, not 0 give or take 5e97). For arrays, the coarsest
+    unit of any entry."""
     if given.lstrip().startswith("["):
         units = [precision(m.group()) for m in re.finditer(r"[\d.]+(?:[eE][+-]?\d+)?", given)]
         units = [u for u in units if u is not None]
@@ -100,6 +103,8 @@ def precision(given: str) -> float | None:
     m = _LITERAL.fullmatch(given)
     if not m or not m.group(2):          # no decimals written: the exact value is claimed
         return None
+    if not (m.group(1) + m.group(2)).strip("0"):
+        return None                      # zero
     return 10.0 ** (-len(m.group(2)) + int(m.group(3) or 0))
 
 
@@ -143,57 +148,60 @@ def _judge_number(d: Derivation, paths: Paths, x: int, a: Answer) -> Verdict:
     explain = paths.explaining_step(x)
     low, high = paths.kink_range(x, expected)
     on_kink = high > low
-    drift, hand = 0.0, None
+    hand = None
     if unit is not None and not on_kink:
         grads = paths.hand_rounded(unit)
-        if grads is not None:
-            hand = grads[x]
-            drift = abs(hand - expected)
+        hand = None if grads is None else grads[x]
     if on_kink:
         if low - _tol(low, unit) <= given <= high + _tol(high, unit):
             return Verdict(**base, correct=True, note_key="answers.kink", steps=(explain,),
                            detail={"low": low, "high": high, "pytorch": expected})
     elif _close(given, expected, unit):
         return Verdict(**base, correct=True, steps=(explain,))
-    elif unit is not None and _close(given, expected, unit, drift):
+    elif hand is not None and _close(given, hand, unit):
+        # what rounding every step by hand really gives, at the precision written
         return Verdict(**base, correct=True, note_key="answers.accepted_rounding", steps=(explain,),
                        detail={"decimals": decimals(unit), "hand": hand})
-    wrongs = paths.wrong_versions(x, expected)
-    match = _diagnose(given, wrongs, unit, drift)
-    if isinstance(match, Wrong):
-        return _wrong_verdict(base, match, explain)
-    if match:
-        return Verdict(**base, correct=False, note_key="answers.ambiguous", steps=(explain,),
-                       detail={"codes": match})
-    if _is_rounding_mistake(given, expected, unit, drift):
+    drift = 0.0 if hand is None or abs(hand - expected) > unit else hand - expected
+    matches = _diagnose(given, paths.wrong_versions(x, expected), unit, drift)
+    if matches:
+        return _wrong_verdict(base, matches, explain)
+    if _is_rounding_mistake(given, expected, unit, hand):
         return Verdict(**base, correct=False, diagnosis="rounding", steps=(explain,),
                        detail={"decimals": decimals(unit) if unit else None})
     return Verdict(**base, correct=False, steps=(explain,))
 
 
-def _wrong_verdict(base: dict, w: Wrong, explain: int) -> Verdict:
-    steps = tuple(dict.fromkeys(s for s in (w.step, explain) if s is not None))
-    return Verdict(**base, correct=False, diagnosis=w.code, node=w.node, steps=steps, detail=dict(w.detail) or None)
+def _wrong_verdict(base: dict, matches: list[Wrong], explain: int) -> Verdict:
+    """The mistake named; when several give the same number, all of them in
+    `either` (the diagnosis then is their kind when they share one: the sign
+    lost at one of three gates)."""
+    steps = tuple(dict.fromkeys(s for s in [w.step for w in matches] + [explain] if s is not None))
+    first = matches[0]
+    codes = {w.code for w in matches}
+    either = tuple((w.code, w.node, dict(w.detail) or None) for w in matches) if len(matches) > 1 else ()
+    return Verdict(**base, correct=False, diagnosis=first.code if len(codes) == 1 else None,
+                   note_key="answers.either" if either else None, node=first.node, steps=steps,
+                   detail=dict(first.detail) or None, either=either)
 
 
-def _diagnose(given, wrongs: list[Wrong], unit, drift):
-    """The one kind of mistake the number matches (the nearest node where it
-    happens), the list of codes when several kinds match, else None."""
-    matching = [w for w in wrongs if _close(given, w.value, unit, drift)]
-    codes = list(dict.fromkeys(w.code for w in matching))
-    if len(codes) != 1:
-        return codes or None
-    first = matching[0]
-    if first.code == "sign":        # a sign lost at one of several gates: name them all
-        others = tuple(dict.fromkeys(w.node for w in matching[1:] if w.node not in (None, first.node)))
-        if others:
-            return first._replace(detail=first.detail + (("others", others),))
-    return first
+def _diagnose(given, wrongs: list[Wrong], unit, drift: float = 0.0) -> list[Wrong]:
+    """Every catalogued mistake whose number the answer is at the precision
+    written, nearest node first, each once; also as rounding every step by
+    hand shifts it, when that shift (`drift`, from the engine's replay) is
+    within the last digit written. The sign flipped "somewhere" only when no
+    gate where it flips is among them."""
+    def fits(w):
+        return _close(given, w.value, unit) or (drift and _close(given, w.value + drift, unit))
+    matching = list({w.key: w for w in reversed(wrongs) if fits(w)}.values())[::-1]
+    located = [w for w in matching if w.node is not None]
+    return located or matching
 
 
-def _is_rounding_mistake(given, expected, unit, drift) -> bool:
-    """Wrong, but within one more unit of the last digit, or 1% of the value."""
-    if unit is not None and abs(given - expected) <= 1.5 * unit + drift:
+def _is_rounding_mistake(given, expected, unit, hand) -> bool:
+    """Wrong, but within one more unit of the last digit of the exact or the
+    hand-rounded value, or 1% of the value."""
+    if unit is not None and any(t is not None and abs(given - t) <= 1.5 * unit for t in (expected, hand)):
         return True
     return abs(given - expected) <= CLOSE_REL * abs(expected)
 
@@ -203,10 +211,10 @@ def _tol(target, unit) -> float:
     return max(half, REL_TOL * abs(target)) + ABS_TOL
 
 
-def _close(given, target, unit=None, drift=0.0) -> bool:
-    """Right at the precision written (plus the hand-rounding drift), or at 1e-6 relative."""
+def _close(given, target, unit=None) -> bool:
+    """Right at the precision written, or at 1e-6 relative."""
     diff = abs(given - target)
-    return diff <= _tol(target, unit) + drift or diff <= REL_TOL * abs(given)
+    return diff <= _tol(target, unit) or diff <= REL_TOL * abs(given)
 
 
 def _shape(v) -> tuple:
@@ -246,27 +254,26 @@ def _judge_formula(d: Derivation, paths: Paths, x: int, a: Answer, graph, text: 
     if right:
         return Verdict(**base, given_value=value, correct=True, steps=(explain,),
                        detail={"points": len(points) - 1})
-    diagnosis = None
+    matches = []
     if len(d.graph.nodes) <= DIAGNOSE_MAX_NODES and all(v is not None for v in values):
-        diagnosis = _formula_diagnosis(points, values, x)
-    if diagnosis is not None:
-        return _wrong_verdict({**base, "given_value": value}, diagnosis, explain)
+        matches = _formula_diagnosis(points, values, x)
+    if matches:
+        return _wrong_verdict({**base, "given_value": value}, matches, explain)
     return Verdict(**base, given_value=value, correct=False, steps=(explain,))
 
 
-def _formula_diagnosis(points: list[Derivation], values: list, x: int) -> Wrong | None:
-    """The mistake whose wrong value the formula equals at every point."""
+def _formula_diagnosis(points: list[Derivation], values: list, x: int) -> list[Wrong]:
+    """The mistakes whose wrong value the formula equals at every point."""
     common, first = None, None
     for p, v in zip(points, values):
         wrongs = [w for w in wrong_versions(Paths(p), x) if _all_close(v, w.value)]
-        codes = {w.code for w in wrongs}
-        common = codes if common is None else common & codes
+        keys = {w.key for w in wrongs}
+        common = keys if common is None else common & keys
         if first is None:
             first = wrongs
-    if common and len(common) == 1:
-        [code] = common
-        return next(w for w in first if w.code == code)
-    return None
+    matching = list({w.key: w for w in reversed(first or []) if w.key in (common or ())}.values())[::-1]
+    located = [w for w in matching if w.node is not None]
+    return located or matching
 
 
 def _evaluate(graph, index: int, d: Derivation):
@@ -284,8 +291,8 @@ def formula_names(d: Derivation) -> dict[str, int]:
     and the output as `f` (its label) when the program did not name it."""
     names = dict(d.graph.inputs)
     for i, node in enumerate(d.graph.nodes):
-        if node.name and node.name not in names:
-            names[node.name] = i
+        if node.name and node.name not in d.graph.inputs:
+            names[node.name] = i         # a reassigned name: its last binding, as the program's end reads it
     out = d.graph.nodes[d.graph.output]
     if out.label.isidentifier() and out.label not in names:
         names[out.label] = d.graph.output
@@ -347,14 +354,14 @@ def _judge_array(d: Derivation, paths: Paths, x: int, a: Answer, unit, base: dic
         wrong = next((w for w in array_wrongs(paths, x, expected) if w.value.shape == given.shape
                       and _array_close(given, w.value, unit)), None)
         if wrong is not None:
-            return _wrong_verdict(base, wrong, explain)
+            return _wrong_verdict(base, [wrong], explain)
         return Verdict(**base, correct=False, note_key="answers.shape", steps=(explain,),
                        detail={"given_shape": list(given.shape), "shape": list(expected.shape)})
     if _array_close(given, expected, unit):
         return Verdict(**base, correct=True, steps=(explain,))
     for w in array_wrongs(paths, x, expected):
         if w.value.shape == given.shape and _array_close(given, w.value, unit):
-            return _wrong_verdict(base, w, explain)
+            return _wrong_verdict(base, [w], explain)
     return Verdict(**base, correct=False, steps=(explain,))
 
 

@@ -25,8 +25,25 @@ DIAGNOSE_MAX_NODES = 2000
 MAX_WRONG_VERSIONS = 40     # distinct wrong values; beyond this, no diagnosis
 MAX_PATHS = 8               # paths meeting at a node for fan-out mistakes to be listed
 
-CODES = ("sign", "missing_upstream", "wrong_operand", "fanout_partial", "swapped_max",
+CODES = ("sign", "local", "missing_upstream", "wrong_operand", "fanout_partial", "swapped_max",
          "double_counted", "transpose", "rounding")
+
+# The wrong local derivatives students write, per op: (slip, input, the wrong
+# local gradient from (xp, c, out, *inputs)). Each is computed at its node and
+# named only when the answer is that number. (They move onto the op rows once
+# the op table is built by keyword.)
+SLIPS = {
+    "sqrt": (("sqrt_half", 0, lambda xp, c, out, a: 1.0 / out),),               # 1/√u: the ½ forgotten
+    "rdiv_const": (("recip_minus", 0, lambda xp, c, out, a: (c / a) / a),        # c/u² for −c/u²
+                   ("recip_square", 0, lambda xp, c, out, a: -c / a)),           # −c/u for −c/u²
+    "div": (("recip_minus", 1, lambda xp, c, out, a, b: (a / b) / b),
+            ("recip_square", 1, lambda xp, c, out, a, b: -a / b)),
+    "neg": (("exp_minus", 0, lambda xp, c, out, a: 1.0),),                        # (e^−z)' as e^−z
+    "tanh": (("tanh_one_minus", 0, lambda xp, c, out, a: 1.0 - out),),           # 1 − tanh for 1 − tanh²
+    "sigmoid": (("sigmoid_self", 0, lambda xp, c, out, a: out),),                # σ for σ(1 − σ)
+    "pow_const": (("power_factor", 0, lambda xp, c, out, a: xp.power(a, c - 1) if c else 0.0),),   # (x²)' as x
+    "log": (("log_as_x", 0, lambda xp, c, out, a: a),),                          # (ln u)' as u
+}
 
 
 class Wrong(NamedTuple):
@@ -36,6 +53,11 @@ class Wrong(NamedTuple):
     node: int | None
     step: int | None        # the step that shows the right rule there
     detail: tuple = ()      # (key, value) pairs quoted by the explanation
+
+    @property
+    def key(self) -> tuple:
+        """Which mistake this is: two with the same key are one mistake."""
+        return self.code, self.node, dict(self.detail).get("slip")
 
 
 def decimals(unit: float) -> int:
@@ -82,6 +104,8 @@ class Paths:
         # the linear bookkeeping below is for scalar graphs; arrays get the matrix mistakes only
         self.arrays = d.arrays
         self.xp = namespace(d.values.values(), d.graph.tensor)
+        nodes = d.graph.nodes
+        self.feeds_exp = {node.args[0] for node in nodes if node.op.name == "exp"}
         for i, s in enumerate(self.steps):
             if s.kind == "edge":
                 self.edges[s.node].append(i)
@@ -152,7 +176,13 @@ class Paths:
                 if not dot[s.target]:
                     continue
                 weight = self._weight(e, dot)
-                if s.local < 0:         # local gradient -l taken as l
+                slips = self._slips(n, s)
+                power = (("power", node.c),) if node.op.name == "pow_const" else ()
+                out.extend(Wrong("local", truth + (wrong - s.local) * weight, n, e,
+                                 (("node", n), ("slip", slip), ("local", s.local), ("wrong", wrong)) + power)
+                           for slip, wrong in slips)
+                if s.local < 0 and all(wrong != -s.local for _, wrong in slips):
+                    # local gradient -l taken as l (unless a slip above says how: 1/x without its minus)
                     out.append(Wrong("sign", truth - 2 * s.local * weight, n, e,
                                      (("node", n), ("local", s.local))))
                 if node.op.product:     # the input's own value taken as its local gradient
@@ -165,6 +195,23 @@ class Paths:
                 out.append(Wrong("swapped_max", truth + swapped, n, toward, (("node", n),)))
         if truth:
             out.append(Wrong("sign", -truth, None, None, ()))
+        return out
+
+    def _slips(self, n: int, s) -> list[tuple[str, float]]:
+        """The op's slips at edge step s of node n: (slip, the wrong local gradient)
+        for each that gives a different number here."""
+        node = self.d.graph.nodes[n]
+        vals = self.d.node_values
+        out = []
+        for slip, k, wrong_local in SLIPS.get(node.op.name, ()):
+            if k != s.k or (slip == "exp_minus" and n not in self.feeds_exp):
+                continue
+            try:
+                wrong = wrong_local(self.xp, node.c, vals[n], *[vals[j] for j in node.args])
+            except (ValueError, ZeroDivisionError, OverflowError):
+                continue
+            if wrong != s.local and math.isfinite(wrong):
+                out.append((slip, wrong))
         return out
 
     def _fanout(self, j: int, dj: float, truth: float) -> list[Wrong]:

@@ -45,7 +45,7 @@ class Program:
             except BptutorError as exc:
                 self.graph, self._error = None, exc
 
-    def derive(self, values=None, *, eps: float = 1e-5, wrt=None, check: bool = True) -> Derivation:
+    def derive(self, values=None, *, eps: float | None = None, wrt=None, check: bool = True) -> Derivation:
         """Run forward and backward at `values`, check every gradient numerically
         (unless check=False): the Derivation renderers narrate. See derive()."""
         with _guarded(self.source):
@@ -109,7 +109,7 @@ def compile(source: str) -> Program:      # noqa: A001 -- bptutor.compile, as re
     return Program(source)
 
 
-def derive(source: str, values=None, *, eps: float = 1e-5, wrt=None, check: bool = True) -> Derivation:
+def derive(source: str, values=None, *, eps: float | None = None, wrt=None, check: bool = True) -> Derivation:
     """Parse `source`, run forward and backward, check every gradient numerically.
 
     `values` is a dict (name -> number, or nested lists / a numpy array for a
@@ -117,7 +117,8 @@ def derive(source: str, values=None, *, eps: float = 1e-5, wrt=None, check: bool
     program are defaults that `values` overrides. With arrays the output must
     still be a number, and gradients are numpy arrays shaped like their inputs.
     `wrt` (names, or a comma-separated string) limits the inputs reported;
-    `eps` is the central-difference step; check=False skips the numeric check.
+    `eps` forces the central-difference step (by default each check chooses
+    its own, see core/difference.py); check=False skips the numeric check.
     Raises BptutorError (with a message key and a source span) on bad input."""
     return Program(source).derive(values, eps=eps, wrt=wrt, check=check)
 
@@ -193,8 +194,11 @@ def _scalar_output(g, vals) -> None:
                                 shape=str(tuple(int(n) for n in shape)))
 
 
-def _eps(eps) -> float:
-    """The central-difference step: a small positive number."""
+def _eps(eps) -> float | None:
+    """The central-difference step forced (a small positive number), or None:
+    each check chooses its own (core/difference.py)."""
+    if eps is None:
+        return None
     try:
         h = float(eps)
     except (TypeError, ValueError, OverflowError):
