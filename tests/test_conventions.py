@@ -70,11 +70,13 @@ def test_bash_loads_the_generated_script_and_completes(tmp_path):
     script = tmp_path / "bptutor.bash"
     script.write_text(out, encoding="utf-8")
     assert bash_complete(script, ["bptutor", "gr"]) == ["grade"]
-    assert bash_complete(script, ["bptutor", ""])[:5] == ["grade", "quiz", "repl", "completion", "help"]
+    from bptutor.app.cli import SUBCOMMANDS
+    assert bash_complete(script, ["bptutor", ""])[:len(SUBCOMMANDS)] == list(SUBCOMMANDS)
     assert bash_complete(script, ["bptutor", "--lang", ""]) == ["en", "zh"]
     assert bash_complete(script, ["bptutor", "--form"]) == ["--format"]
     assert bash_complete(script, ["bptutor", "--format", ""]) == ["text", "md", "latex"]
     assert bash_complete(script, ["bptutor", "quiz", "--le"]) == ["--level"]
+    assert bash_complete(script, ["bptutor", "train", "--sched"]) == ["--schedule"]
     assert bash_complete(script, ["bptutor", "grade", "--format", "g"]) == ["gradescope"]
     assert sorted(bash_complete(script, ["bptutor", "help", "gra"])) == ["grade", "grading"]
     (tmp_path / "hw_one.toml").write_text("", encoding="utf-8")
