@@ -163,3 +163,104 @@ def test_a_bug_while_grading_one_problem_marks_it_and_the_rest_are_graded(tmp_pa
     assert "unknown function 'exq'" in broken["error"]
     code, out, err = grade(write(tmp_path, HOMEWORK), "--lang", "zh")
     assert code == 3 and "内部错误" in out and "Traceback" not in out + err
+
+
+# ---- many submissions in one process ------------------------------------------------------
+def submissions_dir(tmp_path):
+    """A course's directory: right, wrong and broken problems, a file that is
+    not TOML, one that is not UTF-8, and a problem read from a file beside its TOML."""
+    folder = tmp_path / "subs"
+    (folder / "b").mkdir(parents=True)
+    (folder / "alice.toml").write_text(HOMEWORK, encoding="utf-8")
+    (folder / "b" / "bob.toml").write_text(HOMEWORK.replace("x = -4", "x = 4"), encoding="utf-8")
+    (folder / "b" / "carol.toml").write_text("[[problem]\n", encoding="utf-8")
+    (folder / "b" / "dave.toml").write_bytes(b'[[problem]]\nname = "\xff"\n')
+    (folder / "erin.toml").write_text('[[problem]]\nfile = "erin.bp"\nvals = "x=3"\nanswers = { x = 6 }\n',
+                                      encoding="utf-8")
+    (folder / "erin.bp").write_text("f = x^2\n", encoding="utf-8")
+    (folder / "notes.txt").write_text("not graded", encoding="utf-8")
+    return folder
+
+
+def test_a_directory_with_jobs_2_equals_grading_one_by_one(tmp_path):
+    folder = submissions_dir(tmp_path)
+    code, out, err = grade(str(folder), "--jobs", "2", "--json", "--lang", "en")
+    data = json.loads(out)
+    files = sorted(str(p) for p in folder.rglob("*.toml"))
+    assert [s["submission"] for s in data["submissions"]] == files          # the input's order
+    assert code == 2                    # two files unusable; the others graded all the same
+    for entry, path in zip(data["submissions"], files):
+        alone_code, alone, alone_err = grade(path, "--json", "--lang", "en")
+        if entry["error"] is None:
+            assert alone_code in (0, 1) and {**json.loads(alone), "submission": path, "error": None} == entry
+        else:
+            assert alone_code == 2 and alone == "" and entry["error"] in alone_err and entry["problems"] == []
+            assert f"in {path}:\n" + alone_err in err
+    assert [s["right"] for s in data["submissions"]] == [1, 0, 0, 0, 1]
+    assert (data["right"], data["total"]) == (2, 7)
+    assert grade(str(folder), "--jobs", "1", "--json", "--lang", "en")[1] == out
+
+
+def test_many_files_as_text_end_with_the_totals(tmp_path):
+    folder = submissions_dir(tmp_path)
+    code, out, err = grade(str(folder / "alice.toml"), str(folder / "erin.toml"), str(folder / "missing.toml"),
+                           "--lang", "zh")
+    assert code == 2
+    assert out.count("批改 ") == 2 and out.rstrip().endswith("总计：3 份作业、4 道题中做对了 2 道")
+    assert f"在 {folder / 'missing.toml'} 中：\n错误：无法读取" in err
+
+
+def test_json_lines_on_standard_input(tmp_path):
+    lines = [json.dumps({"name": "ann", "problem": [{"expr": "(x+y)*z", "vals": "x=-2,y=5,z=-4",
+                                                     "answers": {"x": -4, "z": 3}}]}),
+             "",
+             '{"problem": [{"name": "neuron", "expr": "1/(1+exp(-(w0*x0+w1*x1+w2)))", '
+             '"vals": "w0=2,x0=-1,w1=-3,x1=-2,w2=-3", "answers": {"x0": 0.40}}]}',
+             '{"problem": [',
+             '{"problem": []}']
+    code, out, err = grade("-", "--json", "--lang", "en", stdin="\n".join(lines) + "\n")
+    data = json.loads(out)
+    assert [s["submission"] for s in data["submissions"]] == ["ann", "<stdin>:3", "<stdin>:4", "<stdin>:5"]
+    assert [s["right"] for s in data["submissions"]] == [1, 1, 0, 0]
+    ann, neuron = data["submissions"][0], data["submissions"][1]
+    assert ann["problems"][0]["answers"][1]["expected"] == 3
+    assert neuron["problems"][0]["answers"][0]["given"] == "0.40"          # judged at two decimals: accepted
+    assert "not valid JSON" in data["submissions"][2]["error"] and "no problems" in data["submissions"][3]["error"]
+    assert code == 2 and "in <stdin>:4:" in err
+
+
+def test_gradescope_results(tmp_path):
+    code, out, _ = grade(write(tmp_path, HOMEWORK), "--format", "gradescope", "--lang", "en")
+    data = json.loads(out)
+    assert code == 1 and set(data) == {"score", "max_score", "tests"}
+    circuit, neuron, broken = data["tests"]
+    assert circuit == {"name": "circuit, right", "score": 3, "max_score": 3, "status": "passed",
+                       "output": "x = -4 (expected -4): ✓ right\ny = z (expected -4): ✓ right\n"
+                                 "z = 3.0 (expected 3): ✓ right"}
+    assert (neuron["score"], neuron["max_score"], neuron["status"]) == (1, 2, "failed")
+    assert "x1 = 0.59 (expected -0.5898): ✗ wrong, sign lost" in neuron["output"]
+    assert (broken["score"], broken["max_score"]) == (0, 1) and "unknown function 'exq'" in broken["output"]
+    assert (data["score"], data["max_score"]) == (4, 6)
+
+
+def test_gradescope_over_a_directory_names_each_file_and_reports_unusable_ones(tmp_path):
+    folder = submissions_dir(tmp_path)
+    code, out, _ = grade(str(folder), "--format", "gradescope", "--jobs", "2", "--lang", "zh")
+    data = json.loads(out)
+    carol = [test for test in data["tests"] if test["name"] == str(folder / "b" / "carol.toml")]
+    assert carol and carol[0]["status"] == "failed" and "不是合法的 TOML" in carol[0]["output"]
+    assert data["tests"][0]["name"] == f"{folder / 'alice.toml'}: circuit, right"
+    assert data["score"] == sum(test["score"] for test in data["tests"]) and code == 2
+
+
+def test_grade_options_that_cannot_work_are_usage_errors(tmp_path):
+    path = write(tmp_path, HOMEWORK)
+    code, _, err = grade(path, "--json", "--format", "gradescope")
+    assert code == 2 and "--json" in err
+    code, _, err = grade(path, "--jobs", "0", "--lang", "en")
+    assert code == 2 and "--jobs 0" in err
+    code, _, err = grade(str(tmp_path / "empty_dir_missing"), str(tmp_path), "--lang", "en")
+    assert code == 2 and f"no .toml files under {tmp_path}" not in err       # tmp_path holds hw.toml
+    (tmp_path / "empty").mkdir()
+    code, _, err = grade(str(tmp_path / "empty"), "--lang", "en")
+    assert code == 2 and f"no .toml files under {tmp_path / 'empty'}" in err

@@ -2,6 +2,7 @@
 with pipe input, completion and highlighting, and `bptutor` alone."""
 import io
 import json
+import sys
 import tomllib
 from importlib import resources
 from string import Formatter
@@ -312,10 +313,11 @@ def test_bptutor_alone_on_a_terminal_starts_the_repl(monkeypatch):
     assert "bptutor repl" in err.getvalue()
 
 
-def test_shell_with_pipe_input(tmp_path):
+def test_shell_with_pipe_input(tmp_path, monkeypatch):
     from prompt_toolkit.input import create_pipe_input
     from prompt_toolkit.output import DummyOutput
 
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))
     s, out, err = session()
     with create_pipe_input() as inp:
         inp.send_text("x = 3\r")
@@ -324,7 +326,7 @@ def test_shell_with_pipe_input(tmp_path):
         inp.send_text("x^2\r")
         inp.send_text(":vasl\r")
         inp.send_text("\x04")              # Ctrl-D leaves
-        code = repl.shell(s, input=inp, output=DummyOutput(), environ={"XDG_STATE_HOME": str(tmp_path)})
+        code = repl.shell(s, input=inp, output=DummyOutput())
     assert code == 0
     assert s.last.gradients == {"x": 6.0}
     text = out.getvalue()
@@ -335,10 +337,11 @@ def test_shell_with_pipe_input(tmp_path):
     assert "half typed" not in history
 
 
-def test_a_quiz_inside_the_shell(tmp_path):
+def test_a_quiz_inside_the_shell(tmp_path, monkeypatch):
     from prompt_toolkit.input import create_pipe_input
     from prompt_toolkit.output import DummyOutput
 
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))
     s, out, err = session()
     with create_pipe_input() as inp:
         # level 1, seed 1: f = x * y at x = -2, y = -3; asked ∂f/∂y (= x), then ∂f/∂x (= y)
@@ -346,7 +349,7 @@ def test_a_quiz_inside_the_shell(tmp_path):
         inp.send_text("?\r-2\r")
         inp.send_text("3\r")
         inp.send_text("x = 1\r\x04")
-        code = repl.shell(s, input=inp, output=DummyOutput(), environ={"XDG_STATE_HOME": str(tmp_path)})
+        code = repl.shell(s, input=inp, output=DummyOutput())
     assert code == 0
     text = out.getvalue()
     assert "multiply gate: each input gets the other input times upstream" in text
@@ -356,10 +359,13 @@ def test_a_quiz_inside_the_shell(tmp_path):
     assert "+:quiz 1 1\n" in history and "+-2\n" not in history      # answers stay out of the history
 
 
-def test_history_path(monkeypatch):
-    assert str(repl.history_path({"XDG_STATE_HOME": "/s"})) == "/s/bptutor/history"
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="XDG directories are Linux's")
+def test_history_path_follows_xdg_on_linux(monkeypatch):
+    monkeypatch.setenv("XDG_STATE_HOME", "/s")
+    assert str(repl.history_path()) == "/s/bptutor/history"
+    monkeypatch.delenv("XDG_STATE_HOME")
     monkeypatch.setenv("HOME", "/home/u")
-    assert str(repl.history_path({})) == "/home/u/.local/state/bptutor/history"
+    assert str(repl.history_path()) == "/home/u/.local/state/bptutor/history"
 
 
 def test_completion_and_highlighting():

@@ -37,3 +37,18 @@ def test_installed_wheel_derives_from_another_directory(installed):
     where, grads = proc.stdout.splitlines()
     assert where.startswith(str(target))
     assert grads == "{'x': -4.0, 'y': -4.0, 'z': 3.0}"
+
+
+def test_the_installed_command_runs(installed):
+    """The `bptutor` script the wheel installs points at the real main, and --version
+    prints the version the wheel was built with."""
+    import os
+
+    from bptutor import __version__
+    tmp, target = installed
+    script = target / "bin" / "bptutor"
+    assert script.is_file()
+    env = {**os.environ, "PYTHONPATH": str(target)}
+    proc = subprocess.run([sys.executable, str(script), "--version"], capture_output=True, text=True, cwd=tmp, env=env)
+    assert proc.returncode == 0 and proc.stdout.startswith(f"bptutor {__version__} "), proc.stderr
+    assert list(target.glob(f"bptutor-{__version__}.dist-info"))

@@ -9,8 +9,7 @@ import re
 
 from ..errors import BptutorError
 from ..i18n import LANGS, t
-
-MAX_DIGITS = 15         # what a float64 can show
+from .config import choose_digits
 
 
 def prescan_lang(argv: list[str]) -> str | None:
@@ -48,14 +47,19 @@ class Parser(argparse.ArgumentParser):
         return t(key, self.lang, **params) if self.with_help and key else None
 
     def add_common(self, digits: int = 4) -> None:
-        """--lang and --digits, as every command takes them."""
+        """--lang and --digits, as every command takes them (their defaults may
+        come from the environment or the config file: app/config.py)."""
+        self.default_digits = digits
         self.add_argument("--lang", choices=LANGS, help=self.h("cli.help_lang"))
-        self.add_argument("--digits", type=int, default=digits, help=self.h("cli.help_digits", default=digits))
+        self.add_argument("--digits", type=int, help=self.h("cli.help_digits", default=digits))
+
+    def add_version(self) -> None:
+        self.add_argument("--version", action=Version, help=self.h("cli.help_version"))
 
     def parse_args(self, args=None, namespace=None):
         parsed = super().parse_args(args, namespace)
         if hasattr(parsed, "digits"):
-            parsed.digits = max(0, min(parsed.digits, MAX_DIGITS))
+            parsed.digits = choose_digits(parsed.digits, self.default_digits)
         return parsed
 
     def print_help(self, file=None):
@@ -103,3 +107,41 @@ def _name_position(text: str, name: str) -> int:
     """Where `name=` is given in a --vals text (for the caret), else 0."""
     m = re.search(rf"(?<!\w){re.escape(name)}\s*[=＝]", text)
     return m.start() if m else 0
+
+
+class Version(argparse.Action):
+    """--version, printed to the parser's stream (argparse's own writes to sys.stdout)."""
+
+    def __init__(self, option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS, help=None):
+        super().__init__(option_strings, dest, nargs=0, default=default, help=help)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        import platform
+
+        from .. import __version__
+        parser.out.write(f"bptutor {__version__} (Python {platform.python_version()})\n")
+        parser.exit()
+
+
+def expression_last(parser: argparse.ArgumentParser, argv: list[str]) -> list[str]:
+    """argv with the positional that starts with '-' ("-log(p)", "-x^2") moved
+    behind "--", where argparse reads it as the positional instead of refusing
+    an unknown option. Known options (also "-fFILE") and their values stay put."""
+    takes_value = {o: a.nargs != 0 for a in parser._actions for o in a.option_strings}
+    out, expr, after_option = [], None, False
+    for k, arg in enumerate(argv):
+        if arg == "--":
+            out.extend(argv[k:])
+            break
+        if not after_option and expr is None and arg.startswith("-") and not arg.startswith("--") \
+                and len(arg) > 1 and arg not in takes_value and not takes_value.get(arg[:2]):
+            expr = arg
+            continue
+        after_option = not after_option and takes_value.get(arg, False)
+        out.append(arg)
+    if expr is None:
+        return out
+    if "--" not in out:
+        return out + ["--", expr]
+    k = out.index("--") + 1
+    return out[:k] + [expr] + out[k:]

@@ -10,21 +10,23 @@ from __future__ import annotations
 import argparse
 
 from ..errors import BptutorError
-from ..i18n import pick_lang
 from ..render import FORMATS
 from .args import Parser, read_source, read_values
+from .config import choose_lang
 from .console import Exit
 from .export import graph_format
 
 
-def build_parser(lang: str, out, with_help: bool = True) -> Parser:
+def build_parser(lang: str, out, with_help: bool = True, expression: bool = True) -> Parser:
     p = Parser("bptutor", lang, out, with_help=with_help, description="cli.help_description",
                epilog="cli.help_epilog", formatter_class=argparse.RawDescriptionHelpFormatter)
     h = p.h
-    p.add_argument("expr", nargs="?", help=h("cli.help_expr"))
+    if expression:          # (not in the shell completion's command tree)
+        p.add_argument("expr", nargs="?", help=h("cli.help_expr"))
     p.add_argument("-f", "--file", help=h("cli.help_file"))
     p.add_argument("--vals", action="append", default=[], help=h("cli.help_vals"))
     p.add_common()
+    p.add_version()
     p.add_argument("--eps", type=float, default=None, help=h("cli.help_eps"))
     p.add_argument("--wrt", help=h("cli.help_wrt"))
     p.add_argument("--json", action="store_true", help=h("cli.help_json"))
@@ -59,7 +61,7 @@ def run(args, stdout) -> int:
     """Derive the program the arguments give and print it as they ask."""
     from . import export
 
-    lang = pick_lang(args.lang)
+    lang = choose_lang(args.lang)
     fmt = output_format(args)
     source = read_source(args)
     d, update = derive(source, read_values(args.vals), args.eps, args.wrt, args.lr)

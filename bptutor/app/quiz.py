@@ -8,6 +8,7 @@ import sys
 from ..errors import BptutorError
 from ..i18n import pick_lang, t
 from .args import Parser, prescan_lang, wants_help
+from .config import choose_lang
 from .console import Exit, is_internal, is_terminal, pipe_reader, print_error, report, show, terminal_asker
 
 
@@ -22,10 +23,11 @@ def build_parser(lang: str, out, with_help: bool = True) -> Parser:
 
 def main(argv, stdout=None, stderr=None, stdin=None) -> int:
     stdout, stderr, stdin = stdout or sys.stdout, stderr or sys.stderr, stdin or sys.stdin
-    lang = pick_lang(prescan_lang(argv))
+    lang = pick_lang(prescan_lang(argv))         # for errors before the config file is read
     try:
+        lang = choose_lang(prescan_lang(argv))
         args = build_parser(lang, stdout, wants_help(argv)).parse_args(argv)
-        lang = pick_lang(args.lang)
+        lang = choose_lang(args.lang)
         ask = terminal_asker() if is_terminal(stdin) and is_terminal(stdout) else pipe_reader(stdin, stdout)[1]
         right, asked = run(args.level, args.seed, ask, stdout, lang, args.digits, stderr)
     except BaseException as exc:        # noqa: B036 -- a broken pipe, Ctrl-C, a bug: an exit code, never a traceback

@@ -7,13 +7,13 @@ input) on a terminal, `piped()` when stdin is not a terminal. prompt_toolkit
 is imported only when the shell starts."""
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
 from ..errors import BptutorError
 from ..i18n import LANGS, pick_lang, t
 from .args import Parser, prescan_lang, wants_help
+from .config import choose_lang
 from .console import (Exit, as_bptutor_error, is_internal, is_terminal, pipe_reader, print_error, report, show,
                       terminal_asker)
 from .replcommands import COMMANDS, DOCUMENTS, command_name
@@ -261,10 +261,11 @@ def build_parser(lang: str, out, with_help: bool = True) -> Parser:
 def main(argv, stdout=None, stderr=None, stdin=None) -> int:
     """`bptutor repl [--lang zh|en] [--digits N]`."""
     stdout, stderr, stdin = stdout or sys.stdout, stderr or sys.stderr, stdin or sys.stdin
-    lang = pick_lang(prescan_lang(argv))
+    lang = pick_lang(prescan_lang(argv))         # for errors before the config file is read
     try:
+        lang = choose_lang(prescan_lang(argv))
         args = build_parser(lang, stdout, wants_help(argv)).parse_args(argv)
-        return run(pick_lang(args.lang), args.digits, stdout, stderr, stdin)
+        return run(choose_lang(args.lang), args.digits, stdout, stderr, stdin)
     except BaseException as exc:        # noqa: B036 -- a broken pipe, Ctrl-C: an exit code, never a traceback
         return report(exc, lang, stdout, stderr)
 
@@ -305,19 +306,21 @@ def piped(session: Session, stdin) -> int:
         return Exit.INTERRUPTED
 
 
-def history_path(environ=os.environ) -> Path:
-    state = environ.get("XDG_STATE_HOME") or os.path.join(os.path.expanduser("~"), ".local", "state")
-    return Path(state) / "bptutor" / "history"
+def history_path() -> Path:
+    """The platform's state directory (on Linux $XDG_STATE_HOME/bptutor, by
+    default ~/.local/state/bptutor), as platformdirs knows it."""
+    import platformdirs
+    return platformdirs.user_state_path("bptutor") / "history"
 
 
-def shell(session: Session, input=None, output=None, environ=os.environ) -> int:
+def shell(session: Session, input=None, output=None) -> int:
     """The interactive prompt. Ctrl-C cancels the line, Ctrl-D or :quit exits
     (0, or 3 when a bug of ours was met)."""
     from prompt_toolkit import PromptSession
     from prompt_toolkit.history import FileHistory, InMemoryHistory
     from prompt_toolkit.key_binding import KeyBindings
 
-    path = history_path(environ)
+    path = history_path()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.touch()

@@ -9,7 +9,8 @@ import time
 from ..errors import BptutorError
 from ..i18n import pick_lang, t
 from ..render import FORMATS, printer
-from .args import Parser, prescan_lang, read_source, read_values, wants_help
+from .args import Parser, expression_last, prescan_lang, read_source, read_values, wants_help
+from .config import choose_lang
 from .console import Exit, console, print_error, report, show
 
 PLOT_EXTENSIONS = (".svg", ".png")
@@ -52,10 +53,12 @@ def build_parser(lang: str, out, with_help: bool = True, prog: str = "bptutor tr
 def main(argv, stdout=None, stderr=None, stdin=None) -> int:
     """`bptutor train ...`."""
     stdout, stderr = stdout or sys.stdout, stderr or sys.stderr
-    lang = pick_lang(prescan_lang(argv))
+    lang = pick_lang(prescan_lang(argv))         # for errors before the config file is read
     try:
-        args = build_parser(lang, stdout, wants_help(argv)).parse_args(argv)
-        return run(args, pick_lang(args.lang), stdout, stderr)[0]
+        lang = choose_lang(prescan_lang(argv))
+        parser = build_parser(lang, stdout, wants_help(argv))
+        args = parser.parse_args(expression_last(parser, argv))
+        return run(args, choose_lang(args.lang), stdout, stderr)[0]
     except BaseException as exc:        # noqa: B036 -- every outcome is a message and an exit code
         return report(exc, lang, stdout, stderr)
 

@@ -7,10 +7,15 @@ the file and prints the results).
     vals = "w0=2,x0=-1,w1=-3,x1=-2,w2=-3"       # as after --vals
     answers = { w0 = -0.20, x0 = 0.40, w2 = "1/(1+exp(1))*..." }   # numbers or formulas
 
+A submission may also come as one line of JSON (JSON Lines: one submission per
+line), the same tables under "problem", with an optional "name":
+
+    {"name": "alice", "problem": [{"name": "...", "expr": "...", "vals": "...", "answers": {...}}]}
+
 One Result per problem. A problem that does not parse or evaluate keeps its
 error and counts as wrong; a bug of ours while grading one problem is kept
 with it as a BptutorInternalError; the others are still graded. A file that is
-not TOML is an input error pointing at the line."""
+not TOML (a line that is not JSON) is an input error pointing at the line."""
 from __future__ import annotations
 
 import re
@@ -36,6 +41,7 @@ class Result:
     verdicts: list = field(default_factory=list)
     error: BptutorError | None = None
     source: str | None = None          # the text the error's span points into
+    asked: int = 0                     # how many answers the problem gives (its points)
 
     @property
     def correct(self) -> bool:
@@ -54,6 +60,25 @@ def load(text: str) -> list[dict]:
         data = tomllib.loads(text, parse_float=Written)
     except tomllib.TOMLDecodeError as exc:
         raise toml_error(exc, text) from None
+    return problems_of(data)
+
+
+def load_json_line(line: str) -> tuple[str | None, list[dict]]:
+    """One JSON Lines submission -> (its name or None, its problem tables)."""
+    import json
+    line = line.rstrip("\r\n")
+    try:
+        data = json.loads(line, parse_float=Written)
+    except json.JSONDecodeError as exc:
+        raise BptutorError("grade.bad_json", (exc.pos, exc.pos + 1), column=exc.colno,
+                           detail=exc.msg).with_source(line) from None
+    if not isinstance(data, dict):
+        raise BptutorError("grade.no_problems")
+    name = data.get("name")
+    return (name if isinstance(name, str) and name else None), problems_of(data)
+
+
+def problems_of(data: dict) -> list[dict]:
     problems = data.get("problem")
     if not isinstance(problems, list) or not problems or not all(isinstance(p, dict) for p in problems):
         raise BptutorError("grade.no_problems")
@@ -86,13 +111,14 @@ def grade_problem(problem: dict, number: int, read: Callable[[str], str]) -> Res
     from .program import derive
     name = problem.get("name")
     result = Result(name if isinstance(name, str) and name else f"#{number}")
+    answers = problem.get("answers")
+    result.asked = len(answers) if isinstance(answers, dict) else 0
     try:
         result.source = source = problem_source(problem, read)
         vals = problem.get("vals", {})
         if not isinstance(vals, (str, dict)):
             raise BptutorError("grade.bad_field", None, field="vals", expected="string")
         d = derive(source, vals)
-        answers = problem.get("answers")
         if not isinstance(answers, dict) or not answers:
             raise BptutorError("grade.no_answers")
         result.source = None
