@@ -507,10 +507,9 @@ SLIP_CASES = [
 
 def slip_value(d, name, slip, where):
     """∂f/∂name by brute force: backward again with the slip's local gradient at `where`."""
-    from bptutor.tutor.diagnose import SLIPS
     n = next(i for i, node in enumerate(d.graph.nodes) if node.label == where)
     node = d.graph.nodes[n]
-    [(k, wrong_local)] = [(k, f) for s, k, f in SLIPS[node.op.name] if s == slip]
+    [(k, wrong_local)] = [(k, f) for s, k, f in node.op.slips if s == slip]
     xp = __import__("bptutor.core.xp", fromlist=["ScalarNS"]).ScalarNS
     wrong = wrong_local(xp, node.c, d.node_values[n], *[d.node_values[j] for j in node.args])
     return replay(d, d.graph.inputs[name], local_of=lambda s: wrong if s.node == n and s.k == k else s.local)
@@ -532,3 +531,16 @@ def test_a_mistake_that_was_not_computed_is_never_named(neuron, mml):
     for d, answer in ((neuron, "x0=1.7"), (neuron, "w1=0.25"), (mml, "c=3.5"), (mml, "x=0.1234")):
         v = one(d, answer)
         assert not v.correct and v.diagnosis is None and not v.either
+
+
+@pytest.mark.parametrize("op", [op for op in bptutor.core.ops.ROWS if op.slips], ids=lambda op: op.name)
+def test_every_slip_on_a_row_has_its_sentence_and_is_another_number(op):
+    from bptutor.core.xp import ScalarNS
+    from bptutor.i18n import LANGS, catalog
+    sentences = catalog("answers")
+    for slip, k, wrong_local in op.slips:
+        assert all(lang in sentences[f"answers.slip_{slip}"] for lang in LANGS)
+        xs = (0.7, 1.3)[:op.arity]
+        c = 2.0 if op.constant == "number" else None
+        out = op.forward(ScalarNS, c, *xs)
+        assert wrong_local(ScalarNS, c, out, *xs) != op.local[k](ScalarNS, c, out, *xs), slip

@@ -223,3 +223,21 @@ def test_no_right_gradient_is_wrong_and_a_1_percent_error_is_caught_where_the_ch
         wrong = recheck(d, {name: 1.01 for name in sure})
         for name in sure:
             assert wrong[name].verdict != "ok", (src, values, name, wrong[name])
+
+
+# ---- the op table: every kink has a branch the check can watch ------------------------------------
+from bptutor.core.ops import ROWS  # noqa: E402
+
+
+@pytest.mark.parametrize("op", [op for op in ROWS if op.kink and not op.tensor], ids=lambda op: op.name)
+def test_every_kinked_row_says_which_branch_wins_on_each_side(op):
+    from bptutor.core.xp import ScalarNS
+    def side(d):
+        return op.branch(ScalarNS, None, *((d,) if op.arity == 1 else (1 + d, 1.0)))
+    assert side(-1e-3) != side(1e-3) and side(-1e-3) == side(-2e-3) and side(1e-3) == side(2e-3)
+
+
+def test_norm_says_whether_its_input_is_zero_even_at_1e200():
+    from bptutor.core.arrays import ArrayNS
+    norm = bptutor.core.ops.OPS["norm"]
+    assert norm.branch(ArrayNS, None, np.array([1e-200, 0.0])) and not norm.branch(ArrayNS, None, np.zeros(2))

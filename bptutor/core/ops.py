@@ -49,19 +49,22 @@ class Op:
     constant    what c is: "" none, "number" (the 1 in +1), "axis" (an optional
                 last argument of a call), "index" (the entry of x[i])
     tensor      runs in the array namespace only (matmul, sum, ...)
+    slips       the wrong local derivatives students write: (slip, input, wrong_local(xp, c, out, *xs));
+                answers name one when a wrong answer is its number (messages answers.slip_<slip>)
     router      sends the upstream gradient to one input or stops it (max, min, relu)
     product     each input's local gradient is the other input (mul)
     matmul      the matrix product
     """
     __slots__ = ("name", "arity", "gate", "forward", "local", "vjp", "jvp", "formula", "latex", "tex",
                  "lesson", "kink", "branch", "period", "convention", "domain", "call", "constant", "tensor",
-                 "router", "product", "matmul")
+                 "slips", "router", "product", "matmul")
 
     def __init__(self, *, name: str, arity: int, gate: str, lesson: str, forward=None, local: tuple = (),
                  vjp: tuple = (), jvp: tuple = (), formula: tuple = (), latex: tuple = (), tex: str = "",
                  kink=None, branch=None, period=None, convention: str = "", domain: str = "math.domain",
                  call: str = "",
-                 constant: str = "", tensor: bool = False, router: bool = False, product: bool = False,
+                 constant: str = "", tensor: bool = False, slips: tuple = (), router: bool = False,
+                 product: bool = False,
                  matmul: bool = False):
         fields = locals()
         for field in Op.__slots__:
@@ -158,6 +161,8 @@ ROWS = [
        formula=("{b}", "{a}"), latex=("{b}", "{a}"), lesson="ops.mul.lesson", product=True),
     Op(name="div", arity=2, gate="/", forward=lambda xp, c, a, b: a / b,
        local=(lambda xp, c, out, a, b: 1.0 / b, lambda xp, c, out, a, b: -(a / b) / b),     # b² overflows at 1e300
+       slips=(("recip_minus", 1, lambda xp, c, out, a, b: (a / b) / b),         # a/b² for −a/b²
+              ("recip_square", 1, lambda xp, c, out, a, b: -a / b)),           # −a/b for −a/b²
        formula=("1/{b}", "-{a}/{b}²"), latex=(r"\frac{1}{{b}}", r"-\frac{{a}}{{b}^2}"),
        lesson="ops.div.lesson", domain="math.division_by_zero", branch=lambda xp, c, a, b: xp.sign(b)),
     Op(name="pow", arity=2, gate="^", forward=lambda xp, c, a, b: xp.power(a, b),
@@ -179,7 +184,8 @@ ROWS = [
        router=True),
     # ---- one input and a constant, drawn as the notes draw them -------------
     Op(name="neg", arity=1, gate="*-1", forward=lambda xp, c, a: -a, local=(_minus_one,),
-       formula=("-1",), latex=("-1",), lesson="ops.neg.lesson"),
+       formula=("-1",), latex=("-1",), lesson="ops.neg.lesson",
+       slips=(("exp_minus", 0, lambda xp, c, out, a: 1.0),)),                  # (e^−z)' as e^−z, under an exp
     Op(name="add_const", arity=1, gate="+{c}", constant="number", forward=lambda xp, c, a: a + c,
        local=(_one,), formula=("1",), latex=("1",), lesson="ops.add_const.lesson"),
     Op(name="mul_const", arity=1, gate="*{c}", constant="number", forward=lambda xp, c, a: a * c,
@@ -191,11 +197,14 @@ ROWS = [
        local=(_minus_one,), formula=("-1",), latex=("-1",), lesson="ops.rsub_const.lesson"),
     Op(name="rdiv_const", arity=1, gate="{c}/x", constant="number", forward=lambda xp, c, a: c / a,
        local=(lambda xp, c, out, a: -(c / a) / a,), formula=("-{c}/{a}²",), latex=(r"-\frac{{c}}{{a}^2}",),
-       lesson="ops.rdiv_const.lesson", domain="math.division_by_zero", branch=_sign),
+       lesson="ops.rdiv_const.lesson", domain="math.division_by_zero", branch=_sign,
+       slips=(("recip_minus", 0, lambda xp, c, out, a: (c / a) / a),           # c/u² for −c/u²
+              ("recip_square", 0, lambda xp, c, out, a: -c / a))),             # −c/u for −c/u²
     Op(name="pow_const", arity=1, gate="^{c}", constant="number", forward=lambda xp, c, a: xp.power(a, c),
        local=(lambda xp, c, out, a: 0.0 if c == 0 else c * xp.power(a, c - 1),),     # x^0: 0, as PyTorch
        formula=(_pow_const_formula,), latex=(_pow_const_latex,),
        lesson="ops.pow_const.lesson", domain="math.pow_domain",
+       slips=(("power_factor", 0, lambda xp, c, out, a: xp.power(a, c - 1) if c else 0.0),),   # (x²)' as x
        branch=lambda xp, c, a: xp.sign(a) if c < 0 else 0.0),              # a pole at 0 when c < 0
     Op(name="rpow_const", arity=1, gate="{c}^x", constant="number", forward=lambda xp, c, a: xp.power(c, a),
        local=(_rpow_const_local,),
@@ -206,10 +215,12 @@ ROWS = [
        local=(lambda xp, c, out, a: out,), formula=("e^{a}",), latex=("e^{{a}}",), lesson="ops.exp.lesson"),
     Op(name="log", arity=1, gate="log", call="log", tex=r"\log", forward=lambda xp, c, a: xp.log(a),
        local=(lambda xp, c, out, a: 1.0 / a,), formula=("1/{a}",), latex=(r"\frac{1}{{a}}",),
-       lesson="ops.log.lesson", domain="math.log_domain"),
+       lesson="ops.log.lesson", domain="math.log_domain",
+       slips=(("log_as_x", 0, lambda xp, c, out, a: a),)),                     # (ln u)' as u
     Op(name="sqrt", arity=1, gate="sqrt", call="sqrt", tex=r"\sqrt", forward=lambda xp, c, a: xp.sqrt(a),
        local=(lambda xp, c, out, a: 0.5 / out,), formula=("1/(2·√{a})",), latex=(r"\frac{1}{2\sqrt{{a}}}",),
-       lesson="ops.sqrt.lesson", domain="math.sqrt_domain"),
+       lesson="ops.sqrt.lesson", domain="math.sqrt_domain",
+       slips=(("sqrt_half", 0, lambda xp, c, out, a: 1.0 / out),)),            # 1/√u: the ½ forgotten
     Op(name="sin", arity=1, gate="sin", call="sin", tex=r"\sin", forward=lambda xp, c, a: xp.sin(a),
        local=(lambda xp, c, out, a: xp.cos(a),), formula=("cos({a})",), latex=(r"\cos {a}",),
        lesson="ops.sin.lesson", period=2 * math.pi),
@@ -222,10 +233,11 @@ ROWS = [
        branch=lambda xp, c, a: xp.floor(a / math.pi + 0.5)),              # which pole is next
     Op(name="tanh", arity=1, gate="tanh", call="tanh", tex=r"\tanh", forward=lambda xp, c, a: xp.tanh(a),
        local=(lambda xp, c, out, a: 1.0 - out * out,), formula=("1-tanh²({a})",), latex=(r"1-\tanh^2 {a}",),
-       lesson="ops.tanh.lesson"),
+       lesson="ops.tanh.lesson", slips=(("tanh_one_minus", 0, lambda xp, c, out, a: 1.0 - out),)),   # 1 − tanh
     Op(name="sigmoid", arity=1, gate="σ", call="sigmoid", tex=r"\sigma", forward=lambda xp, c, a: xp.sigmoid(a),
        local=(lambda xp, c, out, a: (1.0 - out) * out,), formula=("(1-σ({a}))·σ({a})",),
-       latex=(r"(1-\sigma({a}))\sigma({a})",), lesson="ops.sigmoid.lesson"),
+       latex=(r"(1-\sigma({a}))\sigma({a})",), lesson="ops.sigmoid.lesson",
+       slips=(("sigmoid_self", 0, lambda xp, c, out, a: out),)),                # σ' as σ
     Op(name="relu", arity=1, gate="relu", call="relu", tex=r"\operatorname{relu}",
        forward=lambda xp, c, a: xp.maximum(a, 0.0), local=(lambda xp, c, out, a: _cmp_gt(a, 0.0, xp),),
        formula=("1({a}>0)",), latex=(r"\mathbb{1}[{a}>0]",), lesson="ops.relu.lesson",

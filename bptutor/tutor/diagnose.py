@@ -28,23 +28,6 @@ MAX_PATHS = 8               # paths meeting at a node for fan-out mistakes to be
 CODES = ("sign", "local", "missing_upstream", "wrong_operand", "fanout_partial", "swapped_max",
          "double_counted", "transpose", "rounding")
 
-# The wrong local derivatives students write, per op: (slip, input, the wrong
-# local gradient from (xp, c, out, *inputs)). Each is computed at its node and
-# named only when the answer is that number. (They move onto the op rows once
-# the op table is built by keyword.)
-SLIPS = {
-    "sqrt": (("sqrt_half", 0, lambda xp, c, out, a: 1.0 / out),),               # 1/√u: the ½ forgotten
-    "rdiv_const": (("recip_minus", 0, lambda xp, c, out, a: (c / a) / a),        # c/u² for −c/u²
-                   ("recip_square", 0, lambda xp, c, out, a: -c / a)),           # −c/u for −c/u²
-    "div": (("recip_minus", 1, lambda xp, c, out, a, b: (a / b) / b),
-            ("recip_square", 1, lambda xp, c, out, a, b: -a / b)),
-    "neg": (("exp_minus", 0, lambda xp, c, out, a: 1.0),),                        # (e^−z)' as e^−z
-    "tanh": (("tanh_one_minus", 0, lambda xp, c, out, a: 1.0 - out),),           # 1 − tanh for 1 − tanh²
-    "sigmoid": (("sigmoid_self", 0, lambda xp, c, out, a: out),),                # σ for σ(1 − σ)
-    "pow_const": (("power_factor", 0, lambda xp, c, out, a: xp.power(a, c - 1) if c else 0.0),),   # (x²)' as x
-    "log": (("log_as_x", 0, lambda xp, c, out, a: a),),                          # (ln u)' as u
-}
-
 
 class Wrong(NamedTuple):
     """A known wrong version of ∂f/∂X: what the student gets making `code` at `node`."""
@@ -203,7 +186,8 @@ class Paths:
         node = self.d.graph.nodes[n]
         vals = self.d.node_values
         out = []
-        for slip, k, wrong_local in SLIPS.get(node.op.name, ()):
+        for slip, k, wrong_local in node.op.slips:
+            # the −1 of *-1 dropped is named as e^(−z)'s slip under an exp; elsewhere it is the sign lost
             if k != s.k or (slip == "exp_minus" and n not in self.feeds_exp):
                 continue
             try:
