@@ -473,6 +473,14 @@ def test_an_answer_names_the_programs_last_binding_of_a_name():
     assert code == 0 and "2 of 2 right" in out
 
 
+def test_a_grading_file_names_the_last_binding_too(tmp_path):
+    from test_grade import grade, write
+    hw = write(tmp_path, '[[problem]]\nexpr = "a = x*2; a = a*3; f = a + x"\nvals = "x=1"\n'
+                         'answers = { a = 1, x = 7 }\n')
+    code, out, _ = grade(hw, "--json")
+    assert code == 0 and json.loads(out)["score"] == 1
+
+
 def test_the_half_forgotten_in_a_square_root_is_named_beside_the_path_counted_twice(mml):
     # seed 002 (5.139): ∂f/∂c = 1/(2√c) - sin c = -0.5956. Without the ½: 1/√c - sin c = -0.1919,
     # which is also 0.4037 (the d-path) counted twice: both are computed, both are named

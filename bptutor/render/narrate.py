@@ -174,7 +174,8 @@ class Narrator:
         """Under the check table: how a verdict is reached, then why for each
         input that is not simply right (wrong, a kink crossed, not checkable)."""
         lang, checks = self.lang, self.d.checks
-        bands = "render.check_bands" if "allowed" in self.check_columns() else "render.check_bands_fine"
+        fine = all(c.verdict == "ok" and not c.coarse for c in checks)
+        bands = "render.check_bands_fine" if fine else "render.check_bands"
         notes = [t(bands, lang)] if checks else []
         for c in checks:
             if c.verdict == "ok":
