@@ -35,9 +35,9 @@ CASES = [
     (["(/x)"], "syntax.missing_left_operand", (1, 1)),
     (["x+*y"], "syntax.two_operators", (2, 1)),
     (["x*/y"], "syntax.two_operators", (2, 1)),
-    (["x y"], "syntax.missing_operator", (2, 1)),
-    (["2x"], "syntax.missing_operator", (1, 1)),
-    (["(x)(y)"], "syntax.missing_operator", (3, 1)),
+    (["x 2"], "syntax.missing_operator", (2, 1)),            # (2x, x y, (x)(y) are products)
+    (["2 3"], "syntax.missing_operator", (2, 1)),
+    (["(x)2"], "syntax.missing_operator", (3, 1)),
     (["= x"], "syntax.assign_needs_name", (0, 1)),
     (["x + y = 3"], "syntax.assign_needs_name", (6, 1)),
     (["1.2.3*x"], "syntax.bad_number", (0, 5)),
@@ -48,8 +48,8 @@ CASES = [
     ([";;\n;"], "syntax.empty", (0, 1)),
     # ---- syntax: characters -----------------------------------------------------------------
     (["x $ y"], "syntax.unexpected_char", (2, 1)),
-    (["x² + 1"], "syntax.lookalike", (1, 1)),
-    (["√x"], "syntax.lookalike", (0, 1)),
+    (["x⁻ + 1"], "syntax.lookalike", (1, 1)),               # (x², √x are the language's own)
+    (["∑x"], "syntax.lookalike", (0, 1)),
     (["w₀*x"], "syntax.lookalike", (1, 1)),
     (["x＄y"], "syntax.unexpected_char_fullwidth", (1, 2)),
     (["（x＋y）×z＄"], "syntax.unexpected_char_fullwidth", (10, 2)),
@@ -65,8 +65,9 @@ CASES = [
     (["x+\udcff"], "syntax.bad_byte", (2, 1)),
     # ---- syntax: functions --------------------------------------------------------------------
     (["sigmiod(x)"], "syntax.unknown_function_suggest", (0, 7)),
-    (["foo(x)"], "syntax.unknown_function", (0, 3)),
-    (["max(x)"], "syntax.arity", (0, 6)),
+    (["foo(x, y)"], "syntax.unknown_function", (0, 3)),
+    (["foo(x)"], "syntax.unknown_function_product", (0, 3)),
+    (["max()"], "syntax.arity", (0, 5)),
     (["exp(x, y)"], "syntax.arity", (0, 9)),
     (["exp()"], "syntax.arity", (0, 5)),
     # ---- values -------------------------------------------------------------------------

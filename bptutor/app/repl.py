@@ -84,7 +84,7 @@ class Session:
         from ..tutor.program import derive
         from .export import show_derivation
 
-        g = parse(text, known_inputs=frozenset(self.values))
+        g = parse(text, known_inputs=self.values)
         missing = [n for n in g.inputs if n not in self.values and n not in g.defaults]
         if missing:
             raise BptutorError("repl.missing", None, names=", ".join(missing),

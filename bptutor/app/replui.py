@@ -9,6 +9,7 @@ from prompt_toolkit.lexers import Lexer
 from prompt_toolkit.styles import Style
 
 from ..core.ops import CONSTANTS, FUNCTIONS
+from ..lang.notation import canonical
 from .replcommands import COMMANDS, argument_choices, command_name
 
 STYLE = Style.from_dict({
@@ -23,7 +24,8 @@ STYLE = Style.from_dict({
     "error": "bg:#870000 #ffffff",
 })
 
-_OPERATORS = {"ADD", "SUB", "MUL", "DIV", "MATMUL", "POW", "TRANSPOSE", "EQUAL", "COMMA", "SEMICOLON"}
+_OPERATORS = {"ADD", "SUB", "MUL", "TIMES", "DIV", "MATMUL", "DOT", "POW", "ROOT", "BAR", "SUPERSCRIPT",
+              "TRANSPOSE", "EQUAL", "AUGASSIGN", "COMMA", "COLON", "SEMICOLON"}
 _BRACKETS = {"LPAR", "RPAR", "LBRACKET", "RBRACKET"}
 _token_re = None
 
@@ -61,10 +63,18 @@ def tokens(line: str, known=()) -> list[tuple[str, str]]:
             style = "class:number"
         elif kind == "NAME":
             after = folded[m.end():].lstrip()
-            if text in FUNCTIONS and after.startswith("("):
+            if canonical(text, FUNCTIONS) and after.startswith("("):
                 style = "class:function"
             else:
                 style = "class:known" if text in known else "class:name"
+        elif kind == "NAME_EQ":             # `x =`: the name, then the '='
+            name = text[:-1].rstrip()
+            out += [("class:known" if name in known else "class:name", name), ("", text[len(name):-1]),
+                    ("class:operator", "=")]
+            pos = m.end()
+            continue
+        elif kind in ("METHOD", "DEF_HEAD"):
+            style = "class:function"
         elif kind in _OPERATORS:
             style = "class:operator"
         elif kind in _BRACKETS:

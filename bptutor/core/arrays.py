@@ -124,11 +124,12 @@ class ArrayNS:
 
     @staticmethod
     def index(a, at: tuple):
+        """a[at]: entries are whole numbers or slices (A[:, 0])."""
         shape = np.shape(a)
         if len(at) > len(shape):
             raise ShapeError("tensor.index_dims", None, count=len(at), shape=shape_tuple(shape))
         for i, n in zip(at, shape):
-            if not -n <= i < n:
+            if not isinstance(i, slice) and not -n <= i < n:
                 raise ShapeError("tensor.index_range", None, index=i, size=n, shape=shape_tuple(shape))
         return a[at]
 
@@ -137,6 +138,14 @@ class ArrayNS:
         z = np.zeros(np.shape(a))
         z[at] = g
         return z
+
+    @staticmethod
+    def amax(a, axis=None):
+        return np.max(a, axis=_axis(a, axis))
+
+    @staticmethod
+    def amin(a, axis=None):
+        return np.min(a, axis=_axis(a, axis))
 
     @staticmethod
     def sum(a, axis=None, keepdims=False):

@@ -14,7 +14,7 @@ MAX_NODES = 500_000
 class Node:
     # Slots, not a dict of spans beside the graph: a 500,000-node graph keeps
     # two more pointers per node, mostly to int objects its tokens made anyway.
-    __slots__ = ("op", "args", "c", "name", "label", "start", "end", "op_start", "op_end")
+    __slots__ = ("op", "args", "c", "name", "label", "start", "end", "op_start", "op_end", "call")
 
     def __init__(self, op: Op, args: tuple, c, name, start: int, end: int, op_start: int, op_end: int):
         self.op = op            # a row of the op table
@@ -26,6 +26,7 @@ class Node:
         self.end = end
         self.op_start = op_start    # its operator's span (`+` in x + y, `exp(x)`, `[0]`, `.T`):
         self.op_end = op_end        # where an error found while evaluating it points; a leaf's own span
+        self.call = None            # inside a user function: the calls it is in, outermost first
 
 
 class Graph:
@@ -39,6 +40,10 @@ class Graph:
         self.output: int = -1
         self.tensor = False                    # uses @, .T, [i], sum...: evaluate with arrays
         self.folded_constants: set[str] = set()  # e, pi read as numbers: a value named so needs a new parse
+        # (so is T read as the transpose in W^T)
+        self.values_matter = False              # read a value's shape (w·x) or number (s[y]): a parse per values
+        self.labels: set[str] = set()           # names whose given value indexes as a label (s[y])
+        self.notes: list = []                   # (message key, params): how an ambiguous form was read
 
     def add(self, op: Op, args: tuple = (), c=None, name=None, start=0, end=0, op_start=None, op_end=None) -> int:
         """Append a node; its operator's span defaults to its own span."""

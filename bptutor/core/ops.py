@@ -217,6 +217,10 @@ ROWS = [
        local=(lambda xp, c, out, a: 1.0 / a,), formula=("1/{a}",), latex=(r"\frac{1}{{a}}",),
        lesson="ops.log.lesson", domain="math.log_domain",
        slips=(("log_as_x", 0, lambda xp, c, out, a: a),)),                     # (ln u)' as u
+    Op(name="log_base", arity=1, gate="log{c}", constant="number", tex=r"\log",
+       forward=lambda xp, c, a: xp.log(a) / math.log(c),
+       local=(lambda xp, c, out, a: 1.0 / (a * math.log(c)),), formula=("1/({a}·ln {c})",),
+       latex=(r"\frac{1}{{a} \ln {c}}",), lesson="ops.log_base.lesson", domain="math.log_domain"),
     Op(name="sqrt", arity=1, gate="sqrt", call="sqrt", tex=r"\sqrt", forward=lambda xp, c, a: xp.sqrt(a),
        local=(lambda xp, c, out, a: 0.5 / out,), formula=("1/(2·√{a})",), latex=(r"\frac{1}{2\sqrt{{a}}}",),
        lesson="ops.sqrt.lesson", domain="math.sqrt_domain",
@@ -255,12 +259,34 @@ ROWS = [
 
 # --- vectors and matrices: each row's vjp is the notes' formula -------------------
 def _index_formula(c):
-    at = ", ".join(str(i) for i in c)
+    at = ", ".join(_entry(i) for i in c)
     return "{g}·1[k=" + at + "]" if len(c) == 1 else "{g}·1[(k,l)=(" + at + ")]"
 
 
 def _index_latex(c):
-    return "{g}\\,\\mathbb{1}[k=(" + ", ".join(str(i) for i in c) + ")]"
+    return "{g}\\,\\mathbb{1}[k=(" + ", ".join(_entry(i) for i in c) + ")]"
+
+
+def _entry(i) -> str:
+    """An index as typed: 2, or a slice : 1:3."""
+    if isinstance(i, slice):
+        return ("" if i.start is None else str(i.start)) + ":" + ("" if i.stop is None else str(i.stop))
+    return str(i)
+
+
+def _extreme_hits(xp, c, out, a):
+    # Where the max (min) is reached, each place's share: ties split the gradient evenly (as PyTorch's max()).
+    hit = xp.where(a == xp.spread(out, a, c), 1.0, 0.0)
+    return hit / xp.spread(xp.sum(hit, c), a, c)
+
+
+def _extreme_tie(reduce: str):
+    """kink(c, a) of max(s) / min(s): the extreme is reached more than once."""
+    def kink(c, a):
+        import numpy as np
+        reached = np.asarray(a) == getattr(np, reduce)(a, axis=c, keepdims=True)
+        return bool((np.sum(reached, axis=c) > 1).any())
+    return kink
 
 
 def _mean_vjp(xp, c, g, out, a):
@@ -306,6 +332,18 @@ ROWS += [
        formula=(_index_formula,), latex=(_index_latex,), lesson="ops.index.lesson",
        vjp=(lambda xp, c, g, out, a: xp.scatter(g, a, c),), jvp=(lambda xp, c, t, out, a: xp.index(t, c),),
        domain="tensor.shape", tensor=True),
+    Op(name="amax", arity=1, gate="max", tex=r"\max", constant="axis", forward=lambda xp, c, a: xp.amax(a, c),
+       formula=("{g}·1[{a}=max]",), latex=(r"{g}\,\mathbb{1}[{a}=\max]",), lesson="ops.amax.lesson",
+       vjp=(lambda xp, c, g, out, a: xp.spread(g, a, c) * _extreme_hits(xp, c, out, a),),
+       jvp=(lambda xp, c, t, out, a: xp.sum(t * _extreme_hits(xp, c, out, a), c),),
+       kink=_extreme_tie("max"), branch=lambda xp, c, a: a == xp.spread(xp.amax(a, c), a, c),    # where it is
+       convention="ops.amax.convention", domain="tensor.shape", tensor=True, router=True),
+    Op(name="amin", arity=1, gate="min", tex=r"\min", constant="axis", forward=lambda xp, c, a: xp.amin(a, c),
+       formula=("{g}·1[{a}=min]",), latex=(r"{g}\,\mathbb{1}[{a}=\min]",), lesson="ops.amin.lesson",
+       vjp=(lambda xp, c, g, out, a: xp.spread(g, a, c) * _extreme_hits(xp, c, out, a),),
+       jvp=(lambda xp, c, t, out, a: xp.sum(t * _extreme_hits(xp, c, out, a), c),),
+       kink=_extreme_tie("min"), branch=lambda xp, c, a: a == xp.spread(xp.amin(a, c), a, c),
+       convention="ops.amin.convention", domain="tensor.shape", tensor=True, router=True),
     Op(name="sum", arity=1, gate="sum", call="sum", tex=r"\operatorname{sum}", constant="axis",
        forward=lambda xp, c, a: xp.sum(a, c), formula=("{g}·𝟏",), latex=(r"{g}\,\mathbf{1}",),
        lesson="ops.sum.lesson", vjp=(lambda xp, c, g, out, a: xp.spread(g, a, c),),

@@ -14,10 +14,17 @@ def label_nodes(g: Graph, max_text: int = 12) -> None:
     intermediates get their source text when it is short, else their gate
     (`+1`, `exp`), numbered with subscripts where a gate repeats."""
     taken = set(g.inputs)
+    bindings: dict[str, list] = {}
     for node in g.nodes:
         if node.name:
-            node.label = node.name
+            bindings.setdefault(node.name, []).append(node)
             taken.add(node.name)
+    for name, nodes in bindings.items():
+        # A reassigned name (c = a + b; c += 1): the earlier bindings are c₁, c₂, the last one is c.
+        for k, node in enumerate(nodes[:-1], 1):
+            node.label = name + str(k).translate(_SUBSCRIPT)
+            taken.add(node.label)
+        nodes[-1].label = name
     out = g.nodes[g.output]
     if not out.label:
         out.label = "f" if "f" not in taken else "out"

@@ -9,7 +9,9 @@ parse: parses in several threads never share a builder."""
 from __future__ import annotations
 
 import math
+import re
 import threading
+from collections.abc import Mapping
 from contextvars import ContextVar
 from importlib import resources
 from pathlib import Path
@@ -19,6 +21,8 @@ from ..core.graph import Graph
 from ..core.ops import BINARY, CONSTANTS, FUNCTIONS, OPS, const_text, failure_key
 from ..core.xp import ScalarNS
 from .names import label_nodes
+from .notation import (BUILT_FORMS, DEFINITION, METHODS, MODULE_CONSTANTS, MODULES, OPERATORS, SUPERSCRIPTS,
+                       canonical, node_rank, value_rank)
 from .text import check_source, fold, suggest
 
 MAX_DIMS = 8            # dimensions of a value literal (and of an array a caller passes)
@@ -41,6 +45,98 @@ class Ref:
         self.index, self.start, self.end = index, start, end
 
 
+class _Pending(Ref):
+    """A name with no value that may mean something else: T in W^T (the
+    transpose), np in np.exp (a module). Anywhere else it is an input, made
+    only when something reads its node (its `index`)."""
+    __slots__ = ("builder", "name")
+
+    def __init__(self, builder, name, start, end):
+        self.builder, self.name, self.start, self.end = builder, name, start, end
+
+    def __getattr__(self, name):            # only `index`, the one slot left unset, comes here
+        if name != "index":
+            raise AttributeError(name)
+        self.index = self.builder._variable(self.name, self.start, self.end).index
+        return self.index
+
+    def made(self) -> bool:
+        """Has anything read its node yet (without making it)?"""
+        try:
+            Ref.index.__get__(self)
+        except AttributeError:
+            return False
+        return True
+
+
+class Module:
+    """np, math.pi's math, torch.nn.functional: a prefix while parsing, never a value."""
+    __slots__ = ("path", "start", "end")
+
+    def __init__(self, path, start, end):
+        self.path, self.start, self.end = path, start, end
+
+
+class Keyword:
+    """axis=0 among a call's arguments."""
+    __slots__ = ("name", "value", "start", "end")
+
+    def __init__(self, name, value, start, end):
+        self.name, self.value, self.start, self.end = name, value, start, end
+
+
+class Slice:
+    """`:` or `1:3` inside brackets (its bounds Const or None)."""
+    __slots__ = ("lo", "hi")
+
+    def __init__(self, lo, hi):
+        self.lo, self.hi = lo, hi
+
+
+class _Param:
+    """What a const node of a function's body holds for its k-th parameter."""
+    __slots__ = ("k",)
+
+    def __init__(self, k):
+        self.k = k
+
+
+class _Global:
+    """... or for a name the body reads that is not a parameter: looked up at the call."""
+    __slots__ = ("name",)
+
+    def __init__(self, name):
+        self.name = name
+
+
+class _Dot:
+    """... or, on a product node, for `·` between operands of unknown shape: decided at the call."""
+
+
+DOT_UNDECIDED = _Dot()
+SYMBOLS = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "^", "matmul": "@"}
+_BETWEEN_NODES = {sym: OPS[both] for sym, (both, _, _) in BINARY.items() if sym not in ("^", "**") and both}
+_SPECIAL_NAMES = frozenset({*CONSTANTS, *MODULES, "T"})      # names whose meaning depends on what is around
+
+
+class Function:
+    """A user function: its body's nodes built once over placeholders (a
+    template), written out again for each call with the call's arguments."""
+    __slots__ = ("name", "params", "nodes", "result", "mark")
+
+    def __init__(self, name, params, nodes, result, mark):
+        self.name, self.params, self.nodes, self.result, self.mark = name, params, nodes, result, mark
+
+
+class _Definition:
+    """The function whose body is being read: its name, parameters, and where its nodes start."""
+    __slots__ = ("name", "params", "mark", "bound", "tensor", "globals")
+
+    def __init__(self, name, params, mark, bound, tensor):
+        self.name, self.params, self.mark, self.bound, self.tensor = name, params, mark, bound, tensor
+        self.globals: dict[str, int] = {}
+
+
 class _Builder:
     """Reduce callbacks of the grammar (see grammars/bptutor.lark): one builder
     per parse, holding the graph being built."""
@@ -48,8 +144,16 @@ class _Builder:
     def __init__(self, source: str, known_inputs=frozenset()):
         self.g = Graph(source)
         self.known = known_inputs               # names given as inputs: `e` is then not Euler's number
+        # with their values when the caller knows them: their shapes decide what `·` means, and a
+        # whole number indexes as a label (s[y])
+        self.values_known = isinstance(known_inputs, Mapping)
+        self.known_values = known_inputs if self.values_known else {}
         self.bound: dict[str, object] = {}      # program names -> node index or Const
         self.last = None
+        self.functions: dict[str, Function] = {}
+        self.defining: _Definition | None = None
+        self.quotients: set[tuple[int, int]] = set()     # spans of a/b, for the note on 1/2x
+        self.ranks: dict[int, int | None] = {}
 
     # ---- helpers ------------------------------------------------------------
     def _add(self, op, args, c, start, end, op_start, op_end) -> Ref:
@@ -107,6 +211,8 @@ class _Builder:
         """Add `op_name` applied to operands, its operator at op_start:op_end
         (where an error found later points); operands all constant are folded now."""
         op = OPS[op_name]
+        for x in operands:
+            self._value(x)
         if op.tensor:
             self.g.tensor = True
         if all(isinstance(x, Const) for x in operands):
@@ -123,6 +229,40 @@ class _Builder:
     def name(self, tok):
         name = str(tok)
         start, end = tok.start_pos, tok.end_pos
+        if self.defining is None:           # the common cases, kept lean: a program name, an input
+            bound = self.bound.get(name)
+            if bound is not None:
+                return Ref(bound, start, end)
+            if name not in _SPECIAL_NAMES and name not in self.functions:
+                return Ref(self.g.input(name, start, end), start, end)
+        if name in self.functions and name not in self.bound:
+            fn = self.functions[name]
+            raise BptutorSyntaxError("syntax.function_as_value", (start, end), name=name,
+                                     example=f"{name}({', '.join(fn.params)})")
+        if (name == "T" or name in MODULES) and self._free(name):
+            return _Pending(self, name, start, end)     # W^T, np.exp: decided by what follows
+        return self._variable(name, start, end)
+
+    def _free(self, name: str) -> bool:
+        """No value for `name` in the program, from the caller, or as a parameter."""
+        d = self.defining
+        return name not in self.bound and name not in self.known and not (d and name in d.params)
+
+    def _variable(self, name: str, start: int, end: int):
+        """What a name means here: a program name, a parameter of the function
+        being defined, a constant, an input (in a function's body: a name
+        looked up when the function is called)."""
+        d = self.defining
+        if d is not None:
+            if name in d.params:
+                return Ref(d.mark + d.params.index(name), start, end)
+            if name in CONSTANTS and name not in self.known and name not in self.bound:
+                self.g.folded_constants.add(name)
+                return Const(CONSTANTS[name], start, end)
+            index = d.globals.get(name)
+            if index is None:
+                index = d.globals[name] = self.g.add(OPS["const"], (), _Global(name), None, start, end)
+            return Ref(index, start, end)
         bound = self.bound.get(name)
         if bound is not None:
             return Ref(bound, start, end)
@@ -131,24 +271,126 @@ class _Builder:
             return Const(CONSTANTS[name], start, end)
         return Ref(self.g.input(name, start, end), start, end)
 
+    def _value(self, x):
+        """An operand must be a value, not a module name."""
+        if isinstance(x, Module):
+            raise BptutorSyntaxError("syntax.module_value", (x.start, x.end), path=x.path)
+        return x
+
     def binary(self, left, tok, right):
-        start, end = left.start, right.end
-        row = BINARY.get(str(tok))
+        sym = str(tok)
+        op = _BETWEEN_NODES.get(sym)
+        if op is not None and type(left) is Ref and type(right) is Ref:    # the common case, kept lean
+            if op.tensor:
+                self.g.tensor = True
+            return self._add(op, (left.index, right.index), None, left.start, right.end, tok.start_pos, tok.end_pos)
+        sym = OPERATORS.get(sym, sym)
+        if sym == "/":
+            self.quotients.add((left.start, right.end))
+        return self._combine(left, sym, right, tok.start_pos, tok.end_pos)
+
+    def _combine(self, left, sym: str, right, op_start: int, op_end: int, start=None, end=None):
+        """left sym right, as the notes draw it: a constant operand makes a gate
+        such as +1 or *2; constants alone are folded."""
+        self._value(left)
+        self._value(right)
+        start = left.start if start is None else start
+        end = right.end if end is None else end
+        if sym == "^" and isinstance(right, _Pending) and right.name == "T" and not right.made():
+            self._note("notation.transpose", left.start, right.end, read=self._text(left.start, left.end) + "ᵀ",
+                       power=f"{self._text(left.start, left.end)}^(T)")
+            self.g.folded_constants.add("T")        # a value for T makes it a power: another parse
+            return self.apply("transpose", [left], start, end, op_start, right.end)
+        if sym == "·":
+            sym, undecided = self._dot(left, right)
+            if undecided:
+                return self._add(OPS["mul"], (self._node(left), self._node(right)), DOT_UNDECIDED,
+                                 start, end, op_start, op_end)
+        row = BINARY.get(sym)
         if row is None:                     # `@` while there is no matrix support
-            raise BptutorSyntaxError("syntax.needs_tensors", (tok.start_pos, tok.end_pos))
+            raise BptutorSyntaxError("syntax.needs_tensors", (op_start, op_end))
         both, right_const, left_const = row
         lc, rc = isinstance(left, Const), isinstance(right, Const)
         if not (lc or rc):                  # the common case, kept lean
             op = OPS[both]
             if op.tensor:
                 self.g.tensor = True
-            return self._add(op, (left.index, right.index), None, start, end, tok.start_pos, tok.end_pos)
+            return self._add(op, (left.index, right.index), None, start, end, op_start, op_end)
         if rc and not lc and right_const and type(right.value) is float:
-            c = -right.value if str(tok) == "-" else right.value
-            return self._add(OPS[right_const], (left.index,), c, start, end, tok.start_pos, tok.end_pos)
+            c = -right.value if sym == "-" else right.value
+            return self._add(OPS[right_const], (left.index,), c, start, end, op_start, op_end)
         if lc and not rc and left_const and type(left.value) is float:
-            return self._add(OPS[left_const], (right.index,), left.value, start, end, tok.start_pos, tok.end_pos)
-        return self.apply(both, [left, right], start, end, tok.start_pos, tok.end_pos)
+            return self._add(OPS[left_const], (right.index,), left.value, start, end, op_start, op_end)
+        return self.apply(both, [left, right], start, end, op_start, op_end)
+
+    def _dot(self, left, right) -> tuple[str, bool]:
+        """What `·` means between these operands: `*` when either is a number,
+        `@` when both are arrays; (sym, undecided) — undecided inside a
+        function's body whose parameters' shapes are not known yet."""
+        ranks = (self._rank(left), self._rank(right))
+        if 0 in ranks:
+            return "*", False
+        if None not in ranks:
+            return "@", False
+        if self.defining is not None:
+            return "*", True                # decided at each call
+        self.g.values_matter = True         # decided by a parse with the values (see Program.graph_for)
+        return "*", False
+
+    def _rank(self, x) -> int | None:
+        if isinstance(x, Const):
+            return value_rank(x.value)
+        memo, nodes = self.ranks, self.g.nodes
+        stack = [x.index]
+        while stack:                        # nodes' ranks from their inputs', without recursion
+            i = stack[-1]
+            if i in memo:
+                stack.pop()
+                continue
+            node = nodes[i]
+            todo = [a for a in node.args if a not in memo]
+            if todo:
+                stack.extend(todo)
+                continue
+            stack.pop()
+            memo[i] = node_rank(node, [memo[a] for a in node.args], self._input_rank)
+        return memo[x.index]
+
+    def _input_rank(self, name: str) -> int | None:
+        if name in self.g.defaults:
+            return value_rank(self.g.defaults[name])
+        return value_rank(self.known_values.get(name)) if name in self.known_values else None
+
+    def _note(self, key: str, start: int, end: int, **params) -> None:
+        """A one-line note on how an ambiguous form was read (in the output's warnings)."""
+        self.g.notes.append((key, {"text": self._text(start, end), **params}))
+
+    def implicit(self, left, right):
+        """2x, (x+y)z, (a+b)(b+1): a product without a sign."""
+        if (left.start, left.end) in self.quotients or self._quotient(left):     # 1/2x: (1/2)·x, as Python's 1/2*x
+            self._note("notation.quotient_times", left.start, right.end,
+                       read=f"({self._text(left.start, left.end)})·{self._text(right.start, right.end)}")
+        return self._combine(left, "*", right, left.end, right.start)
+
+    def _quotient(self, x) -> bool:
+        """x is a division written without brackets (a/b, not (a/b))."""
+        if type(x) is not Ref:
+            return False
+        node = self.g.nodes[x.index]
+        return node.op.name in ("div", "div_const", "rdiv_const") and (node.start, node.end) == (x.start, x.end)
+
+    def root(self, tok, x):
+        return self.apply("sqrt", [x], tok.start_pos, x.end, tok.start_pos, tok.end_pos)
+
+    def bars(self, left, x, right):
+        return self.apply("abs", [x], left.start_pos, right.end_pos, left.start_pos, right.end_pos)
+
+    def superscript(self, x, tok):
+        power = Const(float(str(tok).translate(SUPERSCRIPTS)), tok.start_pos, tok.end_pos)
+        return self._combine(x, "^", power, tok.start_pos, tok.end_pos)
+
+    def misplaced_equal(self, left, tok, right):
+        raise BptutorSyntaxError("syntax.assign_needs_name", (tok.start_pos, tok.end_pos))
 
     def negate(self, tok, x):
         return self.apply("neg", [x], tok.start_pos, x.end, tok.start_pos, tok.end_pos)
@@ -163,19 +405,122 @@ class _Builder:
 
     def call(self, tok, lpar, args, rpar):
         fname = str(tok)
+        start, end = tok.start_pos, rpar.end_pos
         args = args or []
-        op = FUNCTIONS.get(fname)
-        span = (tok.start_pos, rpar.end_pos)
-        if op is None:
-            close = suggest(fname, FUNCTIONS)
-            raise BptutorSyntaxError("syntax.unknown_function_suggest" if close else "syntax.unknown_function",
-                                     (tok.start_pos, tok.end_pos), name=fname, suggestion=close,
-                                     functions=", ".join(sorted(FUNCTIONS)))
-        if not op.arity <= len(args) <= op.arity + (op.constant == "axis"):     # the axis is optional
-            raise BptutorSyntaxError("syntax.arity", span, name=fname, expected=op.arity,
-                                     given=len(args))
-        c = self._axis(args[op.arity]) if len(args) > op.arity else None
-        return self.apply(op.name, args[:op.arity], *span, *span, c)       # the whole call is its operator
+        if fname not in self.functions and canonical(fname, FUNCTIONS) is None:
+            if not self._free(fname) and len(args) == 1 and not isinstance(args[0], Keyword):
+                # x(y+1) where x has a value: the product, said in a note
+                self._note("notation.call_as_product", start, end, name=fname,
+                           read=f"{fname}·({self._text(lpar.end_pos, rpar.start_pos)})")
+                return self._combine(self._variable(fname, tok.start_pos, tok.end_pos), "*",
+                                     self.group(lpar, args[0], rpar), lpar.start_pos, lpar.end_pos)
+            self._unknown_function(fname, tok.start_pos, tok.end_pos, args, (lpar.end_pos, rpar.start_pos))
+        return self._function(fname, args, start, end, (start, end))
+
+    def _unknown_function(self, fname: str, start: int, end: int, args=(), inside=(0, 0)):
+        d = self.defining
+        if d is not None and fname == d.name:
+            raise BptutorSyntaxError("syntax.recursion", (start, end), name=fname)
+        later = re.search(rf"(?<![\w.]){re.escape(fname)}\s*\([^()]*\)\s*=", self.g.source[end:])
+        if later:
+            at = end + later.start()
+            raise BptutorSyntaxError("syntax.function_later", (start, end), name=fname,
+                                     line=self.g.source.count("\n", 0, at) + 1)
+        known = sorted({*FUNCTIONS, *self.functions})
+        close = suggest(fname, known)
+        if not close and len(args) == 1:        # c(x + 1) with c a value given from outside: a product?
+            raise BptutorSyntaxError("syntax.unknown_function_product", (start, end), name=fname,
+                                     product=f"{fname}*({self._text(*inside)})", functions=", ".join(known))
+        raise BptutorSyntaxError("syntax.unknown_function_suggest" if close else "syntax.unknown_function",
+                                 (start, end), name=fname, suggestion=close, functions=", ".join(known))
+
+    def _function(self, fname: str, args: list, start: int, end: int, op_span: tuple[int, int]):
+        """fname(args): a user function, one of the op table's, or a form built
+        from them (dot, pow, log10, one-argument max, log with a base)."""
+        axis = None
+        for kw in args:
+            if isinstance(kw, Keyword):
+                if kw.name not in ("axis", "dim"):
+                    raise BptutorSyntaxError("syntax.unknown_keyword", (kw.start, kw.end), name=kw.name)
+                axis = kw.value
+        args = [a for a in args if not isinstance(a, Keyword)]
+        if fname in self.functions:
+            return self._inline(self.functions[fname], args, start, end)
+        name = canonical(fname, FUNCTIONS)
+        if name in ("max", "min") and (len(args) == 1 or axis is not None):      # max(s), np.max(X, axis=0)
+            c = None if axis is None else self._axis(axis)
+            return self.apply("amax" if name == "max" else "amin", args, start, end, *op_span, c)
+        if axis is not None:
+            args.append(axis)
+        n = len(args)
+        if name in ("dot", "matmul", "pow") and n == 2:
+            return self._combine(args[0], {"dot": "·", "matmul": "@", "pow": "^"}[name], args[1], *op_span,
+                                 start, end)
+        if name == "square" and n == 1:
+            return self._combine(args[0], "^", Const(2.0, *op_span), *op_span, start, end)
+        if name == "transpose" and n == 1:
+            return self.apply("transpose", args, start, end, *op_span)
+        if name in ("log10", "log2") and n == 1:
+            return self.apply("log_base", args, start, end, *op_span, 10.0 if name == "log10" else 2.0)
+        if name == "log" and n == 2:
+            return self._log_base(args[0], args[1], start, end, op_span)
+        if name in BUILT_FORMS:
+            raise BptutorSyntaxError("syntax.arity", (start, end), name=fname, expected=BUILT_FORMS[name], given=n)
+        op = FUNCTIONS[name]
+        if not op.arity <= n <= op.arity + (op.constant == "axis"):     # the axis is optional
+            raise BptutorSyntaxError("syntax.arity", (start, end), name=fname, expected=op.arity, given=n)
+        c = self._axis(args[op.arity]) if n > op.arity else None
+        return self.apply(op.name, args[:op.arity], start, end, *op_span, c)     # the whole call is its operator
+
+    def _log_base(self, x, base, start, end, op_span):
+        """log(x, b): a gate log_b when b is a number, else log(x)/log(b)."""
+        if isinstance(base, Const):
+            b = base.value
+            if type(b) is not float or b <= 0 or b == 1:
+                raise BptutorSyntaxError("syntax.log_base", (base.start, base.end), base=self._text(base.start,
+                                                                                                  base.end))
+            return self.apply("log_base", [x], start, end, *op_span, b)
+        top = self.apply("log", [x], x.start, x.end, *op_span)
+        return self._combine(top, "/", self.apply("log", [base], base.start, base.end, *op_span), *op_span,
+                             start, end)
+
+    # ---- np.exp(x), w.dot(x), W.T -------------------------------------------------------
+    @staticmethod
+    def _module(x):
+        """x as a module prefix (np, torch.nn), or None when it is a value."""
+        if isinstance(x, Module):
+            return x
+        if isinstance(x, _Pending) and x.name in MODULES and not x.made():
+            return Module(x.name, x.start, x.end)
+        return None
+
+    def attribute(self, x, meth):
+        name = str(meth)[1:]
+        x = self._module(x) or x
+        if isinstance(x, Module):
+            if name in MODULE_CONSTANTS:
+                return Const(CONSTANTS[MODULE_CONSTANTS[name]], x.start, meth.end_pos)
+            return Module(f"{x.path}.{name}", x.start, meth.end_pos)
+        if name == "T":
+            return self.transpose(x, meth)
+        raise BptutorSyntaxError("syntax.unknown_attribute", (meth.start_pos, meth.end_pos), name=name)
+
+    def method(self, x, meth, lpar, args, rpar):
+        name = str(meth)[1:]
+        args = args or []
+        start, end = x.start, rpar.end_pos
+        x = self._module(x) or x
+        if isinstance(x, Module):               # np.exp(x), torch.nn.functional.relu(x)
+            if name in self.functions or canonical(name, FUNCTIONS) is None:
+                raise BptutorSyntaxError("syntax.unknown_module_function", (x.start, meth.end_pos),
+                                         path=x.path, name=name, functions=", ".join(sorted(FUNCTIONS)))
+            return self._function(name, args, start, end, (start, end))
+        if name not in METHODS:
+            raise BptutorSyntaxError("syntax.unknown_method", (meth.start_pos, meth.end_pos), name=name,
+                                     methods=", ".join(f".{m}()" for m in METHODS))
+        if name in ("max", "min") and args and not isinstance(args[0], Keyword):     # x.max(0): along axis 0
+            args = [Keyword("axis", args[0], args[0].start, args[0].end), *args[1:]]
+        return self._function(name, [x, *args], start, end, (meth.start_pos, end))
 
     def arguments(self, *args):
         return list(args)
@@ -206,20 +551,71 @@ class _Builder:
         span = (lbracket.start_pos, rbracket.end_pos)
         if not items:
             raise BptutorSyntaxError("tensor.empty_index", span)
-        at = tuple(self._integer(i, "tensor.index_not_integer") for i in items)
+        items = [self._label(i, x) for i in items]
+        at = tuple(self._slice(i, span) if isinstance(i, Slice) else self._integer(i, "tensor.index_not_integer")
+                   for i in items)
         return self.apply("index", [x], x.start, rbracket.end_pos, *span, at)
+
+    def _label(self, item, array):
+        """s[y] with the label y given as a value: its number, as if typed. The
+        input node the name just made (when y is not used otherwise) is taken back."""
+        nodes = self.g.nodes
+        if not isinstance(item, Ref) or isinstance(item, Const) or nodes[item.index].op.name != "input":
+            return item
+        name = nodes[item.index].name
+        value = self.known_values.get(name, self.g.defaults.get(name))
+        if value is None and not self.values_known:
+            self.g.values_matter = True     # read again with the values (see Program.graph_for)
+            value = 0
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or not float(value).is_integer():
+            raise BptutorValueError("tensor.label_without_value", (item.start, item.end), name=name,
+                                    array=self._text(array.start, array.end))
+        self.g.labels.add(name)
+        if item.index == len(nodes) - 1 and nodes[-1].start == item.start and name not in self.g.defaults:
+            nodes.pop()                     # made by this very name: nothing else refers to it
+            del self.g.inputs[name]
+            self.ranks.pop(item.index, None)
+        return Const(float(value), item.start, item.end)
+
+    def _slice(self, item, span) -> slice:
+        return slice(*(None if bound is None else self._integer(bound, "tensor.index_not_integer")
+                       for bound in (item.lo, item.hi)))
+
+    def slice(self, lo, hi):
+        return Slice(lo, hi)
+
+    def subscripts(self, *items):
+        return list(items)
+
+    def keyword(self, tok, value):
+        return Keyword(self._assigned_name(tok), value, tok.start_pos, value.end)
 
     def transpose(self, x, tok):
         return self.apply("transpose", [x], x.start, tok.end_pos, tok.start_pos, tok.end_pos)
 
     # ---- statements -----------------------------------------------------------
+    @staticmethod
+    def _assigned_name(tok) -> str:
+        """The name in a `name =` token."""
+        return str(tok)[:-1].rstrip()
+
     def assign(self, tok, value):
-        name = str(tok)
+        name = self._assigned_name(tok)
+        return self._bind(name, tok.start_pos, tok.start_pos + len(name), value)
+
+    def augassign(self, tok, op, value):
+        """c += x is c = c + x (also -=, *=, /=)."""
+        left = self.name(tok)
+        result = self._combine(left, str(op)[0], value, op.start_pos, op.end_pos)
+        return self._bind(str(tok), tok.start_pos, tok.end_pos, result)
+
+    def _bind(self, name: str, start: int, end: int, value):
+        self._value(value)
         if isinstance(value, Const):
             # `x = -2` makes x an input whose value is -2 (--vals overrides it).
             self.g.defaults[name] = value.value
             self.bound.pop(name, None)
-            value = self.g.input(name, tok.start_pos, tok.end_pos)
+            value = self.g.input(name, start, end)
         else:
             value = value.index
             node = self.g.nodes[value]
@@ -230,14 +626,90 @@ class _Builder:
         return value
 
     def output(self, value):
+        self._value(value)
         self.last = (None, value if isinstance(value, Const) else value.index)
         return value
+
+    # ---- user functions: f(x, w) = body ---------------------------------------------------
+    def def_head(self, tok):
+        """`f(x, w) =`: check the head, then read the body over placeholders."""
+        m = DEFINITION.match(str(tok))
+        name, start = m["name"], tok.start_pos
+        params = [p.strip() for p in m["params"].split(",")] if m["params"].strip() else []
+        if canonical(name, FUNCTIONS) is not None:
+            raise BptutorSyntaxError("syntax.builtin_redefined", (start, start + len(name)), name=name)
+        if name in self.functions:
+            raise BptutorSyntaxError("syntax.function_twice", (start, start + len(name)), name=name)
+        for k, p in enumerate(params):
+            if p in params[:k]:
+                at = start + m.start("params") + m["params"].index(p, m["params"].index(p) + 1)
+                raise BptutorSyntaxError("syntax.duplicate_param", (at, at + len(p)), name=p, function=name)
+        d = _Definition(name, params, len(self.g.nodes), dict(self.bound), self.g.tensor)
+        for k, p in enumerate(params):
+            at = start + m.start("params") + m["params"].index(p)
+            self.g.add(OPS["const"], (), _Param(k), None, at, at + len(p))
+        self.defining = d
+        return d
+
+    def define(self, d, body):
+        """The body has been read: keep its nodes as the function's template and
+        take them out of the graph (a function adds nodes only where it is called)."""
+        self._value(body)
+        g = self.g
+        result = body if isinstance(body, Const) else body.index
+        self.functions[d.name] = Function(d.name, d.params, g.nodes[d.mark:], result, d.mark)
+        del g.nodes[d.mark:]
+        for i in [i for i in self.ranks if i >= d.mark]:
+            del self.ranks[i]
+        self.bound, g.tensor, self.defining = d.bound, d.tensor, None
+        self.last = ("def", d.name)
+        return None
+
+    def _inline(self, fn: Function, args: list, start: int, end: int):
+        """A call of a user function: its template written out with the call's
+        arguments through the same rules as typed text (so 2*w stays the gate
+        *2), each new node marked with the call it belongs to."""
+        if len(args) != len(fn.params):
+            raise BptutorSyntaxError("syntax.function_arity", (start, end), name=fn.name,
+                                     params=", ".join(fn.params), expected=len(fn.params), given=len(args))
+        for a in args:
+            self._value(a)
+        label = self._text(start, end)
+        mapped = []
+        for tn in fn.nodes:
+            c = tn.c
+            if tn.op.name == "const" and isinstance(c, _Param):
+                value = args[c.k]
+            elif tn.op.name == "const" and isinstance(c, _Global):
+                value = self._variable(c.name, tn.start, tn.end)
+            elif tn.op.name == "const":
+                value = Const(c, tn.start, tn.end)
+            else:
+                first = len(self.g.nodes)
+                value = self._redo(tn, [mapped[a - fn.mark] for a in tn.args])
+                for node in self.g.nodes[first:]:
+                    node.call = (label, *(tn.call or ()))
+            mapped.append(value)
+        result = fn.result if isinstance(fn.result, Const) else mapped[fn.result - fn.mark]
+        if isinstance(result, Const):
+            return Const(result.value, start, end)
+        return Ref(result.index, start, end)
+
+    def _redo(self, tn, operands):
+        """One node of a template again, over the call's operands."""
+        if tn.c is DOT_UNDECIDED:
+            return self._combine(operands[0], "·", operands[1], tn.op_start, tn.op_end, tn.start, tn.end)
+        sym = SYMBOLS.get(tn.op.name)
+        if sym is not None:
+            return self._combine(operands[0], sym, operands[1], tn.op_start, tn.op_end, tn.start, tn.end)
+        return self.apply(tn.op.name, operands, tn.start, tn.end, tn.op_start, tn.op_end, tn.c)
 
     def program(self, *statements):
         return self.last
 
     def pair(self, tok, value):
-        return (str(tok), value, tok.start_pos, value.end)
+        self._value(value)
+        return (self._assigned_name(tok), value, tok.start_pos, value.end)
 
     def assignments(self, *pairs):
         return list(pairs)
@@ -326,6 +798,11 @@ def parse(text: str, known_inputs=frozenset()) -> Graph:
     if last is None:
         raise BptutorSyntaxError("syntax.empty", (0, 0)).with_source(text)
     g = builder.g
+    if last[0] == "def":
+        fn = builder.functions[last[1]]
+        raise BptutorSyntaxError("syntax.ends_with_definition", (len(text.rstrip()), len(text.rstrip()) + 1),
+                                 name=fn.name, example=f"{fn.name}({', '.join('1' for _ in fn.params)})"
+                                 ).with_source(text)
     name, value = last
     if isinstance(value, Const):
         raise BptutorError("graph.constant_output", (value.start, value.end),

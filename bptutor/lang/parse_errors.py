@@ -11,12 +11,13 @@ from ..errors import BptutorSyntaxError
 from .text import code_chars
 
 # Look-alike characters that fold() does not turn into ASCII, with what was meant.
-LOOKALIKES = {"²": "^2", "³": "^3", "√": "sqrt(", "σ": "sigmoid(", "∗": "*", "。": "."}
+# (² ³ √ σ · are the language's own: x², √x, σ(x), w·x.)
+LOOKALIKES = {"∗": "*", "。": ".", "⁻": "^-", "—": "-", "Σ": "sum(", "∑": "sum("}
 LOOKALIKES.update({chr(0x2080 + k): f"_{k}" for k in range(10)})     # w₀ -> w_0
-LOOKALIKES.update({"⁰": "^0", "¹": "^1", "⁴": "^4", "⁻": "^-", "—": "-", "Σ": "sum(", "∑": "sum("})
 
-_OPERATORS = {"ADD", "SUB", "MUL", "DIV", "MATMUL", "POW"}
+_OPERATORS = {"ADD", "SUB", "MUL", "TIMES", "DIV", "MATMUL", "DOT", "POW"}
 _OPERATOR_AT = re.compile(r"\*\*|[-+*/@^=,]")
+_HEAD = re.compile(r"[^\W\d]\w*\s*(\([^()]*\)\s*)?=")
 _INVISIBLE = ("Cf", "Zs", "Zl", "Zp", "Mn", "Me", "Co", "Cn", "Cs")
 
 
@@ -29,6 +30,9 @@ def explain(exc, folded: str, original: str, start_rule: str = "program") -> Bpt
         return _ends_early(folded, getattr(exc, "pos_in_stream", None), start_rule)
     tok = exc.token
     start, end = tok.start_pos, tok.end_pos
+    if end - start == 1 and original[start] != folded[start]:       # a full-width character out of place
+        return BptutorSyntaxError("syntax.unexpected_char_fullwidth", (start, end), char=original[start],
+                                  ascii=folded[start])
     before = _previous(folded, start)
     prev = folded[before] if before is not None else ""
     if tok.type in ("RPAR", "RBRACKET"):
@@ -49,6 +53,8 @@ def explain(exc, folded: str, original: str, start_rule: str = "program") -> Bpt
         return BptutorSyntaxError("value.expected_pair", (start, end), token="=")
     if tok.type == "EQUAL":
         return BptutorSyntaxError("syntax.assign_needs_name", (start, end))
+    if tok.type in ("NAME_EQ", "DEF_HEAD") and start_rule != "assignments":     # x + y = 3: '=' after more than a name
+        return BptutorSyntaxError("syntax.assign_needs_name", (end - 1, end))
     if tok.type in ("NAME", "NUMBER", "LPAR") and prev and (prev.isalnum() or prev in "_)]."):
         left = _word_before(folded, before)
         return BptutorSyntaxError("syntax.missing_operator", (start, end), left=left,
@@ -85,6 +91,9 @@ def _ends_early(folded: str, last: int | None, start_rule: str) -> BptutorSyntax
                                   closer=")" if folded[opened] == "(" else "]", column=_column(folded, opened))
     if last is None or not folded.strip():
         return BptutorSyntaxError("syntax.empty", (0, 0))
+    head = _HEAD.match(folded, last)        # `x =` or `f(x) =` is one token: the operand is missing after its '='
+    if head:
+        last = head.end() - 1
     m = _OPERATOR_AT.match(folded, last)
     if m:
         return BptutorSyntaxError("syntax.missing_operand", m.span(), after=m.group())

@@ -15,8 +15,8 @@ MAX_SOURCE = 1_000_000
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")      # all but tab, newline, carriage return
 
 # One character for one: positions in the folded text are positions in the input.
-_FOLD = {0x0D: "\n", 0x3000: " ", 0x00A0: " ", 0x00D7: "*", 0x00F7: "/", 0x00B7: "*", 0x22C5: "*",
-         0x2217: "*", 0x2219: "*", 0x2212: "-", 0x2013: "-", 0x2010: "-", 0x2011: "-", 0x2012: "-",
+# (· and ⋅ stay: the grammar reads them as a product that is the inner product of vectors.)
+_FOLD = {0x0D: "\n", 0x3000: " ", 0x00A0: " ", 0x00D7: "*", 0x00F7: "/", 0x2217: "*", 0x2219: "*", 0x2212: "-", 0x2013: "-", 0x2010: "-", 0x2011: "-", 0x2012: "-",
          0xFE63: "-", 0x2044: "/", 0x2215: "/", 0x3010: "[", 0x3011: "]", 0x3001: ","}
 _FOLD.update({cp: chr(cp - 0xFEE0) for cp in range(0xFF01, 0xFF5F)})
 _FOLD.update({cp: " " for cp in (*range(0x2000, 0x200B), 0x202F, 0x205F)})     # thin spaces from PDFs

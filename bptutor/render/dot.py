@@ -4,7 +4,7 @@ and its gradient (red, below)."""
 from __future__ import annotations
 
 from ..core.records import Derivation
-from .picture import END, picture
+from .picture import END, call_frames, picture
 
 GREEN, RED = "#2e7d32", "#c62828"
 
@@ -19,6 +19,7 @@ def render(d: Derivation, digits: int = 4) -> str:
     ]
     for box in pic.boxes:
         lines.append(f"  n{box.id} [{_box_attrs(box, pic.totals.get(box.id))}];")
+    lines += _clusters(pic)
     lines.append(f'  end [shape=plaintext, label={_quote(pic.output)}];')
     for k, w in enumerate(pic.wires):
         # The numbers sit on a small table whose middle rule is drawn as part of the
@@ -29,6 +30,20 @@ def render(d: Derivation, digits: int = 4) -> str:
         lines.append(f"  w{k}:e -> {dst};")
     lines.append("}")
     return "\n".join(lines) + "\n"
+
+
+def _clusters(pic) -> list[str]:
+    """A dashed frame around the boxes of each call of a user's function."""
+    lines = []
+    for depth, kind, k, item in call_frames(pic):
+        indent = "  " * (depth + 1)
+        if kind == "open":
+            lines.append(f'{indent}subgraph cluster_call{k} {{ label={_quote(item)}; style=dashed; color="#888888";')
+        elif kind == "box":
+            lines.append(f"{indent}{item};")
+        else:
+            lines.append(indent + "}")
+    return lines
 
 
 def _box_attrs(box, total) -> str:

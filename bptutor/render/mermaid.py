@@ -3,7 +3,7 @@ left to right, every wire labelled `v=value | g=gradient`."""
 from __future__ import annotations
 
 from ..core.records import Derivation
-from .picture import END, picture
+from .picture import END, call_frames, picture
 
 
 def render(d: Derivation, digits: int = 4) -> str:
@@ -21,6 +21,12 @@ def render(d: Derivation, digits: int = 4) -> str:
         else:
             lines.append(f"  n{box.id}[{text}]")
             leaves.append(f"n{box.id}")
+    for depth, kind, k, item in call_frames(pic):             # a frame around each call of a user's function
+        if kind == "box" and item.startswith("w"):
+            continue                                            # Mermaid writes a wire's numbers on the wire
+        indent = "  " * (depth + 1)
+        lines.append(f"{indent}subgraph call{k} [{_quote(item)}]" if kind == "open" else
+                     f"{indent}{item}" if kind == "box" else f"{indent}end")
     lines.append(f"  out[{_quote(pic.output or ' ')}]")
     leaves.append("out")
     for w in pic.wires:

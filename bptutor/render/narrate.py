@@ -116,8 +116,14 @@ class Narrator:
         key = "render.edge_one" if len(node.args) == 1 else "render.edge"
         if self.fan_in[s.target] > 1:
             key += "_path"
-        return t(key, lang, gate=self.gate(s.node), node=self.who(s.node), target=self.who(s.target),
-                 local=self.local_text(s), upstream=self.n(s.upstream), product=self.product_text(s))
+        return self.in_call(s, t(key, lang, gate=self.gate(s.node), node=self.who(s.node),
+                                 target=self.who(s.target), local=self.local_text(s), upstream=self.n(s.upstream),
+                                 product=self.product_text(s)))
+
+    def in_call(self, s: Step, text: str) -> str:
+        """A step inside a call of the user's function names the call (calls within calls joined by ›)."""
+        call = self.nodes[s.node].call
+        return t("render.in_call", self.lang, calls=" › ".join(call), step=text) if call else text
 
     def sum_sentence(self, s: Step) -> str:
         f = self.d_of(self.d.graph.output)

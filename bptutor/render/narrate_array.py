@@ -138,7 +138,7 @@ class ArrayNarrator(Narrator):
         op = self.nodes[s.node].op
         if op.vjp and s.k == 0:                                         # once per gate
             text += "\n" + INDENT + t(op.lesson, lang)
-        return text
+        return self.in_call(s, text)
 
     def sum_sentence(self, s: Step) -> str:
         if not shape_of(s.total):

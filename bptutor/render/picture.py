@@ -21,6 +21,7 @@ class Box:
     kind: str          # input | const | gate
     title: str         # a name, a constant, or the gate as the notes draw it (+, *, exp, 1/x)
     sub: str = ""      # a named gate's symbol, a tensor's shape
+    call: tuple = ()   # the calls of the user's functions it is in, outermost first
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +71,44 @@ def picture(d: Derivation, digits: int = 4) -> Picture:
     return Picture(boxes, wires, end_label, totals)
 
 
+def call_frames(pic: Picture) -> list[tuple[int, str, int, object]]:
+    """How to frame each call of a user's function, calls within calls nested:
+    (depth, "open", k, the call's text), (depth, "box", k, "n3" or "w5": a box
+    or the numbers of a wire inside the call), (depth, "close", k, None), in
+    order; found without recursion, however deep the calls go."""
+    calls = {box.id: box.call for box in pic.boxes}
+    paths = sorted({call[:n] for call in calls.values() for n in range(1, len(call) + 1)})
+    members: dict[tuple, list[str]] = {}
+    for box in pic.boxes:
+        if box.call:
+            members.setdefault(box.call, []).append(f"n{box.id}")
+    for k, w in enumerate(pic.wires):           # a wire within a call: its numbers stay inside the frame
+        src, dst = calls.get(w.src, ()), calls.get(w.dst, ())
+        n = 0
+        while n < min(len(src), len(dst)) and src[n] == dst[n]:
+            n += 1
+        if n:
+            members.setdefault(src[:n], []).append(f"w{k}")
+    frames, open_paths = [], []
+    for k, path in enumerate(paths):
+        while open_paths and path[:len(open_paths[-1])] != open_paths[-1]:
+            open_paths.pop()
+            frames.append((len(open_paths), "close", k, None))
+        frames.append((len(open_paths), "open", k, path[-1]))
+        frames += [(len(open_paths) + 1, "box", k, i) for i in members.get(path, [])]
+        open_paths.append(path)
+    while open_paths:
+        open_paths.pop()
+        frames.append((len(open_paths), "close", len(paths), None))
+    return frames
+
+
 def _box(i: int, node, value) -> Box:
+    box = _plain_box(i, node, value)
+    return Box(box.id, box.kind, box.title, box.sub, node.call or ()) if node.call else box
+
+
+def _plain_box(i: int, node, value) -> Box:
     shape = shape_of(value)
     shape = shape_text(shape) if shape else ""
     kind = node.op.name

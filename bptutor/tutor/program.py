@@ -15,6 +15,7 @@ from ..core.ops import CONSTANTS
 from ..core.records import Derivation
 from ..core.xp import ScalarNS, namespace
 from ..errors import BptutorError, BptutorInternalError, BptutorSyntaxError, BptutorValueError
+from ..lang.notation import value_rank
 from ..lang.parse import parse
 from ..lang.values import number, parse_values, shown
 
@@ -36,7 +37,8 @@ class Program:
             if not isinstance(source, str):
                 raise BptutorValueError("input.not_text", None, what="source", type=type(source).__name__)
             self.source = source
-            self._graphs = {}           # constant names read as inputs -> graph
+            self._graphs = {}           # constant names read as inputs (or the values read) -> graph
+            self._labels: set[str] = set()      # names the parses read as labels (s[y])
             self._error = None
             try:
                 self.graph = self._graphs[frozenset()] = parse(source)
@@ -52,7 +54,7 @@ class Program:
             eps = _eps(eps)
             g, inputs, unused, names, xp = self._prepare(values, wrt)
             vals, tape = _evaluate(g, inputs, names, xp)
-            warnings = (("value.unused", {"names": ", ".join(unused)}),) if unused else ()
+            warnings = (*g.notes, *((("value.unused", {"names": ", ".join(unused)}),) if unused else ()))
             checks = ()
             if check:
                 checks, more = check_gradients(g, inputs, vals, tape.grads, names, eps, tape.kinks, xp)
@@ -86,21 +88,42 @@ class Program:
         given = _given(values)
         g = self.graph_for(given)
         inputs = {k: number(k, v) for k, v in {**g.defaults, **given}.items()}
-        unused = check_values(g, inputs)
+        try:
+            unused = [name for name in check_values(g, inputs) if name not in g.labels]
+        except BptutorValueError as exc:
+            raise _one_name(exc, g, inputs) from None
         inputs = {name: inputs[name] for name in g.inputs}
         names = _wanted(g, wrt)
         return g, inputs, unused, names, namespace(inputs.values(), g.tensor)
 
-    def graph_for(self, names) -> Graph:
-        """The graph that values for `names` run on: a value named `e` or `pi`
-        makes it an input where the program read the constant."""
+    def graph_for(self, given) -> Graph:
+        """The graph that the values `given` run on: a value named `e` or `pi`
+        makes it an input where the program read the constant (T: a power, not
+        W^T's transpose). A program whose parse reads values — `·` between
+        operands of unknown shape (a product of numbers, the matrix product of
+        arrays), a label s[y] — parses again for them, once per different
+        shapes and labels."""
+        if self.graph is not None and self.graph.values_matter:
+            return self._graph_for_values(given)
         constants = CONSTANTS.keys() if self.graph is None else self.graph.folded_constants
-        overridden = frozenset(n for n in names if n in constants)
+        overridden = frozenset(n for n in given if n in constants)
         g = self._graphs.get(overridden)
         if g is None:
             if not overridden:
                 raise self._error
             g = self._graphs[overridden] = parse(self.source, known_inputs=overridden)
+        return g
+
+
+    def _graph_for_values(self, given: dict) -> Graph:
+        def key():
+            return (tuple(sorted((name, value_rank(v)) for name, v in given.items())),
+                    tuple(sorted((name, repr(given.get(name))) for name in self._labels)))
+        g = self._graphs.get(key())
+        if g is None:
+            g = parse(self.source, known_inputs=given)
+            self._labels |= g.labels
+            self._graphs[key()] = g
         return g
 
 
@@ -183,6 +206,18 @@ def _wanted(g, wrt) -> list[str]:
 
 def _zero_if_none(grad):
     return 0.0 if grad is None else grad
+
+
+def _one_name(exc: BptutorValueError, g, inputs: dict) -> BptutorValueError:
+    """No value for w0x0 while w0 and x0 have values: say it is one name."""
+    from ..lang.notation import split_name
+    known = set(inputs) | set(g.inputs)
+    for name in g.inputs:
+        parts = name not in inputs and len(name) <= 40 and split_name(name, known - {name})
+        if parts:
+            return BptutorValueError("value.missing_one_name", None, name=name, product="*".join(parts),
+                                     spaced=" ".join(parts))
+    return exc
 
 
 def _scalar_output(g, vals) -> None:
