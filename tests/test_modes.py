@@ -403,3 +403,27 @@ def test_repl_mode_command_sets_the_mode_of_the_next_derivations():
     assert ":mode reverse, :mode forward or :mode both" in err.getvalue() and s.mode == "forward"
     s.handle(":json")
     assert '"mode": "forward"' in out.getvalue()
+
+
+# ---- the picture: tangents on the wires in forward mode -----------------------------------------
+def test_forward_picture_carries_the_tangents_on_the_wires():
+    from bptutor.render.picture import END, picture
+    d = bptutor.derive(MML, mode="forward")
+    pic = picture(d, 4)
+    assert pic.tangents == "x" and pic.totals == {}
+    by_source = {label(d, w.src): w.grad for w in pic.wires}
+    # ẋ = 1, ȧ = 1, ḃ = 1.2840, ċ = 2.2840, ḋ = 0.9221, ė = -2.2825, ḟ = -1.3604
+    assert by_source == {"x": "1", "a": "1", "b": "1.2840", "c": "2.2840", "d": "0.9221", "e": "-2.2825",
+                         "f": "-1.3604"}
+    assert next(w for w in pic.wires if w.dst == END).grad == "-1.3604"
+
+
+def test_forward_picture_of_one_input_shows_zero_tangents_from_the_others():
+    from bptutor.render.mermaid import render
+    d = bptutor.derive(SIGMOID, SIGMOID_VALS, mode="forward", wrt="x0")
+    text = render(d, 2)
+    assert '-- "v=2 | t=0" -->' in text and '-- "v=-1 | t=1" -->' in text       # ẇ0 = 0, ẋ0 = 1
+    assert '-- "v=0.73 | t=0.39" --> out' in text and "g=" not in text          # ḟ = ∂f/∂x0 = 0.39
+    from bptutor.render.dot import BLUE
+    from bptutor.render.dot import render as dot
+    assert BLUE in dot(d, 2) and "#c62828" not in dot(d, 2)
