@@ -142,6 +142,23 @@ def test_forward_equals_reverse_on_random_programs(src, values):
         assert p.values[p.about] == 1.0
 
 
+vector_points = st.fixed_dictionaries({
+    "x": st.lists(st.floats(-2, 2, allow_nan=False), min_size=1, max_size=3).map(np.array),
+    "y": st.floats(-2, 2, allow_nan=False), "z": st.floats(-2, 2, allow_nan=False)})
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(programs, vector_points)
+def test_forward_equals_reverse_on_random_vector_programs(src, values):
+    try:
+        d = bptutor.derive(f"sum({src})", values, mode="both", check=False)
+    except BptutorError as exc:
+        assert exc.key in ("graph.constant_output", "math.overflow", "math.gradient_overflow"), exc.key
+        return
+    for name in d.wrt:
+        np.testing.assert_allclose(d.tangents[name], d.gradients[name], rtol=1e-9, atol=1e-12, err_msg=src)
+
+
 def test_pullback_from_the_output_is_backward():
     for src, values in ((SIGMOID, SIGMOID_VALS), (MML, {}), ("(x+y)*z + x*x", {"x": 1.5, "y": -2.0, "z": 0.5})):
         g = parse(src, known_inputs=frozenset(values))
