@@ -255,7 +255,7 @@ def test_a_bug_of_ours_is_reported_and_the_session_goes_on(monkeypatch):
 def test_a_bug_inside_the_derivation_is_reported_as_one(monkeypatch):
     # derive() wraps a bug as BptutorInternalError, a BptutorError: still a bug, never the user's error
     import bptutor.tutor.program
-    monkeypatch.setattr(bptutor.tutor.program, "_evaluate", lambda *args: [][1])
+    monkeypatch.setattr(bptutor.tutor.program, "backward", lambda *args: [][1])
     out, err = io.StringIO(), io.StringIO()
     code = cli.main(["repl"], out, err, io.StringIO("x = 2\nx^2\n:vals\n"))
     assert code == 3                                    # the session went on, and says it met a bug

@@ -11,6 +11,7 @@ import argparse
 
 from ..errors import BptutorError
 from ..render import FORMATS
+from ..core.records import MODES
 from .args import Parser, read_source, read_values
 from .config import choose_lang
 from .console import Exit
@@ -29,6 +30,9 @@ def build_parser(lang: str, out, with_help: bool = True, expression: bool = True
     p.add_version()
     p.add_argument("--eps", type=float, default=None, help=h("cli.help_eps"))
     p.add_argument("--wrt", help=h("cli.help_wrt"))
+    p.add_argument("--mode", choices=MODES, default="reverse", help=h("cli.help_mode"))
+    p.add_argument("--outputs", help=h("cli.help_outputs"))
+    p.add_argument("--jacobian", action="store_true", help=h("cli.help_jacobian"))
     p.add_argument("--json", action="store_true", help=h("cli.help_json"))
     p.add_argument("--all", action="store_true", help=h("cli.help_all"))
     p.add_argument("--graph", metavar="FILE", help=h("export.help_graph"))
@@ -64,7 +68,8 @@ def run(args, stdout) -> int:
     lang = choose_lang(args.lang)
     fmt = output_format(args)
     source = read_source(args)
-    d, update = derive(source, read_values(args.vals), args.eps, args.wrt, args.lr)
+    d, update = derive(source, read_values(args.vals), args.eps, args.wrt, args.lr, args.mode, args.outputs,
+                       args.jacobian)
     verdicts = None
     if args.answer:         # judged before anything is printed: a bad answer is an error, not half an output
         verdicts = judge(d, "\n".join(args.answer))
@@ -87,13 +92,14 @@ def run(args, stdout) -> int:
     return Exit.OK if d.ok else Exit.WRONG
 
 
-def derive(source: str, values: dict, eps, wrt, lr=None) -> tuple:
+def derive(source: str, values: dict, eps, wrt, lr=None, mode: str = "reverse", outputs=None,
+           jacobian: bool = False) -> tuple:
     """(the Derivation, and with a learning rate `lr` the OneStep of gradient
     descent from its point, else None)."""
     from ..tutor.program import compile
     try:
         program = compile(source)
-        d = program.derive(values, eps=eps, wrt=wrt)
+        d = program.derive(values, eps=eps, wrt=wrt, mode=mode, outputs=outputs, jacobian=jacobian)
         if lr is None:
             return d, None
         from ..tutor.train import one_step

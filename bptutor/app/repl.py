@@ -34,6 +34,7 @@ class Session:
         self.values: dict[str, object] = {}
         self.lang = lang
         self.digits = digits
+        self.mode = "reverse"            # :mode: the passes each derivation narrates
         self.last = None                 # the last Derivation
         self.verdicts = None             # the last :check's verdicts on it
         self.out = out or sys.stdout
@@ -90,7 +91,7 @@ class Session:
             raise BptutorError("repl.missing", None, names=", ".join(missing),
                                example="; ".join(f"{n} = 1" for n in missing))
         given = {n: self.values[n] for n in g.inputs if n in self.values and n not in g.defaults}
-        d = derive(text, given)
+        d = derive(text, given, mode=self.mode)
         self.last, self.verdicts = d, None
         show_derivation(d, self.lang, self.digits, self.out)
         self.out.flush()
@@ -163,6 +164,16 @@ class Session:
             raise BptutorError("repl.bad_digits", None, given=arg)
         self.digits = int(arg)
         self.say("repl.digits_set", digits=self.digits)
+
+    def cmd_mode(self, arg: str) -> None:
+        from ..core.records import MODES
+        if not arg:
+            self.say("repl.mode_is", mode=self.mode)
+            return
+        if arg not in MODES:
+            raise BptutorError("repl.bad_mode", None, given=arg)
+        self.mode = arg
+        self.say("repl.mode_set", mode=arg)
 
     def needs_derivation(self):
         if self.last is None:

@@ -4,10 +4,11 @@ them, and by the prompt (replui.py), which completes them. The export commands
 Help texts are repl.usage_<command> and repl.help_<command>."""
 from __future__ import annotations
 
+from ..core.records import MODES
 from ..i18n import LANGS
 from .export import DOCUMENTS
 
-COMMANDS = ("help", "vals", "del", "clear", "lang", "digits", "check", "json", "graph", *DOCUMENTS,
+COMMANDS = ("help", "vals", "del", "clear", "lang", "digits", "mode", "check", "json", "graph", *DOCUMENTS,
             "quiz", "train", "quit")
 ALIASES = {"q": "quit", "exit": "quit", "h": "help", "?": "help"}
 
@@ -19,4 +20,4 @@ def command_name(word: str) -> str:
 
 def argument_choices(command: str, values) -> list[str]:
     """What Tab offers after `:command ` (`values`: the names with values)."""
-    return {"lang": list(LANGS), "help": list(COMMANDS), "del": list(values)}.get(command, [])
+    return {"lang": list(LANGS), "mode": list(MODES), "help": list(COMMANDS), "del": list(values)}.get(command, [])

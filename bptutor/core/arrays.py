@@ -202,6 +202,20 @@ class ArrayNS:
         return local, unbroadcast(contribution, np.shape(args[k]))
 
     @staticmethod
+    def jvp(op, k: int, c, t, out, args):
+        """(local, contribution) of input k's tangent t in forward mode:
+        elementwise ops multiply their local derivative by t, spread to the
+        output's shape (a scalar added to a vector moves every entry); the
+        others apply their own Jacobian-vector product (local is None)."""
+        if op.jvp:
+            return None, op.jvp[k](ArrayNS, c, t, out, *args)
+        local = op.local[k](ArrayNS, c, out, *args)
+        contribution = local * t
+        if np.shape(contribution) != np.shape(out):
+            contribution = np.broadcast_to(contribution, np.shape(out))
+        return local, contribution
+
+    @staticmethod
     def all_finite(v) -> bool:
         """Under strict() numpy has already raised at the op that made an inf or
         a nan, so an array needs no second look; a Python float (a scalar input

@@ -22,7 +22,7 @@ from ..errors import BptutorError
 from .difference import FAIL, KINK, OK, SKIPPED, Difference, Sample, difference
 from .engine import forward
 from .graph import Graph
-from .records import Check
+from .records import Check, EntryCheck
 from .xp import ScalarNS
 
 EPS = 2.0 ** -52
@@ -76,15 +76,16 @@ def choose(names: list[str], n_nodes: int, seed: int = SEED) -> tuple[list[str],
     return [n for i, n in enumerate(names) if i in picked], True
 
 
-def noise(g: Graph, node_values: list, grads: list, start: int, xp=ScalarNS) -> float:
+def noise(g: Graph, node_values: list, grads: list, start: int, xp=ScalarNS, out: int | None = None) -> float:
     """How far a computed f may be off when the input at node `start` moves
     (first-order rounding analysis): every node recomputed rounds its value
     by up to ε·|value|, or by the spacing of the smallest floats (TINY) where
     it underflows, and f feels that times ∂f/∂node; plus f's own rounding.
     x*x + 1e9 is known to ±2e-7, whatever x*x is; a fixed h = 1e-5 sees mostly that.
     For arrays one entry moves: each node counts with its largest entry, not
-    the sum over entries the other entries' paths would add."""
-    out = node_values[g.output]
+    the sum over entries the other entries' paths would add. `out` names
+    another output node than the graph's (a Jacobian's), `grads` its gradients."""
+    out = node_values[g.output if out is None else out]
     nodes = g.nodes
     if xp is ScalarNS:
         scaled, tiny = abs(out), 1.0
@@ -146,10 +147,11 @@ def _crossed(g: Graph, watched: list[int], base: list, vals: list, xp) -> int | 
     return None
 
 
-def _sampler(g: Graph, moved: dict, node_values: list, name: str, xp, set_x):
+def _sampler(g: Graph, moved: dict, node_values: list, name: str, xp, set_x, read=None):
     """f(x) as difference() samples it: the graph run from input `name` on with
     `set_x(x)` applied to `moved`; its value (None where the graph fails) and
-    the first node the step crossed a kink, a pole or a wave of (see _crossed)."""
+    the first node the step crossed a kink, a pole or a wave of (see _crossed).
+    `read(vals)` picks another number than the output (an entry of a Jacobian's output)."""
     start, out = g.inputs[name], g.output
     watched = _watched(g, start)
     base = [(_branch(g, i, node_values, xp), node_values[g.nodes[i].args[0]]) for i in watched]
@@ -160,7 +162,7 @@ def _sampler(g: Graph, moved: dict, node_values: list, name: str, xp, set_x):
             vals = forward(g, moved, xp, start, node_values)
         except BptutorError:            # undefined there (log of a negative, overflow...)
             return Sample(None)
-        value = float(vals[out])        # float(): the output may be a view of the moved array
+        value = float(vals[out]) if read is None else read(vals)    # float(): it may be a view of the moved array
         crossed = _crossed(g, watched, base, vals, xp) if watched else None
         return Sample(value if math.isfinite(value) else None, crossed)
     return f
@@ -232,6 +234,89 @@ def _check_array(g: Graph, values: dict, node_values: list, grads: list, name: s
     entry = tuple(int(i) for i in np.unravel_index(p, work.shape)) if work.ndim else None
     return _record(name, value, analytic, None if np.isnan(numeric).all() else shown, r, entry,
                    (len(entries), work.size))
+
+
+# ---- forward mode and Jacobians ---------------------------------------------------------
+def check_tangents(graph: Graph, values: dict, node_values: list, grads: list, tangents: dict, names,
+                   eps: float | None, xp) -> tuple:
+    """Forward mode's final tangents (input name -> ∂f/∂input) judged by central
+    differences as check_gradients judges backward's gradients: the same
+    inputs (`names`), the same rules; both must come out right."""
+    checks = []
+    for name in names:
+        if xp is ScalarNS:
+            checks.append(_check_scalar(graph, values, node_values, grads, name, tangents[name], eps))
+        else:
+            checks.append(_check_array(graph, values, node_values, grads, name, tangents[name], eps, len(names)))
+    return tuple(checks)
+
+
+def check_jacobian(g: Graph, values: dict, node_values: list, blocks: dict, rows: dict, names,
+                   eps: float | None, xp) -> tuple[tuple, bool]:
+    """(an EntryCheck per block ∂output/∂input of a Jacobian, whether a block
+    was checked on a sample): each entry judged as a gradient is (core/
+    difference.py), f being that entry of the output with that entry of the
+    input moved; a seeded sample of the entries of a large block. `rows` maps
+    each output node to ∂output/∂node per node (output shape + node shape):
+    how far each output entry's computed value may be off (noise())."""
+    checks = []
+    for o, per_node in rows.items():
+        for name in names:
+            checks.append(_check_block(g, values, node_values, o, per_node, name, blocks[o, name], eps, xp,
+                                       len(rows) * len(names)))
+    return tuple(checks), any(c.checked < c.entries for c in checks)
+
+
+def _check_block(g: Graph, values: dict, node_values: list, o: int, per_node: list, name: str, block,
+                 eps: float | None, xp, n_blocks: int) -> EntryCheck:
+    start = g.inputs[name]
+    if xp is ScalarNS:
+        moved = dict(values)
+
+        def set_value(x):
+            moved[name] = x
+        f = _sampler(g, moved, node_values, name, xp, set_value, read=lambda vals: vals[o])
+        r = difference(f, values[name], block, noise(g, node_values, per_node, start, xp, o), eps)
+        return EntryCheck(o, name, r.numeric, r.rel_error, r.verdict, 1, 1, None, r.reason)
+    import numpy as np
+    from .arrays import ArrayNS
+
+    work = np.array(values[name], dtype=float)
+    out_shape = np.shape(node_values[o])
+    columns = work.size
+    total = int(np.prod(out_shape, dtype=int)) * columns
+    affordable = max(MIN_SAMPLE, int(ARRAY_WORK_BUDGET / max(n_blocks, 1) / (EVALS * _cost(g, node_values, start))))
+    count = min(total if total <= FULL_CHECK else SAMPLE, affordable)
+    entries = range(total) if count >= total else sorted(random.Random(SEED).sample(range(total), count))
+    expected = np.broadcast_to(np.asarray(block, dtype=float), out_shape + work.shape).reshape(-1)
+    numeric = np.full(out_shape + work.shape, np.nan)
+    flat_work, flat_numeric = work.reshape(-1), numeric.reshape(-1)
+    moved = dict(values)
+    moved[name] = work
+    at = [0]
+
+    def set_x(x):
+        flat_work[at[0]] = x
+    worst = None
+    for n in entries:
+        q, at[0] = divmod(n, columns)
+        row = np.unravel_index(q, out_shape)
+        grads = [None if v is None else v[row] for v in per_node] if out_shape else per_node
+        f = _sampler(g, moved, node_values, name, ArrayNS, set_x,
+                     read=lambda vals, q=q: float(np.reshape(vals[o], -1)[q]))
+        x = float(flat_work[at[0]])
+        try:
+            r = difference(f, x, float(expected[n]), noise(g, node_values, grads, start, ArrayNS, o), eps)
+        finally:
+            flat_work[at[0]] = x
+        if r.numeric is not None:
+            flat_numeric[n] = r.numeric
+        rank = (_WORST_FIRST[r.verdict], -(r.rel_error or 0.0))
+        if worst is None or rank < worst[0]:
+            worst = (rank, n, r)
+    _, n, r = worst
+    entry = tuple(int(i) for i in np.unravel_index(n, numeric.shape))
+    return EntryCheck(o, name, numeric, r.rel_error, r.verdict, len(entries), total, entry, r.reason)
 
 
 def _cost(g: Graph, vals: list, start: int) -> float:

@@ -255,37 +255,50 @@ def _gradient_error(g: Graph, i: int, vals, local, upstream, summed: bool = Fals
                             upstream=Numbers((upstream,)))
 
 
-# ---- forward mode, the notes' hand rounding, one-sided local gradients --------------
-def leads_to_output(g: Graph) -> list[bool]:
-    """For each node, whether a path leads from it up to the output: the nodes
-    backward visits (a value the program computes but never uses is not one)."""
+# ---- forward mode, reverse mode from any output, the notes' hand rounding, kinks ------
+def leads_to_output(g: Graph, outputs=None) -> list[bool]:
+    """For each node, whether a path leads from it up to the output (or to one
+    of the node indices `outputs`): the nodes backward visits (a value the
+    program computes but never uses is not one)."""
     live = [False] * len(g.nodes)
-    live[g.output] = True
+    outputs = (g.output,) if outputs is None else outputs
+    for out in outputs:
+        live[out] = True
     nodes = g.nodes
-    for i in range(g.output, -1, -1):
+    for i in range(max(outputs), -1, -1):
         if live[i]:
             for j in nodes[i].args:
                 live[j] = True
     return live
 
 
-def tangents(g: Graph, vals: list, xp, seed: dict) -> tuple[list, list]:
+def tangents(g: Graph, vals: list, xp, seed: dict, outputs=None) -> tuple[list, list]:
     """Forward mode: the tangent ∂node/∂(seed direction) of every node, left to
     right (MML eq. 5.121). `seed` maps a node index or an input name to its
-    tangent (1.0 for a scalar direction); a seeded node counts as independent,
-    its own inputs do not change it. Returns (tangents, edges): 0.0 where no
-    path leads from the seed, and, as in backward, at nodes with no path to the
-    output; edges as tuples (node, k, source, local, incoming, contribution) in
-    the order visited, `source` being the node's k-th input and `incoming` its
-    tangent (local is None for a tensor op, whose jvp gives the contribution)."""
+    tangent (1.0 for a scalar, an array shaped like the node otherwise); a
+    seeded node counts as independent, its own inputs do not change it.
+    Returns (tangents, edges): 0.0 where no path leads from the seed, and, as
+    in backward, at nodes with no path to the output (or to any of the node
+    indices `outputs`); edges as tuples (node, k, source, local, incoming,
+    contribution) in the order visited, `source` being the node's k-th input
+    and `incoming` its tangent (local is None for a tensor row, whose jvp gives
+    the contribution). A tangent has its node's shape."""
+    if xp is ScalarNS:
+        return _tangents(g, vals, xp, seed, outputs)
+    with xp.strict():
+        return _tangents(g, vals, xp, seed, outputs)
+
+
+def _tangents(g: Graph, vals: list, xp, seed: dict, outputs) -> tuple[list, list]:
     nodes = g.nodes
     dots: list = [None] * len(nodes)
     seeded = {g.inputs[key] if isinstance(key, str) else key: tangent for key, tangent in seed.items()}
     for j, tangent in seeded.items():
         dots[j] = tangent
-    live = leads_to_output(g)
+    live = leads_to_output(g, outputs)
     edges: list = []
     record = edges.append
+    jvp = None if xp is ScalarNS else xp.jvp
     i = start = min(seeded, default=len(nodes))
     try:
         for i in range(start, len(nodes)):
@@ -308,9 +321,6 @@ def tangents(g: Graph, vals: list, xp, seed: dict) -> tuple[list, list]:
                     continue
             elif all(dots[j] is None for j in args):
                 continue
-            jvp = getattr(op, "jvp", ())
-            if not local_of and not jvp:
-                raise NotImplementedError(f"forward mode through {op.name} needs its jvp")
             c, out = node.c, vals[i]
             arg_vals = [vals[j] for j in args]
             total = None
@@ -318,11 +328,11 @@ def tangents(g: Graph, vals: list, xp, seed: dict) -> tuple[list, list]:
                 incoming = dots[j]
                 if incoming is None:
                     continue
-                if local_of:
+                if jvp is None:
                     local = local_of[k](xp, c, out, *arg_vals)
                     contribution = local * incoming
                 else:
-                    local, contribution = None, jvp[k](xp, c, incoming, out, *arg_vals)
+                    local, contribution = jvp(op, k, c, incoming, out, arg_vals)
                 total = contribution if total is None else total + contribution
                 record((i, k, j, local, incoming, contribution))
             dots[i] = total
@@ -334,6 +344,76 @@ def tangents(g: Graph, vals: list, xp, seed: dict) -> tuple[list, list]:
             if not finite(contribution):
                 raise _gradient_error(g, i, vals, local, incoming)
     return [0.0 if t is None else t for t in dots], edges
+
+
+def pullback(g: Graph, vals: list, xp, seeds: dict, wanted=None) -> Tape:
+    """Reverse mode from any nodes: `seeds` maps a node index to the gradient
+    it starts with (1.0, or a one-hot array picking one entry of a vector
+    output: one row of a Jacobian). Records what backward records, the same
+    way (with arrays only the edges leading to the inputs `wanted`); backward
+    is pullback from {output: 1.0}, kept apart as the benchmarked hot path."""
+    if xp is ScalarNS:
+        return _pullback(g, vals, xp, seeds, None)
+    with xp.strict():
+        return _pullback(g, vals, xp, seeds, needed_for(g, g.inputs if wanted is None else wanted))
+
+
+def _pullback(g: Graph, vals: list, xp, seeds: dict, needed: list | None) -> Tape:
+    nodes = g.nodes
+    grads: list = [None] * len(nodes)
+    for j, seed in seeds.items():
+        grads[j] = seed
+    vjp = None if xp is ScalarNS else xp.vjp
+    edges: list = []
+    kinks: list = []
+    i = max(seeds)
+    try:
+        for i in range(max(seeds), -1, -1):
+            upstream = grads[i]
+            node = nodes[i]
+            args = node.args
+            if upstream is None or not args:
+                continue
+            op, c, out = node.op, node.c, vals[i]
+            arg_vals = [vals[j] for j in args]
+            if op.kink is not None and _any(op.kink(c, *arg_vals)):
+                kinks.append(i)
+            for k, j in enumerate(args):
+                if vjp is None:
+                    local = op.local[k](xp, c, out, *arg_vals)
+                    contribution = local * upstream
+                elif not needed[j]:
+                    continue                # leads to no input asked for
+                else:
+                    local, contribution = vjp(op, k, c, upstream, out, arg_vals)
+                old = grads[j]
+                grads[j] = contribution if old is None else old + contribution
+                edges.append((i, k, j, local, upstream, contribution))
+    except _MATH_ERRORS:
+        raise _gradient_error(g, i, vals, None, grads[i]) from None
+    _check_finite_gradients(g, vals, grads, edges, xp)
+    return Tape(grads, edges, kinks)
+
+
+def local_jacobian(g: Graph, vals: list, xp, i: int, k: int):
+    """∂node_i/∂(its k-th input) as a matrix (rows: the node's entries, columns:
+    the input's), for the narration of matrix passes (ReLU's diagonal, W for
+    W @ x): one JVP per entry of the input. A number for scalars."""
+    node = g.nodes[i]
+    op, c, out = node.op, node.c, vals[i]
+    arg_vals = [vals[j] for j in node.args]
+    if xp is ScalarNS:
+        return op.local[k](xp, c, out, *arg_vals)
+    import numpy as np
+    source = arg_vals[k]
+    columns = []
+    with xp.strict():
+        for p in range(np.size(source)):
+            direction = np.zeros(np.size(source))
+            direction[p] = 1.0
+            _local, column = xp.jvp(op, k, c, direction.reshape(np.shape(source)), out, arg_vals)
+            columns.append(np.reshape(column, -1))
+    return np.stack(columns, axis=1)
 
 
 def replay(g: Graph, vals: list, xp, *, rounded: int) -> tuple[list, list, list] | None:

@@ -2,12 +2,15 @@
 graph; they never run the engine."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import NamedTuple
 
 from .graph import Graph
 from .steps import Step, build_steps
+
+
+MODES = ("reverse", "forward", "both")     # Derivation.mode: the passes narrated
 
 
 def plain(x):
@@ -48,6 +51,63 @@ class Tape(NamedTuple):
     grads: list         # ∂f/∂node per node; None where no path leads to the output
     edges: list         # Edge-shaped tuples, in the order backward visited them
     kinks: list         # nodes evaluated at a non-differentiable point
+
+
+class Pass(NamedTuple):
+    """One derivative pass as the narration tells it (core/modes.py builds it).
+    forward: the tangents ∂node/∂x of every node for the input node `about`
+        (MML eq. 5.121), left to right;
+    reverse: ∂y/∂node of every node for the output node `about`, right to left.
+    With arrays the pass stacks the engine's runs, one per entry of x (forward)
+    or of y (reverse): `values[i]` then has the shape node + x (forward) or
+    y + node (reverse), the layout of a Jacobian, and each edge step's `local`
+    is the local Jacobian as a matrix (rows: the node's entries; None when too
+    big to show). values[i] is None where the pass does not reach."""
+    direction: str          # forward | reverse
+    about: int              # the seeded node: an input (forward), an output (reverse)
+    values: list
+    steps: list             # core.steps.Step
+    kinks: tuple            # nodes met at a non-differentiable point
+    runs: int               # engine passes: one per entry of the seed
+    multiply_adds: int      # what those runs multiplied and added, counted by the engine's edges
+    matrix: bool = False    # array values: stacked runs, local Jacobians as matrices
+
+
+class Cost(NamedTuple):
+    """What one mode cost on this graph: engine passes and multiply-adds (one
+    per entry of every local gradient × incoming gradient the passes formed)."""
+    passes: int
+    multiply_adds: int
+
+
+class EntryCheck(NamedTuple):
+    """The numeric check of one block ∂output/∂input of a Jacobian (entry by
+    entry, as core/check.py checks a gradient); the verdict and the numbers are
+    the worst entry's."""
+    output: int             # node index
+    input: str
+    numeric: object         # like the block; NaN where an entry was not checked
+    rel_error: float | None
+    verdict: str            # ok | fail | kink | skipped
+    checked: int            # entries checked (a sample when the block is large)
+    entries: int
+    entry: tuple | None = None  # the worst entry: output index + input index
+    reason: str | None = None   # why not checkable, or the kink
+
+
+class Jacobian(NamedTuple):
+    """∂outputs/∂inputs, numerator layout: a block per (output, input) shaped
+    output shape + input shape (rows are outputs, columns inputs; a gradient
+    is the transpose of its 1×n row). Built column by column by the forward
+    passes and row by row by the reverse passes; `agree` is the largest
+    difference between the two."""
+    outputs: tuple          # node indices
+    inputs: tuple           # input names
+    blocks: dict            # (output, input) -> block
+    by_reverse: dict        # the same from the reverse passes (or backward's gradients)
+    agree: float
+    checks: tuple = ()      # EntryCheck per block
+    sampled: bool = False   # some block was checked on a sample of its entries
 
 
 class Check(NamedTuple):
@@ -121,20 +181,41 @@ class Derivation:
     wrt: tuple = ()             # inputs reported, in order
     sampled: bool = False       # the numeric check covered a sample of the inputs
     arrays: bool = False        # evaluated with numpy arrays (vectors and matrices)
+    mode: str = "reverse"       # reverse | forward | both: the passes narrated
+    outputs: tuple = ()         # the outputs' node indices (several, or a vector: a Jacobian)
+    forward: tuple = ()         # forward mode: a Pass per input of wrt
+    reverse: tuple = ()         # a Pass per output where `tape` cannot serve (several or vector outputs)
+    forward_checks: tuple = ()  # the forward tangents against the same central differences as `checks`
+    jacobian: Jacobian | None = None
+    cost: dict = field(default_factory=dict)    # "forward"/"reverse" -> Cost, for the modes run
+
+    @property
+    def scalar(self) -> bool:
+        """One number out: backward's tape, gradients and their check. Otherwise
+        (a vector output, or several) the derivation is its Jacobian."""
+        return self.tape is not None
 
     @property
     def node_grads(self) -> list:
-        return self.tape.grads
+        return self.tape.grads if self.tape is not None else [None] * len(self.graph.nodes)
 
     @property
     def edges(self) -> list:
         """Edge-shaped tuples (node, k, target, local, upstream, contribution)."""
-        return self.tape.edges
+        return self.tape.edges if self.tape is not None else []
 
     @cached_property
     def kinks(self) -> frozenset:
         """Nodes evaluated at a non-differentiable point."""
-        return frozenset(self.tape.kinks)
+        found = set(self.tape.kinks) if self.tape is not None else set()
+        for p in self.forward + self.reverse:
+            found.update(p.kinks)
+        return frozenset(found)
+
+    @property
+    def narrated(self) -> tuple:
+        """The directions narrated, in the order told: reverse, then forward."""
+        return {"reverse": ("reverse",), "forward": ("forward",), "both": ("reverse", "forward")}[self.mode]
 
     @property
     def value(self):
@@ -146,8 +227,14 @@ class Derivation:
 
     def grad(self, index: int):
         """∂f/∂node; 0 where no path leads from the node to the output."""
-        g = self.tape.grads[index]
+        g = self.node_grads[index]
         return 0.0 if g is None else g
+
+    @property
+    def tangents(self) -> dict:
+        """Forward mode: input name -> the output's tangent ∂f/∂input (the gradient again)."""
+        out = self.graph.output
+        return {self.graph.nodes[p.about].label: p.values[out] for p in self.forward}
 
     @property
     def numeric_gradients(self) -> dict:
@@ -155,7 +242,8 @@ class Derivation:
 
     @property
     def ok(self) -> bool:
-        return all(c.verdict != "fail" for c in self.checks)
+        checks = self.checks + self.forward_checks + (self.jacobian.checks if self.jacobian else ())
+        return all(c.verdict != "fail" for c in checks)
 
     def grad_of(self, name: str):
         """∂f/∂name for an input or a named intermediate node."""
@@ -177,48 +265,129 @@ class Derivation:
 
     @cached_property
     def steps(self) -> list[Step]:
-        """The narration's steps (see core/steps.py), built when first read."""
-        return build_steps(self.graph, self.tape)
+        """Backward's narrated steps (see core/steps.py), built when first read."""
+        return build_steps(self.graph, self.tape) if self.tape is not None else []
 
-    def step_dict(self, step: Step) -> dict:
+    def step_dict(self, step: Step, steps: list | None = None, direction: str = "reverse",
+                  about: int | None = None) -> dict:
+        """One step as JSON. `steps` holds the step (backward's steps unless
+        given); `about` is the pass's seeded node: the input of a forward pass,
+        the output of a reverse pass from one of several outputs."""
         nodes = self.graph.nodes
+        steps = self.steps if steps is None else steps
         node = nodes[step.node]
         value = self.node_values[step.node]
         kind = step.kind
-        if kind == "edge":
-            d = {"kind": kind, "node": node.label, "op": node.op.name, "value": plain(value),
-                 "target": nodes[step.target].label, "input": step.k, "upstream": plain(step.upstream),
-                 "local": plain(step.local), "contribution": plain(step.contribution),
-                 "total": plain(step.total), "kink": step.kink}
+        forward = direction == "forward"
+        d = {"kind": kind, "direction": direction}
+        if about is not None:
+            d["wrt" if forward else "output"] = nodes[about].label
+        d.update({"node": node.label, "op": node.op.name, "value": plain(value)})
+        if kind == "edge" and forward:
+            d.update({"source": nodes[step.target].label, "input": step.k, "local": plain(step.local),
+                      "incoming": plain(step.upstream), "contribution": plain(step.contribution),
+                      "tangent": plain(step.total), "kink": step.kink})
+        elif kind == "edge":
+            d.update({"target": nodes[step.target].label, "input": step.k, "upstream": plain(step.upstream),
+                      "local": plain(step.local), "contribution": plain(step.contribution),
+                      "total": plain(step.total), "kink": step.kink})
         elif kind == "sum":
-            terms = [self.steps[t] for t in step.terms]
-            d = {"kind": kind, "node": node.label, "op": node.op.name, "value": plain(value),
-                 "target": node.label, "terms": [nodes[e.node].label for e in terms],
-                 "contributions": [plain(e.contribution) for e in terms], "total": plain(step.total)}
+            terms = [steps[t] for t in step.terms]
+            summed = [nodes[e.target if forward else e.node].label for e in terms]
+            d.update({"target": node.label, "terms": summed, "contributions": [plain(e.contribution) for e in terms],
+                      "tangent" if forward else "total": plain(step.total)})
+        elif forward:
+            d["tangent"] = plain(step.total)
         else:
-            d = {"kind": kind, "node": node.label, "op": node.op.name, "value": plain(value),
-                 "upstream": 1.0}
+            d["upstream"] = plain(step.total)
         if type(value) is not float and hasattr(value, "shape"):
             d["shape"] = list(value.shape)
         target = self.node_values[step.target]
         if kind == "edge" and type(target) is not float and hasattr(target, "shape"):
-            d["target_shape"] = list(target.shape)
+            d["source_shape" if forward else "target_shape"] = list(target.shape)
         return d
+
+    def all_steps(self) -> list[dict]:
+        """Every narrated step as JSON, reverse mode's first."""
+        out = []
+        if "reverse" in self.narrated:
+            if self.tape is not None:
+                out += [self.step_dict(s) for s in self.steps]
+            for p in self.reverse:
+                out += [self.step_dict(s, p.steps, "reverse", p.about) for s in p.steps]
+        if "forward" in self.narrated:
+            for p in self.forward:
+                out += [self.step_dict(s, p.steps, "forward", p.about) for s in p.steps]
+        return out
+
+    def output_value(self):
+        """The output's value; with several outputs, each output's by name."""
+        nodes, outputs = self.graph.nodes, self.outputs or (self.graph.output,)
+        if len(outputs) == 1:
+            return plain(self.node_values[outputs[0]])
+        return {nodes[o].label: plain(self.node_values[o]) for o in outputs}
+
+    def jacobian_dict(self) -> dict:
+        """Per input name, ∂outputs/∂input as a nested list of shape output shape
+        + input shape; several outputs stack their entries as the rows."""
+        jac = self.jacobian
+        if len(jac.outputs) == 1:
+            return {name: plain(jac.blocks[jac.outputs[0], name]) for name in jac.inputs}
+        import numpy as np
+        out = {}
+        for name in jac.inputs:
+            x_shape = tuple(np.shape(self.values[name]))
+            rows = [np.reshape(jac.blocks[o, name], (-1,) + x_shape) for o in jac.outputs]
+            out[name] = plain(np.concatenate(rows, axis=0))
+        return out
 
     def to_dict(self) -> dict:
         from ..i18n import t
-        return {
-            "value": plain(self.value),
-            "gradients": plain(self.gradients),
-            "numeric_gradients": plain(self.numeric_gradients),
-            "eps": self.eps,
-            "checks": [c.to_dict(self.graph) for c in self.checks],
-            "nodes": [{"label": n.label, "op": n.op.name, "inputs": list(n.args),
-                       "value": plain(self.node_values[i]), "grad": plain(self.grad(i))}
-                      for i, n in enumerate(self.graph.nodes)],
-            "steps": [self.step_dict(s) for s in self.steps],
-            "warnings": [{"key": key, "message": t(key, "en", **params)} for key, params in self.warnings],
-        }
+        nodes = self.graph.nodes
+        data = {"mode": self.mode, "outputs": [nodes[o].label for o in self.outputs or (self.graph.output,)],
+                "value": self.output_value()}
+        if self.scalar:
+            data.update({"gradients": plain(self.gradients), "numeric_gradients": plain(self.numeric_gradients)})
+        data["eps"] = self.eps
+        if self.scalar:
+            data["checks"] = [c.to_dict(self.graph) for c in self.checks]
+        if self.scalar and self.forward and "forward" in self.narrated:
+            data["tangents"] = plain(self.tangents)
+            data["forward_checks"] = [c.to_dict(self.graph) for c in self.forward_checks]   # analytic: the tangent
+        data["nodes"] = [self.node_dict(i) for i in range(len(nodes))]
+        data["steps"] = self.all_steps()
+        data["cost"] = {mode: {"passes": c.passes, "multiply_adds": c.multiply_adds} for mode, c in self.cost.items()}
+        if self.jacobian is not None:
+            jac = self.jacobian
+            data["jacobian"] = self.jacobian_dict()
+            data["jacobian_checks"] = [
+                {"output": nodes[c.output].label, "input": c.input, "numeric": plain(c.numeric),
+                 "rel_error": c.rel_error, "verdict": c.verdict, "reason": c.reason,
+                 "entry": None if c.entry is None else list(c.entry),
+                 "entries": {"checked": c.checked, "total": c.entries}}
+                for c in jac.checks]
+        data["warnings"] = [{"key": key, "message": t(key, "en", **params)} for key, params in self.warnings]
+        return data
+
+    def node_dict(self, i: int) -> dict:
+        n = self.graph.nodes[i]
+        d = {"label": n.label, "op": n.op.name, "inputs": list(n.args), "value": plain(self.node_values[i])}
+        if self.scalar:
+            d["grad"] = plain(self.grad(i))
+        if self.forward and "forward" in self.narrated:
+            d["tangent"] = {self.graph.nodes[p.about].label: plain(self.tangent(p, i)) for p in self.forward}
+        return d
+
+    def tangent(self, p: Pass, i: int):
+        """∂node_i/∂(the pass's input): 0 (shaped node + input) where the pass does not reach."""
+        value = p.values[i]
+        if value is not None:
+            return value
+        shape = tuple(getattr(self.node_values[i], "shape", ())) + tuple(getattr(self.node_values[p.about], "shape", ()))
+        if not shape:
+            return 0.0
+        import numpy as np
+        return np.zeros(shape)
 
 
 class Verdict(NamedTuple):

@@ -1,20 +1,30 @@
-"""Tape -> Steps: the narration's lines, built from the edges backward recorded.
+"""Edges -> Steps: the narration's lines, built from the edges the engine
+recorded, in either direction.
 
-Only reads the numbers the engine produced (no multiplication happens here):
-the seed ∂f/∂f = 1, then every edge in backward order with its target's
-running total, and a "sum" step where several paths meet."""
+Only reads the numbers the engine produced (no multiplication happens here).
+Reverse mode (build_steps): the seed ∂f/∂f = 1, then every edge in backward
+order with its target's running total, and a "sum" step where several paths
+meet. Forward mode (build_forward_steps): the seed ẋ = 1, then every edge left
+to right with its node's running tangent, and a "sum" step after a node whose
+tangent gathers several inputs' (ċ = ȧ + ḃ)."""
 from __future__ import annotations
 
 from typing import NamedTuple
 
 
 class Step(NamedTuple):
-    """One line of the backward narration.
+    """One line of the narration of a pass.
+    Reverse mode:
     kind "seed": the output, ∂f/∂f = 1.
     kind "edge": node -> target (its k-th input): local × upstream = contribution;
         total is the target's gradient so far (it grows where paths meet).
     kind "sum": several paths met at `target`; `terms` are the indices (in
-        Derivation.steps) of the edges summed, `total` their sum.
+        the pass's steps) of the edges summed, `total` their sum.
+    Forward mode (the same fields, read left to right):
+    kind "seed": the input whose tangent is 1 (node = target = it).
+    kind "edge": target (node's k-th input) -> node: local × upstream = contribution,
+        upstream being the target's tangent; total is the node's tangent so far.
+    kind "sum": node's tangent is the sum of the edges `terms`.
     (Re-exported by records, where renderers read it: defined here so that
     records -> steps is the only import between the two.)"""
     kind: str
@@ -29,17 +39,18 @@ class Step(NamedTuple):
     terms: tuple = ()
 
 
-def build_steps(graph, tape) -> list[Step]:
-    """The seed, then every edge of `tape` in backward order with the target's
-    running total, and a "sum" step where several paths met, placed where
-    backward reaches that node (before its own edges)."""
+def build_steps(graph, tape, out: int | None = None, seed=1.0) -> list[Step]:
+    """The seed (`seed` at node `out`, the graph's output unless given), then
+    every edge of `tape` in backward order with the target's running total,
+    and a "sum" step where several paths met, placed where backward reaches
+    that node (before its own edges)."""
     nodes = graph.nodes
     edges = tape.edges
     fan_in = [0] * len(nodes)
     for edge in edges:
         fan_in[edge[2]] += 1
-    out = graph.output
-    steps = [Step("seed", out, out, total=1.0)]
+    out = graph.output if out is None else out
+    steps = [Step("seed", out, out, total=seed)]
     incoming: dict[int, list] = {}              # step indices, where paths meet only
     running: list = [None] * len(nodes)
     kinks = set(tape.kinks)
@@ -67,4 +78,23 @@ def build_steps(graph, tape) -> list[Step]:
         append(Step("edge", i, j, k, local, upstream, contribution, total, i in kinks))
     for j in leaves[next_leaf:]:
         sum_step(j)
+    return steps
+
+
+def build_forward_steps(source: int, edges: list, kinks=(), seed=1.0) -> list[Step]:
+    """Forward mode: the seed (`seed` at input node `source`), then every edge
+    in the order tangents visited them with the node's running tangent, and a
+    "sum" step after the edges of a node that gathered several."""
+    steps = [Step("seed", source, source, total=seed)]
+    kinks = set(kinks)
+    append = steps.append
+    first = 0                                   # the current node's first edge step
+    for n, (i, k, j, local, incoming, contribution) in enumerate(edges):
+        if n and edges[n - 1][0] == i:
+            total = steps[-1].total + contribution
+        else:
+            first, total = len(steps), contribution
+        append(Step("edge", i, j, k, local, incoming, contribution, total, i in kinks))
+        if (n + 1 == len(edges) or edges[n + 1][0] != i) and len(steps) - first > 1:
+            append(Step("sum", i, i, total=total, terms=tuple(range(first, len(steps)))))
     return steps

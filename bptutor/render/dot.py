@@ -1,12 +1,12 @@
 """The graph as Graphviz DOT text, in the CS231n look: inputs on the left,
 the output on the right, every wire labelled with its value (green, above)
-and its gradient (red, below)."""
+and its gradient (red, below) -- in forward mode its tangent (blue, below)."""
 from __future__ import annotations
 
 from ..core.records import Derivation
 from .picture import END, call_frames, picture
 
-GREEN, RED = "#2e7d32", "#c62828"
+GREEN, RED, BLUE = "#2e7d32", "#c62828", "#1565c0"
 
 
 def render(d: Derivation, digits: int = 4) -> str:
@@ -25,7 +25,8 @@ def render(d: Derivation, digits: int = 4) -> str:
         # The numbers sit on a small table whose middle rule is drawn as part of the
         # wire: value above the line, gradient below, as CS231n draws them.
         dst = "end" if w.dst == END else f"n{w.dst}"
-        lines.append(f"  w{k} [shape=plaintext, margin=0, width=0, height=0, label={_wire_label(w.value, w.grad)}];")
+        label = _wire_label(w.value, w.grad, BLUE if pic.tangents else RED)
+        lines.append(f"  w{k} [shape=plaintext, margin=0, width=0, height=0, label={label}];")
         lines.append(f"  n{w.src} -> w{k}:w [arrowhead=none];")
         lines.append(f"  w{k}:e -> {dst};")
     lines.append("}")
@@ -58,10 +59,10 @@ def _box_attrs(box, total) -> str:
     return f"shape=plaintext, label={label}"
 
 
-def _wire_label(value, grad) -> str:
+def _wire_label(value, grad, colour: str) -> str:
     values, grads = _lines(value), _lines(grad)
     align = "left" if len(values) > 1 or len(grads) > 1 else "center"      # matrix rows line up
-    rows = [_row(line, GREEN, align) for line in values] + ["<hr/>"] + [_row(line, RED, align) for line in grads]
+    rows = [_row(line, GREEN, align) for line in values] + ["<hr/>"] + [_row(line, colour, align) for line in grads]
     return f'<<table border="0" cellborder="0" cellspacing="0" cellpadding="2">{"".join(rows)}</table>>'
 
 

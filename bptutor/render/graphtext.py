@@ -1,6 +1,7 @@
 """The graph drawn in the terminal (`--graph -`): a Rich tree from the output
 back to the inputs, each line a box with the value on its wire (v=, green) and
-the gradient sent back along it (g=, red). A box used again is marked ↑ and not
+the gradient sent back along it (g=, red), or in forward mode the tangent
+carried along it (t=, blue). A box used again is marked ↑ and not
 expanded twice, so a shared subgraph does not blow up."""
 from __future__ import annotations
 
@@ -21,7 +22,8 @@ def render(d: Derivation, digits: int = 4) -> Tree:
     for w in pic.wires:
         into.setdefault(w.dst, []).append(w)
     [out_wire] = into[END]
-    root = Tree(_line(boxes[out_wire.src], out_wire, pic.output), guide_style="dim")
+    derivative = ("t=", "blue") if pic.tangents else ("g=", "red")
+    root = Tree(_line(boxes[out_wire.src], out_wire, derivative, pic.output), guide_style="dim")
     seen = {out_wire.src}
     stack = [(root, w, 1) for w in reversed(into.get(out_wire.src, []))]
     lines, cut = 1, 0
@@ -36,7 +38,7 @@ def render(d: Derivation, digits: int = 4) -> Tree:
             continue
         box = boxes[wire.src]
         again = box.id in seen and box.kind == "gate"
-        branch = parent.add(_line(box, wire, mark="↑" if again else ""))
+        branch = parent.add(_line(box, wire, derivative, mark="↑" if again else ""))
         if not again:
             seen.add(box.id)
             stack.extend((branch, w, depth + 1) for w in reversed(into.get(box.id, [])))
@@ -45,7 +47,7 @@ def render(d: Derivation, digits: int = 4) -> Tree:
     return root
 
 
-def _line(box, wire, name: str = "", mark: str = "") -> Text:
+def _line(box, wire, derivative: tuple, name: str = "", mark: str = "") -> Text:
     text = Text()
     if name:
         text.append(f"{name} = ", style="bold")
@@ -56,8 +58,8 @@ def _line(box, wire, name: str = "", mark: str = "") -> Text:
         text.append("  v=")
         text.append(wire.value, style="green")
     if wire.grad is not None:
-        text.append("  g=")
-        text.append(wire.grad, style="red")
+        text.append("  " + derivative[0])
+        text.append(wire.grad, style=derivative[1])
     if mark:
         text.append(f"  {mark}", style="dim")
     return text

@@ -1,5 +1,6 @@
 """The graph as a Mermaid flowchart (GitHub, Obsidian and Typora draw it):
-left to right, every wire labelled `v=value | g=gradient`."""
+left to right, every wire labelled `v=value | g=gradient` (in forward mode
+`v=value | t=tangent`)."""
 from __future__ import annotations
 
 from ..core.records import Derivation
@@ -31,7 +32,7 @@ def render(d: Derivation, digits: int = 4) -> str:
     leaves.append("out")
     for w in pic.wires:
         dst = "out" if w.dst == END else f"n{w.dst}"
-        label = " | ".join(p for p in (_part("v", w.value), _part("g", w.grad)) if p)
+        label = " | ".join(p for p in (_part("v", w.value), _part("t" if pic.tangents else "g", w.grad)) if p)
         # Mermaid refuses an empty label: a wire too big to write goes unlabelled.
         lines.append(f"  n{w.src} -- {_quote(label)} --> {dst}" if label else f"  n{w.src} --> {dst}")
     lines.append(f"  class {','.join(leaves)} leaf")

@@ -1,7 +1,8 @@
 """The computational graph as a picture, independent of the drawing format:
 boxes (inputs, constants, gates) and wires, each wire carrying the value that
 flows forward on it and the gradient that flows back on it (CS231n's green
-and red numbers). dot.py, mermaid.py and graphtext.py draw this.
+and red numbers) -- in forward mode instead the tangent that flows forward
+with the value (MML eq. 5.121). dot.py, mermaid.py and graphtext.py draw this.
 
 Labels hold numbers, names and symbols only: image renderers lack CJK glyphs."""
 from __future__ import annotations
@@ -29,7 +30,7 @@ class Wire:
     src: int
     dst: int           # END for the output's own wire
     value: str | None  # None when the value is too big to write (a large tensor)
-    grad: str | None   # None where no gradient flows (into a constant)
+    grad: str | None   # the gradient sent back (the tangent carried, in forward mode); None: none flows
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,17 +39,30 @@ class Picture:
     wires: list
     output: str        # the output's name, written at the end of its wire
     totals: dict       # box id -> summed gradient, for boxes whose wires fan out
+    tangents: str = "" # forward mode: the input whose tangents the wires carry instead of gradients
 
 
 def picture(d: Derivation, digits: int = 4) -> Picture:
+    """The derivation's picture: gradients on the wires, or in forward mode the
+    tangents of its first input's pass; a Jacobian's, those of its first pass."""
     nodes = d.graph.nodes
     vals, grads = d.node_values, d.node_grads
+    passes = d.forward if d.mode == "forward" else d.reverse
+    seeded = passes[0] if passes else None
     reached = [False] * len(nodes)
     reached[d.graph.output] = True
-    along = {}                                  # (consumer, k) -> gradient sent along that wire
-    for i, k, j, _local, _upstream, contribution in d.edges:
-        along[i, k] = contribution
-        reached[j] = True
+    along = {}                                  # (consumer, k) -> gradient sent (or tangent carried) along that wire
+    if seeded is None:
+        for i, k, j, _local, _upstream, contribution in d.edges:
+            along[i, k] = contribution
+            reached[j] = True
+    else:
+        grads = seeded.values
+        reached = _leading_to(nodes, d.outputs)
+        for s in seeded.steps:
+            if s.kind == "edge":
+                along[s.node, s.k] = s.upstream if seeded.direction == "forward" else s.contribution
+    forward = seeded is not None and seeded.direction == "forward"
     for i in range(len(nodes) - 1, -1, -1):     # constants get no gradient edge but are drawn
         if reached[i]:
             for j in nodes[i].args:
@@ -61,14 +75,28 @@ def picture(d: Derivation, digits: int = 4) -> Picture:
         value_text[i] = picture_value(vals[i], digits)
         boxes.append(_box(i, node, vals[i]))
         for k, j in enumerate(node.args):
-            g = None if nodes[j].op.name == "const" else along.get((i, k))
+            g = None if nodes[j].op.name == "const" else along.get((i, k), 0.0 if forward else None)
             wires.append(Wire(j, i, value_text[j], None if g is None else picture_value(g, digits)))
             fan_out[j] += 1
     out = d.graph.output
-    wires.append(Wire(out, END, value_text[out], picture_value(grads[out], digits)))
-    totals = {i: picture_value(grads[i], digits) for i, n in enumerate(fan_out) if n > 1}
+    end = grads[out]
+    wires.append(Wire(out, END, value_text[out], None if end is None else picture_value(end, digits)))
+    totals = {} if forward else {i: picture_value(grads[i], digits) for i, n in enumerate(fan_out)
+                                 if n > 1 and grads[i] is not None}
     end_label = "" if nodes[out].name else nodes[out].label      # a named output box shows its name
-    return Picture(boxes, wires, end_label, totals)
+    return Picture(boxes, wires, end_label, totals, nodes[seeded.about].label if forward else "")
+
+
+def _leading_to(nodes, outputs) -> list[bool]:
+    """The nodes a path leads from to one of the outputs: the ones drawn."""
+    live = [False] * len(nodes)
+    for out in outputs:
+        live[out] = True
+    for i in range(max(outputs), -1, -1):
+        if live[i]:
+            for j in nodes[i].args:
+                live[j] = True
+    return live
 
 
 def call_frames(pic: Picture) -> list[tuple[int, str, int, object]]:

@@ -112,6 +112,9 @@ def precision(given: str) -> float | None:
 def judge(d: Derivation, answers) -> list[Verdict]:
     """Judge the answers (text as after --answer, or a dict name -> number or
     formula string) -> their verdicts, in order; `d` is left as it was."""
+    if not d.scalar:            # a Jacobian: no one gradient to answer about
+        outputs = ", ".join(f"{d.graph.nodes[o].label}" for o in d.outputs)
+        raise BptutorValueError("modes.answers_one_output", None, outputs=outputs)
     text = answers if isinstance(answers, str) else answers_text(answers)
     graph, parsed = read_answers(text)
     paths = Paths(d)

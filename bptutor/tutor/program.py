@@ -4,15 +4,18 @@ gradients) for loops; Program.train(data) -> TrainLog (tutor/train.py);
 derive() is the one-call form."""
 from __future__ import annotations
 
+import copy
 import gc
 from collections.abc import Mapping
 from contextlib import contextmanager
 
-from ..core.check import check_gradients
+from ..core.check import check_gradients, check_jacobian, check_tangents
 from ..core.engine import backward, check_values, forward
 from ..core.graph import Graph
+from ..core.modes import cost_of, forward_pass, outputs_of, reverse_pass
+from ..core.modes import jacobian as build_jacobian
 from ..core.ops import CONSTANTS
-from ..core.records import Derivation
+from ..core.records import MODES, Derivation
 from ..core.xp import ScalarNS, namespace
 from ..errors import BptutorError, BptutorInternalError, BptutorSyntaxError, BptutorValueError
 from ..lang.notation import value_rank
@@ -47,21 +50,54 @@ class Program:
             except BptutorError as exc:
                 self.graph, self._error = None, exc
 
-    def derive(self, values=None, *, eps: float | None = None, wrt=None, check: bool = True) -> Derivation:
+    def derive(self, values=None, *, eps: float | None = None, wrt=None, check: bool = True,
+               mode: str = "reverse", outputs=None, jacobian: bool = False) -> Derivation:
         """Run forward and backward at `values`, check every gradient numerically
         (unless check=False): the Derivation renderers narrate. See derive()."""
         with _guarded(self.source):
             eps = _eps(eps)
+            mode = _mode(mode)
             g, inputs, unused, names, xp = self._prepare(values, wrt)
-            vals, tape = _evaluate(g, inputs, names, xp)
+            vals = forward(g, inputs, xp)
+            outs = outputs_of(g, outputs, every_sink=jacobian)
+            if outs[-1] != g.output:
+                g = copy.copy(g)            # the same nodes, read up to another output
+                g.output = outs[-1]
+            scalar = len(outs) == 1 and not getattr(vals[outs[0]], "shape", ())
+            tape = backward(g, vals, xp, names) if scalar else None
+            # a Jacobian is built both ways (the same matrix): its cost compares the modes
+            builds_jacobian = jacobian or not scalar
+            passes = ()
+            if mode != "reverse" or builds_jacobian:
+                passes = tuple(forward_pass(g, vals, xp, name, outs) for name in names)
+            rows = () if scalar else tuple(reverse_pass(g, vals, xp, out, names) for out in outs)
+            kinks = set(tape.kinks if tape else ()).union(*(p.kinks for p in passes + rows))
             warnings = (*g.notes, *((("value.unused", {"names": ", ".join(unused)}),) if unused else ()))
-            checks = ()
-            if check:
-                checks, more = check_gradients(g, inputs, vals, tape.grads, names, eps, tape.kinks, xp)
+            checks = forward_checks = ()
+            if check and scalar:
+                checks, more = check_gradients(g, inputs, vals, tape.grads, names, eps, kinks, xp)
                 warnings += more
+                if passes:
+                    tangents = {g.nodes[p.about].label: _zero_if_none(p.values[g.output]) for p in passes}
+                    forward_checks = check_tangents(g, inputs, vals, tape.grads, tangents,
+                                                    [c.name for c in checks], eps, xp)
+            elif check and kinks:              # a Jacobian: no gradient check to say it
+                warnings += tuple((key, {}) for key in sorted({g.nodes[i].op.convention for i in kinks}))
+            found = None
+            if builds_jacobian:
+                by_reverse = {p.about: p.values for p in rows} or {g.output: tape.grads}
+                found = build_jacobian(g, vals, outs, names, {g.nodes[p.about].label: p for p in passes},
+                                       by_reverse)
+                if check:
+                    entry_checks, sampled = check_jacobian(g, inputs, vals, found.blocks, by_reverse, names, eps, xp)
+                    found = found._replace(checks=entry_checks, sampled=sampled)
+            cost = {"reverse": cost_of(rows) if rows else cost_of((), tape.edges, g, vals, xp)}
+            if passes:
+                cost["forward"] = cost_of(passes)
             return Derivation(self.source, g, inputs, vals, tape, checks=checks, warnings=warnings, eps=eps,
-                              wrt=tuple(names), sampled=check and len(checks) < len(names),
-                              arrays=xp is not ScalarNS)
+                              wrt=tuple(names), sampled=check and scalar and len(checks) < len(names),
+                              arrays=xp is not ScalarNS, mode=mode, outputs=outs, forward=passes, reverse=rows,
+                              forward_checks=forward_checks, jacobian=found, cost=cost)
 
     def step(self, values, *, wrt=None) -> tuple:
         """(value, {input name: gradient}) at `values`: forward and backward
@@ -132,18 +168,25 @@ def compile(source: str) -> Program:      # noqa: A001 -- bptutor.compile, as re
     return Program(source)
 
 
-def derive(source: str, values=None, *, eps: float | None = None, wrt=None, check: bool = True) -> Derivation:
+def derive(source: str, values=None, *, eps: float | None = None, wrt=None, check: bool = True,
+           mode: str = "reverse", outputs=None, jacobian: bool = False) -> Derivation:
     """Parse `source`, run forward and backward, check every gradient numerically.
 
     `values` is a dict (name -> number, or nested lists / a numpy array for a
     vector or matrix) or a string as typed after --vals; values assigned in the
-    program are defaults that `values` overrides. With arrays the output must
-    still be a number, and gradients are numpy arrays shaped like their inputs.
+    program are defaults that `values` overrides. Gradients of array inputs are
+    numpy arrays shaped like them.
     `wrt` (names, or a comma-separated string) limits the inputs reported;
     `eps` forces the central-difference step (by default each check chooses
     its own, see core/difference.py); check=False skips the numeric check.
+    `mode` is the derivation narrated: "reverse" (backpropagation), "forward"
+    (tangents from each input of `wrt`, one pass per input) or "both".
+    `outputs` (statement names, or a comma-separated string) picks the outputs;
+    several, or one that is a vector, make the derivation a Jacobian (as does
+    jacobian=True, whose default outputs are every statement nothing reads).
     Raises BptutorError (with a message key and a source span) on bad input."""
-    return Program(source).derive(values, eps=eps, wrt=wrt, check=check)
+    return Program(source).derive(values, eps=eps, wrt=wrt, check=check, mode=mode, outputs=outputs,
+                                  jacobian=jacobian)
 
 
 @contextmanager
@@ -202,6 +245,12 @@ def _wanted(g, wrt) -> list[str]:
     if unknown:
         raise BptutorValueError("value.unknown_wrt", None, names=", ".join(unknown), inputs=", ".join(names))
     return wrt
+
+
+def _mode(mode) -> str:
+    if mode not in MODES:
+        raise BptutorValueError("modes.bad_mode", None, given=shown(mode), modes=", ".join(MODES))
+    return mode
 
 
 def _zero_if_none(grad):
