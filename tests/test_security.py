@@ -554,3 +554,152 @@ def test_the_loss_plot_never_overwrites_the_program_and_says_when_it_replaces(tm
         f"note: replaced the existing file {plot} (--force says nothing)\n"
     assert run(*argv, "-f", str(program), "--plot", str(plot), "--force")[2] == ""
 
+
+# ---- the parser: nothing loaded from a shared place, safe from many threads ----------------------
+EVIL = textwrap.dedent("""\
+    import os, pickle
+    class Evil:
+        def __reduce__(self):
+            return (os.system, ('touch "$MARKER"',))        # run when loaded, in the loading process
+    def evil(first_line):
+        return first_line + pickle.dumps(Evil())
+""")
+
+
+def derive_in(tmp_path, **env):
+    """`bptutor` run in a fresh process with these environment variables."""
+    env = {**ENV, "TMPDIR": str(tmp_path / "tmp"), "XDG_CACHE_HOME": str(tmp_path / "cache"),
+           "MARKER": str(tmp_path / "pwned"), **env}
+    return subprocess.run([sys.executable, "-m", "bptutor", "x*y", "--vals", "x=3,y=-2", "--json"], env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+@POSIX
+def test_a_parser_cache_planted_in_the_temp_dir_is_never_loaded(tmp_path):
+    """Lark's own cache has a predictable name in the shared temp directory and
+    is a pickle: another user who plants one there would run code as us."""
+    import tempfile
+
+    from lark import Lark
+
+    from bptutor.lang.parse import _Callbacks, grammar_text
+    (tmp_path / "tmp").mkdir()
+    old, tempfile.tempdir = tempfile.tempdir, str(tmp_path / "tmp")
+    try:        # the file Lark's cache=True would load, made the way Lark makes it
+        Lark(grammar_text(), parser="lalr", lexer="basic", start=["program", "assignments"],
+             transformer=_Callbacks(), cache=True, maybe_placeholders=True)
+    finally:
+        tempfile.tempdir = old
+    [planted] = (tmp_path / "tmp").iterdir()
+    namespace = {}
+    exec(EVIL, namespace)       # noqa: S102 -- the attacker's pickle, written for the test
+    planted.write_bytes(namespace["evil"](planted.read_bytes().split(b"\n", 1)[0] + b"\n"))
+    proc = derive_in(tmp_path)
+    assert proc.returncode == 0 and json.loads(proc.stdout)["value"] == -6.0
+    assert not (tmp_path / "pwned").exists()
+    assert list((tmp_path / "tmp").iterdir()) == [planted]          # nothing else read or written there
+    folder = tmp_path / "cache" / "bptutor"
+    assert mode(folder) == 0o700 and len(list(folder.iterdir())) == 1
+    assert derive_in(tmp_path).returncode == 0                          # the private cache, used
+
+
+@POSIX
+@pytest.mark.skipif(os.name == "posix" and os.getuid() != 0, reason="needs to give a folder to another user")
+def test_a_cache_folder_someone_else_can_write_is_not_used(tmp_path, monkeypatch):
+    from bptutor.lang.parse import cache_file, grammar_text
+    (tmp_path / "tmp").mkdir()
+    folder = tmp_path / "cache" / "bptutor"
+    folder.mkdir(parents=True)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    namespace = {}
+    exec(EVIL, namespace)       # noqa: S102 -- the attacker's pickle, written for the test
+    planted = Path(cache_file(grammar_text()))  # the name our cache has
+    planted.write_bytes(namespace["evil"](b"x\n"))
+    os.chown(planted, 12345, -1)                # a file someone else put there
+    assert cache_file(grammar_text()) is None
+    os.chown(folder, 12345, -1)                 # another user's folder where ours would be
+    assert cache_file(grammar_text()) is None
+    proc = derive_in(tmp_path)
+    assert proc.returncode == 0 and not (tmp_path / "pwned").exists()
+    planted.unlink()
+    os.chown(folder, 0, -1)
+    os.chmod(folder, 0o777)                     # ours, but open to all: made private before use
+    assert cache_file(grammar_text()) is not None and mode(folder) == 0o700
+    open_above = tmp_path / "open"              # a folder above that anyone may write, without the sticky bit
+    open_above.mkdir()
+    os.chmod(open_above, 0o777)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(open_above))
+    assert cache_file(grammar_text()) is None
+    assert derive_in(tmp_path, XDG_CACHE_HOME=str(open_above)).returncode == 0
+    assert not any((open_above / "bptutor").iterdir())
+
+
+def test_derive_and_compile_from_many_threads_give_every_result_right():
+    """Run in a fresh process: the parser itself is first built under the race."""
+    code = textwrap.dedent("""\
+        import json, sys
+        from concurrent.futures import ThreadPoolExecutor
+        import bptutor
+        sys.setswitchinterval(1e-6)
+        problems = []
+        for k in range(30):
+            if k % 3 == 0:
+                problems.append((f"f = (x + {k})*y; g = sigmoid(f*w) + x^2", {"x": k / 7, "y": -1.5, "w": 0.25}))
+            elif k % 3 == 1:
+                problems.append((f"1/(1+exp(-(w0*x0+w1*x1+{k})))", {"w0": 2, "x0": -1, "w1": -3, "x1": k / 10}))
+            else:
+                problems.append((f"sum(a*b) + {k}*max(a[0], b[1])", {"a": [1.0, k], "b": [k / 3, -2.0]}))
+
+        def solve(k):
+            source, values = problems[k % len(problems)]
+            program = bptutor.compile(source)
+            d = program.derive(values)
+            return k % len(problems), float(d.value), {n: repr(g) for n, g in d.gradients.items()}
+
+        with ThreadPoolExecutor(8) as pool:
+            racing = list(pool.map(solve, range(1200)))
+        alone = {k: solve(k)[1:] for k in range(len(problems))}
+        wrong = [k for k, value, grads in racing if (value, grads) != alone[k]]
+        print(json.dumps({"calls": len(racing), "wrong": len(wrong)}))
+    """)
+    proc = subprocess.run([sys.executable, "-c", code], env=ENV, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0 and proc.stderr == "", proc.stderr
+    assert json.loads(proc.stdout) == {"calls": 1200, "wrong": 0}
+
+
+# ---- values and programs ---------------------------------------------------------------------------
+def test_arrays_refuse_what_scalars_refuse():
+    import numpy as np
+
+    import bptutor
+    for value in (np.array([1 + 2j, 3]), ["1", "2"], [True, False], memoryview(b"ab"), bytearray(b"ab"),
+                  np.array([True]), np.array(["1"]), [1, "a"], [None, 1], [1, 2j]):
+        with pytest.raises(BptutorError) as exc:
+            bptutor.derive("sum(a*a)", {"a": value})
+        assert exc.value.key == "value.not_a_number", value
+    from decimal import Decimal
+    from fractions import Fraction
+    assert bptutor.derive("sum(a*a)", {"a": [Fraction(1, 2), Decimal("1.5")]}).value == 2.5
+    assert bptutor.derive("sum(a*a)", {"a": np.array([1, 2], dtype=np.int8)}).value == 5.0
+
+
+def test_a_comment_in_a_bracket_ends_at_its_line(tmp_path):
+    import bptutor
+    d = bptutor.derive("f = (x  # the first term\n+ y)", {"x": 1, "y": 2})
+    assert d.value == 3.0 and d.gradients == {"x": 1.0, "y": 1.0}
+    assert bptutor.derive("f = (x + \\\n y)  # joined by a backslash", {"x": 1, "y": 2}).value == 3.0
+    (tmp_path / "c.bp").write_text("f = (x  # c (\n+ y)\n")
+    code, out, err = run("-f", str(tmp_path / "c.bp"), "--vals", "x=1,y=2", "--json")
+    assert code == 0 and json.loads(out)["value"] == 3.0
+    o, e = io.StringIO(), io.StringIO()
+    assert main(["repl"], o, e, io.StringIO("x = 1; y = 2\nf = (x  # c\n+ y)\n")) == 0
+    assert e.getvalue() == "" and "f = 3" in o.getvalue()
+
+
+def test_look_alike_names_are_warned():
+    import bptutor
+    d = bptutor.derive("х*x", {"х": 1, "x": 2})            # Cyrillic х, Latin x
+    assert ("value.lookalike", {"names": "х ≠ x"}) in d.warnings
+    code, out, err = run("x*y", "--vals", "x=1,y=2,у=3", "--lang", "en")    # Cyrillic у, unused
+    assert "look-alike names: у ≠ y" in out
+    assert not any(key == "value.lookalike" for key, _ in bptutor.derive("α*x", {"α": 1, "x": 2}).warnings)

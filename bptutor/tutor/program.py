@@ -53,6 +53,7 @@ class Program:
             g, inputs, unused, names, xp = self._prepare(values, wrt)
             vals, tape = _evaluate(g, inputs, names, xp)
             warnings = (("value.unused", {"names": ", ".join(unused)}),) if unused else ()
+            warnings += _lookalikes(g, unused)
             checks = ()
             if check:
                 checks, more = check_gradients(g, inputs, vals, tape.grads, names, eps, tape.kinks, xp)
@@ -144,6 +145,19 @@ def _guarded(source):
     finally:
         if gc_was_on:
             gc.enable()
+
+
+def _lookalikes(g, given) -> tuple:
+    """A warning for names written with letters that look Latin but are not
+    (Cyrillic х is not x: `--vals x=1` gives it no value)."""
+    if g.source.isascii() and all(name.isascii() for name in given):
+        return ()
+    from ..lang.text import lookalike_names
+    names = dict.fromkeys([*g.inputs, *(n.name for n in g.nodes if n.name), *given])
+    found = lookalike_names(names)
+    if not found:
+        return ()
+    return (("value.lookalike", {"names": ", ".join(f"{name} ≠ {latin}" for name, latin in found)}),)
 
 
 def _evaluate(g, inputs: dict, names: list, xp) -> tuple:
