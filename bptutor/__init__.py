@@ -7,10 +7,10 @@
     >>> program.step({"x": -2, "y": 5, "z": -4})
     (-12.0, {'x': -4.0, 'y': -4.0, 'z': 3.0})
 
-Nothing heavy is imported here: the parser, numpy and the renderers load on use.
+Nothing is imported here, not even bptutor.errors: the parser, numpy and the
+renderers load on use, and `bptutor` on the command line starts its Ctrl-C
+handling (__main__.py) before anything else is loaded.
 """
-from .errors import BptutorError
-
 __all__ = ["derive", "compile", "BptutorError", "Derivation", "Program"]
 __version__ = "0.1.0"
 
@@ -26,6 +26,7 @@ def _parameters(source=None, values=None, *, eps=None, wrt=None, check=True, mod
 def derive(*args, **options):
     """Parse `source`, run forward and backward, check every gradient numerically:
     a Derivation (see bptutor.tutor.program.derive for the parameters)."""
+    from .errors import BptutorError
     try:
         source, values, options = _parameters(*args, **options)
     except TypeError as exc:            # derive(src, vals, digits=2): still a BptutorError
@@ -46,6 +47,9 @@ def compile(source):      # noqa: A001 -- as re.compile
 
 
 def __getattr__(name):
+    if name == "BptutorError":
+        from .errors import BptutorError
+        return BptutorError
     if name == "Derivation":
         from .core.records import Derivation
         return Derivation

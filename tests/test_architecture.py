@@ -73,7 +73,10 @@ def test_importing_the_package_is_light():
     proc = subprocess.run([sys.executable, "-c", "import sys, bptutor; print(sorted(m for m in sys.modules "
                            "if m.startswith(('lark', 'rich', 'numpy', 'bptutor.'))))"],
                           capture_output=True, text=True, cwd=ROOT)
-    assert proc.stdout.strip() == "['bptutor.errors']"
+    assert proc.stdout.strip() == "[]"        # not even bptutor.errors: `bptutor` handles Ctrl-C first
+    proc = subprocess.run([sys.executable, "-c", "import bptutor; print(bptutor.BptutorError.__module__)"],
+                          capture_output=True, text=True, cwd=ROOT)
+    assert proc.stdout.strip() == "bptutor.errors"
 
 
 def test_a_missing_snapshot_fails(monkeypatch, tmp_path):

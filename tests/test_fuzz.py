@@ -226,3 +226,76 @@ def test_random_answers_through_the_quiz(answers, level, seed, lang):
                 stdin=stdin)
     assert code in (0, 1) and "Traceback" not in err.getvalue(), err.getvalue()
     assert_no_internal_error(out.getvalue(), err.getvalue())
+
+
+# ---- standard input, and control characters in everything a user names -------------------------
+CONTROLS = [chr(c) for c in range(0x20)] + ["\x7f", "\x85", "\x9b", "\u202e", "\u2066", "\u2028", "\x1b[1A",
+                                            "\x1b[2K", "\x1b]0;t\x07", "\x9b2J"]
+hostile_names = st.lists(st.one_of(st.sampled_from(CONTROLS), st.sampled_from(["x", "a", "✓ right", "题", " "])),
+                         min_size=1, max_size=8).map("".join)
+
+
+def assert_nothing_raw(*texts):
+    """No control character reaches the output as it is (newlines aside)."""
+    from bptutor.app.console import UNSAFE
+    for text in texts:
+        assert not UNSAFE.search(text), repr(text)
+
+
+@examples(150)
+@given(st.lists(st.tuples(hostile_names, hostile_names), min_size=1, max_size=3), st.sampled_from(["en", "zh"]),
+       st.booleans())
+def test_control_characters_in_problem_titles_and_answer_names(tmp_path_factory, items, lang, as_json):
+    path = tmp_path_factory.mktemp("grade") / "hw.toml"
+    path.write_text("\n".join(f"[[problem]]\nname = {json.dumps(title)}\nexpr = \"x*y\"\nvals = \"x=1,y=2\"\n"
+                              f"answers = {{ {json.dumps(name)} = 2, y = 1 }}\n" for title, name in items),
+                    encoding="utf-8")
+    code, out, err = run("grade", str(path), "--lang", lang, *(["--json"] if as_json else []))
+    assert code in (0, 1) and "Traceback" not in err, err
+    assert_no_internal_error(out, err)
+    assert_nothing_raw(out, err)
+    if as_json:
+        assert [p["name"] for p in json.loads(out)["problems"]] == [title for title, _ in items]
+
+
+@examples(150)
+@given(hostile_names, st.sampled_from(["--vals", "--answer", "--wrt", "--graph", "-f"]), st.sampled_from(["en", "zh"]))
+def test_control_characters_in_names_on_the_command_line(name, option, lang):
+    argv = {"--vals": ["x*y", "--vals", f"x=1,{name}=2"], "--answer": ["x*y", "--vals", "x=1,y=2", "--answer",
+                                                                       f"{name}=2"],
+            "--wrt": ["x*y", "--vals", "x=1,y=2", "--wrt", name],
+            "--graph": ["x*y", "--vals", "x=1,y=2", "--graph", name + ".txt"], "-f": ["-f", name]}[option]
+    code, out, err = run(*argv, "--lang", lang)
+    assert code in (0, 1, 2) and "Traceback" not in err
+    assert_no_internal_error(out, err)
+    assert_nothing_raw(out, err)
+
+
+@examples(150)
+@given(st.lists(st.one_of(REPL_LINES, hostile_names,
+                          st.tuples(st.sampled_from([":lang ", ":digits ", ":del ", ":check ", ":", "x = 1; "]),
+                                    hostile_names).map("".join)), min_size=1, max_size=6),
+       st.binary(max_size=20))
+def test_random_bytes_and_control_characters_through_the_piped_repl(lines, noise):
+    from bptutor.app.cli import main
+    data = "\n".join(lines).encode("utf-8", "surrogateescape") + b"\n" + noise + b"\nx = 1\nx*x\n"
+    stdin = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8")      # as sys.stdin: bytes underneath
+    out, err = io.StringIO(), io.StringIO()
+    code = main(["repl", "--lang", "en"], out, err, stdin)
+    assert code in (0, 2) and "Traceback" not in err.getvalue()
+    assert_no_internal_error(out.getvalue(), err.getvalue())
+    assert_nothing_raw(out.getvalue(), err.getvalue())
+
+
+@examples(100)
+@given(st.one_of(st.binary(max_size=200), st.lists(problems, min_size=1, max_size=3).map(
+    lambda items: "\n".join(toml_problem(p) for p in items).encode("utf-8", "surrogatepass"))),
+    st.booleans())
+def test_random_bytes_through_grade_from_stdin(data, as_json):
+    from bptutor.app.cli import main
+    out, err = io.StringIO(), io.StringIO()
+    stdin = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8")
+    code = main(["grade", "-", "--lang", "en", *(["--json"] if as_json else [])], out, err, stdin)
+    assert code in (0, 1, 2) and "Traceback" not in err.getvalue(), err.getvalue()
+    assert_no_internal_error(out.getvalue(), err.getvalue())
+    assert_nothing_raw(out.getvalue(), err.getvalue())

@@ -74,7 +74,7 @@ def test_terminal_output_en_and_zh(tmp_path):
 def test_render_at_80_columns(tmp_path):
     from bptutor.app.grade import render
     from bptutor.tutor.grade import grade, load
-    results = grade(load(HOMEWORK), lambda name: (tmp_path / name).read_text())
+    results = list(grade(load(HOMEWORK), lambda name, limit: (tmp_path / name).read_text()))
     snapshot("grade_en_80.txt", render_text(render(results, "en", 4, "hw.toml")))
 
 

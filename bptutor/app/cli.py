@@ -9,7 +9,8 @@ from ..i18n import pick_lang
 from . import derive
 from .args import expression_last, prescan_lang, wants_help
 from .config import choose_lang
-from .console import is_terminal, report, tolerant
+from .console import is_terminal, report, standard_streams, warnings_as_messages
+from .files import check_arguments
 
 # `bptutor NAME ...` -> the module whose main(argv, stdout, stderr, stdin) -> int runs it
 SUBCOMMANDS = {"grade": "bptutor.app.grade", "quiz": "bptutor.app.quiz", "repl": "bptutor.app.repl",
@@ -18,23 +19,31 @@ SUBCOMMANDS = {"grade": "bptutor.app.grade", "quiz": "bptutor.app.quiz", "repl":
 
 def main(argv: list[str] | None = None, stdout=None, stderr=None, stdin=None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
-    stdout = stdout or tolerant(sys.stdout)
-    stderr = stderr or tolerant(sys.stderr)
-    stdin = stdin or sys.stdin
+    stdout, stderr, stdin = standard_streams(stdout, stderr, stdin)
     lang = pick_lang(prescan_lang(argv))         # for errors before the config file is read
     try:
-        if argv and argv[0] in SUBCOMMANDS:
-            from importlib import import_module
-            return int(import_module(SUBCOMMANDS[argv[0]]).main(argv[1:], stdout, stderr, stdin))
-        lang = choose_lang(prescan_lang(argv))
-        parser = derive.build_parser(lang, stdout, wants_help(argv))
-        args = parser.parse_args(expression_last(parser, argv))
-        if derive.wants_repl(args) and is_terminal(stdin) and is_terminal(stdout):
-            from .repl import run
-            return run(choose_lang(args.lang), args.digits, stdout, stderr, stdin)
-        return derive.run(args, stdout)
+        check_arguments(argv)
+        with warnings_as_messages(stderr, lang):
+            if argv and argv[0] in SUBCOMMANDS:
+                from importlib import import_module
+                code = int(import_module(SUBCOMMANDS[argv[0]]).main(argv[1:], stdout, stderr, stdin))
+            else:
+                lang = choose_lang(prescan_lang(argv))
+                code = run(argv, lang, stdout, stderr, stdin)
+        stdout.flush()                  # a full disk is found here, not at the interpreter's exit
+        return code
     except BaseException as exc:        # noqa: B036 -- every outcome becomes a message and an exit code
         return report(exc, lang, stdout, stderr)
+
+
+def run(argv: list[str], lang: str, stdout, stderr, stdin) -> int:
+    """`bptutor [EXPR] [options]`: derive, or the REPL when there is nothing to derive."""
+    parser = derive.build_parser(lang, stdout, wants_help(argv))
+    args = parser.parse_args(expression_last(parser, argv))
+    if derive.wants_repl(args) and is_terminal(stdin) and is_terminal(stdout):
+        from .repl import run as repl
+        return repl(choose_lang(args.lang), args.digits, stdout, stderr, stdin)
+    return derive.run(args, stdout, stderr)
 
 
 if __name__ == "__main__":          # pragma: no cover

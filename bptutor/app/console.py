@@ -3,8 +3,11 @@ errors printed in the user's language with a caret, and report() turning any
 exception into a message and an exit code (never a traceback)."""
 from __future__ import annotations
 
+import errno
 import os
+import re
 import sys
+from contextlib import contextmanager
 from enum import IntEnum
 
 from ..errors import BptutorError, BptutorInternalError
@@ -41,8 +44,12 @@ def report(exc: BaseException, lang: str, stdout, stderr) -> int:
     try:
         stdout.flush()                          # keep the order when both streams go to one place
     except (OSError, ValueError):
-        pass
-    print_error(exc, lang, stderr)
+        _silence(stdout)
+    try:
+        print_error(exc, lang, stderr)
+        stderr.flush()
+    except (OSError, ValueError):               # stderr is closed or full: the exit code still says it
+        _silence(stderr)
     return Exit.INTERNAL if is_internal(exc) else Exit.USAGE
 
 
@@ -61,14 +68,47 @@ def as_bptutor_error(exc: BaseException) -> BptutorError:
 
 
 def _silence(stream) -> None:
-    """After a broken pipe, send what is left to /dev/null so the interpreter's
-    final flush does not print a traceback."""
+    """After a broken pipe or a full disk, send what is left of a standard
+    stream to /dev/null so the interpreter's final flush prints no traceback
+    and changes no exit code."""
     try:
-        if stream is sys.stdout:
+        if stream is not None and stream in (sys.stdout, sys.stderr):
             devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
+            os.dup2(devnull, stream.fileno())
     except (OSError, ValueError):
         pass
+
+
+class Closed:
+    """A standard stream that was closed before bptutor started (`>&-`):
+    writing to it is an error like any other failed write."""
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def write(self, text: str) -> int:
+        raise OSError(errno.EBADF, os.strerror(errno.EBADF) + f" ({self.name})")
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False
+
+    def read(self, size: int = -1) -> str:
+        return ""
+
+    def readline(self, size: int = -1) -> str:
+        return ""
+
+
+def standard_streams(stdout=None, stderr=None, stdin=None) -> tuple:
+    """The streams a command runs with: those given, else sys's (a closed one
+    as Closed, so failing to write is a message and exit 2, not a crash)."""
+    stdout = stdout or (tolerant(sys.stdout) if sys.stdout is not None else Closed("stdout"))
+    stderr = stderr or (tolerant(sys.stderr) if sys.stderr is not None else Closed("stderr"))
+    stdin = stdin or (sys.stdin if sys.stdin is not None else Closed("stdin"))
+    return stdout, stderr, stdin
 
 
 def tolerant(stream):
@@ -83,6 +123,41 @@ def tolerant(stream):
     return stream
 
 
+@contextmanager
+def interruptible():
+    """Inside, Ctrl-C raises KeyboardInterrupt (to be caught: the REPL goes back
+    to its prompt, grading keeps the grades so far); outside, `bptutor` ends at
+    once (see __main__.py). Called away from the main thread, nothing changes."""
+    import signal
+    try:
+        before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    except ValueError:          # not the main thread
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, before)
+
+
+@contextmanager
+def warnings_as_messages(stderr, lang: str):
+    """A Python warning met inside (numpy's RuntimeWarning, say) printed as one
+    line in the user's words, never as Python shows it: with the path and line
+    of our source file."""
+    import warnings
+
+    def show_warning(message, category, filename, lineno, file=None, line=None):
+        try:
+            stderr.write(t("cli.warning", lang, message=printable(str(message))) + "\n")
+        except (OSError, ValueError):
+            pass
+
+    with warnings.catch_warnings():
+        warnings.showwarning = show_warning
+        yield
+
+
 def is_terminal(stream) -> bool:
     try:
         return stream.isatty()
@@ -91,27 +166,29 @@ def is_terminal(stream) -> bool:
 
 
 def pipe_reader(stdin, out):
-    """(next_line, ask) over lines from a pipe. `ask` (the quiz's questions)
-    writes its prompt and echoes the answer, so a piped quiz reads as a transcript."""
-    lines = iter(stdin)
-
-    def next_line():
-        line = next(lines, None)
-        return None if line is None else line.rstrip("\r\n")
+    """(next_line, ask) over lines from a pipe, each within the input limit.
+    `ask` (the quiz's questions) writes its prompt and echoes the answer, so a
+    piped quiz reads as a transcript."""
+    from .files import LineReader
+    next_line = LineReader(stdin)
 
     def ask(prompt):
         line = next_line()
         if line is not None:
-            out.write(prompt + line + "\n")
+            out.write(prompt + printable(line) + "\n")
         return line
 
     return next_line, ask
 
 
 def terminal_asker(input=None, output=None):
-    """ask(prompt) for answers typed on a terminal (no history, no completion)."""
+    """ask(prompt) for answers typed on a terminal (no history, no completion),
+    within the input limit."""
     from prompt_toolkit import PromptSession
+
+    from .replui import limit_input
     answers = PromptSession(input=input, output=output)
+    limit_input(answers)
 
     def ask(prompt):
         try:
@@ -133,15 +210,60 @@ def console(file):
 def show(renderable, file) -> None:
     """Print a renderable. On a terminal it wraps to the window; piped to a file
     or another program, lines are not wrapped (grep and copy-paste keep whole
-    sentences) and table cells lose their trailing blanks."""
+    sentences) and table cells lose their trailing blanks. Control characters
+    in its text are escaped (printable()) either way."""
     con = console(file)
     if con.is_terminal:
-        con.print(renderable)
+        con.print(Escaped(renderable), crop=False)
         return
     con.width = 100_000
     with con.capture() as cap:
-        con.print(renderable)
+        con.print(Escaped(renderable))
     file.write("\n".join(line.rstrip() for line in cap.get().split("\n")))
+
+
+class Escaped:
+    """A renderable with the control characters of its text escaped. Texts from
+    users and files are escaped where they enter; this is the last line of
+    defence, after layout (Rich's own styles are not text, so they stay)."""
+
+    def __init__(self, inner):
+        self.inner = inner
+
+    def __rich_console__(self, con, options):
+        from rich.segment import Segment
+        for segment in con.render(self.inner, options):
+            if segment.control is None and UNSAFE.search(segment.text):
+                segment = Segment(printable(segment.text), segment.style)
+            yield segment
+
+
+# What must not reach a terminal as it is: C0 controls but the newline (ESC starts
+# the sequences that move the cursor and erase), DEL, C1 controls (0x9b is a CSI on
+# some terminals), line and paragraph separators, and the direction overrides and
+# isolates that make a terminal show text in another order than it is; lone
+# surrogates (bytes that were not UTF-8) cannot be written at all.
+UNSAFE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def printable(text: str) -> str:
+    """`text` safe to print: every control character as a visible escape
+    (ESC as \\x1b, U+202E as \\u202e); newlines stay."""
+    return UNSAFE.sub(_escape, text) if UNSAFE.search(text) else text
+
+
+def _escape(m) -> str:
+    code = ord(m.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def json_text(data, **options) -> str:
+    """json.dumps(data, **options) for standard output, UTF-8 kept readable;
+    the controls json leaves raw (DEL, C1, direction overrides) escaped too, so
+    no string in it can drive a terminal."""
+    import json
+    text = json.dumps(data, ensure_ascii=False, **options)
+    return UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text) if UNSAFE.search(text) else text
 
 
 # ---- errors with a caret ---------------------------------------------------------------
@@ -153,7 +275,7 @@ def print_error(exc: BptutorError, lang: str, stderr, caret: bool = True) -> Non
         message = exc.message(lang, num)
     except (KeyError, IndexError, ValueError):          # a catalog bug must not hide the error
         message = f"{exc.key} {exc.params}"
-    lines = [t("cli.error", lang, message=message)]
+    lines = [t("cli.error", lang, message=printable(message))]
     source = exc.source
     if caret and source is not None and exc.span is not None and source.strip():
         lines.extend(caret_lines(source, exc.span))

@@ -36,6 +36,7 @@ def build_parser(lang: str, out, with_help: bool = True, expression: bool = True
     p.add_argument("--json", action="store_true", help=h("cli.help_json"))
     p.add_argument("--all", action="store_true", help=h("cli.help_all"))
     p.add_argument("--graph", metavar="FILE", help=h("export.help_graph"))
+    p.add_argument("--force", action="store_true", help=h("export.help_force"))
     p.add_argument("--format", choices=list(FORMATS["derivation"]), default="text", help=h("export.help_format"))
     p.add_argument("--answer", action="append", default=[], help=h("answers.help_answer"))
     p.add_argument("--lr", type=float, metavar="η", help=h("train.help_lr_derive"))
@@ -61,8 +62,9 @@ def output_format(args) -> str:
     return fmt
 
 
-def run(args, stdout) -> int:
-    """Derive the program the arguments give and print it as they ask."""
+def run(args, stdout, stderr=None) -> int:
+    """Derive the program the arguments give and print it as they ask (notes,
+    such as a file replaced, to `stderr`)."""
     from . import export
 
     lang = choose_lang(args.lang)
@@ -76,7 +78,9 @@ def run(args, stdout) -> int:
     if args.graph == "-":
         export.show_graph(d, args.digits, stdout)
     elif args.graph:
-        export.write_graph(d, args.graph, args.digits)
+        replaced = export.write_graph(d, args.graph, args.digits, inputs=(args.file,))
+        if replaced and not args.force and stderr is not None:
+            export.say_replaced(args.graph, lang, stderr)
     if fmt == "json":
         export.write_json(d, stdout, verdicts, update)
     elif verdicts is not None:

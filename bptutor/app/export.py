@@ -3,11 +3,12 @@ file chosen by the extension (.svg and .png laid out by Graphviz). The CLI and
 the REPL both print through here."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from ..errors import BptutorError
 from ..render import FORMATS, LAID_OUT, printer
-from .console import show
+from .console import json_text, show
 
 GRAPH_FILES = tuple(fmt for fmt in FORMATS["graph"] if fmt != "-")
 DOCUMENTS = tuple(fmt for fmt in FORMATS["derivation"] if fmt != "text")     # md, latex: notes to paste
@@ -44,16 +45,15 @@ def write_json(d, stdout, verdicts=None, update=None) -> None:
     """--json, :json: exactly Derivation.to_dict() (with the verdicts on --answer,
     the step of gradient descent on --lr); indented for people, compact (and
     C-fast, a third smaller) for big graphs."""
-    import json
     data = d.to_dict()
     if verdicts:
         data["answers"] = [v.to_dict() for v in verdicts]
     if update is not None:
         data["update"] = update.to_dict()
     if len(d.graph.nodes) <= 2000:
-        text = json.dumps(data, ensure_ascii=False, indent=1)
+        text = json_text(data, indent=1)
     else:
-        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        text = json_text(data, separators=(",", ":"))
     stdout.write(text + "\n")
 
 
@@ -72,16 +72,45 @@ def show_graph(d, digits: int, stdout) -> None:
     show(printer("graph", "-")(d, digits), stdout)
 
 
-def write_graph(d, path: str, digits: int) -> None:
-    """--graph FILE, :graph FILE: the picture the extension names."""
+def write_graph(d, path: str, digits: int, inputs: tuple[str, ...] = ()) -> bool:
+    """--graph FILE, :graph FILE: the picture the extension names. Never over
+    one of `inputs` (the files this run reads: `-f prog.mmd --graph prog.mmd`
+    would destroy the program). True when it replaced an existing file."""
+    from .files import shown_path
     fmt = graph_format(path)
+    refuse_overwriting(path, inputs)
     text = printer("graph", fmt)(d, digits)
     if fmt in LAID_OUT:
         from .graphviz import layout
-        data = layout(text, fmt)
+        data = layout(text, fmt, len(d.graph.nodes))
     else:
         data = text.encode("utf-8")
+    existed = os.path.lexists(path)
     try:
         Path(path).write_bytes(data)
     except OSError as exc:
-        raise BptutorError("export.write_failed", path=path, reason=exc.strerror or str(exc)) from None
+        raise BptutorError("export.write_failed", path=shown_path(path), reason=exc.strerror or str(exc)) from None
+    return existed
+
+
+def refuse_overwriting(path: str, inputs) -> None:
+    """An output file must not be one of the `inputs` this run reads (None: none)."""
+    from .files import shown_path
+    for source in inputs:
+        if source is not None and same_file(path, source):
+            raise BptutorError("export.would_overwrite_input", path=shown_path(path))
+
+
+def say_replaced(path: str, lang: str, stderr) -> None:
+    """The note that an output replaced a file that was there (--force: none)."""
+    from ..i18n import t
+    from .files import shown_path
+    stderr.write(t("export.replaced", lang, path=shown_path(path)) + "\n")
+
+
+def same_file(a: str, b: str) -> bool:
+    """Whether paths `a` and `b` name one file (through links, or spelled differently)."""
+    try:
+        return os.path.samefile(a, b)
+    except (OSError, ValueError):
+        return os.path.realpath(a) == os.path.realpath(b)

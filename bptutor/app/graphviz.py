@@ -1,6 +1,11 @@
 """DOT text -> SVG or PNG bytes. The layout program is the `graphviz-pure`
 wheel's static binary (a dependency, so it works right after `pip install`
-on any platform), else a system Graphviz `dot`."""
+on any platform), else a system Graphviz `dot`.
+
+Graphviz's layout grows much faster than the graph (a 1,000-term sum took it
+past 3 GB in 12 s), so a graph over MAX_NODES is refused before it starts, and
+the child runs under a memory, CPU-time and wall-clock cap; when it fails, the
+message says which cap it hit and what to do instead."""
 from __future__ import annotations
 
 import os
@@ -12,7 +17,9 @@ from pathlib import Path
 
 from ..errors import BptutorError
 
-TIMEOUT = 120          # seconds; a huge graph's layout is refused rather than waited on forever
+MAX_NODES = 1000       # graph nodes (plus as many wire labels): a few seconds of layout
+TIMEOUT = 60           # seconds of wall clock, and of CPU time
+MEMORY = 1 << 30       # bytes of address space
 
 
 def find_layout_program() -> str | None:
@@ -29,21 +36,45 @@ def find_layout_program() -> str | None:
     return shutil.which("dot")
 
 
-def layout(dot_text: str, fmt: str) -> bytes:
-    """Run the layout program: fmt is "svg" or "png"."""
+def layout(dot_text: str, fmt: str, nodes: int) -> bytes:
+    """Run the layout program on a graph of `nodes` nodes: fmt is "svg" or "png"."""
+    if nodes > MAX_NODES:
+        raise BptutorError("export.graph_too_big", nodes=f"{nodes:,}", limit=f"{MAX_NODES:,}")
     program = find_layout_program()
     if program is None:
         raise BptutorError("export.no_graphviz")
     try:
         sharp = ["-Gdpi=144"] if fmt == "png" else []       # 1.5x the default: crisp in notes
         done = subprocess.run([program, f"-T{fmt}", *sharp], input=dot_text.encode("utf-8"),
-                              capture_output=True, timeout=TIMEOUT)
+                              capture_output=True, timeout=TIMEOUT, preexec_fn=_limits if os.name == "posix" else None)
     except subprocess.TimeoutExpired:
         raise BptutorError("export.graphviz_timeout", seconds=TIMEOUT) from None
     except OSError as exc:
         raise BptutorError("export.graphviz_failed", program=program, detail=str(exc)) from None
     if done.returncode != 0 or not done.stdout:
-        detail = done.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise BptutorError("export.graphviz_failed", program=program,
-                           detail=detail[-1] if detail else f"exit {done.returncode}")
+        raise failure(done, program)
     return done.stdout
+
+
+def _limits() -> None:          # pragma: no cover -- runs in the child, before the program starts
+    """The child's caps: address space and CPU seconds (the kernel enforces them)."""
+    import resource
+    resource.setrlimit(resource.RLIMIT_AS, (MEMORY, MEMORY))
+    resource.setrlimit(resource.RLIMIT_CPU, (TIMEOUT, TIMEOUT + 5))
+
+
+def failure(done, program: str) -> BptutorError:
+    """Why the layout failed, in words a user can act on: the cap that stopped
+    the child, else Graphviz's own last message (not its closing "note:" lines)."""
+    import signal
+    lines = [line.strip() for line in done.stderr.decode("utf-8", "replace").splitlines() if line.strip()]
+    said = [line for line in lines if not line.lower().startswith("note:")] or lines
+    detail = said[-1] if said else f"exit {done.returncode}"
+    killed = -done.returncode if done.returncode < 0 else None
+    if killed in (getattr(signal, "SIGXCPU", None), getattr(signal, "SIGKILL", None)):
+        return BptutorError("export.graphviz_cpu", program=program, seconds=TIMEOUT)
+    if killed in (signal.SIGSEGV, signal.SIGABRT) or any("memory" in line.lower() for line in said):
+        return BptutorError("export.graphviz_memory", program=program, memory=f"{MEMORY >> 20:,} MB")
+    if killed is not None:
+        detail = signal.Signals(killed).name
+    return BptutorError("export.graphviz_failed", program=program, detail=detail)

@@ -14,8 +14,8 @@ from ..errors import BptutorError
 from ..i18n import LANGS, pick_lang, t
 from .args import Parser, prescan_lang, wants_help
 from .config import choose_lang
-from .console import (Exit, as_bptutor_error, is_internal, is_terminal, pipe_reader, print_error, report, show,
-                      terminal_asker)
+from .console import (Exit, as_bptutor_error, interruptible, is_internal, is_terminal, pipe_reader, print_error,
+                      printable, report, show, terminal_asker)
 from .replcommands import COMMANDS, DOCUMENTS, command_name
 
 PROMPT = "bptutor> "
@@ -68,7 +68,7 @@ class Session:
         self.err.flush()
 
     def say(self, key: str, **params) -> None:
-        self.out.write(t(key, self.lang, **params) + "\n")
+        self.out.write(printable(t(key, self.lang, **params)) + "\n")
 
     def evaluate(self, text: str) -> None:
         values = assigned_values(text)
@@ -160,7 +160,7 @@ class Session:
         self.say("repl.lang_set")
 
     def cmd_digits(self, arg: str) -> None:
-        if not arg.isdigit() or int(arg) > 15:
+        if not (arg.isascii() and arg.isdigit()) or int(arg) > 15:      # "²".isdigit(), yet int("²") fails
             raise BptutorError("repl.bad_digits", None, given=arg)
         self.digits = int(arg)
         self.say("repl.digits_set", digits=self.digits)
@@ -204,8 +204,8 @@ class Session:
         if arg == "-":
             show_graph(d, self.digits, self.out)
             return
-        write_graph(d, arg, self.digits)
-        self.say("repl.graph_written", path=arg)
+        replaced = write_graph(d, arg, self.digits)
+        self.say("repl.graph_replaced" if replaced else "repl.graph_written", path=arg)
 
     def export(self, fmt: str) -> None:
         """:md, :latex: the last derivation as notes."""
@@ -250,16 +250,60 @@ def values_text(values: dict, digits: int, sep: str = "  ") -> str:
     return sep.join(f"{k} = {short(v) if isinstance(v, float) else num(v, digits)}" for k, v in values.items())
 
 
+class Continuation:
+    """Whether an input goes on on the next line -- an open bracket outside
+    comments, or a trailing backslash -- tracked line by line: each line is
+    read once, so 20,000 pasted lines cost 20,000 lines, not their square."""
+
+    def __init__(self):
+        self.lines = 0
+        self.depth = 0                  # brackets opened minus closed so far
+        self.command = False            # a :command is one line
+        self.backslash = False          # the last line ends with one
+
+    def feed(self, line: str) -> "Continuation":
+        from ..lang.text import fold
+        if self.lines == 0:
+            self.command = line.lstrip().startswith(":")
+        self.lines += 1
+        code = fold(line).split("#", 1)[0]          # one line: fold maps characters only
+        self.depth += code.count("(") + code.count("[") - code.count(")") - code.count("]")
+        self.backslash = code.rstrip().endswith("\\")     # as fold() reads it: not inside a comment
+        return self
+
+    def goes_on(self) -> bool:
+        return not self.command and (self.depth > 0 or self.backslash)
+
+    def copy(self) -> "Continuation":
+        twin = Continuation()
+        twin.__dict__.update(self.__dict__)
+        return twin
+
+
 def incomplete(text: str) -> bool:
     """A trailing backslash or an open bracket: the input goes on on the next line."""
-    from ..lang.text import fold
-    if text.lstrip().startswith(":"):
-        return False
-    depth = 0
-    for line in fold(text.replace("\\\n", "  ")).split("\n"):
-        line = line.split("#", 1)[0]
-        depth += sum(line.count(c) for c in "([") - sum(line.count(c) for c in ")]")
-    return depth > 0 or text.rstrip().endswith("\\")
+    state = Continuation()
+    for line in text.split("\n"):
+        state.feed(line)
+    return state.goes_on()
+
+
+class Typed:
+    """incomplete() for the text being typed at the prompt, which grows by a
+    line at each Enter: the lines seen before are not read again."""
+
+    def __init__(self):
+        self.seen = ""                  # the text up to its last line end, as last scanned
+        self.state = Continuation()
+
+    def incomplete(self, text: str) -> bool:
+        end = text.rfind("\n") + 1
+        if not (len(self.seen) <= end and text.startswith(self.seen)):     # edited above: scan again
+            self.seen, self.state = "", Continuation()
+        for line in text[len(self.seen):end].split("\n")[:-1]:
+            self.state.feed(line)
+        self.seen = text[:end]
+        return self.state.copy().feed(text[end:]).goes_on()
 
 
 # ---- front ends -----------------------------------------------------------------------
@@ -282,9 +326,10 @@ def main(argv, stdout=None, stderr=None, stdin=None) -> int:
 
 
 def run(lang: str, digits: int, stdout, stderr, stdin) -> int:
-    if is_terminal(stdin) and is_terminal(stdout):
-        return shell(Session(lang, digits, stdout, stderr))
-    return piped(Session(lang, digits, stdout, stderr), stdin)
+    with interruptible():           # Ctrl-C stops a derivation, not the session
+        if is_terminal(stdin) and is_terminal(stdout):
+            return shell(Session(lang, digits, stdout, stderr))
+        return piped(Session(lang, digits, stdout, stderr), stdin)
 
 
 def exit_code(session: Session) -> int:
@@ -293,20 +338,29 @@ def exit_code(session: Session) -> int:
 
 
 def read_input(next_line) -> str | None:
-    """One input from `next_line()` (None at the end), joining continued lines."""
-    text = next_line()
-    if text is None:
+    """One input from `next_line()` (None at the end), joining continued lines,
+    refused once it passes the input limit."""
+    from .files import MAX_INPUT, too_large
+    line = next_line()
+    if line is None:
         return None
-    while incomplete(text):
-        more = next_line()
-        if more is None:
+    lines, size, state = [line], len(line), Continuation().feed(line)
+    while state.goes_on():
+        line = next_line()
+        if line is None:
             break
-        text += "\n" + more
-    return text
+        size += 1 + len(line)
+        if size > MAX_INPUT:
+            raise too_large(size)
+        lines.append(line)
+        state.feed(line)
+    return "\n".join(lines)
 
 
 def piped(session: Session, stdin) -> int:
-    """Lines from a pipe: no prompts, the same output as on a terminal."""
+    """Lines from a pipe: no prompts, the same output as on a terminal. An
+    input over the limit ends the session (exit 2): what follows it in the
+    pipe would be read out of context."""
     next_line, session.ask = pipe_reader(stdin, session.out)
     try:
         while True:
@@ -315,6 +369,9 @@ def piped(session: Session, stdin) -> int:
                 return exit_code(session)
     except KeyboardInterrupt:
         return Exit.INTERRUPTED
+    except BptutorError as exc:
+        session.error(exc)
+        return Exit.USAGE
 
 
 def history_path() -> Path:
@@ -328,32 +385,15 @@ def shell(session: Session, input=None, output=None) -> int:
     """The interactive prompt. Ctrl-C cancels the line, Ctrl-D or :quit exits
     (0, or 3 when a bug of ours was met)."""
     from prompt_toolkit import PromptSession
-    from prompt_toolkit.history import FileHistory, InMemoryHistory
-    from prompt_toolkit.key_binding import KeyBindings
 
-    path = history_path()
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.touch()
-        history = FileHistory(str(path))
-    except OSError:
-        history = InMemoryHistory()
-
-    keys = KeyBindings()
-
-    @keys.add("enter")
-    def _enter(event):
-        buffer = event.current_buffer
-        if incomplete(buffer.text):
-            buffer.insert_text("\n")
-        else:
-            buffer.validate_and_handle()
-
-    from .replui import STYLE, InputLexer, ReplCompleter
+    from .replui import STYLE, InputLexer, ReplCompleter, key_bindings, limit_input, private_history
+    history = private_history(history_path(), session.error)
     prompt = PromptSession(history=history, completer=ReplCompleter(session), lexer=InputLexer(session),
-                           style=STYLE, multiline=True, key_bindings=keys, complete_while_typing=False,
+                           style=STYLE, multiline=True, key_bindings=key_bindings(Typed()),
+                           complete_while_typing=False,
                            prompt_continuation=lambda width, line, wrap: CONTINUATION[:width].ljust(width),
                            input=input, output=output)
+    limit_input(prompt)
     session.ask = terminal_asker(input, output)
     session.say("repl.welcome")
     while True:
@@ -363,6 +403,9 @@ def shell(session: Session, input=None, output=None) -> int:
             continue
         except EOFError:
             return exit_code(session)
+        except BptutorError as exc:       # the input passed the limit: refused, the session goes on
+            session.error(exc)
+            continue
         try:
             if not session.handle(text):
                 return exit_code(session)

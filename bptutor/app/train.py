@@ -46,6 +46,7 @@ def build_parser(lang: str, out, with_help: bool = True, prog: str = "bptutor tr
     p.add_argument("--all", action="store_true", help=h("train.help_all"))
     p.add_argument("--json", action="store_true", help=h("train.help_json"))
     p.add_argument("--plot", metavar="FILE", help=h("train.help_plot"))
+    p.add_argument("--force", action="store_true", help=h("export.help_force_plot"))
     p.add_argument("--format", choices=list(FORMATS["train"]), default="text", help=h("train.help_format"))
     return p
 
@@ -99,14 +100,21 @@ def run(args, lang: str, stdout, stderr, source: str | None = None, values: dict
     given.update(read_values(args.vals))
     predict = [read_values([text]) for text in args.predict]
     if args.plot:
+        from .export import refuse_overwriting
         plot_format(args.plot)          # a wrong extension is refused before training, not after
+        refuse_overwriting(args.plot, (args.file, args.data_file))
     with Progress(stderr if args.json else stdout, args.epochs, lang) as progress:
         log = train(program, data, values=given, params=args.wrt, lr=args.lr, epochs=args.epochs,
                     batch=batch_size(args.batch), shuffle=args.shuffle, seed=args.seed,
                     weight_decay=args.weight_decay, schedule=args.schedule, step_size=args.step_size,
                     gamma=args.gamma, predict=predict, explain_every=args.explain_every, on_epoch=progress)
     if args.plot and log.history:
+        import os
+        replaced = os.path.lexists(args.plot)
         write_plot(log, args.plot)
+        if replaced and not args.force:
+            from .export import say_replaced
+            say_replaced(args.plot, lang, stderr)
     if args.json:
         import json
         from ..render.numbers import num

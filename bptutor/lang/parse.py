@@ -745,17 +745,79 @@ _building: ContextVar[_Builder] = ContextVar("building")      # the builder of t
 
 def parser():
     """The Lark LALR parser (start rules `program` and `assignments`), built once
-    per process (two threads asking first still get one); Lark's cache keeps
-    the grammar analysis between processes."""
+    per process (two threads asking first still get one); a cache file keeps
+    the grammar analysis between processes (see cache_file)."""
     global _lark
     if _lark is None:
         with _lark_lock:
             if _lark is None:
                 from lark import Lark
 
-                _lark = Lark(grammar_text(), parser="lalr", lexer="basic", start=["program", "assignments"],
-                             transformer=_Callbacks(), cache=True, maybe_placeholders=True)
+                grammar = grammar_text()
+                _lark = Lark(grammar, parser="lalr", lexer="basic", start=["program", "assignments"],
+                             transformer=_Callbacks(), cache=cache_file(grammar) or False, maybe_placeholders=True)
     return _lark
+
+
+def cache_file(grammar: str) -> str | None:
+    """Where Lark keeps the parser it built, between runs. Lark loads it with
+    pickle -- as code -- so never from a shared or predictable place (its own
+    default, a fixed name in the temp directory, ran whatever another user
+    planted there): only from $XDG_CACHE_HOME/bptutor (~/.cache/bptutor), a
+    folder this user owns, made 0700, that no folder above lets anyone else
+    replace; the file in it, if there, must be this user's and writable by
+    nobody else. Otherwise, or off POSIX, None: the parser is built anew
+    (a tenth of a second)."""
+    import os
+    if os.name != "posix":
+        return None
+    import hashlib
+    import sys
+
+    import lark
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    if not os.path.isabs(base):
+        return None
+    folder = os.path.join(base, "bptutor")
+    key = hashlib.sha256(f"{grammar}{lark.__version__}".encode()).hexdigest()[:16]
+    path = os.path.join(folder, f"parser-{key}-py{sys.version_info[0]}{sys.version_info[1]}.lark")
+    try:
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+        if not _private(folder) or (os.path.lexists(path) and not _mine(path)):
+            return None
+    except OSError:                 # no home, a read-only one: no cache
+        return None
+    return path
+
+
+def _private(folder: str) -> bool:
+    """`folder` is a real folder of this user's that only they can write, and
+    every folder above it belongs to them or root and lets no one else rename
+    things in it (or is sticky, as /tmp is)."""
+    import os
+    import stat
+    uid = os.getuid()
+    info = os.lstat(folder)
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != uid:
+        return False
+    if info.st_mode & 0o077:
+        os.chmod(folder, 0o700)
+    above = os.path.realpath(os.path.dirname(folder))
+    while True:
+        info = os.lstat(above)
+        if info.st_uid not in (0, uid) or (info.st_mode & 0o022 and not info.st_mode & stat.S_ISVTX):
+            return False
+        if above == os.path.dirname(above):
+            return True
+        above = os.path.dirname(above)
+
+
+def _mine(path: str) -> bool:
+    """A regular file of this user's that no one else may write."""
+    import os
+    import stat
+    info = os.lstat(path)
+    return stat.S_ISREG(info.st_mode) and info.st_uid == os.getuid() and not info.st_mode & 0o022
 
 
 class _Callbacks:

@@ -36,21 +36,31 @@ def check_source(text: str) -> None:
 
 def fold(text: str) -> str:
     """Full-width (Chinese IME) and look-alike characters -> ASCII, newlines
-    inside brackets and after a trailing backslash -> spaces. Same length."""
+    inside brackets and after a trailing backslash -> spaces. Same length.
+    A comment on a line joined to the next becomes spaces too: it ends at its
+    line, and must not swallow the rest of the bracket (`f = (x  # c` + `+ y)`)."""
     text = text.translate(_FOLD)
     if "\n" not in text:
         return text
     chars = list(text)
-    depth = 0
-    for i, ch in code_chars(text):
-        if ch in "([":
+    depth, comment = 0, None            # where this line's comment starts
+    for i, ch in enumerate(text):
+        if ch == "\n":
+            if depth > 0 or (comment is None and i and chars[i - 1] == "\\"):
+                chars[i] = " "
+                if comment is not None:
+                    chars[comment:i] = " " * (i - comment)
+                elif chars[i - 1] == "\\":
+                    chars[i - 1] = " "
+            comment = None
+        elif comment is not None:
+            continue
+        elif ch == "#":
+            comment = i
+        elif ch in "([":
             depth += 1
         elif ch in ")]":
             depth = max(depth - 1, 0)
-        elif ch == "\n" and (depth > 0 or (i and chars[i - 1] == "\\")):
-            chars[i] = " "
-            if chars[i - 1] == "\\":
-                chars[i - 1] = " "
     return "".join(chars)
 
 
@@ -66,6 +76,21 @@ def code_chars(text: str):
             in_comment = True
         else:
             yield i, ch
+
+
+# Letters of other scripts drawn exactly like Latin ones: Cyrillic х and Latin x
+# are two names no reader can tell apart. (Greek letters a student means -- α, ρ,
+# ν -- look different enough; only the capitals and omicron are listed.)
+_LOOKALIKES = str.maketrans(
+    "аеорсухіјѕԁԛԝһӏАВЕКМНОРСТУХІЈЅοΑΒΕΖΗΙΚΜΝΟΡΤΥΧ",
+    "aeopcyxijsdqwhlABEKMHOPCTYXIJSoABEZHIKMNOPTYX")
+
+
+def lookalike_names(names) -> list[tuple[str, str]]:
+    """(name, the Latin name it looks like) for each name written with
+    look-alike letters of another script."""
+    return [(name, name.translate(_LOOKALIKES)) for name in names
+            if not name.isascii() and name.translate(_LOOKALIKES) != name]
 
 
 def suggest(word: str, choices) -> str:

@@ -26,7 +26,7 @@ def parse_values(text: str) -> dict:
 def number(name: str, v):
     """A value from the caller: a finite real number (int, float, Fraction,
     Decimal, numpy scalar) -> float, or an array (a list or a numpy array)."""
-    if isinstance(v, (str, bytes, bool, complex)) or v is None:
+    if isinstance(v, (str, bytes, bytearray, memoryview, bool, complex)) or v is None:
         raise BptutorValueError("value.not_a_number", None, name=name, value=shown(v))
     if hasattr(v, "__len__") or getattr(v, "shape", ()) != ():
         return as_array(name, v)
@@ -42,12 +42,19 @@ def number(name: str, v):
 
 
 def as_array(name: str, value):
-    """A value given through the API (nested lists) -> float64 array."""
+    """A value given through the API (nested lists, a numpy array) -> float64
+    array. Its entries must be what a scalar value may be -- real numbers --
+    so strings, booleans and complex numbers are refused, not converted."""
     import numpy as np
     try:
-        arr = np.asarray(value, dtype=float)
+        arr = np.asarray(value)
+        if arr.dtype.kind == "O" and all(_real(x) for x in arr.flat):     # Fraction, Decimal, mixed numbers
+            arr = arr.astype(float)
     except (ValueError, TypeError):
         raise BptutorValueError("tensor.bad_value", None, name=name) from None
+    if arr.dtype.kind not in "iuf":     # b(ool), c(omplex), U/S (text), O(bject): not real numbers
+        raise BptutorValueError("value.not_a_number", None, name=name, value=shown(value))
+    arr = arr.astype(float)
     if arr.size == 0:
         raise BptutorValueError("tensor.empty_value", None, name=name)
     if arr.ndim > MAX_DIMS:
@@ -55,6 +62,13 @@ def as_array(name: str, value):
     if not np.isfinite(arr).all():
         raise BptutorValueError("value.not_finite", None, value=name)
     return arr
+
+
+def _real(x) -> bool:
+    """A real number, as a scalar value may be one (not a bool, not text)."""
+    import numbers
+    from decimal import Decimal
+    return isinstance(x, (numbers.Real, Decimal)) and not isinstance(x, bool)
 
 
 def shown(v, limit: int = 40) -> str:

@@ -12,17 +12,29 @@ line), the same tables under "problem", with an optional "name":
 
     {"name": "alice", "problem": [{"name": "...", "expr": "...", "vals": "...", "answers": {...}}]}
 
-One Result per problem. A problem that does not parse or evaluate keeps its
-error and counts as wrong; a bug of ours while grading one problem is kept
-with it as a BptutorInternalError; the others are still graded. A file that is
-not TOML (a line that is not JSON) is an input error pointing at the line."""
+One Result per problem, yielded as soon as it is graded (a front end prints
+it then, so an interrupted run keeps what was done). A problem that does not
+parse or evaluate keeps its error and counts as wrong; a bug of ours while
+grading one problem is kept with it as a BptutorInternalError; the others are
+still graded. A file that is not TOML (a line that is not JSON) is an input
+error pointing at the line.
+
+Files are written by students: the work each problem may cost is bounded, and
+so is the work of the whole file. Work is counted in characters of the
+problem's program, values and answers (parsing, evaluating, checking and
+diagnosing are all linear in them); a problem over its budget, or past what is
+left of the file's, is reported as such and the next ones are graded."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from ..errors import BptutorError, BptutorInternalError
+
+PROBLEM_BUDGET = 50_000     # characters of one problem: about a second of work
+FILE_BUDGET = 500_000       # characters of all problems together
+PROBLEM_MINIMUM = 50        # what any problem costs, however short (a file of 10^5 tiny ones is big too)
 
 
 class Written(float):
@@ -42,6 +54,7 @@ class Result:
     error: BptutorError | None = None
     source: str | None = None          # the text the error's span points into
     asked: int = 0                     # how many answers the problem gives (its points)
+    cost: int = 0                      # characters of work it took (see PROBLEM_BUDGET)
 
     @property
     def correct(self) -> bool:
@@ -100,24 +113,40 @@ def toml_error(exc, text: str) -> BptutorError:
                         detail=message[:m.start()]).with_source(text)
 
 
-def grade(problems: list[dict], read: Callable[[str], str]) -> list[Result]:
-    """A Result per problem. `read(name)` returns the text of a problem's `file`."""
-    return [grade_problem(p, k, read) for k, p in enumerate(problems, 1)]
+def grade(problems: list[dict], read: Callable[[str, int], str]) -> Iterator[Result]:
+    """A Result per problem, in order, each yielded when it is graded.
+    `read(name, limit)` returns the text of a problem's `file`, refusing one of
+    more than `limit` characters."""
+    left = FILE_BUDGET
+    for k, problem in enumerate(problems, 1):
+        result = grade_problem(problem, k, read, min(PROBLEM_BUDGET, left))
+        left -= max(result.cost, PROBLEM_MINIMUM)
+        yield result
 
 
-def grade_problem(problem: dict, number: int, read: Callable[[str], str]) -> Result:
-    """Derive one problem and check its answers; any error is kept with it."""
+def grade_problem(problem: dict, number: int, read: Callable[[str, int], str],
+                  budget: int = PROBLEM_BUDGET) -> Result:
+    """Derive one problem and check its answers if that fits in `budget`
+    characters of work; any error is kept with it."""
     from .answers import judge as check
     from .program import derive
-    name = problem.get("name")
-    result = Result(name if isinstance(name, str) and name else f"#{number}")
+    result = Result(problem_name(problem, number))
     answers = problem.get("answers")
     result.asked = len(answers) if isinstance(answers, dict) else 0
     try:
-        result.source = source = problem_source(problem, read)
+        if budget < PROBLEM_MINIMUM:
+            raise BptutorError("grade.file_budget_spent", None, total=f"{FILE_BUDGET:,}")
+        result.source = source = problem_source(problem, lambda file: read(file, PROBLEM_BUDGET))
         vals = problem.get("vals", {})
         if not isinstance(vals, (str, dict)):
             raise BptutorError("grade.bad_field", None, field="vals", expected="string")
+        cost = len(source) + _size(vals) + _size(answers)
+        if cost > budget:
+            result.source = None
+            key = "grade.over_budget" if cost > PROBLEM_BUDGET else "grade.over_file_budget"
+            raise BptutorError(key, None, size=f"{cost:,}", limit=f"{PROBLEM_BUDGET:,}", left=f"{budget:,}",
+                               total=f"{FILE_BUDGET:,}")
+        result.cost = cost
         d = derive(source, vals)
         if not isinstance(answers, dict) or not answers:
             raise BptutorError("grade.no_answers")
@@ -129,6 +158,12 @@ def grade_problem(problem: dict, number: int, read: Callable[[str], str]) -> Res
     except Exception as exc:        # a bug must not stop the other problems being graded
         result.error = BptutorInternalError.wrap(exc)
     return result
+
+
+def problem_name(problem: dict, number: int) -> str:
+    """The problem's name as the file gives it, else its number."""
+    name = problem.get("name")
+    return name if isinstance(name, str) and name else f"#{number}"
 
 
 def problem_source(problem: dict, read: Callable[[str], str]) -> str:
@@ -144,14 +179,28 @@ def problem_source(problem: dict, read: Callable[[str], str]) -> str:
     return expr
 
 
-def to_dict(results: list[Result], lang: str) -> dict:
-    """The grades as data (for --json), messages in `lang`."""
+def _size(value) -> int:
+    """Characters of a field: a string, or a table of numbers and formulas."""
+    if isinstance(value, dict):
+        return sum(len(str(k)) + len(str(v)) for k, v in value.items())
+    return 0 if value is None else len(str(value))
+
+
+def to_dict(results: list[Result], lang: str, total: int | None = None) -> dict:
+    """The grades as data (for --json), messages in `lang`. `total` is the
+    number of problems in the file when grading stopped before the end (Ctrl-C):
+    the score counts the ones not graded as not right."""
     right = sum(r.correct for r in results)
-    return {
+    total = len(results) if total is None else total
+    data: dict = {
         "problems": [{"name": r.name, "correct": r.correct,
                       "answers": [v.to_dict() for v in r.verdicts],
                       "error": r.error.message(lang) if r.error else None} for r in results],
-        "score": right / len(results),
+        "score": right / total,
         "right": right,
-        "total": len(results),
+        "total": total,
     }
+    if len(results) < total:
+        data["interrupted"] = True
+        data["graded"] = len(results)
+    return data

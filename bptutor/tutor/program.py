@@ -73,6 +73,7 @@ class Program:
             rows = () if scalar else tuple(reverse_pass(g, vals, xp, out, names) for out in outs)
             kinks = set(tape.kinks if tape else ()).union(*(p.kinks for p in passes + rows))
             warnings = (*g.notes, *((("value.unused", {"names": ", ".join(unused)}),) if unused else ()))
+            warnings += _lookalikes(g, unused)
             checks = forward_checks = ()
             if check and scalar:
                 checks, more = check_gradients(g, inputs, vals, tape.grads, names, eps, kinks, xp)
@@ -210,6 +211,19 @@ def _guarded(source):
     finally:
         if gc_was_on:
             gc.enable()
+
+
+def _lookalikes(g, given) -> tuple:
+    """A warning for names written with letters that look Latin but are not
+    (Cyrillic х is not x: `--vals x=1` gives it no value)."""
+    if g.source.isascii() and all(name.isascii() for name in given):
+        return ()
+    from ..lang.text import lookalike_names
+    names = dict.fromkeys([*g.inputs, *(n.name for n in g.nodes if n.name), *given])
+    found = lookalike_names(names)
+    if not found:
+        return ()
+    return (("value.lookalike", {"names": ", ".join(f"{name} ≠ {latin}" for name, latin in found)}),)
 
 
 def _evaluate(g, inputs: dict, names: list, xp) -> tuple:
