@@ -15,10 +15,10 @@ __all__ = ["derive", "compile", "BptutorError", "Derivation", "Program"]
 __version__ = "0.1.0"
 
 
-def _parameters(source=None, values=None, *, eps=None, wrt=None, check=True):
+def _parameters(source=None, values=None, *, eps=None, wrt=None, check=True, hand=None):
     """derive()'s parameters, as tutor.program.derive takes them: binding a call
     here turns a wrong call into a BptutorError, and help() shows them."""
-    return source, values, {"eps": eps, "wrt": wrt, "check": check}
+    return source, values, {"eps": eps, "wrt": wrt, "check": check, "hand": hand}
 
 
 def derive(*args, **options):

@@ -96,7 +96,7 @@ def test_a_quiz_through_a_pipe_in_english():
             "0.20, so the gradient of node b is 1 × 0.20 = 0.20\n") in out
     assert "[6/9] ∂f/∂w1 = 5\n  ✗ not quite: ∂f/∂w1 = -0.20\n" in out
     assert "[7/9] ∂f/∂a = abc\n[7/9] ∂f/∂a = 0.197\n  ✓ right" in out
-    assert err == "error: the formula uses abc, which is not in the problem (names: w0, x0, w1, x1, w2, a, b, c, s, f)\n"
+    assert err == "error: the formula uses abc, which is not in the problem (names: w0, x0, a, w1, x1, b, c, w2, s, f)\n"
     assert "Score: 7 of 9 right (hints used: 1). The full derivation:" in out
     assert "Numeric check (central differences" in out    # the full derivation follows
     assert "\x1b" not in out

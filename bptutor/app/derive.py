@@ -30,6 +30,7 @@ def build_parser(lang: str, out, with_help: bool = True, expression: bool = True
     p.add_argument("--eps", type=float, default=None, help=h("cli.help_eps"))
     p.add_argument("--wrt", help=h("cli.help_wrt"))
     p.add_argument("--json", action="store_true", help=h("cli.help_json"))
+    p.add_argument("--hand", action="store_true", help=h("cli.help_hand"))
     p.add_argument("--all", action="store_true", help=h("cli.help_all"))
     p.add_argument("--graph", metavar="FILE", help=h("export.help_graph"))
     p.add_argument("--format", choices=list(FORMATS["derivation"]), default="text", help=h("export.help_format"))
@@ -64,7 +65,8 @@ def run(args, stdout) -> int:
     lang = choose_lang(args.lang)
     fmt = output_format(args)
     source = read_source(args)
-    d, update = derive(source, read_values(args.vals), args.eps, args.wrt, args.lr)
+    hand = args.digits if args.hand else None
+    d, update = derive(source, read_values(args.vals), args.eps, args.wrt, args.lr, hand)
     verdicts = None
     if args.answer:         # judged before anything is printed: a bad answer is an error, not half an output
         verdicts = judge(d, "\n".join(args.answer))
@@ -87,13 +89,13 @@ def run(args, stdout) -> int:
     return Exit.OK if d.ok else Exit.WRONG
 
 
-def derive(source: str, values: dict, eps, wrt, lr=None) -> tuple:
-    """(the Derivation, and with a learning rate `lr` the OneStep of gradient
-    descent from its point, else None)."""
+def derive(source: str, values: dict, eps, wrt, lr=None, hand=None) -> tuple:
+    """(the Derivation, worked by hand at `hand` decimals unless None, and with
+    a learning rate `lr` the OneStep of gradient descent from its point, else None)."""
     from ..tutor.program import compile
     try:
         program = compile(source)
-        d = program.derive(values, eps=eps, wrt=wrt)
+        d = program.derive(values, eps=eps, wrt=wrt, hand=hand)
         if lr is None:
             return d, None
         from ..tutor.train import one_step

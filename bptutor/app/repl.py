@@ -34,6 +34,7 @@ class Session:
         self.values: dict[str, object] = {}
         self.lang = lang
         self.digits = digits
+        self.hand = False                # work backward as by hand (:hand), rounded to `digits`
         self.last = None                 # the last Derivation
         self.verdicts = None             # the last :check's verdicts on it
         self.out = out or sys.stdout
@@ -90,7 +91,7 @@ class Session:
             raise BptutorError("repl.missing", None, names=", ".join(missing),
                                example="; ".join(f"{n} = 1" for n in missing))
         given = {n: self.values[n] for n in g.inputs if n in self.values and n not in g.defaults}
-        d = derive(text, given)
+        d = derive(text, given, hand=self.digits if self.hand else None)
         self.last, self.verdicts = d, None
         show_derivation(d, self.lang, self.digits, self.out)
         self.out.flush()
@@ -163,6 +164,13 @@ class Session:
             raise BptutorError("repl.bad_digits", None, given=arg)
         self.digits = int(arg)
         self.say("repl.digits_set", digits=self.digits)
+
+    def cmd_hand(self, arg: str) -> None:
+        """:hand on|off (alone: switch): derivations rounded to :digits as by hand."""
+        if arg not in ("", "on", "off"):
+            raise BptutorError("repl.bad_hand", None, given=arg)
+        self.hand = not self.hand if not arg else arg == "on"
+        self.say("repl.hand_on" if self.hand else "repl.hand_off", digits=self.digits)
 
     def needs_derivation(self):
         if self.last is None:

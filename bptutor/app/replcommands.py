@@ -7,7 +7,7 @@ from __future__ import annotations
 from ..i18n import LANGS
 from .export import DOCUMENTS
 
-COMMANDS = ("help", "vals", "del", "clear", "lang", "digits", "check", "json", "graph", *DOCUMENTS,
+COMMANDS = ("help", "vals", "del", "clear", "lang", "digits", "hand", "check", "json", "graph", *DOCUMENTS,
             "quiz", "train", "quit")
 ALIASES = {"q": "quit", "exit": "quit", "h": "help", "?": "help"}
 
@@ -19,4 +19,5 @@ def command_name(word: str) -> str:
 
 def argument_choices(command: str, values) -> list[str]:
     """What Tab offers after `:command ` (`values`: the names with values)."""
-    return {"lang": list(LANGS), "help": list(COMMANDS), "del": list(values)}.get(command, [])
+    return {"lang": list(LANGS), "help": list(COMMANDS), "del": list(values),
+            "hand": ["on", "off"]}.get(command, [])

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import NamedTuple
 
-from .graph import Graph
+from .graph import Graph, needed_for
 from .steps import Step, build_steps
 
 
@@ -121,6 +121,8 @@ class Derivation:
     wrt: tuple = ()             # inputs reported, in order
     sampled: bool = False       # the numeric check covered a sample of the inputs
     arrays: bool = False        # evaluated with numpy arrays (vectors and matrices)
+    hand: int | None = None     # worked as the notes do by hand: every value rounded to this many decimals
+    exact: "Derivation | None" = None   # then: the exact derivation (checks and answers are made on it)
 
     @property
     def node_grads(self) -> list:
@@ -163,22 +165,22 @@ class Derivation:
         return None if index is None else self.grad(index)
 
     def index_of(self, name: str) -> int | None:
-        """An input, else the node a name is bound to last (`a = x*2; a = a*3`:
-        `a` is a*3, the value the program's `a` has at its end), else a label."""
-        if name in self.graph.inputs:
-            return self.graph.inputs[name]
-        for i in range(len(self.graph.nodes) - 1, -1, -1):
-            if self.graph.nodes[i].name == name:
-                return i
-        for i, node in enumerate(self.graph.nodes):     # `f`, `w0*x0`: labels too
-            if node.label == name:
-                return i
-        return None
+        """The node a printed name means: its label (`c` is the last binding of
+        c, `c₁` the first; `w0*x0`, `+₂`, `f`)."""
+        return self.names.get(name)
+
+    @cached_property
+    def names(self) -> dict[str, int]:
+        """Every node's label -> its index (constants, written as their value, aside)."""
+        return {node.label: i for i, node in enumerate(self.graph.nodes) if node.op.name != "const"}
 
     @cached_property
     def steps(self) -> list[Step]:
-        """The narration's steps (see core/steps.py), built when first read."""
-        return build_steps(self.graph, self.tape)
+        """The narration's steps (see core/steps.py), built when first read:
+        with --wrt, only those on the paths to the inputs asked for."""
+        g = self.graph
+        trimmed = self.wrt and len(self.wrt) < len(g.inputs)
+        return build_steps(g, self.tape, needed_for(g, self.wrt) if trimmed else None)
 
     def step_dict(self, step: Step) -> dict:
         nodes = self.graph.nodes
@@ -207,18 +209,22 @@ class Derivation:
 
     def to_dict(self) -> dict:
         from ..i18n import t
+        nodes = self.graph.nodes
         return {
             "value": plain(self.value),
             "gradients": plain(self.gradients),
             "numeric_gradients": plain(self.numeric_gradients),
             "eps": self.eps,
             "checks": [c.to_dict(self.graph) for c in self.checks],
-            "nodes": [{"label": n.label, "op": n.op.name, "inputs": list(n.args),
-                       "value": plain(self.node_values[i]), "grad": plain(self.grad(i))}
-                      for i, n in enumerate(self.graph.nodes)],
+            # every node by the name the narration prints; its inputs by theirs
+            "nodes": [{"name": n.label, "op": n.op.name, "inputs": [nodes[j].label for j in n.args],
+                       "value": plain(self.node_values[i]), "gradient": plain(self.grad(i))}
+                      for i, n in enumerate(nodes)],
             "steps": [self.step_dict(s) for s in self.steps],
             "warnings": [{"key": key, "message": t(key, "en", **params)} for key, params in self.warnings],
-        }
+            # --hand: the steps and nodes above are rounded as by hand; the exact gradients beside them
+            "hand": self.hand,
+        } | ({} if self.hand is None else {"exact_gradients": plain(self.exact.gradients)})
 
 
 class Verdict(NamedTuple):
