@@ -167,3 +167,25 @@ def test_wrt_trims_the_steps_to_the_paths_asked_for():
     # where paths meet, the sum counts only the paths kept
     d = bptutor.derive("a = x*y; f = a*x + a*z", {"x": 1, "y": 2, "z": 3}, wrt="z")
     assert not [s for s in d.steps if s.kind == "sum"]
+
+
+def test_grading_files_take_the_printed_names(tmp_path):
+    homework = tmp_path / "hw.toml"
+    homework.write_text('''
+[[problem]]
+name = "sigmoid, intermediates by their printed names"
+expr = "1/(1+exp(-(w0*x0+w1*x1+w2)))"
+vals = "w0=2,x0=-1,w1=-3,x1=-2,w2=-3"
+answers = { "w0*x0" = 0.20, "+₂" = 0.20, "*-1" = -0.20 }
+
+[[problem]]
+name = "a name assigned twice"
+expr = "c = a * b; c = c * 3; c * 2"
+vals = "a=1,b=2"
+answers = { "c₁" = 6, c = 2 }
+''', encoding="utf-8")
+    code, out, err = run("grade", str(homework), "--json")
+    assert (code, err) == (0, "")
+    problems = json.loads(out)["problems"]
+    assert [p["correct"] for p in problems] == [True, True]
+    assert [a["name"] for a in problems[0]["answers"]] == ["w0*x0", "+₂", "*-1"]
