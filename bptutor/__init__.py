@@ -16,11 +16,11 @@ __version__ = "0.1.0"
 
 
 def _parameters(source=None, values=None, *, eps=None, wrt=None, check=True, mode="reverse", outputs=None,
-                jacobian=False):
+                jacobian=False, hand=None):
     """derive()'s parameters, as tutor.program.derive takes them: binding a call
     here turns a wrong call into a BptutorError, and help() shows them."""
     return source, values, {"eps": eps, "wrt": wrt, "check": check, "mode": mode, "outputs": outputs,
-                            "jacobian": jacobian}
+                            "jacobian": jacobian, "hand": hand}
 
 
 def derive(*args, **options):

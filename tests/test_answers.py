@@ -110,7 +110,7 @@ def test_missing_upstream_is_the_local_gradient_alone(neuron):
     assert v.diagnosis == "missing_upstream" and label(neuron, v) == "w0*x0"
     assert v.detail["upstream"] == pytest.approx(0.1966, abs=1e-4)
     # the + gates above pass 0.1966 unchanged: forgetting it there gives 2 as well
-    assert [place for _, place, _ in either(neuron, v)] == ["w0*x0", "w0*x0+w1*x1", "+"]
+    assert [place for _, place, _ in either(neuron, v)] == ["w0*x0", "w0*x0+w1*x1", "+₂"]
     d = CIRCUIT_D()
     v = one(d, "x=1")                      # the + gate's local gradient, upstream -4 forgotten
     assert v.diagnosis == "missing_upstream" and label(d, v) == "x+y"

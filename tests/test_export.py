@@ -1,8 +1,10 @@
 """--graph (SVG, PNG, DOT, Mermaid, the terminal picture) and --format md/latex."""
+import os
 import re
 import shutil
 import subprocess
 import sys
+import warnings
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -242,12 +244,27 @@ def latex_document(fragment: str, lang: str) -> str:
             "\\begin{document}\n" + fragment + "\\end{document}\n")
 
 
+def needs_latex(engine: str, lang: str) -> None:
+    """Skip loudly (a warning in the summary) where LaTeX is missing; fail where CI
+    installed it (.ci/run sets BPTUTOR_REQUIRE_LATEX) and it is missing anyway."""
+    missing = None
+    if shutil.which(engine) is None:
+        missing = f"{engine} is not installed"
+    elif lang == "zh" and subprocess.run(["kpsewhich", "ctex.sty"], capture_output=True).returncode:
+        missing = "ctex is not installed"
+    if missing is None:
+        return
+    if os.environ.get("BPTUTOR_REQUIRE_LATEX"):
+        pytest.fail(f"LaTeX notes not compiled: {missing}")
+    message = (f"LaTeX notes NOT compiled: {missing} (apt-get install texlive-latex-base "
+               "texlive-latex-recommended texlive-xetex texlive-lang-chinese)")
+    warnings.warn(message)
+    pytest.skip(message)
+
+
 @pytest.mark.parametrize("lang,engine", [("en", "pdflatex"), ("zh", "xelatex")])
 def test_latex_fragment_compiles_in_a_plain_article(tmp_path, lang, engine):
-    if shutil.which(engine) is None:
-        pytest.skip(f"{engine} is not installed")
-    if lang == "zh" and subprocess.run(["kpsewhich", "ctex.sty"], capture_output=True).returncode:
-        pytest.skip("ctex is not installed")
+    needs_latex(engine, lang)
     programs = [("sigmoid", SIGMOID, SIGMOID_VALS), ("mml", MML, "x=0.5"),
                 ("odd", "theta_1^y / max(x, 1e-9) + 2^x", "theta_1=2,y=3,x=0.5")]
     programs += [(name, "-f", str(ROOT / "examples" / f"{name}.bp"))          # matrices, comments with ∂ Σ φ

@@ -365,7 +365,7 @@ def test_json_in_both_modes_has_directions_tangents_and_cost():
                                 "value": 0.5, "tangent": 1.0}
     into_b = next(s for s in forward_steps if s["kind"] == "edge" and s["node"] == "b")
     assert into_b["source"] == "a" and into_b["incoming"] == 1.0 and into_b["local"] == pytest.approx(math.exp(0.25))
-    tangents = {n["label"]: n["tangent"]["x"] for n in data["nodes"]}
+    tangents = {n["name"]: n["tangent"]["x"] for n in data["nodes"]}
     assert tangents["f"] == pytest.approx(-1.3604310786) and tangents["a"] == 1.0
     assert data["tangents"]["x"] == pytest.approx(data["gradients"]["x"])
     assert data["cost"] == {"reverse": {"passes": 1, "multiply_adds": 8}, "forward": {"passes": 1, "multiply_adds": 8}}
@@ -389,7 +389,7 @@ def test_json_jacobian_has_output_shape_plus_input_shape():
 
 def test_json_forward_mode_with_arrays_stacks_tangents_as_jacobians():
     data = json_of(RELU_NET, "--vals", "W=[[1,-2],[3,0.5],[-1,1]], x=[0.5,-1]", "--mode", "forward")
-    h = next(n for n in data["nodes"] if n["label"] == "h")
+    h = next(n for n in data["nodes"] if n["name"] == "h")
     assert np.shape(h["tangent"]["x"]) == (3, 2) and np.shape(h["tangent"]["W"]) == (3, 3, 2)
     assert {s["direction"] for s in data["steps"]} == {"forward"}
     assert data["cost"]["forward"] == {"passes": 8, "multiply_adds": 72}

@@ -96,7 +96,7 @@ def test_a_quiz_through_a_pipe_in_english():
             "0.20, so the gradient of node b is 1 × 0.20 = 0.20\n") in out
     assert "[6/9] ∂f/∂w1 = 5\n  ✗ not quite: ∂f/∂w1 = -0.20\n" in out
     assert "[7/9] ∂f/∂a = abc\n[7/9] ∂f/∂a = 0.197\n  ✓ right" in out
-    assert err == "error: the formula uses abc, which is not in the problem (names: w0, x0, w1, x1, w2, a, b, c, s, f)\n"
+    assert err == "error: the formula uses abc, which is not in the problem (names: w0, x0, a, w1, x1, b, c, w2, s, f)\n"
     assert "Score: 7 of 9 right (hints used: 1). The full derivation:" in out
     assert "Numeric check (central differences" in out    # the full derivation follows
     assert "\x1b" not in out
@@ -110,7 +110,7 @@ def test_a_quiz_through_a_pipe_in_chinese_with_fan_out():
     assert "练习，难度 2（种子 5：相同的种子出相同的题）" in out
     assert "  a = x + y;  b = x * z;  f = a * b\n  其中 x = 4  y = -3  z = 3\n" in out
     assert "[1/5] ∂f/∂b = 1\n  ✓ 正确\n[2/5] ∂f/∂z = 4.0\n  ✓ 正确\n" in out
-    assert "y 输入到 a = x + y：加法门：把上游梯度原样分给每个输入。那里从前面传过来的梯度为 ∂f/∂a = 12。" in out
+    assert "y 输入到 a = x + y：加法结点：把上游梯度原样分给每个输入。那里从前面传过来的梯度为 ∂f/∂a = 12。" in out
     assert "[5/5] ∂f/∂x = 20\n  ✗ 不对：∂f/∂x = 15\n" in out and "  正确的步骤：\n" in out
     assert "x有 2 条路径汇合，梯度相加：∂f/∂x = ∂f/∂a·∂a/∂x + ∂f/∂b·∂b/∂x = 12 + 3 = 15" in out
     assert "得分：5 题中答对 4 题（用了 1 次提示）。完整的推导：" in out

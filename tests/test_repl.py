@@ -191,7 +191,8 @@ def test_check_answers_against_the_last_derivation():
     assert s.verdicts[2].either[0][0] == "sign"      # or the minus of exp(−z)' or (1/u)' dropped
     assert "2 of 3 right" in text
     s.handle(":check q=1")
-    assert take(err).startswith("error: the problem has no q; answers may name: w0, x0, w1, x1, w2")
+    assert take(err).startswith("error: the problem has no q; answers may name: w0, x0, w0*x0, w1, x1, w1*x1, "
+                                "w0*x0+w1*x1, w2, +₂, *-1, exp, +1, f\n")
     s.handle(":check")
     assert take(err) == "error: give answers to check, e.g. :check x=-4, y=-4\n"
 

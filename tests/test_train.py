@@ -85,7 +85,9 @@ def test_seed_001_on_the_command_line_en_and_zh():
     assert "w ← 1 - 0.01 × (-2) = 1.02" in out
     assert "sample 2: x = 2, y = 4; loss = 3.8416, ∂loss/∂w = -7.84" in out
     assert "w ← 1.0984 - 0.01 × (-16.2288) = 1.2607" in out
-    assert "6 x*w gate, towards w: local gradient x = 1, upstream gradient -2" in out      # the derivation
+    # the derivation, narrated along the paths to the trained parameter only (as --wrt w)
+    assert "4 x*w gate, towards w: local gradient x = 1, upstream gradient -2" in out
+    assert "towards x" not in out and "towards y" not in out
     assert "Trained parameters after 100 epochs: w = 2" in out
     assert "prediction at x = 4: x*w = 8 (before training: 4)" in out
     code, out, err = run(*argv, "--lang", "zh")

@@ -34,6 +34,7 @@ def build_parser(lang: str, out, with_help: bool = True, expression: bool = True
     p.add_argument("--outputs", help=h("cli.help_outputs"))
     p.add_argument("--jacobian", action="store_true", help=h("cli.help_jacobian"))
     p.add_argument("--json", action="store_true", help=h("cli.help_json"))
+    p.add_argument("--hand", action="store_true", help=h("cli.help_hand"))
     p.add_argument("--all", action="store_true", help=h("cli.help_all"))
     p.add_argument("--graph", metavar="FILE", help=h("export.help_graph"))
     p.add_argument("--force", action="store_true", help=h("export.help_force"))
@@ -70,8 +71,9 @@ def run(args, stdout, stderr=None) -> int:
     lang = choose_lang(args.lang)
     fmt = output_format(args)
     source = read_source(args)
+    hand = args.digits if args.hand else None
     d, update = derive(source, read_values(args.vals), args.eps, args.wrt, args.lr, args.mode, args.outputs,
-                       args.jacobian)
+                       args.jacobian, hand)
     verdicts = None
     if args.answer:         # judged before anything is printed: a bad answer is an error, not half an output
         verdicts = judge(d, "\n".join(args.answer))
@@ -97,13 +99,13 @@ def run(args, stdout, stderr=None) -> int:
 
 
 def derive(source: str, values: dict, eps, wrt, lr=None, mode: str = "reverse", outputs=None,
-           jacobian: bool = False) -> tuple:
-    """(the Derivation, and with a learning rate `lr` the OneStep of gradient
-    descent from its point, else None)."""
+           jacobian: bool = False, hand=None) -> tuple:
+    """(the Derivation, worked by hand at `hand` decimals unless None, and with
+    a learning rate `lr` the OneStep of gradient descent from its point, else None)."""
     from ..tutor.program import compile
     try:
         program = compile(source)
-        d = program.derive(values, eps=eps, wrt=wrt, mode=mode, outputs=outputs, jacobian=jacobian)
+        d = program.derive(values, eps=eps, wrt=wrt, mode=mode, outputs=outputs, jacobian=jacobian, hand=hand)
         if lr is None:
             return d, None
         from ..tutor.train import one_step

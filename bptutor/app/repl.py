@@ -35,6 +35,7 @@ class Session:
         self.lang = lang
         self.digits = digits
         self.mode = "reverse"            # :mode: the passes each derivation narrates
+        self.hand = False                # work backward as by hand (:hand), rounded to `digits`
         self.last = None                 # the last Derivation
         self.verdicts = None             # the last :check's verdicts on it
         self.out = out or sys.stdout
@@ -91,7 +92,7 @@ class Session:
             raise BptutorError("repl.missing", None, names=", ".join(missing),
                                example="; ".join(f"{n} = 1" for n in missing))
         given = {n: self.values[n] for n in g.inputs if n in self.values and n not in g.defaults}
-        d = derive(text, given, mode=self.mode)
+        d = derive(text, given, mode=self.mode, hand=self.digits if self.hand else None)
         self.last, self.verdicts = d, None
         show_derivation(d, self.lang, self.digits, self.out)
         self.out.flush()
@@ -174,6 +175,13 @@ class Session:
             raise BptutorError("repl.bad_mode", None, given=arg)
         self.mode = arg
         self.say("repl.mode_set", mode=arg)
+
+    def cmd_hand(self, arg: str) -> None:
+        """:hand on|off (alone: switch): derivations rounded to :digits as by hand."""
+        if arg not in ("", "on", "off"):
+            raise BptutorError("repl.bad_hand", None, given=arg)
+        self.hand = not self.hand if not arg else arg == "on"
+        self.say("repl.hand_on" if self.hand else "repl.hand_off", digits=self.digits)
 
     def needs_derivation(self):
         if self.last is None:

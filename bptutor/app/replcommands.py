@@ -8,7 +8,7 @@ from ..core.records import MODES
 from ..i18n import LANGS
 from .export import DOCUMENTS
 
-COMMANDS = ("help", "vals", "del", "clear", "lang", "digits", "mode", "check", "json", "graph", *DOCUMENTS,
+COMMANDS = ("help", "vals", "del", "clear", "lang", "digits", "mode", "hand", "check", "json", "graph", *DOCUMENTS,
             "quiz", "train", "quit")
 ALIASES = {"q": "quit", "exit": "quit", "h": "help", "?": "help"}
 
@@ -20,4 +20,5 @@ def command_name(word: str) -> str:
 
 def argument_choices(command: str, values) -> list[str]:
     """What Tab offers after `:command ` (`values`: the names with values)."""
-    return {"lang": list(LANGS), "mode": list(MODES), "help": list(COMMANDS), "del": list(values)}.get(command, [])
+    return {"lang": list(LANGS), "mode": list(MODES), "help": list(COMMANDS), "del": list(values),
+            "hand": ["on", "off"]}.get(command, [])

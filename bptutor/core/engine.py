@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 
 from ..errors import BptutorError, BptutorMathError, BptutorValueError, Numbers
-from .graph import Graph
+from .graph import Graph, needed_for
 from .ops import OPS, failure_key
 from .records import Tape
 from .xp import ScalarNS
@@ -202,17 +202,6 @@ def _backward(g: Graph, vals: list, xp, needed: list | None) -> Tape:
         raise _gradient_error(g, i, vals, None, grads[i], key=getattr(exc, "key", None)) from None
     _check_finite_gradients(g, vals, grads, edges, xp)
     return Tape(grads, edges, kinks)
-
-
-def needed_for(g: Graph, names) -> list[bool]:
-    """For each node, whether a path leads from it down to one of the inputs `names`."""
-    wanted = [False] * len(g.nodes)
-    for name in names:
-        wanted[g.inputs[name]] = True
-    for i, node in enumerate(g.nodes):
-        if node.args and not wanted[i]:
-            wanted[i] = any(wanted[j] for j in node.args)
-    return wanted
 
 
 def _check_finite_gradients(g: Graph, vals: list, grads: list, edges: list, xp) -> None:

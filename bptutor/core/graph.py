@@ -44,6 +44,7 @@ class Graph:
         self.values_matter = False              # read a value's shape (w·x) or number (s[y]): a parse per values
         self.labels: set[str] = set()           # names whose given value indexes as a label (s[y])
         self.notes: list = []                   # (message key, params): how an ambiguous form was read
+        self.unreached: list[str] = []         # statements the output does not use (their text)
 
     def add(self, op: Op, args: tuple = (), c=None, name=None, start=0, end=0, op_start=None, op_end=None) -> int:
         """Append a node; its operator's span defaults to its own span."""
@@ -61,3 +62,14 @@ class Graph:
         if index is None:
             index = self.inputs[name] = self.add(OPS["input"], (), None, name, start, end)
         return index
+
+
+def needed_for(g: Graph, names) -> list[bool]:
+    """For each node, whether a path leads from it down to one of the inputs `names`."""
+    wanted = [False] * len(g.nodes)
+    for name in names:
+        wanted[g.inputs[name]] = True
+    for i, node in enumerate(g.nodes):
+        if node.args and not wanted[i]:
+            wanted[i] = any(wanted[j] for j in node.args)
+    return wanted

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import NamedTuple
 
-from .graph import Graph
+from .graph import Graph, needed_for
 from .steps import Step, build_steps
 
 
@@ -188,6 +188,8 @@ class Derivation:
     forward_checks: tuple = ()  # the forward tangents against the same central differences as `checks`
     jacobian: Jacobian | None = None
     cost: dict = field(default_factory=dict)    # "forward"/"reverse" -> Cost, for the modes run
+    hand: int | None = None     # worked as the notes do by hand: every value rounded to this many decimals
+    exact: "Derivation | None" = None   # then: the exact derivation (checks and answers are made on it)
 
     @property
     def scalar(self) -> bool:
@@ -251,22 +253,24 @@ class Derivation:
         return None if index is None else self.grad(index)
 
     def index_of(self, name: str) -> int | None:
-        """An input, else the node a name is bound to last (`a = x*2; a = a*3`:
-        `a` is a*3, the value the program's `a` has at its end), else a label."""
-        if name in self.graph.inputs:
-            return self.graph.inputs[name]
-        for i in range(len(self.graph.nodes) - 1, -1, -1):
-            if self.graph.nodes[i].name == name:
-                return i
-        for i, node in enumerate(self.graph.nodes):     # `f`, `w0*x0`: labels too
-            if node.label == name:
-                return i
-        return None
+        """The node a printed name means: its label (`c` is the last binding of
+        c, `c₁` the first; `w0*x0`, `+₂`, `f`)."""
+        return self.names.get(name)
+
+    @cached_property
+    def names(self) -> dict[str, int]:
+        """Every node's label -> its index (constants, written as their value, aside)."""
+        return {node.label: i for i, node in enumerate(self.graph.nodes) if node.op.name != "const"}
 
     @cached_property
     def steps(self) -> list[Step]:
-        """Backward's narrated steps (see core/steps.py), built when first read."""
-        return build_steps(self.graph, self.tape) if self.tape is not None else []
+        """Backward's narrated steps (see core/steps.py), built when first read:
+        with --wrt, only those on the paths to the inputs asked for."""
+        if self.tape is None:
+            return []
+        g = self.graph
+        trimmed = self.wrt and len(self.wrt) < len(g.inputs)
+        return build_steps(g, self.tape, wanted=needed_for(g, self.wrt) if trimmed else None)
 
     def step_dict(self, step: Step, steps: list | None = None, direction: str = "reverse",
                   about: int | None = None) -> dict:
@@ -367,13 +371,20 @@ class Derivation:
                  "entries": {"checked": c.checked, "total": c.entries}}
                 for c in jac.checks]
         data["warnings"] = [{"key": key, "message": t(key, "en", **params)} for key, params in self.warnings]
+        # --hand: the steps and nodes above are rounded as by hand; the exact gradients beside them
+        data["hand"] = self.hand
+        if self.hand is not None:
+            data["exact_gradients"] = plain(self.exact.gradients)
         return data
 
     def node_dict(self, i: int) -> dict:
         n = self.graph.nodes[i]
-        d = {"label": n.label, "op": n.op.name, "inputs": list(n.args), "value": plain(self.node_values[i])}
+        # every node by the name the narration prints; its inputs by theirs
+        nodes = self.graph.nodes
+        d = {"name": n.label, "op": n.op.name, "inputs": [nodes[j].label for j in n.args],
+             "value": plain(self.node_values[i])}
         if self.scalar:
-            d["grad"] = plain(self.grad(i))
+            d["gradient"] = plain(self.grad(i))
         if self.forward and "forward" in self.narrated:
             d["tangent"] = {self.graph.nodes[p.about].label: plain(self.tangent(p, i)) for p in self.forward}
         return d

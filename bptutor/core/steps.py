@@ -39,13 +39,17 @@ class Step(NamedTuple):
     terms: tuple = ()
 
 
-def build_steps(graph, tape, out: int | None = None, seed=1.0) -> list[Step]:
+def build_steps(graph, tape, out: int | None = None, seed=1.0, wanted: list | None = None) -> list[Step]:
     """The seed (`seed` at node `out`, the graph's output unless given), then
     every edge of `tape` in backward order with the target's running total,
     and a "sum" step where several paths met, placed where backward reaches
-    that node (before its own edges)."""
+    that node (before its own edges). With `wanted` (per node: does a path lead
+    from it to an input asked for, see graph.needed_for), only the edges into
+    such nodes: --wrt w0 narrates the paths to w0."""
     nodes = graph.nodes
     edges = tape.edges
+    if wanted is not None:
+        edges = [edge for edge in edges if wanted[edge[2]]]
     fan_in = [0] * len(nodes)
     for edge in edges:
         fan_in[edge[2]] += 1

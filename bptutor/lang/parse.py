@@ -17,6 +17,7 @@ from importlib import resources
 from pathlib import Path
 
 from ..errors import BptutorError, BptutorMathError, BptutorSyntaxError, BptutorValueError
+from ..core.engine import leads_to_output
 from ..core.graph import Graph
 from ..core.ops import BINARY, CONSTANTS, FUNCTIONS, OPS, const_text, failure_key
 from ..core.xp import ScalarNS
@@ -154,6 +155,7 @@ class _Builder:
         self.defining: _Definition | None = None
         self.quotients: set[tuple[int, int]] = set()     # spans of a/b, for the note on 1/2x
         self.ranks: dict[int, int | None] = {}
+        self.statements: list[tuple] = []        # (node index or None for a constant, start, end)
 
     # ---- helpers ------------------------------------------------------------
     def _add(self, op, args, c, start, end, op_start, op_end) -> Ref:
@@ -311,6 +313,9 @@ class _Builder:
             raise BptutorSyntaxError("syntax.needs_tensors", (op_start, op_end))
         both, right_const, left_const = row
         lc, rc = isinstance(left, Const), isinstance(right, Const)
+        if both == "pow" and lc and self.g.source[left.start:left.end] == "e":
+            # e^x as the notes write exp(x): the exp gate, not 2.71828 to a power
+            return self.apply("exp", [right], start, end, op_start, op_end)
         if not (lc or rc):                  # the common case, kept lean
             op = OPS[both]
             if op.tensor:
@@ -611,6 +616,7 @@ class _Builder:
 
     def _bind(self, name: str, start: int, end: int, value):
         self._value(value)
+        stmt_end = value.end
         if isinstance(value, Const):
             # `x = -2` makes x an input whose value is -2 (--vals overrides it).
             self.g.defaults[name] = value.value
@@ -623,11 +629,14 @@ class _Builder:
                 node.name = name
         self.bound[name] = value
         self.last = (name, value)
+        self.statements.append((value, start, stmt_end))
         return value
 
     def output(self, value):
         self._value(value)
-        self.last = (None, value if isinstance(value, Const) else value.index)
+        index = None if isinstance(value, Const) else value.index
+        self.last = (None, value if index is None else index)
+        self.statements.append((index, value.start, value.end))
         return value
 
     # ---- user functions: f(x, w) = body ---------------------------------------------------
@@ -874,7 +883,16 @@ def parse(text: str, known_inputs=frozenset()) -> Graph:
     if name and out.name is None:
         out.name = name
     label_nodes(g)
+    g.unreached = _unreached(g, builder.statements)
     return g
+
+
+def _unreached(g: Graph, statements: list) -> list[str]:
+    """The statements whose value the output never uses (`a = x*y; b = x+y`
+    derives b; a is computed for nothing): their text, for a warning."""
+    live = leads_to_output(g)
+    return [" ".join(g.source[start:end].split()) for index, start, end in statements
+            if index is None or not live[index]]
 
 
 def parse_assignments(text: str):

@@ -142,8 +142,17 @@ _GREEK = {"alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", 
           "lambda", "mu", "nu", "xi", "rho", "sigma", "tau", "phi", "chi", "psi", "omega"}
 
 
+_SUBSCRIPTS = "₀₁₂₃₄₅₆₇₈₉"
+
+
 def tex_name(name: str) -> str:
-    """A user's name in LaTeX math: w0 and w_0 -> w_{0}, theta -> \\theta, loss -> \\mathrm{loss}."""
+    """A user's name in LaTeX math: w0 and w_0 -> w_{0}, theta -> \\theta, loss -> \\mathrm{loss};
+    a reassigned name's version c₁ -> c_{1} (w0₁ -> {w_{0}}_{1})."""
+    base = name.rstrip(_SUBSCRIPTS)
+    if base and base != name:
+        version = "".join(str(_SUBSCRIPTS.index(ch)) for ch in name[len(base):])
+        inner = tex_name(base)
+        return f"{{{inner}}}_{{{version}}}" if "_" in inner else f"{inner}_{{{version}}}"
     head, sep, tail = name.partition("_")
     if not sep:
         stripped = name.rstrip("0123456789")
@@ -188,6 +197,7 @@ def _tex_array(x, digits: int) -> str:
 
 _TEX_SPECIAL = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "#": r"\#",
                 "%": r"\%", "_": r"\_", "^": r"\^{}", "~": r"\~{}"}
+_TEX_SPECIAL.update({ch: rf"\textsubscript{{{k}}}" for k, ch in enumerate(_SUBSCRIPTS)})    # names: +₂, x*y₁
 
 
 def tex_escape(text: str) -> str:

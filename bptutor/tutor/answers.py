@@ -14,6 +14,7 @@ the engine's numbers); every mistake whose number the answer is gets named
 """
 from __future__ import annotations
 
+import itertools
 import re
 from typing import NamedTuple
 
@@ -22,6 +23,7 @@ from ..core.records import Derivation, Verdict, plain
 from ..core.xp import namespace
 from ..errors import BptutorError, BptutorInternalError, BptutorValueError
 from ..lang.parse import Const, parse_assignments
+from ..lang.text import fold
 from .diagnose import DIAGNOSE_MAX_NODES, Paths, Wrong, array_wrongs, decimals, is_array, wrong_versions
 from .program import Program, compile
 
@@ -44,18 +46,27 @@ class Answer(NamedTuple):
 
 
 # ---- reading answers ---------------------------------------------------------------
-def parse_answers(text: str) -> list[tuple[str, str, tuple]]:
-    """`x0=0.40, w0=-0.20` -> [(name, given text, span)], parsed by the grammar."""
-    return [(a.name, a.given, a.span) for a in read_answers(text)[1]]
+def parse_answers(text: str, names=()) -> list[tuple[str, str, tuple]]:
+    """`x0=0.40, w0=-0.20` -> [(name, given text, span)], parsed by the grammar;
+    `names`: the printed names that are not identifiers (`w0*x0`, `c₁`) it may use."""
+    return [(a.name, a.given, a.span) for a in read_answers(text, names)[1]]
 
 
-def read_answers(text: str):
-    """The answers' graph (formulas are nodes in it) and one Answer per pair."""
-    graph, pairs = parse_assignments(text)
+def read_answers(text: str, names=()):
+    """The answers' graph (formulas are nodes in it) and one Answer per pair.
+    A pair may name any of `names` (the labels the narration prints), also
+    those the grammar does not read as a name: `w0*x0=0.20`, `c₁=1`, `+₂=0.2`."""
+    typed, spelled = _typed_names(fold(text), names)
+    try:
+        graph, pairs = parse_assignments(typed)
+    except BptutorError as exc:         # the caret goes under what the student typed
+        exc.source = text
+        raise
     if not pairs:
         raise BptutorValueError("answers.empty", (0, len(text))).with_source(text)
     answers, seen = [], set()
     for name, value, start, end in pairs:
+        name = spelled.get(start, name)
         name_span = (start, start + len(name))
         if name in seen:
             raise BptutorValueError("answers.duplicate", name_span, name=name).with_source(text)
@@ -66,6 +77,33 @@ def read_answers(text: str):
         else:
             answers.append(Answer(name, given, (start, end), formula=value.index, name_span=name_span))
     return graph, answers
+
+
+_PAIR_START = ",; \t\n"      # what may come before the name of a pair
+
+
+def _typed_names(text: str, names) -> tuple[str, dict]:
+    """`text` with every printed name that is not an identifier, where it
+    names a pair (`w0*x0 = 0.20`), replaced by underscores of its length, so
+    the grammar reads a name there and every position stays; and the names so
+    replaced by their position."""
+    wanted = {name for name in names if not name.isidentifier()}
+    if not wanted:
+        return text, {}
+    chars = list(text)
+    spelled = {}
+    before = 0                          # where the text before this `=` begins
+    for m in re.finditer("=", text):
+        end = len(text[:m.start()].rstrip())
+        # the pair's name starts after a separator: the longest candidate first
+        starts = [before] + [k + 1 for k in range(before, end) if text[k] in _PAIR_START]
+        for start in starts:
+            if text[start:end] in wanted:
+                chars[start:end] = "_" * (end - start)
+                spelled[start] = text[start:end]
+                break
+        before = m.end()
+    return "".join(chars), spelled
 
 
 def answers_text(answers: dict) -> str:
@@ -116,7 +154,8 @@ def judge(d: Derivation, answers) -> list[Verdict]:
         outputs = ", ".join(f"{d.graph.nodes[o].label}" for o in d.outputs)
         raise BptutorValueError("modes.answers_one_output", None, outputs=outputs)
     text = answers if isinstance(answers, str) else answers_text(answers)
-    graph, parsed = read_answers(text)
+    d = d.exact or d            # worked by hand (--hand): judged against the exact gradients
+    graph, parsed = read_answers(text, d.names)
     paths = Paths(d)
     program = None              # compiled once, for the first formula (judged around the point)
     verdicts = []
@@ -124,7 +163,7 @@ def judge(d: Derivation, answers) -> list[Verdict]:
         x = d.index_of(a.name)
         if x is None:
             raise BptutorValueError("answers.unknown_target", a.name_span, name=a.name,
-                                    names=", ".join(answerable(d))).with_source(text)
+                                    names=answerable(d)).with_source(text)
         if a.formula is None:
             verdicts.append(_judge_number(d, paths, x, a))
         else:
@@ -134,11 +173,17 @@ def judge(d: Derivation, answers) -> list[Verdict]:
     return verdicts
 
 
-def answerable(d: Derivation) -> list[str]:
-    """The names an answer may ask about: inputs, then named intermediates."""
-    names = list(d.graph.inputs)
-    names += [n.name for n in d.graph.nodes if n.name and n.op.name != "input" and n.name not in names]
-    return names
+MAX_LISTED = 40         # names an error message lists
+
+
+def answerable(d: Derivation, formula: bool = False) -> str:
+    """The names an answer may ask about (a formula may use: those that are
+    identifiers), as an error message lists them: every name the narration
+    prints (inputs, the program's names, `w0*x0`, `+₂`, `f`) in graph order,
+    elided past MAX_LISTED."""
+    names = formula_names(d) if formula else d.names
+    listed = list(itertools.islice(names, MAX_LISTED))
+    return ", ".join(listed) + (", …" if len(names) > MAX_LISTED else "")
 
 
 def _judge_number(d: Derivation, paths: Paths, x: int, a: Answer) -> Verdict:
@@ -235,7 +280,7 @@ def _judge_formula(d: Derivation, paths: Paths, x: int, a: Answer, graph, text: 
         if name not in known:
             node = graph.nodes[i]
             raise BptutorValueError("answers.unknown_name", (node.start, node.end), name=name,
-                                    names=", ".join(answerable(d))).with_source(text)
+                                    names=answerable(d, formula=True)).with_source(text)
     expected = d.grad(x)
     base = dict(name=a.name, given=a.given, expected=expected, target=x, formula=True)
     explain = paths.explaining_step(x)
@@ -290,16 +335,9 @@ def _evaluate(graph, index: int, d: Derivation):
 
 
 def formula_names(d: Derivation) -> dict[str, int]:
-    """The names a formula may use -> their nodes: inputs, named intermediates,
-    and the output as `f` (its label) when the program did not name it."""
-    names = dict(d.graph.inputs)
-    for i, node in enumerate(d.graph.nodes):
-        if node.name and node.name not in d.graph.inputs:
-            names[node.name] = i         # a reassigned name: its last binding, as the program's end reads it
-    out = d.graph.nodes[d.graph.output]
-    if out.label.isidentifier() and out.label not in names:
-        names[out.label] = d.graph.output
-    return names
+    """The names a formula may use -> their nodes: the names that are
+    identifiers (inputs, the program's names as at its end, `f`)."""
+    return {name: i for name, i in d.names.items() if name.isidentifier()}
 
 
 def _all_close(given, target) -> bool:

@@ -8,14 +8,15 @@ import copy
 import gc
 from collections.abc import Mapping
 from contextlib import contextmanager
+from dataclasses import replace
 
 from ..core.check import check_gradients, check_jacobian, check_tangents
-from ..core.engine import backward, check_values, forward
+from ..core.engine import backward, check_values, forward, replay
 from ..core.graph import Graph
 from ..core.modes import cost_of, forward_pass, outputs_of, reverse_pass
 from ..core.modes import jacobian as build_jacobian
 from ..core.ops import CONSTANTS
-from ..core.records import MODES, Derivation
+from ..core.records import MODES, Derivation, Tape
 from ..core.xp import ScalarNS, namespace
 from ..errors import BptutorError, BptutorInternalError, BptutorSyntaxError, BptutorValueError
 from ..lang.notation import value_rank
@@ -51,7 +52,8 @@ class Program:
                 self.graph, self._error = None, exc
 
     def derive(self, values=None, *, eps: float | None = None, wrt=None, check: bool = True,
-               mode: str = "reverse", outputs=None, jacobian: bool = False) -> Derivation:
+               mode: str = "reverse", outputs=None, jacobian: bool = False,
+               hand: int | None = None) -> Derivation:
         """Run forward and backward at `values`, check every gradient numerically
         (unless check=False): the Derivation renderers narrate. See derive()."""
         with _guarded(self.source):
@@ -74,6 +76,9 @@ class Program:
             kinks = set(tape.kinks if tape else ()).union(*(p.kinks for p in passes + rows))
             warnings = (*g.notes, *((("value.unused", {"names": ", ".join(unused)}),) if unused else ()))
             warnings += _lookalikes(g, unused)
+            if g.unreached:
+                warnings += (("graph.unreached", {"f": g.nodes[g.output].label,
+                                                  "statements": "; ".join(g.unreached)}),)
             checks = forward_checks = ()
             if check and scalar:
                 checks, more = check_gradients(g, inputs, vals, tape.grads, names, eps, kinks, xp)
@@ -95,10 +100,11 @@ class Program:
             cost = {"reverse": cost_of(rows) if rows else cost_of((), tape.edges, g, vals, xp)}
             if passes:
                 cost["forward"] = cost_of(passes)
-            return Derivation(self.source, g, inputs, vals, tape, checks=checks, warnings=warnings, eps=eps,
-                              wrt=tuple(names), sampled=check and scalar and len(checks) < len(names),
-                              arrays=xp is not ScalarNS, mode=mode, outputs=outs, forward=passes, reverse=rows,
-                              forward_checks=forward_checks, jacobian=found, cost=cost)
+            d = Derivation(self.source, g, inputs, vals, tape, checks=checks, warnings=warnings, eps=eps,
+                           wrt=tuple(names), sampled=check and scalar and len(checks) < len(names),
+                           arrays=xp is not ScalarNS, mode=mode, outputs=outs, forward=passes, reverse=rows,
+                           forward_checks=forward_checks, jacobian=found, cost=cost)
+            return d if hand is None or not scalar else _by_hand(d, _digits(hand), xp)
 
     def step(self, values, *, wrt=None) -> tuple:
         """(value, {input name: gradient}) at `values`: forward and backward
@@ -164,13 +170,27 @@ class Program:
         return g
 
 
+def _by_hand(d: Derivation, digits: int, xp) -> Derivation:
+    """The derivation as the notes work it by hand: every value, local gradient
+    and product rounded to `digits` decimals before it is used (the engine's
+    replay), the exact derivation kept beside it (answers are judged and the
+    numeric check is made on the exact one). Arrays, and rounded values that
+    leave a function's domain, keep the exact numbers, and say so."""
+    replayed = replay(d.graph, d.node_values, xp, rounded=digits)
+    if replayed is None:
+        key = "hand.unavailable_arrays" if xp is not ScalarNS else "hand.unavailable_domain"
+        return replace(d, warnings=d.warnings + ((key, {"digits": digits}),))
+    vals, grads, edges = replayed
+    return replace(d, node_values=vals, tape=Tape(grads, edges, d.tape.kinks), hand=digits, exact=d)
+
+
 def compile(source: str) -> Program:      # noqa: A001 -- bptutor.compile, as re.compile
     """Parse `source` once; see Program."""
     return Program(source)
 
 
 def derive(source: str, values=None, *, eps: float | None = None, wrt=None, check: bool = True,
-           mode: str = "reverse", outputs=None, jacobian: bool = False) -> Derivation:
+           mode: str = "reverse", outputs=None, jacobian: bool = False, hand: int | None = None) -> Derivation:
     """Parse `source`, run forward and backward, check every gradient numerically.
 
     `values` is a dict (name -> number, or nested lists / a numpy array for a
@@ -185,9 +205,12 @@ def derive(source: str, values=None, *, eps: float | None = None, wrt=None, chec
     `outputs` (statement names, or a comma-separated string) picks the outputs;
     several, or one that is a vector, make the derivation a Jacobian (as does
     jacobian=True, whose default outputs are every statement nothing reads).
+    `hand=k` works backward as the notes do by hand, every value rounded to k
+    decimals before it is used (seed 000: 2 × 0.20 = 0.40); the exact
+    derivation is then `.exact`.
     Raises BptutorError (with a message key and a source span) on bad input."""
     return Program(source).derive(values, eps=eps, wrt=wrt, check=check, mode=mode, outputs=outputs,
-                                  jacobian=jacobian)
+                                  jacobian=jacobian, hand=hand)
 
 
 @contextmanager
@@ -290,6 +313,13 @@ def _scalar_output(g, vals) -> None:
         node = g.nodes[g.output]
         raise BptutorValueError("tensor.output_not_scalar", (node.start, node.end), f=node.label,
                                 shape=str(tuple(int(n) for n in shape)))
+
+
+def _digits(hand) -> int:
+    """The decimals of hand rounding: a whole number from 0 to 15."""
+    if isinstance(hand, bool) or not isinstance(hand, int) or not 0 <= hand <= 15:
+        raise BptutorValueError("value.bad_hand", None, value=shown(hand))
+    return hand
 
 
 def _eps(eps) -> float | None:
