@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ..errors import BptutorError
 from ..render import FORMATS, LAID_OUT, printer
-from .console import json_text, show
+from .console import Exit, json_text, show
 
 GRAPH_FILES = tuple(fmt for fmt in FORMATS["graph"] if fmt != "-")
 DOCUMENTS = tuple(fmt for fmt in FORMATS["derivation"] if fmt != "text")     # md, latex: notes to paste
@@ -28,6 +28,18 @@ def show_derivation(d, lang: str, digits: int, stdout, show_all: bool = False) -
     """The narration for a terminal (plain when piped)."""
     render = printer("derivation", "text")
     show(render(d, lang, digits, show_all), stdout)
+
+
+def step_through(d, lang: str, digits: int, stdout, input=None, output=None) -> int:
+    """--step, :step on a terminal (`input`, `output`: prompt_toolkit's, for tests):
+    one step at a time, then the numeric check. Exit.INTERRUPTED after Ctrl-C."""
+    from ..render.stepview import StepView
+    from .stepper import run
+    view = StepView(d, lang, digits)
+    code = run(view, input, output)
+    if code == Exit.OK:
+        show(view.ending(), stdout)
+    return code
 
 
 def write_document(d, fmt: str, lang: str, digits: int, stdout) -> None:

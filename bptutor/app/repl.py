@@ -41,6 +41,7 @@ class Session:
         self.err = err or sys.stderr
         self.ask = ask or (lambda prompt: None)
         self.bugs = 0                    # internal errors met: the session's exit code says so
+        self.terminal = None             # (input, output) of the interactive shell, for :step
 
     # ---- one input --------------------------------------------------------------
     def handle(self, text: str) -> bool:
@@ -191,6 +192,15 @@ class Session:
         except BptutorError as exc:
             raise exc.with_source(arg)
         show_answers(d, self.verdicts, self.lang, self.digits, self.out)
+
+    def cmd_step(self, arg: str) -> None:
+        """:step: the last derivation one step at a time; piped, every step."""
+        from .export import show_derivation, step_through
+        d = self.needs_derivation()
+        if self.terminal is None:
+            show_derivation(d, self.lang, self.digits, self.out, True)
+            return
+        step_through(d, self.lang, self.digits, self.out, *self.terminal)
 
     def cmd_json(self, arg: str) -> None:
         from .export import write_json
@@ -395,6 +405,7 @@ def shell(session: Session, input=None, output=None) -> int:
                            input=input, output=output)
     limit_input(prompt)
     session.ask = terminal_asker(input, output)
+    session.terminal = (input, output)
     session.say("repl.welcome")
     while True:
         try:
