@@ -15,7 +15,7 @@ from ..core.records import MODES
 from .args import Parser, read_source, read_values
 from .config import choose_lang
 from .console import Exit, is_terminal
-from .export import graph_format
+from .export import PAGES, graph_format
 
 
 def build_parser(lang: str, out, with_help: bool = True, expression: bool = True) -> Parser:
@@ -92,12 +92,12 @@ def run(args, stdout, stderr=None, stdin=None) -> int:
     if fmt == "json":
         export.write_json(d, stdout, verdicts, update)
     elif verdicts is not None:
-        export.show_answers(d, verdicts, lang, args.digits, stdout)
+        export.show_answers(d, verdicts, lang, args.digits, stdout, fmt, update)
     elif fmt != "text":
-        export.write_document(d, fmt, lang, args.digits, stdout)
+        export.write_document(d, fmt, lang, args.digits, stdout, update)
     elif args.graph != "-" and not stepping:
         export.show_derivation(d, lang, args.digits, stdout, args.all)
-    if update is not None and fmt != "json":      # after whatever the derivation printed, in its format
+    if update is not None and fmt != "json" and fmt not in PAGES:   # after the derivation, in its format
         export.show_update(update, fmt, lang, args.digits, stdout)
     if verdicts is not None:
         return Exit.OK if all(v.correct for v in verdicts) else Exit.WRONG

@@ -108,7 +108,7 @@ class Session:
                                None, name=name, suggestion=close,
                                commands=" ".join(":" + c for c in COMMANDS))
         if name in DOCUMENTS:
-            self.export(name)
+            self.export(name, arg.strip())
         else:
             getattr(self, f"cmd_{name}")(arg.strip())
 
@@ -217,10 +217,18 @@ class Session:
         replaced = write_graph(d, arg, self.digits)
         self.say("repl.graph_replaced" if replaced else "repl.graph_written", path=arg)
 
-    def export(self, fmt: str) -> None:
-        """:md, :latex: the last derivation as notes."""
-        from .export import write_document
-        write_document(self.needs_derivation(), fmt, self.lang, self.digits, self.out)
+    def export(self, fmt: str, path: str = "") -> None:
+        """:md, :latex: the last derivation as notes; :html FILE: as a page (with
+        the last :check's verdicts)."""
+        from .export import PAGES, write_document, write_page
+        d = self.needs_derivation()
+        if fmt not in PAGES:
+            write_document(d, fmt, self.lang, self.digits, self.out)
+            return
+        if not path:
+            raise BptutorError(f"repl.{fmt}_what")
+        write_page(d, fmt, self.lang, self.digits, path, self.verdicts)
+        self.say("repl.page_written", path=path)
 
     def cmd_quiz(self, arg: str) -> None:
         from .quiz import options_from_words, run

@@ -24,7 +24,7 @@ def render(d: Derivation, digits: int = 4, ids: str = "") -> str:
         '  edge [fontname="Helvetica", fontsize=12, color="#444444", arrowsize=0.7];',
     ]
     for box in pic.boxes:
-        lines.append(f'  n{box.id} [id="{ids}n{box.id}", {_box_attrs(box, pic.totals.get(box.id))}];')
+        lines.append(f'  n{box.id} [id="{ids}n{box.id}", class="box", {_box_attrs(box, pic.totals.get(box.id))}];')
     lines += _clusters(pic)
     lines.append(f'  end [id="{ids}end", shape=plaintext, label={_quote(pic.output)}];')
     for k, w in enumerate(pic.wires):
@@ -32,9 +32,10 @@ def render(d: Derivation, digits: int = 4, ids: str = "") -> str:
         # wire: value above the line, gradient below, as CS231n draws them.
         dst = "end" if w.dst == END else f"n{w.dst}"
         label = _wire_label(w.value, w.grad, BLUE if pic.tangents else RED)
-        lines.append(f'  w{k} [id="{ids}w{k}", shape=plaintext, margin=0, width=0, height=0, label={label}];')
-        lines.append(f'  n{w.src} -> w{k}:w [id="{ids}w{k}_in", arrowhead=none];')
-        lines.append(f'  w{k}:e -> {dst} [id="{ids}w{k}_out"];')
+        lines.append(f'  w{k} [id="{ids}w{k}", class="wire", shape=plaintext, margin=0, width=0, height=0, '
+                     f'label={label}];')
+        lines.append(f'  n{w.src} -> w{k}:w [id="{ids}w{k}_in", class="wire", arrowhead=none];')
+        lines.append(f'  w{k}:e -> {dst} [id="{ids}w{k}_out", class="wire"];')
     lines.append("}")
     return "\n".join(lines) + "\n"
 

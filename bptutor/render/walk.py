@@ -41,6 +41,7 @@ class Walk:
             ins.setdefault(wire.dst, []).append(w)
             out_of.setdefault(wire.src, []).append(w)
         self.stops: list[Stop] = []
+        self.index: dict = {}                          # (phase, node or step) -> its stop
         self.value_at = [BEFORE] * len(pic.wires)      # the stop from which a wire's value shows
         self.grad_at = [None] * len(pic.wires)         # ... its gradient (None: never, into a constant)
         for box in pic.boxes:                          # the forward pass, in evaluation order
@@ -49,20 +50,24 @@ class Walk:
                 continue
             for w in out_of.get(i, ()):
                 self.value_at[w] = len(self.stops)
-            self.stops.append(Stop("forward", i, (*ins.get(i, ()), *out_of.get(i, ())), i))
+            self.add(Stop("forward", i, (*ins.get(i, ()), *out_of.get(i, ())), i))
         for s, step in enumerate(d.steps):
             at = len(self.stops)
             ups = tuple(out_of.get(step.node, ()))
             if step.kind == "edge":
                 w = ins[step.node][step.k]
                 self.grad_at[w] = at
-                self.stops.append(Stop("backward", step.node, (w, *ups), s))
+                self.add(Stop("backward", step.node, (w, *ups), s))
             else:
                 if step.kind == "seed":                # ∂f/∂f = 1 on the output's own wire
                     for w in ups:
                         if pic.wires[w].dst == END:
                             self.grad_at[w] = at
-                self.stops.append(Stop("backward", step.node, ups, s))
+                self.add(Stop("backward", step.node, ups, s))
+
+    def add(self, stop: Stop) -> None:
+        self.index[stop.phase, stop.step] = len(self.stops)
+        self.stops.append(stop)
 
     def stage(self, k: int) -> Stage:
         """The picture once stop k is reached (k = -1: before the first stop)."""
