@@ -217,9 +217,11 @@ def test_answers_on_the_page():
     assert EXTERNAL.search(out) is None
     section = tree.find(".//section[@class='bp-answers']")
     rows = [["".join(td.itertext()) for td in tr] for tr in section.find(".//tbody")]
-    assert rows == [["∂f/∂w0", "-0.20", "-0.20", "✓ right", ""], ["∂f/∂x0", "-0.39", "0.39", "✗ wrong", "sign lost"]]
+    assert rows == [["∂f/∂w0", "-0.20", "-0.20", "✓ right", ""],
+                    ["∂f/∂x0", "-0.39", "0.39", "✗ wrong", "wrong local gradient"]]
     why = ["".join(p.itertext()) for p in section.findall("p")]
-    assert why[1].startswith("∂f/∂x0 = -0.39: the sign was lost at node *-1") and why[-1] == "1 of 2 right"
+    assert why[1].startswith("∂f/∂x0 = -0.39: several mistakes give this number: either the −1 of −z is missing")
+    assert why[-1] == "1 of 2 right"
     assert section.find("ol/li").get("value") == "12"               # the step that gives ∂f/∂w0, numbered as above
 
 

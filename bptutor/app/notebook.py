@@ -4,16 +4,18 @@ and bptutor.compile import it. Nothing here imports IPython or ipywidgets until
 a derivation is shown with show().
 
 _repr_html_ is --format html without the page around it (render/html.py's
-fragment), in the language of BPTUTOR_LANG/LANG; show(step=True) steps with
-ipywidgets' buttons, which work where a notebook runs no script of its output."""
+fragment), in the language and digits the command line would use (BPTUTOR_LANG,
+the config file, LANG; BPTUTOR_DIGITS); show(step=True) steps with ipywidgets'
+buttons, which work where a notebook runs no script of its output."""
 from __future__ import annotations
 
 import uuid
 
 from ..core import records
-from ..i18n import pick_lang, t
+from ..i18n import t
+from .config import choose_digits, choose_lang
 
-DIGITS = 4
+DIGITS = 4                  # as `bptutor EXPR` prints
 
 
 def _prefix() -> str:
@@ -31,18 +33,18 @@ def _layout(dot_text: str, nodes: int) -> str | None:
         return None
 
 
-def html(d, lang: str | None = None, digits: int = DIGITS) -> str:
+def html(d, lang: str | None = None, digits: int | None = None) -> str:
     from ..render.html import fragment
-    return fragment(d, pick_lang(lang), digits, _layout, _prefix())
+    return fragment(d, choose_lang(lang), choose_digits(digits, DIGITS), _layout, _prefix())
 
 
-def markdown(d, lang: str | None = None, digits: int = DIGITS) -> str:
+def markdown(d, lang: str | None = None, digits: int | None = None) -> str:
     from ..render.markdown import render
-    return render(d, pick_lang(lang), digits)
+    return render(d, choose_lang(lang), choose_digits(digits, DIGITS))
 
 
-def show(d, step: bool = False, lang: str | None = None, digits: int = DIGITS) -> None:
-    lang = pick_lang(lang)
+def show(d, step: bool = False, lang: str | None = None, digits: int | None = None) -> None:
+    lang, digits = choose_lang(lang), choose_digits(digits, DIGITS)
     try:
         from IPython.display import HTML, display
     except ImportError:                 # plain Python: the text a terminal shows

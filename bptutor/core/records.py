@@ -354,9 +354,10 @@ class Derivation:
     def _repr_markdown_(self):
         return DISPLAY["markdown"](self) if "markdown" in DISPLAY else None
 
-    def show(self, step: bool = False, lang: str | None = None, digits: int = 4) -> None:
+    def show(self, step: bool = False, lang: str | None = None, digits: int | None = None) -> None:
         """Display the derivation in a notebook; with step=True one step at a time
-        (prev/next buttons: needs ipywidgets)."""
+        (prev/next buttons: needs ipywidgets). lang and digits as the command line
+        chooses them when not given."""
         DISPLAY["show"](self, step=step, lang=lang, digits=digits)
 
     def to_dict(self) -> dict:

@@ -20,7 +20,6 @@ from html import escape
 from ..core.records import Derivation
 from ..i18n import t
 from . import dot
-from .numbers import rel_error
 from .texnarrate import TexNarrator
 from .walk import Walk
 
@@ -233,7 +232,7 @@ def steps_section(phase: str, items: list, walk: Walk, lang: str) -> str:
 
 def check_section(d: Derivation, nar: TexNarrator) -> str:
     lang = nar.lang
-    cols = ["input", "value", "gradient", "numeric", "rel_error", "verdict"]
+    cols = nar.check_columns()
     head = "".join(f'<th{"" if c in ("input", "verdict") else " class=bp-num"}>{escape(t(f"render.col_{c}", lang))}</th>'
                    for c in cols)
     checks = {c.name: c for c in d.checks}
@@ -243,17 +242,15 @@ def check_section(d: Derivation, nar: TexNarrator) -> str:
         index = d.graph.inputs[name]
         cells = [with_math(nar.who(index)), mathml(nar.given_tex(d.values[name])), with_math(nar.n(d.node_grads[index]))]
         if c is None:
-            cells += ["", "", escape(t("render.verdict_unchecked", lang))]
-            verdict = "unchecked"
+            cells += [""] * (len(cols) - 4) + [escape(t("render.verdict_unchecked", lang))]
         else:
-            cells += ["" if c.numeric is None else with_math(nar.n(c.numeric)), escape(rel_error(c.rel_error)),
-                      escape(nar.verdict(c.verdict))]
-            verdict = c.verdict
-        tds = "".join(f'<td{"" if k in (0, 5) else " class=bp-num"}>{cell}</td>' for k, cell in enumerate(cells))
-        rows.append(f'<tr class="bp-{verdict}">{tds}</tr>')
-    title_text = escape(t("render.check_title", lang, eps=format(d.eps, "g")))
-    return (f'<section class="bp-check">\n<h3>{title_text}</h3>\n<table>\n<thead><tr>{head}</tr></thead>\n'
-            "<tbody>\n" + "\n".join(rows) + "\n</tbody>\n</table>\n</section>")
+            cells += [with_math(x) for x in nar.check_cells(c)]
+        last = len(cells) - 1
+        tds = "".join(f'<td{"" if k in (0, last) else " class=bp-num"}>{cell}</td>' for k, cell in enumerate(cells))
+        rows.append(f'<tr class="bp-{"unchecked" if c is None else c.verdict}">{tds}</tr>')
+    notes = "".join(f"<p>{escape(note)}</p>" for note in nar.check_notes())
+    return (f'<section class="bp-check">\n<h3>{escape(nar.check_title())}</h3>\n<table>\n<thead><tr>{head}</tr></thead>\n'
+            "<tbody>\n" + "\n".join(rows) + f"\n</tbody>\n</table>\n{notes}\n</section>")
 
 
 # ---- style and script ----------------------------------------------------------------------
