@@ -93,10 +93,12 @@ def test_the_page_is_valid_html5_with_no_external_url(lang):
 def test_vectors_and_programs_make_valid_pages_too():
     for argv in (["-f", str(ROOT / "examples" / "wx_norm.bp")], ["-f", str(ROOT / "examples" / "two_layer.bp")],
                  ["a = x^2; b = exp(a); c = a + b; d = sqrt(c); e = cos(c); f = d + e", "--vals", "x=0.5"],
-                 ["x*x", "--vals", "x=3"]):
+                 ["x*x", "--vals", "x=3"],
+                 ["forward(x, w) = x*w; loss(x, y, w) = (forward(x, w) - y)^2; L = loss(2, 4, w)", "--vals", "w=1"]):
         out = page(*argv)
         tree = parse(out)
         assert EXTERNAL.search(out) is None
+        assert all(i == "bp" or i.startswith("bp_") for i in ids(tree))    # no Graphviz default id (node1, clust1)
         check_stops(tree, bptutor.derive(*_source_and_values(argv)))
 
 

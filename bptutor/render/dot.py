@@ -25,7 +25,7 @@ def render(d: Derivation, digits: int = 4, ids: str = "") -> str:
     ]
     for box in pic.boxes:
         lines.append(f'  n{box.id} [id="{ids}n{box.id}", class="box", {_box_attrs(box, pic.totals.get(box.id))}];')
-    lines += _clusters(pic)
+    lines += _clusters(pic, ids)
     lines.append(f'  end [id="{ids}end", shape=plaintext, label={_quote(pic.output)}];')
     for k, w in enumerate(pic.wires):
         # The numbers sit on a small table whose middle rule is drawn as part of the
@@ -40,13 +40,14 @@ def render(d: Derivation, digits: int = 4, ids: str = "") -> str:
     return "\n".join(lines) + "\n"
 
 
-def _clusters(pic) -> list[str]:
+def _clusters(pic, ids: str = "") -> list[str]:
     """A dashed frame around the boxes of each call of a user's function."""
     lines = []
     for depth, kind, k, item in call_frames(pic):
         indent = "  " * (depth + 1)
         if kind == "open":
-            lines.append(f'{indent}subgraph cluster_call{k} {{ label={_quote(item)}; style=dashed; color="#888888";')
+            lines.append(f'{indent}subgraph cluster_call{k} {{ id="{ids}call{k}"; label={_quote(item)}; style=dashed; '
+                         'color="#888888";')
         elif kind == "box":
             lines.append(f"{indent}{item};")
         else:
