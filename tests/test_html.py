@@ -201,8 +201,10 @@ def test_show_step_uses_ipywidgets_buttons():
 
 def test_show_step_without_ipywidgets_says_how_to_get_it(monkeypatch, capsys):
     pytest.importorskip("IPython")
+    import IPython
     import IPython.display
     monkeypatch.setitem(sys.modules, "ipywidgets", None)             # import ipywidgets -> ImportError
+    monkeypatch.setattr(IPython, "get_ipython", lambda: object())    # as in a notebook's kernel
     shown = []
     monkeypatch.setattr(IPython.display, "display", shown.append)
     d = bptutor.derive("(x+y)*z", {"x": -2, "y": 5, "z": -4})
@@ -270,3 +272,10 @@ def test_the_lr_step_goes_inside_the_page():
     update = tree.find(".//section[@class='bp-update']")
     assert ["".join(li.itertext()) for li in update.iter("li")] == [
         "x ← -2 - 0.1 × (-4) = -1.6", "y ← 5 - 0.1 × (-4) = 5.4", "z ← -4 - 0.1 × 3 = -4.3"]
+
+
+def test_show_outside_a_notebook_prints_the_text(capsys):
+    d = bptutor.derive("(x+y)*z", {"x": -2, "y": 5, "z": -4})
+    d.show(lang="en", digits=2)
+    out = capsys.readouterr().out
+    assert "Backward pass" in out and "the gradient of z is 3 × 1 = 3" in out

@@ -45,13 +45,12 @@ def markdown(d, lang: str | None = None, digits: int | None = None) -> str:
 
 def show(d, step: bool = False, lang: str | None = None, digits: int | None = None) -> None:
     lang, digits = choose_lang(lang), choose_digits(digits, DIGITS)
-    try:
-        from IPython.display import HTML, display
-    except ImportError:                 # plain Python: the text a terminal shows
-        from .export import show_derivation
+    if not in_ipython():                # plain Python: the text a terminal shows
         import sys
+        from .export import show_derivation
         show_derivation(d, lang, digits, sys.stdout, True)
         return
+    from IPython.display import HTML, display
     if step:
         widget = stepper(d, lang, digits)
         if widget is not None:
@@ -59,6 +58,15 @@ def show(d, step: bool = False, lang: str | None = None, digits: int | None = No
             return
         print(t("notebook.no_widgets", lang))
     display(HTML(html(d, lang, digits)))
+
+
+def in_ipython() -> bool:
+    """Inside IPython or a Jupyter kernel (IPython imported only when it is there)."""
+    import sys
+    if "IPython" not in sys.modules:        # a kernel or the IPython shell has imported it already
+        return False
+    from IPython import get_ipython
+    return get_ipython() is not None
 
 
 def stepper(d, lang: str, digits: int):

@@ -15,6 +15,7 @@ turned into MathML by latex2mathml (imported only for this format)."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from html import escape
 
 from ..core.records import Derivation
@@ -153,6 +154,7 @@ _LETTERS = re.compile(r'<mrow>((?:<mi mathvariant="normal">[^<]</mi>){2,})</mrow
 _LETTER = re.compile(r'<mi mathvariant="normal">([^<])</mi>')
 
 
+@lru_cache(maxsize=4096)            # a big derivation repeats its small formulas (1, -1, ∂f/∂f)
 def mathml(latex: str) -> str:
     """LaTeX -> inline MathML (HTML5 needs no namespace: the parser knows <math>).
     A name of several letters, \\mathrm{amp}, stays one identifier (upright, read
