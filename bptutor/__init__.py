@@ -10,6 +10,8 @@
 Nothing is imported here, not even bptutor.errors: the parser, numpy and the
 renderers load on use, and `bptutor` on the command line starts its Ctrl-C
 handling (__main__.py) before anything else is loaded.
+A derivation made here displays itself in Jupyter (the picture and the steps;
+.show(step=True) steps with buttons); IPython is imported only to show one.
 """
 __all__ = ["derive", "compile", "BptutorError", "Derivation", "Program"]
 __version__ = "0.1.0"
@@ -34,6 +36,7 @@ def derive(*args, **options):
         raise BptutorError("input.bad_call", None, detail=detail,
                            options=", ".join(_parameters.__kwdefaults__)) from None
     from .tutor.program import derive as _derive
+    _notebook()
     return _derive(source, values, **options)
 
 
@@ -43,7 +46,13 @@ derive.__wrapped__ = _parameters        # what help() and inspect.signature() sh
 def compile(source):      # noqa: A001 -- as re.compile
     """Parse `source` once: a Program whose .derive(values) and .step(values) run it many times."""
     from .tutor.program import compile as _compile
+    _notebook()
     return _compile(source)
+
+
+def _notebook():
+    """Registers Jupyter's display of a Derivation (records import no renderer)."""
+    from .app import notebook      # noqa: F401 -- importing it registers the printers
 
 
 def __getattr__(name):
@@ -52,8 +61,10 @@ def __getattr__(name):
         return BptutorError
     if name == "Derivation":
         from .core.records import Derivation
+        _notebook()
         return Derivation
     if name == "Program":
         from .tutor.program import Program
+        _notebook()
         return Program
     raise AttributeError(name)

@@ -74,7 +74,7 @@ def test_bash_loads_the_generated_script_and_completes(tmp_path):
     assert bash_complete(script, ["bptutor", ""])[:len(SUBCOMMANDS)] == list(SUBCOMMANDS)
     assert bash_complete(script, ["bptutor", "--lang", ""]) == ["en", "zh"]
     assert bash_complete(script, ["bptutor", "--form"]) == ["--format"]
-    assert bash_complete(script, ["bptutor", "--format", ""]) == ["text", "md", "latex"]
+    assert bash_complete(script, ["bptutor", "--format", ""]) == ["text", "md", "latex", "html"]
     assert bash_complete(script, ["bptutor", "quiz", "--le"]) == ["--level"]
     assert bash_complete(script, ["bptutor", "train", "--sched"]) == ["--schedule"]
     assert bash_complete(script, ["bptutor", "grade", "--format", "g"]) == ["gradescope"]

@@ -231,7 +231,7 @@ def test_graph_and_markdown_of_the_last_derivation(tmp_path):
 def test_the_export_commands_are_the_document_formats():
     from bptutor.render import FORMATS
     documents = [fmt for fmt in FORMATS["derivation"] if fmt != "text"]
-    assert documents == ["md", "latex"] and all(fmt in repl.COMMANDS for fmt in documents)
+    assert documents == ["md", "latex", "html"] and all(fmt in repl.COMMANDS for fmt in documents)
     s, out, err = session()
     s.handle(":latex")
     assert take(err) == "error: nothing derived yet: type an expression first, e.g. (x+y)*z\n"

@@ -43,7 +43,7 @@ def run(argv: list[str], lang: str, stdout, stderr, stdin) -> int:
     if derive.wants_repl(args) and is_terminal(stdin) and is_terminal(stdout):
         from .repl import run as repl
         return repl(choose_lang(args.lang), args.digits, stdout, stderr, stdin)
-    return derive.run(args, stdout, stderr)
+    return derive.run(args, stdout, stderr, stdin)
 
 
 if __name__ == "__main__":          # pragma: no cover

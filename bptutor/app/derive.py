@@ -14,8 +14,8 @@ from ..render import FORMATS
 from ..core.records import MODES
 from .args import Parser, read_source, read_values
 from .config import choose_lang
-from .console import Exit
-from .export import graph_format
+from .console import Exit, is_terminal
+from .export import PAGES, graph_format
 
 
 def build_parser(lang: str, out, with_help: bool = True, expression: bool = True) -> Parser:
@@ -36,6 +36,7 @@ def build_parser(lang: str, out, with_help: bool = True, expression: bool = True
     p.add_argument("--json", action="store_true", help=h("cli.help_json"))
     p.add_argument("--hand", action="store_true", help=h("cli.help_hand"))
     p.add_argument("--all", action="store_true", help=h("cli.help_all"))
+    p.add_argument("--step", action="store_true", help=h("cli.help_step"))
     p.add_argument("--graph", metavar="FILE", help=h("export.help_graph"))
     p.add_argument("--force", action="store_true", help=h("export.help_force"))
     p.add_argument("--format", choices=list(FORMATS["derivation"]), default="text", help=h("export.help_format"))
@@ -58,14 +59,17 @@ def output_format(args) -> str:
     if args.graph is not None and graph_format(args.graph) == "-" and fmt != "text":
         option = "--json" if args.json else f"--format {fmt}"
         raise BptutorError("cli.graph_on_stdout", None, option=option)
+    if args.step and fmt != "text":
+        option = "--json" if args.json else f"--format {fmt}"
+        raise BptutorError("cli.step_needs_text", None, option=option)
     if args.answer and fmt != "json" and fmt not in FORMATS["answers"]:
         raise BptutorError("cli.format_no_answers", None, format=fmt)
     return fmt
 
 
-def run(args, stdout, stderr=None) -> int:
+def run(args, stdout, stderr=None, stdin=None) -> int:
     """Derive the program the arguments give and print it as they ask (notes,
-    such as a file replaced, to `stderr`)."""
+    such as a file replaced, to `stderr`; --step reads keys from a terminal)."""
     from . import export
 
     lang = choose_lang(args.lang)
@@ -77,21 +81,25 @@ def run(args, stdout, stderr=None) -> int:
     verdicts = None
     if args.answer:         # judged before anything is printed: a bad answer is an error, not half an output
         verdicts = judge(d, "\n".join(args.answer))
-    if args.graph == "-":
+    # --step on a terminal draws the graph and the steps itself; piped, the output is as without it
+    stepping = args.step and is_terminal(stdin) and is_terminal(stdout)
+    if args.graph == "-" and not stepping:
         export.show_graph(d, args.digits, stdout)
-    elif args.graph:
+    elif args.graph and args.graph != "-":
         replaced = export.write_graph(d, args.graph, args.digits, inputs=(args.file,))
         if replaced and not args.force and stderr is not None:
             export.say_replaced(args.graph, lang, stderr)
+    if stepping and export.step_through(d, lang, args.digits, stdout) == Exit.INTERRUPTED:
+        return Exit.INTERRUPTED
     if fmt == "json":
         export.write_json(d, stdout, verdicts, update)
     elif verdicts is not None:
-        export.show_answers(d, verdicts, lang, args.digits, stdout)
+        export.show_answers(d, verdicts, lang, args.digits, stdout, fmt, update)
     elif fmt != "text":
-        export.write_document(d, fmt, lang, args.digits, stdout)
-    elif args.graph != "-":
+        export.write_document(d, fmt, lang, args.digits, stdout, update)
+    elif args.graph != "-" and not stepping:
         export.show_derivation(d, lang, args.digits, stdout, args.all)
-    if update is not None and fmt != "json":      # after whatever the derivation printed, in its format
+    if update is not None and fmt != "json" and fmt not in PAGES:   # after the derivation, in its format
         export.show_update(update, fmt, lang, args.digits, stdout)
     if verdicts is not None:
         return Exit.OK if all(v.correct for v in verdicts) else Exit.WRONG

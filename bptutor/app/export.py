@@ -7,11 +7,12 @@ import os
 from pathlib import Path
 
 from ..errors import BptutorError
-from ..render import FORMATS, LAID_OUT, printer
-from .console import json_text, show
+from ..render import EMBEDS_PICTURE, FORMATS, LAID_OUT, printer
+from .console import Exit, json_text, show
 
 GRAPH_FILES = tuple(fmt for fmt in FORMATS["graph"] if fmt != "-")
-DOCUMENTS = tuple(fmt for fmt in FORMATS["derivation"] if fmt != "text")     # md, latex: notes to paste
+DOCUMENTS = tuple(fmt for fmt in FORMATS["derivation"] if fmt != "text")     # md, latex: notes to paste; html
+PAGES = EMBEDS_PICTURE        # documents that are a file to open rather than text to paste (:html FILE)
 
 
 def graph_format(path: str) -> str:
@@ -30,15 +31,54 @@ def show_derivation(d, lang: str, digits: int, stdout, show_all: bool = False) -
     show(render(d, lang, digits, show_all), stdout)
 
 
-def write_document(d, fmt: str, lang: str, digits: int, stdout) -> None:
-    """--format md|latex, :md, :latex: the derivation as notes."""
-    stdout.write(printer("derivation", fmt)(d, lang, digits))
+def step_through(d, lang: str, digits: int, stdout, input=None, output=None) -> int:
+    """--step, :step on a terminal (`input`, `output`: prompt_toolkit's, for tests):
+    one step at a time, then the numeric check. Exit.INTERRUPTED after Ctrl-C."""
+    from ..render.stepview import StepView
+    from .stepper import run
+    view = StepView(d, lang, digits)
+    code = run(view, input, output)
+    if code == Exit.OK:
+        show(view.ending(), stdout)
+    return code
 
 
-def show_answers(d, verdicts, lang: str, digits: int, stdout) -> None:
-    """--answer, :check: the verdicts on the student's answers."""
-    render_answers = printer("answers", "text")
-    show(render_answers(d, verdicts, lang, digits), stdout)
+def write_document(d, fmt: str, lang: str, digits: int, stdout, update=None) -> None:
+    """--format md|latex|html, :md, :latex: the derivation as notes (a page holds
+    the --lr `update` too)."""
+    stdout.write(printer("derivation", fmt)(d, lang, digits, **picture_options(fmt, update, lang, digits)))
+
+
+def write_page(d, fmt: str, lang: str, digits: int, path: str, verdicts=None) -> None:
+    """:html FILE: the page in a file, with the verdicts when answers were checked."""
+    if verdicts:
+        text = printer("answers", fmt)(d, verdicts, lang, digits, **picture_options(fmt))
+    else:
+        text = printer("derivation", fmt)(d, lang, digits, **picture_options(fmt))
+    try:
+        Path(path).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise BptutorError("export.write_failed", path=path, reason=exc.strerror or str(exc)) from None
+
+
+def picture_options(fmt: str, update=None, lang: str = "en", digits: int = 4) -> dict:
+    """What a printer of a page needs: the layout program, and the --lr step to put inside."""
+    if fmt not in EMBEDS_PICTURE:
+        return {}
+    from .graphviz import svg
+    options = {"layout": svg}
+    if update is not None:
+        options["extra"] = printer("update", fmt)(update, lang, digits)
+    return options
+
+
+def show_answers(d, verdicts, lang: str, digits: int, stdout, fmt: str = "text", update=None) -> None:
+    """--answer, :check: the verdicts on the student's answers (with --format html, on the page)."""
+    render_answers = printer("answers", fmt)
+    if fmt == "text":
+        show(render_answers(d, verdicts, lang, digits), stdout)
+    else:
+        stdout.write(render_answers(d, verdicts, lang, digits, **picture_options(fmt, update, lang, digits)))
 
 
 def write_json(d, stdout, verdicts=None, update=None) -> None:

@@ -78,3 +78,8 @@ def failure(done, program: str) -> BptutorError:
     if killed is not None:
         detail = signal.Signals(killed).name
     return BptutorError("export.graphviz_failed", program=program, detail=detail)
+
+
+def svg(dot_text: str, nodes: int) -> str:
+    """The picture as SVG text, for a page that embeds it (--format html)."""
+    return layout(dot_text, "svg", nodes).decode("utf-8")

@@ -42,6 +42,7 @@ class Session:
         self.err = err or sys.stderr
         self.ask = ask or (lambda prompt: None)
         self.bugs = 0                    # internal errors met: the session's exit code says so
+        self.terminal = None             # (input, output) of the interactive shell, for :step
 
     # ---- one input --------------------------------------------------------------
     def handle(self, text: str) -> bool:
@@ -108,7 +109,7 @@ class Session:
                                None, name=name, suggestion=close,
                                commands=" ".join(":" + c for c in COMMANDS))
         if name in DOCUMENTS:
-            self.export(name)
+            self.export(name, arg.strip())
         else:
             getattr(self, f"cmd_{name}")(arg.strip())
 
@@ -200,6 +201,15 @@ class Session:
             raise exc.with_source(arg)
         show_answers(d, self.verdicts, self.lang, self.digits, self.out)
 
+    def cmd_step(self, arg: str) -> None:
+        """:step: the last derivation one step at a time; piped, every step."""
+        from .export import show_derivation, step_through
+        d = self.needs_derivation()
+        if self.terminal is None:
+            show_derivation(d, self.lang, self.digits, self.out, True)
+            return
+        step_through(d, self.lang, self.digits, self.out, *self.terminal)
+
     def cmd_json(self, arg: str) -> None:
         from .export import write_json
         write_json(self.needs_derivation(), self.out, self.verdicts)
@@ -215,10 +225,18 @@ class Session:
         replaced = write_graph(d, arg, self.digits)
         self.say("repl.graph_replaced" if replaced else "repl.graph_written", path=arg)
 
-    def export(self, fmt: str) -> None:
-        """:md, :latex: the last derivation as notes."""
-        from .export import write_document
-        write_document(self.needs_derivation(), fmt, self.lang, self.digits, self.out)
+    def export(self, fmt: str, path: str = "") -> None:
+        """:md, :latex: the last derivation as notes; :html FILE: as a page (with
+        the last :check's verdicts)."""
+        from .export import PAGES, write_document, write_page
+        d = self.needs_derivation()
+        if fmt not in PAGES:
+            write_document(d, fmt, self.lang, self.digits, self.out)
+            return
+        if not path:
+            raise BptutorError(f"repl.{fmt}_what")
+        write_page(d, fmt, self.lang, self.digits, path, self.verdicts)
+        self.say("repl.page_written", path=path)
 
     def cmd_quiz(self, arg: str) -> None:
         from .quiz import options_from_words, run
@@ -403,6 +421,7 @@ def shell(session: Session, input=None, output=None) -> int:
                            input=input, output=output)
     limit_input(prompt)
     session.ask = terminal_asker(input, output)
+    session.terminal = (input, output)
     session.say("repl.welcome")
     while True:
         try:

@@ -8,7 +8,7 @@ from ..core.records import MODES
 from ..i18n import LANGS
 from .export import DOCUMENTS
 
-COMMANDS = ("help", "vals", "del", "clear", "lang", "digits", "mode", "hand", "check", "json", "graph", *DOCUMENTS,
+COMMANDS = ("help", "vals", "del", "clear", "lang", "digits", "mode", "hand", "check", "step", "json", "graph", *DOCUMENTS,
             "quiz", "train", "quit")
 ALIASES = {"q": "quit", "exit": "quit", "h": "help", "?": "help"}
 

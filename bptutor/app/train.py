@@ -125,7 +125,8 @@ def run(args, lang: str, stdout, stderr, source: str | None = None, values: dict
         if args.format == "text":
             show(render(log, first, lang, args.digits, args.all), stdout)
         else:
-            stdout.write(render(log, first, lang, args.digits, args.all))
+            from .export import picture_options
+            stdout.write(render(log, first, lang, args.digits, args.all, **picture_options(args.format)))
     if log.error is None:
         return Exit.OK, log
     if not args.json:                   # the JSON says it in "error"

@@ -165,6 +165,12 @@ def _at(x, entry):
     return float(x[entry]) if len(entry) == x.ndim else float(x)
 
 
+# Rich display in Jupyter. Records import no renderer: the front end that makes
+# derivations for Python users (bptutor.derive, bptutor.compile) registers the
+# printers here, as DISPLAY[kind] = function(derivation, **options).
+DISPLAY: dict = {}
+
+
 @dataclass(frozen=True, eq=False, repr=False)
 class Derivation:
     """Everything a derivation found, built once (tutor/program.py): the graph,
@@ -344,6 +350,19 @@ class Derivation:
             rows = [np.reshape(jac.blocks[o, name], (-1,) + x_shape) for o in jac.outputs]
             out[name] = plain(np.concatenate(rows, axis=0))
         return out
+
+    def _repr_html_(self):
+        """Jupyter: the picture and every step, as --format html shows them."""
+        return DISPLAY["html"](self) if "html" in DISPLAY else None
+
+    def _repr_markdown_(self):
+        return DISPLAY["markdown"](self) if "markdown" in DISPLAY else None
+
+    def show(self, step: bool = False, lang: str | None = None, digits: int | None = None) -> None:
+        """Display the derivation in a notebook; with step=True one step at a time
+        (prev/next buttons: needs ipywidgets). lang and digits as the command line
+        chooses them when not given."""
+        DISPLAY["show"](self, step=step, lang=lang, digits=digits)
 
     def to_dict(self) -> dict:
         from ..i18n import t

@@ -1,6 +1,11 @@
 """The graph as Graphviz DOT text, in the CS231n look: inputs on the left,
 the output on the right, every wire labelled with its value (green, above)
-and its gradient (red, below) -- in forward mode its tangent (blue, below)."""
+and its gradient (red, below) -- in forward mode its tangent (blue, below).
+
+Every box (class box) and wire (class wire) carries an SVG id (`ids` is their
+prefix, unique per page): n<i> the box of node i, end the output's name, w<k>
+wire k's numbers, w<k>_in and w<k>_out its two strokes (k: the wire's place in
+picture().wires). The HTML page highlights them step by step."""
 from __future__ import annotations
 
 from ..core.records import Derivation
@@ -9,37 +14,40 @@ from .picture import END, call_frames, picture
 GREEN, RED, BLUE = "#2e7d32", "#c62828", "#1565c0"
 
 
-def render(d: Derivation, digits: int = 4) -> str:
+def render(d: Derivation, digits: int = 4, ids: str = "") -> str:
     pic = picture(d, digits)
     lines = [
         "digraph bptutor {",
-        '  graph [rankdir=LR, ordering=in, nodesep=0.35, ranksep=0.25, fontname="Helvetica", bgcolor="white"];',
+        f'  graph [id="{ids}graph", rankdir=LR, ordering=in, nodesep=0.35, ranksep=0.25, fontname="Helvetica", '
+        'bgcolor="white"];',
         '  node [fontname="Helvetica", fontsize=14, color="#444444", penwidth=1.2];',
         '  edge [fontname="Helvetica", fontsize=12, color="#444444", arrowsize=0.7];',
     ]
     for box in pic.boxes:
-        lines.append(f"  n{box.id} [{_box_attrs(box, pic.totals.get(box.id))}];")
-    lines += _clusters(pic)
-    lines.append(f'  end [shape=plaintext, label={_quote(pic.output)}];')
+        lines.append(f'  n{box.id} [id="{ids}n{box.id}", class="box", {_box_attrs(box, pic.totals.get(box.id))}];')
+    lines += _clusters(pic, ids)
+    lines.append(f'  end [id="{ids}end", shape=plaintext, label={_quote(pic.output)}];')
     for k, w in enumerate(pic.wires):
         # The numbers sit on a small table whose middle rule is drawn as part of the
         # wire: value above the line, gradient below, as CS231n draws them.
         dst = "end" if w.dst == END else f"n{w.dst}"
         label = _wire_label(w.value, w.grad, BLUE if pic.tangents else RED)
-        lines.append(f"  w{k} [shape=plaintext, margin=0, width=0, height=0, label={label}];")
-        lines.append(f"  n{w.src} -> w{k}:w [arrowhead=none];")
-        lines.append(f"  w{k}:e -> {dst};")
+        lines.append(f'  w{k} [id="{ids}w{k}", class="wire", shape=plaintext, margin=0, width=0, height=0, '
+                     f'label={label}];')
+        lines.append(f'  n{w.src} -> w{k}:w [id="{ids}w{k}_in", class="wire", arrowhead=none];')
+        lines.append(f'  w{k}:e -> {dst} [id="{ids}w{k}_out", class="wire"];')
     lines.append("}")
     return "\n".join(lines) + "\n"
 
 
-def _clusters(pic) -> list[str]:
+def _clusters(pic, ids: str = "") -> list[str]:
     """A dashed frame around the boxes of each call of a user's function."""
     lines = []
     for depth, kind, k, item in call_frames(pic):
         indent = "  " * (depth + 1)
         if kind == "open":
-            lines.append(f'{indent}subgraph cluster_call{k} {{ label={_quote(item)}; style=dashed; color="#888888";')
+            lines.append(f'{indent}subgraph cluster_call{k} {{ id="{ids}call{k}"; label={_quote(item)}; style=dashed; '
+                         'color="#888888";')
         elif kind == "box":
             lines.append(f"{indent}{item};")
         else:

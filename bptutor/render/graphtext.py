@@ -2,7 +2,11 @@
 back to the inputs, each line a box with the value on its wire (v=, green) and
 the gradient sent back along it (g=, red), or in forward mode the tangent
 carried along it (t=, blue). A box used again is marked ↑ and not
-expanded twice, so a shared subgraph does not blow up."""
+expanded twice, so a shared subgraph does not blow up.
+
+With a `stage` (render/walk.py: --step), only the numbers known at that stop
+are written, and the stop's box and wires are highlighted (also marked ◀, which
+shows without colour)."""
 from __future__ import annotations
 
 from rich.text import Text
@@ -10,22 +14,32 @@ from rich.tree import Tree
 
 from ..core.records import Derivation
 from .picture import END, picture
+from .walk import Stage
+
+HIGHLIGHT = "bold black on yellow"
+MARK = "◀"
 
 MAX_LINES = 200           # a quick look: larger graphs are cut, with a count of what is left
 MAX_DEPTH = 12            # deeper branches end in "…" (80 columns hold about this many levels)
 
 
-def render(d: Derivation, digits: int = 4) -> Tree:
-    pic = picture(d, digits)
+def render(d: Derivation, digits: int = 4, stage: Stage | None = None, pic=None) -> Tree:
+    """The tree; at a `stage` of the walk over `pic` (picture(d, digits))."""
+    pic = pic or picture(d, digits)
     boxes = {b.id: b for b in pic.boxes}
     into: dict[int, list] = {}
-    for w in pic.wires:
-        into.setdefault(w.dst, []).append(w)
-    [out_wire] = into[END]
+    for w, wire in enumerate(pic.wires):
+        into.setdefault(wire.dst, []).append(w)
+    [out] = into[END]
+    wires = pic.wires
     derivative = ("t=", "blue") if pic.tangents else ("g=", "red")
-    root = Tree(_line(boxes[out_wire.src], out_wire, derivative, pic.output), guide_style="dim")
-    seen = {out_wire.src}
-    stack = [(root, w, 1) for w in reversed(into.get(out_wire.src, []))]
+
+    def line(w, name="", mark=""):
+        return _line(boxes[wires[w].src], wires[w], derivative, name, mark, stage, w)
+
+    root = Tree(line(out, pic.output), guide_style="dim")
+    seen = {wires[out].src}
+    stack = [(root, w, 1) for w in reversed(into.get(wires[out].src, []))]
     lines, cut = 1, 0
     while stack:                             # no recursion: graphs may be 100,000 deep
         parent, wire, depth = stack.pop()
@@ -36,9 +50,9 @@ def render(d: Derivation, digits: int = 4) -> Tree:
         if depth > MAX_DEPTH:
             parent.add(Text("…", style="dim"))
             continue
-        box = boxes[wire.src]
+        box = boxes[wires[wire].src]
         again = box.id in seen and box.kind == "gate"
-        branch = parent.add(_line(box, wire, derivative, mark="↑" if again else ""))
+        branch = parent.add(line(wire, mark="↑" if again else ""))
         if not again:
             seen.add(box.id)
             stack.extend((branch, w, depth + 1) for w in reversed(into.get(box.id, [])))
@@ -47,19 +61,24 @@ def render(d: Derivation, digits: int = 4) -> Tree:
     return root
 
 
-def _line(box, wire, derivative: tuple, name: str = "", mark: str = "") -> Text:
+def _line(box, wire, derivative: tuple, name: str = "", mark: str = "", stage: Stage | None = None,
+          w: int = -1) -> Text:
+    here = stage is not None and box.id == stage.node
+    lit = stage is not None and w in stage.wires
     text = Text()
     if name:
         text.append(f"{name} = ", style="bold")
-    text.append(box.title, style="bold" if box.kind != "gate" else "")
+    text.append(box.title, style=HIGHLIGHT if here else "bold" if box.kind != "gate" else "")
     if box.sub:
         text.append(f" {box.sub}", style="dim")
-    if wire.value is not None:
+    if wire.value is not None and (stage is None or w in stage.values):
         text.append("  v=")
-        text.append(wire.value, style="green")
-    if wire.grad is not None:
+        text.append(wire.value, style="bold green underline" if lit else "green")
+    if wire.grad is not None and (stage is None or w in stage.grads):
         text.append("  " + derivative[0])
-        text.append(wire.grad, style=derivative[1])
+        text.append(wire.grad, style=f"bold {derivative[1]} underline" if lit else derivative[1])
     if mark:
         text.append(f"  {mark}", style="dim")
+    if here:
+        text.append(f"  {MARK}", style="bold")
     return text

@@ -1,0 +1,354 @@
+"""--format html: the derivation as one self-contained page (no network, no
+CDN): the CS231n picture as inline SVG, the forward values and every backward
+step as text with MathML formulas, the numeric check as a table. A few lines
+of script add prev/next buttons and the arrow keys, which highlight each
+step's box and wires in the picture and show its sentence beneath it; without
+script (or printed) the page shows every step, as the notes do.
+
+`fragment()` is the same content without the page around it: Jupyter's
+Derivation._repr_html_. Every id carries a prefix, so several derivations can
+share one notebook. The picture is laid out by `layout(dot_text, nodes) -> svg
+text` (the app's Graphviz; None leaves it out): a renderer runs no program.
+
+Text written here is escaped; formulas are LaTeX from the notes' printer,
+turned into MathML by latex2mathml (imported only for this format)."""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from html import escape
+
+from ..core.records import Derivation
+from ..i18n import t
+from . import dot
+from .texnarrate import TexNarrator
+from .walk import Walk
+
+MAX_PICTURE = 400        # boxes: a larger graph is left to --graph, its layout would take minutes
+GREEN, RED, HIGHLIGHT = dot.GREEN, dot.RED, "#ef6c00"
+
+
+def render(d: Derivation, lang: str = "en", digits: int = 4, layout=None, extra: str = "") -> str:
+    """The page (`extra`: a section after the derivation, the --lr step)."""
+    return page(fragment(d, lang, digits, layout, keys="document", extra=extra), lang, title(d))
+
+
+def fragment(d: Derivation, lang: str = "en", digits: int = 4, layout=None, prefix: str = "bp",
+             keys: str = "root", before: str = "", extra: str = "") -> str:
+    """The derivation as one <div> with its style and script. `keys`: "document"
+    (a page of its own: the arrow keys anywhere) or "root" (in a notebook: once
+    the derivation has the focus). `before`, `extra`: more sections (a training
+    run, answers) before and after the derivation's own."""
+    words = Words(d, lang, digits)
+    focus = ' tabindex="0"' if keys == "root" else ""         # in a notebook, the arrow keys need the focus
+    parts = [f'<div class="bptutor" id="{prefix}" lang="{_lang(lang)}"{focus}>', style(prefix), before,
+             header(d, words.nar), picture(d, words.walk, lang, digits, layout, prefix), controls(lang),
+             steps_section("forward", words.forward, words.walk, lang),
+             steps_section("backward", words.backward, words.walk, lang),
+             check_section(d, words.nar)]
+    warnings = words.nar.warnings()
+    if warnings:
+        parts.append('<ul class="bp-warnings">' + "".join(f"<li>{escape(w)}</li>" for w in warnings) + "</ul>")
+    parts += [extra, "</div>", script(prefix, keys)]
+    return "\n".join(p for p in parts if p) + "\n"
+
+
+class Words:
+    """The page's sentences: each forward row and backward step as HTML, with the
+    stop of the walk it is (None: a statement the output does not use)."""
+
+    def __init__(self, d: Derivation, lang: str, digits: int):
+        self.nar = nar = TexNarrator(d, lang, digits, code=_code, prose=escape)
+        self.walk = walk = Walk(d, digits)
+        computed = [i for i, node in enumerate(d.graph.nodes) if node.args]
+        self.forward = [(walk.index.get(("forward", i)), mathml(" = ".join(parts)))
+                        for i, parts in zip(computed, nar.forward_tex())]
+        self.backward = [(walk.index.get(("backward", k)), with_math(nar.sentence(s)))
+                         for k, s in enumerate(d.steps)]
+
+    def at(self, k: int) -> str:
+        """Stop k's sentence."""
+        if not hasattr(self, "by_stop"):
+            self.by_stop = {stop: text for stop, text in self.forward + self.backward if stop is not None}
+        return self.by_stop[k]
+
+
+class Stepper:
+    """One stop at a time without script, for ipywidgets (app/notebook.py): the
+    picture with the stop's box and wires lit by a style naming their ids, the
+    counter, and the stop's sentence."""
+
+    def __init__(self, d: Derivation, lang: str, digits: int, layout, prefix: str):
+        self.words = Words(d, lang, digits)
+        self.lang, self.prefix = lang, prefix
+        self.figure = picture(d, self.words.walk, lang, digits, layout, prefix)
+        self.count = len(self.words.walk.stops)
+
+    def at(self, k: int) -> str:
+        head = f'<div class="bptutor" id="{self.prefix}">{style(self.prefix)}'
+        if k < 0:
+            return f'{head}{self.figure}<p>{escape(t("render.page_start", self.lang))}</p></div>'
+        stop = self.words.walk.stops[k]
+        lit = lit_style(self.prefix, f"n{stop.node}", [f"w{w}{end}" for w in stop.wires for end in ("", "_in", "_out")])
+        phase = t(f"render.{stop.phase}_title", self.lang)
+        counter = t("render.step_counter", self.lang, phase=phase, k=k + 1, n=self.count)
+        return (f"{head}{lit}{self.figure}<p><b>{escape(counter)}</b></p>"
+                f"<p>{self.words.at(k)}</p></div>")
+
+
+def render_answers(d: Derivation, verdicts: list, lang: str = "en", digits: int = 4, layout=None,
+                   extra: str = "") -> str:
+    """--answer with --format html, :html after :check: the page, then the verdicts."""
+    sections = answers_section(d, verdicts, lang, digits) + extra
+    return page(fragment(d, lang, digits, layout, keys="document", extra=sections), lang, title(d))
+
+
+def answers_section(d: Derivation, verdicts: list, lang: str, digits: int) -> str:
+    """The table of verdicts, then per answer why, with the steps that give the right value."""
+    from .answers import partial, verdict_text, why
+    from .narrate import narrator
+    nar, words = narrator(d, lang, digits), Words(d, lang, digits)
+    heads = "".join(f"<th>{escape(t(f'answers.col_{key}', lang))}</th>"
+                    for key in ("answer", "given", "expected", "verdict", "diagnosis"))
+    rows, explained = [], []
+    for v in verdicts:
+        kind = "bp-right" if v.correct else "bp-wrong"
+        mistake = t(f"answers.code_{v.diagnosis}", lang) if v.diagnosis else ""
+        cells = [partial(d, v), v.given, nar.n(v.expected), verdict_text(v, lang), mistake]
+        rows.append(f'<tr class="{kind}">' + "".join(f"<td>{escape(c)}</td>" for c in cells) + "</tr>")
+        steps = "".join(f'<li value="{k + 1}">{words.backward[k][1]}</li>' for k in v.steps)
+        explained.append(f'<p class="{kind}"><b>{escape(partial(d, v))} = {escape(v.given)}</b>: '
+                         f"{escape(why(v, nar))}</p>" + (f"<ol>{steps}</ol>" if steps else ""))
+    right = sum(v.correct for v in verdicts)
+    score = escape(t("answers.score", lang, right=right, total=len(verdicts)))
+    return (f'<section class="bp-answers">\n<h3>{escape(t("answers.title", lang))}</h3>\n'
+            f"<table>\n<thead><tr>{heads}</tr></thead>\n<tbody>\n" + "\n".join(rows) + "\n</tbody>\n</table>\n"
+            + "\n".join(explained) + f'\n<p class="{"bp-right" if right == len(verdicts) else "bp-wrong"}">'
+            f"<b>{score}</b></p>\n</section>")
+
+
+def page(body: str, lang: str, heading: str) -> str:
+    return ("<!DOCTYPE html>\n"
+            f'<html lang="{_lang(lang)}">\n<head>\n<meta charset="utf-8">\n'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+            f"<title>{escape(heading)}</title>\n{PAGE_STYLE}\n</head>\n<body>\n{body}</body>\n</html>\n")
+
+
+def title(d: Derivation) -> str:
+    source = " ".join(d.source.split())
+    return "bptutor: " + (source if len(source) <= 80 else source[:77] + "…")
+
+
+def _lang(lang: str) -> str:
+    return "zh-CN" if lang == "zh" else lang
+
+
+def _code(text: str) -> str:
+    return f"<code>{escape(text)}</code>"
+
+
+# ---- math ----------------------------------------------------------------------------------
+_MATH = re.compile(r"\$([^$]*)\$")
+_XMLNS = re.compile(r' xmlns="[^"]*"')
+_LETTERS = re.compile(r'<mrow>((?:<mi mathvariant="normal">[^<]</mi>){2,})</mrow>')
+_LETTER = re.compile(r'<mi mathvariant="normal">([^<])</mi>')
+
+
+@lru_cache(maxsize=4096)            # a big derivation repeats its small formulas (1, -1, ∂f/∂f)
+def mathml(latex: str) -> str:
+    """LaTeX -> inline MathML (HTML5 needs no namespace: the parser knows <math>).
+    A name of several letters, \\mathrm{amp}, stays one identifier (upright, read
+    as a word), where the converter writes a letter each."""
+    from latex2mathml.converter import convert
+    text = _XMLNS.sub("", convert(latex), count=1)
+    return _LETTERS.sub(lambda m: "<mi>" + "".join(_LETTER.findall(m.group(1))) + "</mi>", text)
+
+
+def with_math(text: str) -> str:
+    """The notes' text (prose already escaped, formulas between $…$) with MathML formulas."""
+    return _MATH.sub(lambda m: mathml(m.group(1)), text)
+
+
+# ---- sections ------------------------------------------------------------------------------
+def header(d: Derivation, nar: TexNarrator) -> str:
+    formula = nar.source_tex()
+    if formula is None:
+        top = f"<h2>{escape(t('export.program', nar.lang))}</h2>\n<pre><code>{escape(d.source.strip())}</code></pre>"
+    else:
+        top = f'<h2 class="bp-equation">{mathml(formula)}</h2>'
+    values = f"{escape(t('export.values', nar.lang))}: {mathml(nar.values_tex())}"
+    return f'<header>\n{top}\n<p class="bp-values">{values}</p>\n</header>'
+
+
+def picture(d: Derivation, walk: Walk, lang: str, digits: int, layout, prefix: str) -> str:
+    if layout is None:
+        return ""
+    boxes = len(walk.picture.boxes)
+    if boxes > MAX_PICTURE:
+        return f'<p class="bp-note">{escape(t("export.page_no_picture", lang, count=boxes))}</p>'
+    svg = layout(dot.render(d, digits, ids=prefix + "_"), len(d.graph.nodes))
+    if svg is None:
+        return ""
+    caption = escape(t("export.graph_title", lang))
+    return f'<figure class="bp-picture">\n{inline_svg(svg)}\n<figcaption>{caption}</figcaption>\n</figure>'
+
+
+_PROLOG = re.compile(r"\A.*?(?=<svg\b)", re.S)
+_COMMENT = re.compile(r"<!--.*?-->\n?", re.S)
+_TITLE = re.compile(r"<title>.*?</title>\n?", re.S)
+_SVG_XMLNS = re.compile(r'\s+xmlns(?::xlink)?="[^"]*"')
+
+
+def inline_svg(svg: str) -> str:
+    """Graphviz's SVG file as an element of the page: without the XML prolog and
+    doctype (they name URLs), comments, tooltips of internal node names, and
+    namespaces (HTML5's parser puts <svg> in its namespace itself)."""
+    svg = _TITLE.sub("", _COMMENT.sub("", _PROLOG.sub("", svg, count=1)))
+    head, rest = svg.split(">", 1)
+    return _SVG_XMLNS.sub("", head) + ' role="img">' + rest.strip()
+
+
+def controls(lang: str) -> str:
+    """Hidden until the script shows them: without script every step is on the page anyway."""
+    return ('<div class="bp-controls" hidden>\n'
+            f'<button type="button" class="bp-prev">{escape(t("render.page_prev", lang))}</button>\n'
+            f'<button type="button" class="bp-next">{escape(t("render.page_next", lang))}</button>\n'
+            f'<span class="bp-counter" data-template="{escape(t("render.step_counter", lang))}"></span>\n'
+            f'<div class="bp-now" aria-live="polite" data-start="{escape(t("render.page_start", lang))}"></div>\n'
+            "</div>")
+
+
+def steps_section(phase: str, items: list, walk: Walk, lang: str) -> str:
+    """The forward values or the backward steps as a numbered list; an item that
+    is a stop of the walk names its box and wires (the picture's ids n<i>, w<k>)."""
+    title = escape(t(f"render.{phase}_title", lang))
+    lines = [f'<section class="bp-{phase}">', f"<h3>{title}</h3>", f'<ol data-phase="{title}">']
+    for stop, text in items:
+        if stop is None:
+            lines.append(f"<li>{text}</li>")
+            continue
+        node, wires = walk.stops[stop].node, " ".join(str(w) for w in walk.stops[stop].wires)
+        lines.append(f'<li data-node="{node}" data-wires="{wires}">{text}</li>')
+    return "\n".join(lines + ["</ol>", "</section>"])
+
+
+def check_section(d: Derivation, nar: TexNarrator) -> str:
+    lang = nar.lang
+    cols = nar.check_columns()
+    head = "".join(f'<th{"" if c in ("input", "verdict") else " class=bp-num"}>{escape(t(f"render.col_{c}", lang))}</th>'
+                   for c in cols)
+    checks = {c.name: c for c in d.checks}
+    rows = []
+    for name in d.wrt:
+        c = checks.get(name)
+        index = d.graph.inputs[name]
+        cells = [with_math(nar.who(index)), mathml(nar.given_tex(d.values[name])), with_math(nar.n(d.node_grads[index]))]
+        if c is None:
+            cells += [""] * (len(cols) - 4) + [escape(t("render.verdict_unchecked", lang))]
+        else:
+            cells += [with_math(x) for x in nar.check_cells(c)]
+        last = len(cells) - 1
+        tds = "".join(f'<td{"" if k in (0, last) else " class=bp-num"}>{cell}</td>' for k, cell in enumerate(cells))
+        rows.append(f'<tr class="bp-{"unchecked" if c is None else c.verdict}">{tds}</tr>')
+    notes = "".join(f"<p>{escape(note)}</p>" for note in nar.check_notes())
+    return (f'<section class="bp-check">\n<h3>{escape(nar.check_title())}</h3>\n<table>\n<thead><tr>{head}</tr></thead>\n'
+            "<tbody>\n" + "\n".join(rows) + f"\n</tbody>\n</table>\n{notes}\n</section>")
+
+
+# ---- style and script ----------------------------------------------------------------------
+PAGE_STYLE = """<style>
+body { font-family: system-ui, "Noto Sans", "Noto Sans CJK SC", "Microsoft YaHei", sans-serif; margin: 2em auto;
+       max-width: 60em; padding: 0 1em; line-height: 1.5; color: #222; }
+</style>"""
+
+STYLE = f"""
+#bp h2, #bp h3 {{ font-weight: 600; }}
+#bp code {{ font-family: ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 0.92em; }}
+#bp .bp-picture {{ margin: 1em 0; }}
+#bp .bp-picture svg {{ max-width: 100%; height: auto; }}
+#bp figcaption {{ font-size: 0.9em; color: #555; }}
+#bp .bp-controls {{ position: sticky; top: 0; background: #fff; padding: 0.5em 0; border-bottom: 1px solid #ddd; }}
+#bp .bp-controls button {{ font-size: 1em; padding: 0.2em 0.8em; }}
+#bp .bp-counter {{ margin-left: 1em; font-weight: 600; }}
+#bp .bp-now {{ margin-top: 0.4em; min-height: 3em; }}
+#bp li.bp-on {{ background: #fff3e0; outline: 2px solid {HIGHLIGHT}; }}
+#bp table {{ border-collapse: collapse; }}
+#bp th, #bp td {{ padding: 0.15em 0.8em; border-bottom: 1px solid #eee; text-align: left; }}
+#bp .bp-num {{ text-align: right; }}
+#bp tr.bp-fail td {{ color: {RED}; font-weight: bold; }}
+#bp .bp-warnings li, #bp .bp-wrong {{ color: #8a6d00; }}
+#bp .bp-right {{ color: {GREEN}; }}
+@media print {{
+  #bp .bp-controls {{ display: none; }}
+  #bp li.bp-on {{ background: none; outline: none; }}
+}}
+"""
+
+# How a lit box and a lit wire (its numbers and both strokes) look in the picture:
+# the numbers get a halo, not bold type, which would be wider than Graphviz laid out.
+LIT_BOX = (("ellipse", f"stroke: {HIGHLIGHT}; stroke-width: 4px; fill: #ffe0b2;"),
+           ("polygon", f"stroke: {HIGHLIGHT}; stroke-width: 4px; fill: #ffe0b2;"),
+           ("text", f"font-weight: bold; fill: {HIGHLIGHT};"))
+LIT_WIRE = (("text", "paint-order: stroke; stroke: #ffe0b2; stroke-width: 5px; stroke-linejoin: round;"),
+            ("path", f"stroke: {HIGHLIGHT}; stroke-width: 3px;"),
+            ("polygon", f"stroke: {HIGHLIGHT}; fill: {HIGHLIGHT};"))
+
+
+def style(prefix: str) -> str:
+    """The fragment's style, every rule under its id; the script lights boxes and
+    wires with the class bp-on."""
+    lit = "".join(f"#bp svg .bp-on.{kind} {part} {{ {rule} }}\n"
+                  for kind, rules in (("box", LIT_BOX), ("wire", LIT_WIRE)) for part, rule in rules)
+    return "<style>" + (STYLE + lit).replace("#bp ", f"#{prefix} ") + "</style>"
+
+
+def lit_style(prefix: str, box: str, wires: list[str]) -> str:
+    """The same look for named ids, where no script runs (ipywidgets)."""
+    rules = [f"#{prefix}_{box} {part} {{ {rule} }}" for part, rule in LIT_BOX]
+    rules += [", ".join(f"#{prefix}_{w} {part}" for w in wires) + f" {{ {rule} }}"
+              for part, rule in LIT_WIRE if wires]
+    return "<style>" + "\n".join(rules) + "</style>"
+
+
+# The page's few lines of script: stops are the list items with a data-node, in
+# order (the forward pass, then the backward steps); a stop lights its list
+# item, its box n<i> and its wires w<k> (the numbers and both strokes).
+SCRIPT = """<script>
+(function () {
+  var P = "@ID", root = document.getElementById(P), at = -1;
+  var stops = root.querySelectorAll("li[data-node]");
+  var bar = root.querySelector(".bp-controls"), counter = root.querySelector(".bp-counter");
+  var now = root.querySelector(".bp-now"), prev = root.querySelector(".bp-prev"), next = root.querySelector(".bp-next");
+  function light(id, on) { var e = document.getElementById(P + "_" + id); if (e) e.classList.toggle("bp-on", on); }
+  function mark(k, on) {
+    if (k < 0) return;
+    var s = stops[k];
+    s.classList.toggle("bp-on", on);
+    light("n" + s.dataset.node, on);
+    s.dataset.wires.split(" ").forEach(function (w) {
+      if (w) { light("w" + w, on); light("w" + w + "_in", on); light("w" + w + "_out", on); }
+    });
+  }
+  function go(k) {
+    k = Math.max(-1, Math.min(stops.length - 1, k));
+    mark(at, false); at = k; mark(at, true);
+    prev.disabled = at < 0; next.disabled = at == stops.length - 1;
+    if (at < 0) { counter.textContent = ""; now.textContent = now.dataset.start; return; }
+    counter.textContent = counter.dataset.template.replace("{phase}", stops[at].parentNode.dataset.phase)
+      .replace("{k}", at + 1).replace("{n}", stops.length);
+    now.innerHTML = stops[at].innerHTML;
+  }
+  prev.addEventListener("click", function () { go(at - 1); });
+  next.addEventListener("click", function () { go(at + 1); });
+  @KEYS.addEventListener("keydown", function (e) {
+    if (e.key == "ArrowRight") { go(at + 1); e.preventDefault(); }
+    else if (e.key == "ArrowLeft") { go(at - 1); e.preventDefault(); }
+  });
+  bar.hidden = false;
+  go(-1);
+})();
+</script>"""
+
+
+def script(prefix: str, keys: str) -> str:
+    return SCRIPT.replace("@ID", prefix).replace("@KEYS", "document" if keys == "document" else "root")

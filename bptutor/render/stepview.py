@@ -1,0 +1,50 @@
+"""--step and :step in a terminal: one stop of the walk (render/walk.py) at a
+time. The picture is graphtext's tree at that stop (the numbers known so far,
+the stop's box highlighted and marked ◀); beneath it, which pass and step it
+is, the step's sentence as the narration words it, and the keys."""
+from __future__ import annotations
+
+from rich.console import Group
+from rich.text import Text
+
+from ..core.records import Derivation
+from ..i18n import t
+from . import graphtext
+from .narrate import narrator
+from .terminal import check_section
+from .walk import Walk
+
+
+class StepView:
+    def __init__(self, d: Derivation, lang: str = "en", digits: int = 4):
+        self.d, self.lang = d, lang
+        self.walk = Walk(d, digits)
+        self.nar = narrator(d, lang, digits, True)
+        self.count = len(self.walk.stops)
+
+    def picture(self, k: int):
+        """The tree at stop k (-1: before the first stop, the inputs only)."""
+        return graphtext.render(self.d, stage=self.walk.stage(k), pic=self.walk.picture)
+
+    def caption(self, k: int) -> Group:
+        """Which pass and step stop k is, its sentence, the keys."""
+        keys = Text(t("render.step_keys", self.lang), style="dim")
+        if k < 0:
+            return Group(Text(t("render.step_start", self.lang), style="bold"), keys)
+        stop = self.walk.stops[k]
+        phase = t(f"render.{stop.phase}_title", self.lang)
+        counter = Text(t("render.step_counter", self.lang, phase=phase, k=k + 1, n=self.count), style="bold")
+        if stop.phase == "forward":
+            node = self.d.graph.nodes[stop.node]
+            sentence = f"{node.label} = {self.nar.n(self.d.node_values[stop.node])}"
+        else:
+            sentence = self.nar.sentence(self.d.steps[stop.step])
+        parts = [counter, Text(sentence)]
+        if k == self.count - 1:
+            parts.append(Text(t("render.step_end", self.lang), style="yellow"))
+        return Group(*parts, keys)
+
+    def ending(self) -> Group:
+        """After the last step: the numeric check, and the warnings."""
+        warnings = [Text("! " + w, style="yellow") for w in self.nar.warnings()]
+        return Group(check_section(self.d, self.nar, False), *warnings)

@@ -1,0 +1,78 @@
+"""The derivation as a walk through its picture, one stop per step: the forward
+pass node by node, then the backward steps (the seed, every edge, every sum of
+paths). A stop names the box and the wires to highlight; `Walk.stage(k)` says
+what the picture shows once stop k is reached: --step in a terminal fills the
+wires in as their values and gradients become known, the HTML page and the
+notebook highlight the stop's box and wires.
+
+Wires are numbered as in picture().wires (the SVG ids w<k> of dot.py)."""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from ..core.records import Derivation
+from .picture import END, Picture, picture
+
+BEFORE = -1             # known before the first stop: the inputs' values
+
+
+class Stop(NamedTuple):
+    phase: str          # forward | backward
+    node: int           # the box highlighted (a node index, as dot.py's n<i>)
+    wires: tuple        # the wires highlighted
+    step: int           # backward: the index in Derivation.steps; forward: the node again
+
+
+class Stage(NamedTuple):
+    """The picture at one stop: which numbers are written, what is highlighted."""
+    node: int | None            # None before the first stop
+    wires: frozenset
+    values: frozenset           # wires whose value is known
+    grads: frozenset            # wires whose gradient is known
+
+
+class Walk:
+    def __init__(self, d: Derivation, digits: int = 4, pic: Picture | None = None):
+        self.picture = pic = pic or picture(d, digits)
+        nodes = d.graph.nodes
+        ins: dict = {}                           # node -> the wires into it, input by input
+        out_of: dict = {}                        # node -> the wires leaving it
+        for w, wire in enumerate(pic.wires):
+            ins.setdefault(wire.dst, []).append(w)
+            out_of.setdefault(wire.src, []).append(w)
+        self.stops: list[Stop] = []
+        self.index: dict = {}                          # (phase, node or step) -> its stop
+        self.value_at = [BEFORE] * len(pic.wires)      # the stop from which a wire's value shows
+        self.grad_at = [None] * len(pic.wires)         # ... its gradient (None: never, into a constant)
+        for box in pic.boxes:                          # the forward pass, in evaluation order
+            i = box.id
+            if not nodes[i].args:
+                continue
+            for w in out_of.get(i, ()):
+                self.value_at[w] = len(self.stops)
+            self.add(Stop("forward", i, (*ins.get(i, ()), *out_of.get(i, ())), i))
+        for s, step in enumerate(d.steps):
+            at = len(self.stops)
+            ups = tuple(out_of.get(step.node, ()))
+            if step.kind == "edge":
+                w = ins[step.node][step.k]
+                self.grad_at[w] = at
+                self.add(Stop("backward", step.node, (w, *ups), s))
+            else:
+                if step.kind == "seed":                # ∂f/∂f = 1 on the output's own wire
+                    for w in ups:
+                        if pic.wires[w].dst == END:
+                            self.grad_at[w] = at
+                self.add(Stop("backward", step.node, ups, s))
+
+    def add(self, stop: Stop) -> None:
+        self.index[stop.phase, stop.step] = len(self.stops)
+        self.stops.append(stop)
+
+    def stage(self, k: int) -> Stage:
+        """The picture once stop k is reached (k = -1: before the first stop)."""
+        stop = self.stops[k] if 0 <= k < len(self.stops) else None
+        return Stage(None if stop is None else stop.node,
+                     frozenset(stop.wires if stop else ()),
+                     frozenset(w for w, at in enumerate(self.value_at) if at <= k),
+                     frozenset(w for w, at in enumerate(self.grad_at) if at is not None and at <= k))
