@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ..errors import BptutorError
 from ..render import FORMATS, LAID_OUT, printer
-from .console import json_text, show
+from .console import json_text, printable, show
 
 GRAPH_FILES = tuple(fmt for fmt in FORMATS["graph"] if fmt != "-")
 DOCUMENTS = tuple(fmt for fmt in FORMATS["derivation"] if fmt != "text")     # md, latex: notes to paste
@@ -32,7 +32,7 @@ def show_derivation(d, lang: str, digits: int, stdout, show_all: bool = False) -
 
 def write_document(d, fmt: str, lang: str, digits: int, stdout) -> None:
     """--format md|latex, :md, :latex: the derivation as notes."""
-    stdout.write(printer("derivation", fmt)(d, lang, digits))
+    stdout.write(printable(printer("derivation", fmt)(d, lang, digits)))      # a comment's controls too
 
 
 def show_answers(d, verdicts, lang: str, digits: int, stdout) -> None:
