@@ -180,7 +180,8 @@ def test_error_messages_and_repl_echoes_are_escaped():
     assert code == 2 and raw_controls(err) == [] and "␛[2Jx=2" in err
     code, out, err = run("x", "--wrt", "\x1b]0;title\x07", "--vals", "x=1")
     assert code == 2 and raw_controls(err) == []
-    stdin = io.StringIO(":lang \x1b[2J\n:digits \u009b\n:digits ²\n:del \x1b[A\n:graph \x1b[1A.svg\n:quiz 1 1\n\x1b[2J\n")
+    stdin = io.StringIO(":lang \x1b[2J\n:digits \u009b\n:digits ²\n:del \x1b[A\n:graph \x1b[1A.svg\n"
+                        ":quiz 1 1\n\x1b[2J\n")
     o, e = io.StringIO(), io.StringIO()
     main(["repl", "--lang", "en"], o, e, stdin)
     assert raw_controls(o.getvalue() + e.getvalue()) == []
