@@ -359,3 +359,56 @@ def test_a_formula_answer_to_a_tensor_problem_with_a_scalar_value():
     code, out, err = run("sum(x)", "--vals", "x=1.5", "--answer", "x=x", "--lang", "en")
     assert code == 1 and err == "" and "Traceback" not in out
     assert run("sum(x)", "--vals", "x=1.5", "--answer", "x=1")[0] == 0
+
+
+# ---- the same input on standard input: the piped REPL and `grade -` ------------------------------
+STDIN_CASES = [c for c in CASES
+               if (len(c[0]) == 1 or len(c[0]) == 3 and c[0][1] == "--vals" and c[1].startswith("math."))
+               and c[0][0].strip()
+               and not c[0][0].lstrip().startswith(("-", "#")) and "\n" not in c[0][0]
+               and not c[1].startswith(("value.", "cli.", "input."))]
+
+
+def body_pattern(key: str, lang: str) -> re.Pattern:
+    """The message of `key` alone (as JSON gives it), every placeholder a wildcard."""
+    return re.compile("".join(re.escape(lit) + (".*?" if name is not None else "")
+                              for lit, name, _, _ in string.Formatter().parse(t(key, lang))) + r"\Z", re.S)
+
+
+def test_there_are_stdin_cases():
+    assert len(STDIN_CASES) >= 25
+
+
+@pytest.mark.parametrize("argv, key, caret", STDIN_CASES, ids=[repr(c[0])[:40] for c in STDIN_CASES])
+def test_broken_input_through_the_piped_repl_is_a_message_and_the_session_goes_on(argv, key, caret):
+    import io
+
+    from bptutor.app.cli import main
+    values = argv[2].replace(",", "; ") + "\n" if len(argv) == 3 else ""
+    lines = values + "k = 3\nk*2\n" + argv[0] + "\n"    # last: an open bracket would take in what follows
+    stdin = io.TextIOWrapper(io.BytesIO(lines.encode("utf-8", "surrogateescape")), encoding="utf-8")
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["repl", "--lang", "en"], out, err, stdin) == 0
+    assert_no_internal_error(out.getvalue(), err.getvalue())
+    first = err.getvalue().split("\n")[0]
+    assert message_pattern(key, "en").match(first), (first, key)
+    assert "f = 6" in out.getvalue()
+
+
+@pytest.mark.parametrize("argv, key, caret", [c for c in STDIN_CASES if c[1] != "syntax.bad_byte"],  # TOML has no
+                         ids=[repr(c[0])[:40] for c in STDIN_CASES if c[1] != "syntax.bad_byte"])   # lone surrogates
+def test_broken_input_through_grade_from_stdin_is_that_problems_error(argv, key, caret):
+    import io
+    import json
+
+    from bptutor.app.cli import main
+    vals = argv[2] if len(argv) == 3 else ""
+    text = (f"[[problem]]\nname = \"broken\"\nexpr = {json.dumps(argv[0])}\nvals = {json.dumps(vals)}\n"
+            "answers = { x = 1 }\n\n[[problem]]\nname = \"fine\"\nexpr = \"x*y\"\nvals = \"x=3,y=-2\"\n"
+            "answers = { x = -2, y = 3 }\n")
+    stdin = io.TextIOWrapper(io.BytesIO(text.encode("utf-8", "surrogateescape")), encoding="utf-8")
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["grade", "-", "--json", "--lang", "en"], out, err, stdin) == 1, err.getvalue()
+    broken, fine = json.loads(out.getvalue())["problems"]
+    assert body_pattern(key, "en").match(broken["error"]), (broken["error"], key)
+    assert fine["correct"] is True

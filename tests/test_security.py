@@ -180,7 +180,8 @@ def test_error_messages_and_repl_echoes_are_escaped():
     assert code == 2 and raw_controls(err) == [] and "␛[2Jx=2" in err
     code, out, err = run("x", "--wrt", "\x1b]0;title\x07", "--vals", "x=1")
     assert code == 2 and raw_controls(err) == []
-    stdin = io.StringIO(":lang \x1b[2J\n:digits \u009b\n:digits ²\n:del \x1b[A\n:graph \x1b[1A.svg\n:quiz 1 1\n\x1b[2J\n")
+    stdin = io.StringIO(":lang \x1b[2J\n:digits \u009b\n:digits ²\n:del \x1b[A\n:graph \x1b[1A.svg\n"
+                        ":quiz 1 1\n\x1b[2J\n")
     o, e = io.StringIO(), io.StringIO()
     main(["repl", "--lang", "en"], o, e, stdin)
     assert raw_controls(o.getvalue() + e.getvalue()) == []
@@ -703,3 +704,60 @@ def test_look_alike_names_are_warned():
     code, out, err = run("x*y", "--vals", "x=1,y=2,у=3", "--lang", "en")    # Cyrillic у, unused
     assert "look-alike names: у ≠ y" in out
     assert not any(key == "value.lookalike" for key, _ in bptutor.derive("α*x", {"α": 1, "x": 2}).warnings)
+
+
+# ---- every export format escapes what users named -------------------------------------------------
+NAMES_PROGRAM = "f = _*x_ + 变量*х + α1*é  # a comment with ``` and <b>"
+NAMES_VALUES = "_=1,x_=2,变量=3,х=4,α1=5,é=6"
+
+
+def test_given_values_are_shown_as_given():
+    code, out, _ = run("x*2", "--vals", "x=1.0000001", "--lang", "en")
+    assert "x = 1.0000001" in out.splitlines()[1]
+    code, out, _ = run("x*2", "--vals", "x=1.0000001", "--format", "latex")
+    assert r"x = 1.0000001" in out
+
+
+@pytest.mark.skipif(not __import__("shutil").which("pdflatex"), reason="pdflatex is not installed")
+@pytest.mark.parametrize("program, values", [
+    (NAMES_PROGRAM, NAMES_VALUES),
+    ("х = 2\nf = х*y_ + (x+y_)*(x+y_+1)*(x*y_)*(x*y_)  # коммент", "x=1,y_=3"),    # Cyrillic code, +₂ labels
+    ("x*y", "x=1,y=2,у=3"),                                                     # the look-alike warning
+])
+def test_latex_with_any_name_compiles_with_pdflatex(tmp_path, program, values):
+    code, out, err = run(program, "--vals", values, "--format", "latex", "--lang", "en")
+    assert code == 0, err
+    (tmp_path / "doc.tex").write_text("\\documentclass{article}\n\\usepackage{amsmath,amssymb}\n\\begin{document}\n"
+                                      + out + "\\end{document}\n", encoding="utf-8")
+    proc = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "doc.tex"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout[-2000:]
+    assert "Missing character" not in (tmp_path / "doc.log").read_text(errors="replace")
+
+
+def test_markdown_keeps_a_comment_inside_its_code_block():
+    code, out, _ = run(NAMES_PROGRAM, "--vals", NAMES_VALUES, "--format", "md", "--lang", "en")
+    fence = out.split("## Program\n\n", 1)[1].split("\n", 1)[0]
+    assert fence == "````" and out.count("\n" + fence + "\n") == 2
+    block = out.split(fence + "\n", 2)[1]
+    assert "``` and <b>" in block and "```mermaid" in out.split(fence, 3)[-1]
+
+
+def test_graphs_with_any_name_are_valid_dot_svg_and_mermaid(tmp_path):
+    import xml.etree.ElementTree as ET
+    for ext in ("dot", "mmd", "svg"):
+        code, _, err = run(NAMES_PROGRAM, "--vals", NAMES_VALUES, "--graph", str(tmp_path / f"g.{ext}"), "--json")
+        assert code == 0, err
+    dot = (tmp_path / "g.dot").read_text(encoding="utf-8")
+    assert "<b>" not in dot and dot.count("{") == dot.count("}")
+    svg = ET.parse(tmp_path / "g.svg").getroot()              # well-formed XML, every label in it
+    texts = "".join(svg.itertext())
+    assert all(name in texts for name in ("x_", "变量", "х", "α1", "é"))
+    for line in (tmp_path / "g.mmd").read_text(encoding="utf-8").splitlines()[2:]:
+        if "[" in line or "((" in line:
+            assert re.fullmatch(r'  \w+(\["[^"]*"\]|\(\("[^"]*"\)\))', line), line      # every label quoted
+
+
+def test_a_document_on_the_terminal_gets_no_raw_controls():
+    code, out, _ = run("x*y  # \u202e\u009b2J", "--vals", "x=1,y=2", "--format", "md")
+    assert code == 0 and raw_controls(out) == [] and "\\u202e\\x9b2J" in out

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ..errors import BptutorError
 from ..render import EMBEDS_PICTURE, FORMATS, LAID_OUT, printer
-from .console import Exit, json_text, show
+from .console import Exit, json_text, printable, show
 
 GRAPH_FILES = tuple(fmt for fmt in FORMATS["graph"] if fmt != "-")
 DOCUMENTS = tuple(fmt for fmt in FORMATS["derivation"] if fmt != "text")     # md, latex: notes to paste; html
@@ -46,7 +46,7 @@ def step_through(d, lang: str, digits: int, stdout, input=None, output=None) -> 
 def write_document(d, fmt: str, lang: str, digits: int, stdout, update=None) -> None:
     """--format md|latex|html, :md, :latex: the derivation as notes (a page holds
     the --lr `update` too)."""
-    stdout.write(printer("derivation", fmt)(d, lang, digits, **picture_options(fmt, update, lang, digits)))
+    stdout.write(printable(printer("derivation", fmt)(d, lang, digits, **picture_options(fmt, update, lang, digits))))  # a comment's controls too
 
 
 def write_page(d, fmt: str, lang: str, digits: int, path: str, verdicts=None) -> None:

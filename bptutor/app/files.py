@@ -27,16 +27,16 @@ def check_arguments(argv: list[str]) -> None:
             raise too_large(len(arg))
 
 
-def read_file(path: str, limit: int = MAX_INPUT) -> str:
+def read_file(path: str) -> str:
     """The text of the file the user named (-f, the grading file itself)."""
     try:
         with open(path, "rb") as fh:
-            data = fh.read(limit + 1)      # never more: a device or a huge file is not slurped
+            data = fh.read(MAX_INPUT + 1)      # never more: a device or a huge file is not slurped
     except (OSError, ValueError) as exc:         # ValueError: a NUL byte in the path
         raise _unreadable(path, exc) from None
-    if len(data) > limit:
-        raise BptutorError("input.file_too_large", None, path=shown_path(path), size=_size(path, limit),
-                           limit=f"{limit:,}")
+    if len(data) > MAX_INPUT:
+        raise BptutorError("input.file_too_large", None, path=shown_path(path), size=_size(path, MAX_INPUT),
+                           limit=f"{MAX_INPUT:,}")
     return decode(data, path)
 
 

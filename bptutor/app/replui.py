@@ -19,7 +19,7 @@ from prompt_toolkit.styles import Style
 from ..core.ops import CONSTANTS, FUNCTIONS
 from ..lang.notation import canonical
 from ..errors import BptutorError
-from .files import MAX_INPUT, too_large
+from .files import MAX_INPUT, shown_path, too_large
 from .replcommands import COMMANDS, argument_choices, command_name
 
 UNDO_TEXT = 2000            # longer texts keep no undo copy per key: a paste typed key by key
@@ -231,6 +231,5 @@ def private_history(path: Path, warn):
 def history_problem(path, reason: str | None = None) -> BptutorError:
     """Why the history is not saved: the system's reason, or that `path` is
     not a regular file in a folder of the user's own."""
-    from .files import shown_path
     key = "repl.history_not_private" if reason is None else "repl.history_unusable"
     return BptutorError(key, None, path=shown_path(str(path)), reason=reason)

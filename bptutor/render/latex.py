@@ -5,7 +5,7 @@ only (amsmath, amssymb); Chinese text needs xelatex with ctex."""
 from __future__ import annotations
 
 from ..i18n import t
-from .numbers import tex_escape, tex_sci
+from .numbers import tex_escape, tex_sci, tex_unicode_setup
 from ..core.records import Derivation
 from .texnarrate import TexNarrator, latex_code
 
@@ -23,7 +23,8 @@ def render(d: Derivation, lang: str = "en", digits: int = 4) -> str:
     warnings = nar.warnings()
     if warnings:
         parts.append("\n".join(rf"\noindent\textbf{{!}} {text(w)}\par" for w in warnings))
-    return "\n\n".join(parts) + "\n"
+    body = "\n\n".join(parts) + "\n"
+    return body if lang == "zh" else tex_unicode_setup(body) + body      # zh needs xelatex anyway
 
 
 def text(s: str) -> str:

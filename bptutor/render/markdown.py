@@ -23,7 +23,7 @@ def render(d: Derivation, lang: str = "en", digits: int = 4) -> str:
 def header(d: Derivation, nar: TexNarrator) -> str:
     formula = nar.source_tex()
     if formula is None:
-        lines = [f"## {t('export.program', nar.lang)}", "", "```", d.source.strip(), "```"]
+        lines = [f"## {t('export.program', nar.lang)}", "", fence(d.source), d.source.strip(), fence(d.source)]
     else:
         lines = [f"## ${formula}$"]
     lines += ["", f"{t('export.values', nar.lang)}: ${nar.values_tex()}$"]
@@ -67,6 +67,13 @@ def check_section(d: Derivation, nar: TexNarrator) -> str:
     if notes:
         lines += [""] + [f"> {_cell(note)}  " for note in notes]
     return "\n".join(lines)
+
+
+def fence(code: str) -> str:
+    """A code fence longer than any run of backticks in `code`: a comment
+    holding ``` must not end the block and turn the rest into Markdown."""
+    import re
+    return "`" * max(3, 1 + max((len(run) for run in re.findall("`+", code)), default=0))
 
 
 def _cell(text: str) -> str:

@@ -13,8 +13,12 @@ SMALL_VECTOR = 10   # entries of a vector (columns of a matrix) shown in full
 
 
 def short(c) -> str:
-    """A constant as the user would write it: 1, -1, 0.5, 2.5e-07 (an index: 0, 1)."""
-    if isinstance(c, (tuple, int, float)):
+    """A constant as the user would write it: 1, -1, 0.5, 2.5e-07 (an index: 0, 1);
+    all of its digits when six do not give it back (1.0000001 is not 1)."""
+    if isinstance(c, float):
+        text = const_text(c)
+        return text if float(text) == c else repr(c)
+    if isinstance(c, (tuple, int)):
         return const_text(c)
     return array_text(c, 6, entry=short)
 
@@ -147,7 +151,8 @@ _SUBSCRIPTS = "₀₁₂₃₄₅₆₇₈₉"
 
 def tex_name(name: str) -> str:
     """A user's name in LaTeX math: w0 and w_0 -> w_{0}, theta -> \\theta, loss -> \\mathrm{loss};
-    a reassigned name's version c₁ -> c_{1} (w0₁ -> {w_{0}}_{1})."""
+    a reassigned name's version c₁ -> c_{1} (w0₁ -> {w_{0}}_{1}); α -> \\alpha; `_`, `x_` and other
+    letters (é, х, 变量) as text, which tex_unicode_setup lets pdflatex compile."""
     base = name.rstrip(_SUBSCRIPTS)
     if base and base != name:
         version = "".join(str(_SUBSCRIPTS.index(ch)) for ch in name[len(base):])
@@ -158,8 +163,12 @@ def tex_name(name: str) -> str:
         stripped = name.rstrip("0123456789")
         if stripped and stripped != name:
             head, tail = stripped, name[len(stripped):]
+    if not head or (sep and not tail) or not tail.isascii() or not head.isascii() and head not in _GREEK_LETTERS:
+        return "\\text{" + tex_escape(name) + "}"
     if head in _GREEK:
         head = "\\" + head
+    elif head in _GREEK_LETTERS:
+        head = _GREEK_LETTERS[head]
     elif len(head) > 1:
         head = "\\mathrm{" + tex_escape(head) + "}"
     else:
@@ -193,6 +202,37 @@ def _tex_array(x, digits: int) -> str:
     rows = x.tolist() if len(shape) == 2 else [[v] for v in x.tolist()]
     body = r" \\ ".join(" & ".join(tex_num(float(v), digits) for v in row) for row in rows)
     return r"\begin{bmatrix}" + body + r"\end{bmatrix}"
+
+
+# Greek letters typed as such: their math commands (capitals that look Latin are Latin).
+_GREEK_LETTERS = {ch: "\\" + name for ch, name in zip(
+    "αβγδεζηθικλμνξπρστυφχψωΓΔΘΛΞΠΣΥΦΨΩ",
+    ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa", "lambda", "mu",
+     "nu", "xi", "pi", "rho", "sigma", "tau", "upsilon", "phi", "chi", "psi", "omega", "Gamma", "Delta",
+     "Theta", "Lambda", "Xi", "Pi", "Sigma", "Upsilon", "Phi", "Psi", "Omega"])}
+
+
+def tex_unicode_setup(text: str) -> str:
+    """Lines that let pdflatex typeset every character of `text` above Latin-1
+    it has no glyph for: Greek letters as their symbols, sub- and superscript
+    digits (the labels' +₂) and a few symbols (≠) as such, any other letter
+    (х, 变) as its code point, U+0445. XeLaTeX and LuaLaTeX skip them and use
+    their own fonts. (What \\DeclareUnicodeCharacter does, which only a
+    preamble may use.)"""
+    found = sorted({ch for ch in text if ord(ch) > 0xFF and (ch.isalpha() or ch in _SCRIPTS)})
+    if not found:
+        return ""
+    lines = ["\\ifx\\XeTeXversion\\undefined\\ifx\\directlua\\undefined   % pdflatex: what it has no glyphs for"]
+    for ch in found:
+        shown = _GREEK_LETTERS.get(ch) or _SCRIPTS.get(ch) or "\\text{\\ttfamily U+%04X}" % ord(ch)
+        lines.append("  \\expandafter\\def\\csname u8:\\detokenize{%s}\\endcsname{\\ensuremath{%s}}" % (ch, shown))
+    lines.append("\\fi\\fi")
+    return "\n".join(lines) + "\n"
+
+
+_SCRIPTS = {ch: "_{%d}" % k for k, ch in enumerate("₀₁₂₃₄₅₆₇₈₉")} | \
+    {ch: "^{%d}" % k for k, ch in enumerate("⁰¹²³⁴⁵⁶⁷⁸⁹") if ord(ch) > 0xFF} | \
+    {"≠": r"\neq", "≤": r"\leq", "≥": r"\geq", "→": r"\to", "∞": r"\infty"}
 
 
 _TEX_SPECIAL = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "#": r"\#",
