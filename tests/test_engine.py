@@ -3,10 +3,12 @@ backward -> Tape, steps and checks built from it, compile once / derive many,
 and bugs never dressed as the user's math errors."""
 import dataclasses
 import inspect
+import math
 
 import pytest
 
 import bptutor
+from bptutor.core import engine
 from bptutor.core.engine import backward, forward
 from bptutor.core.records import Edge, Tape
 from bptutor.core.steps import build_steps
@@ -77,6 +79,57 @@ def test_numpy_float_errors_are_math_errors_without_the_caller_setting_them_up()
     with pytest.raises(BptutorMathError):
         forward(parse("sum(log(x))"), {"x": np.array([1.0, -1.0])}, ArrayNS)
     assert np.geterr() == before
+
+
+# ---- the scalar hot path runs the rows' own arithmetic ------------------------------------
+POINTS = [-2.5, -1.0, -0.0, 0.0, 1e-200, 0.3, 1.0, 2.0, 750.0]
+CONSTANTS = {"add_const": 1.5, "mul_const": -2.0, "div_const": 4.0, "rsub_const": 1.0, "rdiv_const": 3.0,
+             "pow_const": 3.0, "rpow_const": 2.0}
+
+
+def _one_node(op, c):
+    from bptutor.core.graph import Graph
+    g = Graph()
+    inputs = tuple(g.input(name) for name in "xy"[:op.arity])
+    g.output = g.add(op, inputs, c)
+    return g
+
+
+@pytest.mark.parametrize("name", sorted(set(engine._FORWARD) | set(engine._LOCAL)))
+def test_every_fast_path_gives_exactly_what_its_row_gives(name):
+    """forward's C functions and backward's inline locals against the row's own
+    functions, bit for bit (signed zeros too), errors included."""
+    from bptutor.core.ops import OPS
+    from bptutor.core.xp import ScalarNS
+    op, c = OPS[name], CONSTANTS.get(name)
+    assert op.kink is None or name not in engine._LOCAL      # inline locals never check a kink
+    g = _one_node(op, c)
+    compared = 0
+    for a in POINTS:
+        for b in (POINTS if op.arity == 2 else [None]):
+            args = [a, b][:op.arity]
+            try:
+                expected = op.forward(ScalarNS, c, *args)
+            except (ArithmeticError, ValueError):
+                with pytest.raises(BptutorMathError):
+                    forward(g, dict(zip("xy", args)))
+                continue
+            if not math.isfinite(expected):
+                continue                        # an overflow: forward names it (tested elsewhere)
+            vals = forward(g, dict(zip("xy", args)))
+            assert repr(vals[g.output]) == repr(expected), (name, args)
+            try:
+                locals_ = [op.local[k](ScalarNS, c, expected, *args) for k in range(op.arity)]
+            except (ArithmeticError, ValueError):
+                with pytest.raises(BptutorMathError):
+                    backward(g, vals)
+                continue
+            if not all(math.isfinite(x) for x in locals_):
+                continue
+            edges = backward(g, vals).edges
+            assert [repr(e[3]) for e in edges] == [repr(x) for x in locals_], (name, args)
+            compared += 1
+    assert compared >= 5
 
 
 # ---- bugs are not the user's math errors ----------------------------------------------

@@ -46,11 +46,54 @@ class Edge(NamedTuple):
     contribution: object
 
 
-class Tape(NamedTuple):
-    """What engine.backward recorded."""
-    grads: list         # ∂f/∂node per node; None where no path leads to the output
-    edges: list         # Edge-shaped tuples, in the order backward visited them
-    kinks: list         # nodes evaluated at a non-differentiable point
+class Tape:
+    """What engine.backward recorded: ∂f/∂node per node (`grads`, None where no
+    path leads to the output), the nodes evaluated at a kink (`kinks`), and the
+    edges in the order backward visited them (`edges`, Edge-shaped tuples).
+
+    Backward keeps only each edge's local gradient (and, with arrays, its
+    contribution): the rest of an edge follows from the graph and the
+    gradients (upstream is the node's gradient, final when backward reaches
+    it; a scalar contribution is local × upstream, the same product again), so
+    the tuples are built when `edges` is first read. Tape(grads, edges, kinks)
+    also takes the tuples ready-made."""
+    __slots__ = ("grads", "kinks", "_edges", "_graph", "_locals", "_contributions", "_needed")
+
+    def __init__(self, grads: list, edges: list | None, kinks: list, *, graph: Graph | None = None,
+                 locals: list | None = None, contributions: list | None = None,    # noqa: A002
+                 needed: list | None = None):
+        self.grads = grads
+        self.kinks = kinks
+        self._edges = edges
+        self._graph = graph                 # with locals: what the edges are rebuilt from
+        self._locals = locals
+        self._contributions = contributions     # arrays: a tensor row's contribution is no product
+        self._needed = needed               # arrays: the nodes backward followed (see --wrt)
+
+    @property
+    def edges(self) -> list:
+        if self._edges is None:
+            self._edges = list(self.recorded())
+        return self._edges
+
+    def recorded(self):
+        """The edges one by one, without keeping them (build_steps reads them so)."""
+        if self._edges is not None:
+            yield from self._edges
+            return
+        nodes, grads, needed = self._graph.nodes, self.grads, self._needed
+        locals_ = iter(self._locals)
+        contributions = None if self._contributions is None else iter(self._contributions)
+        for i in range(self._graph.output, -1, -1):
+            upstream = grads[i]
+            if upstream is None:
+                continue
+            for k, j in enumerate(nodes[i].args):
+                if needed is not None and not needed[j]:
+                    continue
+                local = next(locals_)
+                yield (i, k, j, local, upstream,
+                       local * upstream if contributions is None else next(contributions))
 
 
 class Pass(NamedTuple):
