@@ -129,8 +129,8 @@ def attempt(f: Callable[[float], Sample], x: float, h: float, noise: float) -> A
     if not wide or not narrow:              # h below the resolution of x
         return Attempt(h, None, math.inf, math.inf, None, RESOLUTION)
     values, kink = [], None
-    for p in points:
-        s = f(p)
+    every = getattr(f, "points", None)      # f may take a step's points at once (check.py, in vector passes)
+    for s in (every(points) if every else map(f, points)):
         if s.value is None:
             return Attempt(h, None, math.inf, math.inf, s.kink, UNDEFINED)
         if kink is None:
