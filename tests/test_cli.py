@@ -53,6 +53,24 @@ def test_json_is_exactly_to_dict():
     assert edge["kind"] == "edge" and {"node", "op", "value", "upstream", "local", "contribution"} <= set(edge)
 
 
+def test_big_json_is_streamed_byte_for_byte_as_json_dumps_would_write_it():
+    """Above 2000 nodes --json is compact and written a chunk of entries at a
+    time: the same bytes as json.dumps of the whole to_dict()."""
+    import io
+
+    import bptutor
+    from bptutor.app.export import JSON_CHUNK, write_json
+    from bptutor.tutor.answers import judge
+    terms = " + ".join(f"w{i % 7}*x{i % 5}" for i in range(JSON_CHUNK // 2))   # more steps than a chunk
+    d = bptutor.derive(terms, {**{f"w{i}": i / 7 for i in range(7)}, **{f"x{i}": 1 - i / 5 for i in range(5)}})
+    assert len(d.graph.nodes) > 2000 and len(d.steps) > JSON_CHUNK
+    verdicts = judge(d, "w0=1, x1=2")
+    out = io.StringIO()
+    write_json(d, out, verdicts)
+    whole = {**d.to_dict(), "answers": [v.to_dict() for v in verdicts]}
+    assert out.getvalue() == json.dumps(whole, ensure_ascii=False, separators=(",", ":")) + "\n"
+
+
 def test_file_with_values_inside_and_vals_override():
     path = str(ROOT / "examples" / "cs231n_circuit.bp")
     assert json.loads(run("-f", path, "--json")[1])["value"] == -12

@@ -2,6 +2,7 @@
 graph; they never run the engine."""
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import NamedTuple
@@ -356,16 +357,20 @@ class Derivation:
 
     def all_steps(self) -> list[dict]:
         """Every narrated step as JSON, reverse mode's first."""
-        out = []
+        return list(self.step_dicts())
+
+    def step_dicts(self):
+        """all_steps() one by one."""
         if "reverse" in self.narrated:
             if self.tape is not None:
-                out += [self.step_dict(s) for s in self.steps]
+                yield from map(self.step_dict, self.steps)
             for p in self.reverse:
-                out += [self.step_dict(s, p.steps, "reverse", p.about) for s in p.steps]
+                for s in p.steps:
+                    yield self.step_dict(s, p.steps, "reverse", p.about)
         if "forward" in self.narrated:
             for p in self.forward:
-                out += [self.step_dict(s, p.steps, "forward", p.about) for s in p.steps]
-        return out
+                for s in p.steps:
+                    yield self.step_dict(s, p.steps, "forward", p.about)
 
     def output_value(self):
         """The output's value; with several outputs, each output's by name."""
@@ -389,36 +394,42 @@ class Derivation:
         return out
 
     def to_dict(self) -> dict:
+        return {key: list(value) if isinstance(value, Iterator) else value for key, value in self.dict_parts()}
+
+    def dict_parts(self):
+        """to_dict()'s entries in order, the two long lists ("nodes", "steps")
+        as iterators of their entries: a writer can stream them (app/export.py)."""
         from ..i18n import t
         nodes = self.graph.nodes
-        data = {"mode": self.mode, "outputs": [nodes[o].label for o in self.outputs or (self.graph.output,)],
-                "value": self.output_value()}
+        yield "mode", self.mode
+        yield "outputs", [nodes[o].label for o in self.outputs or (self.graph.output,)]
+        yield "value", self.output_value()
         if self.scalar:
-            data.update({"gradients": plain(self.gradients), "numeric_gradients": plain(self.numeric_gradients)})
-        data["eps"] = self.eps
+            yield "gradients", plain(self.gradients)
+            yield "numeric_gradients", plain(self.numeric_gradients)
+        yield "eps", self.eps
         if self.scalar:
-            data["checks"] = [c.to_dict(self.graph) for c in self.checks]
+            yield "checks", [c.to_dict(self.graph) for c in self.checks]
         if self.scalar and self.forward and "forward" in self.narrated:
-            data["tangents"] = plain(self.tangents)
-            data["forward_checks"] = [c.to_dict(self.graph) for c in self.forward_checks]   # analytic: the tangent
-        data["nodes"] = [self.node_dict(i) for i in range(len(nodes))]
-        data["steps"] = self.all_steps()
-        data["cost"] = {mode: {"passes": c.passes, "multiply_adds": c.multiply_adds} for mode, c in self.cost.items()}
+            yield "tangents", plain(self.tangents)
+            yield "forward_checks", [c.to_dict(self.graph) for c in self.forward_checks]   # analytic: the tangent
+        yield "nodes", map(self.node_dict, range(len(nodes)))
+        yield "steps", self.step_dicts()
+        yield "cost", {mode: {"passes": c.passes, "multiply_adds": c.multiply_adds} for mode, c in self.cost.items()}
         if self.jacobian is not None:
             jac = self.jacobian
-            data["jacobian"] = self.jacobian_dict()
-            data["jacobian_checks"] = [
+            yield "jacobian", self.jacobian_dict()
+            yield "jacobian_checks", [
                 {"output": nodes[c.output].label, "input": c.input, "numeric": plain(c.numeric),
                  "rel_error": c.rel_error, "verdict": c.verdict, "reason": c.reason,
                  "entry": None if c.entry is None else list(c.entry),
                  "entries": {"checked": c.checked, "total": c.entries}}
                 for c in jac.checks]
-        data["warnings"] = [{"key": key, "message": t(key, "en", **params)} for key, params in self.warnings]
+        yield "warnings", [{"key": key, "message": t(key, "en", **params)} for key, params in self.warnings]
         # --hand: the steps and nodes above are rounded as by hand; the exact gradients beside them
-        data["hand"] = self.hand
+        yield "hand", self.hand
         if self.hand is not None:
-            data["exact_gradients"] = plain(self.exact.gradients)
-        return data
+            yield "exact_gradients", plain(self.exact.gradients)
 
     def node_dict(self, i: int) -> dict:
         n = self.graph.nodes[i]
