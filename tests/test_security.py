@@ -335,7 +335,7 @@ def test_a_graph_too_big_to_lay_out_is_refused_before_graphviz_runs(tmp_path, mo
     expr = "+".join(f"w{k}*x{k}" for k in range(400))
     vals = ",".join(f"w{k}=1,x{k}=2" for k in range(400))
     code, out, err = run(expr, "--vals", vals, "--graph", str(tmp_path / "g.svg"), "--lang", "en")
-    assert code == 2 and "1,599 nodes" in err and "limit is 1,000" in err and ".dot or .mmd" in err
+    assert code == 2 and "1,599 nodes" in err and f"limit is {graphviz.MAX_NODES:,}" in err and ".dot or .mmd" in err
     assert not (tmp_path / "g.svg").exists()
 
 

@@ -109,12 +109,12 @@ def write_graph(d, path: str, digits: int, inputs: tuple[str, ...] = ()) -> bool
     from .files import shown_path
     fmt = graph_format(path)
     refuse_overwriting(path, inputs)
-    text = printer("graph", fmt)(d, digits)
     if fmt in LAID_OUT:
-        from .graphviz import layout
-        data = layout(text, fmt, len(d.graph.nodes))
+        from .graphviz import check_size, layout
+        check_size(len(d.graph.nodes))                  # before drawing anything
+        data = layout(printer("graph", fmt)(d, digits), fmt, len(d.graph.nodes))
     else:
-        data = text.encode("utf-8")
+        data = printer("graph", fmt)(d, digits).encode("utf-8")
     existed = os.path.lexists(path)
     try:
         Path(path).write_bytes(data)
