@@ -7,7 +7,6 @@ import gc
 import os
 from collections.abc import Iterator
 from itertools import islice
-from pathlib import Path
 
 from ..errors import BptutorError
 from ..render import FORMATS, LAID_OUT, printer
@@ -22,7 +21,7 @@ def graph_format(path: str) -> str:
     """The graph format `path` asks for: "-" (the terminal) or its extension."""
     if path == "-":
         return "-"
-    ext = Path(path).suffix.lower()[1:]
+    ext = os.path.splitext(path)[1].lower()[1:]
     if ext not in GRAPH_FILES:
         raise BptutorError("export.graph_extension", path=path, known=" ".join("." + e for e in GRAPH_FILES))
     return ext
@@ -117,7 +116,8 @@ def write_graph(d, path: str, digits: int, inputs: tuple[str, ...] = ()) -> bool
         data = printer("graph", fmt)(d, digits).encode("utf-8")
     existed = os.path.lexists(path)
     try:
-        Path(path).write_bytes(data)
+        with open(path, "wb") as file:
+            file.write(data)
     except OSError as exc:
         raise BptutorError("export.write_failed", path=shown_path(path), reason=exc.strerror or str(exc)) from None
     return existed
