@@ -740,13 +740,9 @@ def literal(items: list, span: tuple[int, int]):
 
 # ---- the parse: Lark's tables, run here ---------------------------------------------
 class Token(str):
-    """A terminal as the builder receives it (as Lark's Token: the text, its
-    type and its span in the folded text)."""
-
-    def __new__(cls, kind: str, text: str, start_pos: int, end_pos: int):
-        token = str.__new__(cls, text)
-        token.type, token.start_pos, token.end_pos = kind, start_pos, end_pos
-        return token
+    """A terminal as the builder receives it (as Lark's Token: the text, and
+    set on it its `type` and its span `start_pos`, `end_pos` in the folded
+    text). No __new__ of its own: made by str's, at C speed."""
 
 
 class _Rejected(Exception):
@@ -761,8 +757,9 @@ def _runtime_rules(tables) -> list:
         kept = tuple(i for i, _inlined, _nones in keep)
         if not simple or kept == tuple(range(size)):
             kept = None                     # _filtered does it, or every child is kept
+        passes = size == 1 and expand_one and keep == ((0, False, 0),) and not nones_after
         rules.append((origin, size, getattr(_Builder, method) if method else None, kept, keep, nones_after,
-                      expand_one, simple))
+                      expand_one, simple, passes))
     return rules
 
 
@@ -795,9 +792,10 @@ def _lalr(text: str, start: str, builder: _Builder):
     values: list = []
     end_state = tables.END[start]
     pos, n = 0, len(text)
-    token = None
+    kind = None                             # the next token's type; None: not read yet
+    chains: dict = {}
     while True:
-        if token is None:                   # the next token, or the end
+        if kind is None:                    # the next token, or the end
             while pos < n:
                 m = scan(text, pos)
                 if m is None:
@@ -805,23 +803,35 @@ def _lalr(text: str, start: str, builder: _Builder):
                 kind = m.lastgroup
                 end = m.end()
                 if kind not in ignore:
-                    token = Token(kind, m.group(), pos, end)
+                    token = Token(m.group())
+                    token.type, token.start_pos, token.end_pos = kind, pos, end
                     pos = end
                     break
+                kind = None
                 pos = end
             else:
-                token = Token("$END", "", pos, pos)
-        action = actions[states[-1]].get(token.type)
+                kind = "$END"
+        action = actions[states[-1]].get(kind)
         if action is None:
             raise _Rejected
         if action >= 0:                     # shift
-            if token.type == "$END":
+            if kind == "$END":
                 raise _Rejected
             states.append(action)
             values.append(token)
-            token = None
+            kind = None
             continue
-        origin, size, method, kept, keep, nones_after, expand_one, simple = rules[-1 - action]
+        origin, size, method, kept, keep, nones_after, expand_one, simple, passes = rules[-1 - action]
+        if passes:                          # ?rules passing one child on as it is (x -> atom -> ... -> expr):
+            below = states[-2]              # the whole chain at once, remembered by where it starts
+            key = (below, states[-1], kind)
+            top = chains.get(key)
+            if top is None:
+                top = chains[key] = _chain(actions, rules, below, origin, kind, end_state)
+            states[-1] = top
+            if kind == "$END" and top == end_state:
+                return values[-1]
+            continue
         if size:
             children = values[-size:]
             del states[-size:]
@@ -840,8 +850,20 @@ def _lalr(text: str, start: str, builder: _Builder):
             value = children                # an _rule: its children go into its parent's
         states.append(actions[states[-1]][origin])
         values.append(value)
-        if token.type == "$END" and states[-1] == end_state:
+        if kind == "$END" and states[-1] == end_state:
             return value
+
+
+def _chain(actions, rules, below: int, origin: str, kind: str, end_state: int) -> int:
+    """The state after a reduction passing its child on, and after every such
+    reduction that follows it on the same lookahead (they only replace the
+    top state, going from the same state below)."""
+    while True:
+        top = actions[below][origin]
+        action = actions[top].get(kind)
+        if action is None or action >= 0 or top == end_state or not rules[-1 - action][8]:
+            return top
+        origin = rules[-1 - action][0]
 
 
 def _filtered(children: list, keep: tuple, nones_after: int) -> list:
