@@ -1,15 +1,28 @@
-"""Scalar engine speed: build + forward + backward, microseconds per node, at
-10^4 and 10^5 nodes; against PyTorch scalar autograd on the same graph in the
-same run when torch is installed (pip install torch==2.13.0; not a dependency).
+"""Scalar engine speed against micrograd, in the same run, at 10^4 and 10^5 nodes.
 
-    python bench/engine.py [repeats]
+    pip install -e '.[bench]'        # micrograd, for this bench only
+    python bench/engine.py [rounds]
 
-The graph is a mixed chain of the notes' gates: t = tanh(t * a + b), then
-t = exp(-t) + 1, then t = 1 / t, repeated (every node used once or twice).
-Budget: <= 1.0 us per node. Medians of `repeats` runs."""
+The graph is a chain of the notes' gates, 7 nodes a link:
+    t = 1 / (1 + exp(-tanh(t * a + b)))
+bptutor builds it node by node (Graph.add, as the parser does), then runs
+engine.forward and engine.backward. micrograd (Karpathy's, with the exp and
+tanh of his lecture added) builds the same expression with its operators,
+which computes the values, then runs .backward(); it spells -x, x + 1 and 1/x
+with extra nodes of its own (11 a link), which is its cost for this
+expression. Times are per bptutor node. Three bptutor figures:
+    point    forward + backward of a graph already run once: what
+             Program.step/derive cost at each new point, and the numeric check
+    first    + the engine's plan of a new graph (its first point):
+             the engine's whole work for one point            <- the budget
+    build    + building the Graph node by node (Graph.add, the parser's part)
+micrograd has no separate build: building is its forward pass, at every point.
+Rounds interleave the two; a ratio is the median of the rounds' ratios.
+Budget: micrograd / bptutor (first) >= 5 at both sizes."""
 from __future__ import annotations
 
 import gc
+import math
 import statistics
 import sys
 import time
@@ -23,6 +36,8 @@ from bptutor.core.ops import OPS                        # noqa: E402
 
 MUL, ADD, TANH, NEG, EXP, ADDC, RDIV = (OPS[k] for k in ("mul", "add", "tanh", "neg", "exp", "add_const",
                                                        "rdiv_const"))
+VALUES = {"a": 0.9, "b": 0.1, "x": 0.5}
+BUDGET = 5.0
 
 
 def build(n_nodes: int) -> Graph:
@@ -30,69 +45,105 @@ def build(n_nodes: int) -> Graph:
     a = g.input("a")
     b = g.input("b")
     t = g.input("x")
+    add = g.add
     while len(g.nodes) < n_nodes:
-        t = g.add(MUL, (t, a))
-        t = g.add(ADD, (t, b))
-        t = g.add(TANH, (t,))
-        t = g.add(NEG, (t,))
-        t = g.add(EXP, (t,))
-        t = g.add(ADDC, (t,), 1.0)
-        t = g.add(RDIV, (t,), 1.0)
+        t = add(MUL, (t, a))
+        t = add(ADD, (t, b))
+        t = add(TANH, (t,))
+        t = add(NEG, (t,))
+        t = add(EXP, (t,))
+        t = add(ADDC, (t,), 1.0)
+        t = add(RDIV, (t,), 1.0)
     g.output = t
     return g
 
 
-def run_bptutor(n_nodes: int) -> tuple[float, int]:
-    t0 = time.perf_counter()
-    g = build(n_nodes)
-    vals = forward(g, {"a": 0.9, "b": 0.1, "x": 0.5})
-    backward(g, vals)
-    elapsed = time.perf_counter() - t0
-    return elapsed, len(g.nodes)
+def lecture_micrograd():
+    """micrograd's Value with exp and tanh as in Karpathy's lecture, or None."""
+    try:
+        from micrograd.engine import Value
+    except ImportError:
+        return None
+
+    def exp(self):
+        out = Value(math.exp(self.data), (self,), "exp")
+
+        def _backward():
+            self.grad += out.data * out.grad
+        out._backward = _backward
+        return out
+
+    def tanh(self):
+        t = math.tanh(self.data)
+        out = Value(t, (self,), "tanh")
+
+        def _backward():
+            self.grad += (1 - t ** 2) * out.grad
+        out._backward = _backward
+        return out
+    Value.exp, Value.tanh = exp, tanh
+    return Value
 
 
-def run_torch(n_nodes: int) -> tuple[float, int]:
-    import torch
+def run_micrograd(Value, n_nodes: int) -> float:
     t0 = time.perf_counter()
-    a = torch.tensor(0.9, dtype=torch.float64, requires_grad=True)
-    b = torch.tensor(0.1, dtype=torch.float64, requires_grad=True)
-    x = torch.tensor(0.5, dtype=torch.float64, requires_grad=True)
-    t, count = x, 3
+    a, b, t = Value(VALUES["a"]), Value(VALUES["b"]), Value(VALUES["x"])
+    count = 3
     while count < n_nodes:
-        t = 1.0 / (torch.exp(-torch.tanh(t * a + b)) + 1.0)
+        t = 1.0 / ((-(t * a + b).tanh()).exp() + 1.0)
         count += 7
     t.backward()
-    return time.perf_counter() - t0, count
+    return time.perf_counter() - t0
 
 
-def median_us(fn, n, repeats):
+def run_bptutor(n_nodes: int) -> tuple[float, float, float, Graph]:
+    """(point, first, build) in seconds, and the graph."""
+    t0 = time.perf_counter()
+    g = build(n_nodes)
+    t1 = time.perf_counter()
+    backward(g, forward(g, VALUES))             # plans the graph
+    t2 = time.perf_counter()
+    backward(g, forward(g, VALUES))
+    t3 = time.perf_counter()
+    return t3 - t2, t2 - t1, t2 - t0, g
+
+
+def gc_off(fn, *args):
     """Both sides run with the cyclic GC off, as bptutor.derive() runs the engine."""
-    per_node = []
-    for _ in range(repeats):
-        gc.collect()
-        gc.disable()
-        try:
-            elapsed, count = fn(n)
-        finally:
-            gc.enable()
-        per_node.append(elapsed / count * 1e6)
-    return statistics.median(per_node)
-
-
-def main(repeats: int = 5) -> None:
+    gc.collect()
+    gc.disable()
     try:
-        import torch  # noqa: F401
-        have_torch = True
-    except ImportError:
-        have_torch = False
+        return fn(*args)
+    finally:
+        gc.enable()
+
+
+def main(rounds: int = 7) -> None:
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), 1_000_000))    # micrograd's topological sort recurses
+    Value = lecture_micrograd()
+    if Value is None:
+        print("micrograd is not installed: pip install -e '.[bench]' (bptutor alone below)")
+    print(f"scalar engine, chain of the notes' gates, medians of {rounds} interleaved rounds, µs per node")
     for n in (10_000, 100_000):
-        ours = median_us(run_bptutor, n, repeats)
-        line = f"{n:>7} nodes  bptutor {ours:5.2f} us/node"
-        if have_torch:
-            theirs = median_us(run_torch, n, repeats)
-            line += f"   torch {theirs:5.2f} us/node   torch/bptutor {theirs / ours:4.1f}x"
-        print(line + "   (budget 1.0 us/node)")
+        ours = {"point": [], "first": [], "build": []}
+        theirs = []
+        for _ in range(rounds):
+            point, first, with_build, g = gc_off(run_bptutor, n)
+            for key, seconds in zip(ours, (point, first, with_build)):
+                ours[key].append(seconds / len(g.nodes) * 1e6)
+            if Value is not None:
+                theirs.append(gc_off(run_micrograd, Value, n) / len(g.nodes) * 1e6)
+        med = {key: statistics.median(v) for key, v in ours.items()}
+        line = (f"{n:>7} nodes  bptutor point {med['point']:5.2f}  first {med['first']:5.2f}  "
+                f"build {med['build']:5.2f}")
+        if theirs:
+            ratio = {key: statistics.median(m / o for m, o in zip(theirs, v)) for key, v in ours.items()}
+            verdict = "holds" if ratio["first"] >= BUDGET else "does not hold"
+            line += (f"   micrograd {statistics.median(theirs):5.2f}   micrograd/bptutor: "
+                     f"point {ratio['point']:.1f}x  first {ratio['first']:.1f}x  build {ratio['build']:.1f}x"
+                     f"   (budget first >= {BUDGET:.0f}x: {verdict})")
+        print(line)
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 5)
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 7)

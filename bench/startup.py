@@ -1,14 +1,21 @@
-"""Start-up cost of a plain run against the bare import of its own dependencies.
+"""Start-up: a seed example as a whole process against the bare import of the
+libraries a CLI of this kind stands on, in the same run, piped and on a
+pseudo-terminal.
 
-    python bench/startup.py [runs]
+    python bench/startup.py [rounds]
 
-Runs, alternating, `python -c "import argparse, lark, rich.console"` and
-`python -m bptutor "(x+y)*z" --vals x=-2,y=5,z=-4` (piped), and prints the
-median wall time of each and their ratio (budget: <= 1.15). Also reports which
-heavy modules a plain run imported (none of numpy, prompt_toolkit, exporters)."""
+Each round runs, one after the other,
+    floor    python -c "import argparse, lark, rich.console"
+    seed     python -m bptutor "1/(1+exp(-(w0*x0+w1*x1+w2)))" --vals ... --digits 2
+piped (stdout a pipe) and on a pseudo-terminal (stdout a pty, 80 columns).
+A ratio is the median of the rounds' seed/floor ratios, so load that drifts
+between rounds cancels. Bytecode is cached and PYTHONDONTWRITEBYTECODE unset,
+as an installed package runs. Budgets: piped <= 0.85, pseudo-terminal <= 1.15.
+Also lists the heavy modules a piped run imported (Rich, Lark, numpy, ...)."""
 from __future__ import annotations
 
 import os
+import pty
 import statistics
 import subprocess
 import sys
@@ -16,44 +23,64 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-# As an installed package runs: with its bytecode cached (pip compiles wheels at
-# install; this machine sets PYTHONDONTWRITEBYTECODE, which would make every run
-# recompile bptutor while lark and rich load from their installed .pyc files).
-ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+ENV = {k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE", "NO_COLOR", "FORCE_COLOR")}
 ENV["PYTHONPATH"] = str(ROOT)
-BARE = [sys.executable, "-c", "import argparse, lark, rich.console"]
-PLAIN = [sys.executable, "-m", "bptutor", "(x+y)*z", "--vals", "x=-2,y=5,z=-4"]
-SIGMOID = [sys.executable, "-m", "bptutor", "1/(1+exp(-(w0*x0+w1*x1+w2)))",
-           "--vals", "w0=2,x0=-1,w1=-3,x1=-2,w2=-3", "--digits", "2"]
+ENV["COLUMNS"], ENV["LINES"] = "80", "24"
+FLOOR = [sys.executable, "-c", "import argparse, lark, rich.console"]
+SEED = [sys.executable, "-m", "bptutor", "1/(1+exp(-(w0*x0+w1*x1+w2)))",
+        "--vals", "w0=2,x0=-1,w1=-3,x1=-2,w2=-3", "--digits", "2"]
+BUDGET = {"piped": 0.85, "terminal": 1.15}
 
 
-def wall(cmd) -> float:
+def piped(cmd) -> float:
     t0 = time.perf_counter()
-    subprocess.run(cmd, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    subprocess.run(cmd, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, check=False)
     return time.perf_counter() - t0
 
 
-def main(runs: int = 21) -> None:
-    for cmd in (BARE, PLAIN, SIGMOID):          # warm the caches (Lark's grammar cache too)
-        wall(cmd)
-    times = {"bare": [], "plain": [], "sigmoid": []}
-    for _ in range(runs):
-        times["bare"].append(wall(BARE))
-        times["plain"].append(wall(PLAIN))
-        times["sigmoid"].append(wall(SIGMOID))
-    med = {k: statistics.median(v) for k, v in times.items()}
-    print(f"runs: {runs}")
-    for k, v in med.items():
-        print(f"{k:8s} median {v * 1000:7.1f} ms")
-    print(f"ratio plain/bare   {med['plain'] / med['bare']:.3f}  (budget 1.15)")
-    print(f"ratio sigmoid/bare {med['sigmoid'] / med['bare']:.3f}")
-    probe = subprocess.run([sys.executable, "-c",
-                            "import sys, io; from bptutor.app.cli import main; main(['(x+y)*z', '--vals', "
-                            "'x=-2,y=5,z=-4'], stdout=io.StringIO()); "
-                            "print(sorted(m for m in ('numpy', 'prompt_toolkit', 'bptutor.render.dot', "
-                            "'bptutor.render.markdown', 'bptutor.core.arrays') if m in sys.modules))"],
-                           env=ENV, capture_output=True, text=True)
-    print("heavy modules imported by a plain run:", probe.stdout.strip() or probe.stderr.strip())
+def on_terminal(cmd) -> float:
+    """The command's stdout a pseudo-terminal; its output read to the end."""
+    leader, follower = pty.openpty()
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=ENV, stdout=follower, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+    os.close(follower)
+    while True:
+        try:
+            if not os.read(leader, 65536):
+                break
+        except OSError:                 # the child closed its end
+            break
+    proc.wait()
+    elapsed = time.perf_counter() - t0
+    os.close(leader)
+    return elapsed
+
+
+def heavy_modules() -> str:
+    probe = ("import sys, io; from bptutor.app.cli import main; "
+             "main(" + repr(SEED[3:]) + ", stdout=io.StringIO()); "
+             "print(sorted({m.split('.')[0] for m in sys.modules} & {'rich', 'lark', 'numpy', 'prompt_toolkit', "
+             "'typing', 'dataclasses', 'pathlib', 'tomllib', 'pickle', 'tempfile'}))")
+    done = subprocess.run([sys.executable, "-c", probe], env=ENV, capture_output=True, text=True)
+    return done.stdout.strip() or done.stderr.strip()
+
+
+def main(rounds: int = 21) -> None:
+    for cmd in (FLOOR, SEED):                   # compile and cache bytecode first
+        piped(cmd)
+    times = {(mode, what): [] for mode in ("piped", "terminal") for what in ("floor", "seed")}
+    for _ in range(rounds):
+        for mode, run in (("piped", piped), ("terminal", on_terminal)):
+            times[mode, "floor"].append(run(FLOOR))
+            times[mode, "seed"].append(run(SEED))
+    print(f"start-up, medians of {rounds} interleaved rounds (floor: python -c \"import argparse, lark, rich.console\")")
+    for mode in ("piped", "terminal"):
+        floor, seed = times[mode, "floor"], times[mode, "seed"]
+        ratio = statistics.median(s / f for s, f in zip(seed, floor))
+        verdict = "holds" if ratio <= BUDGET[mode] else "does not hold"
+        print(f"  {mode:9s} floor {statistics.median(floor) * 1e3:6.1f} ms   seed {statistics.median(seed) * 1e3:6.1f} ms"
+              f"   seed/floor {ratio:.2f}   (budget <= {BUDGET[mode]}: {verdict})")
+    print("  imported by a piped run:", heavy_modules())
 
 
 if __name__ == "__main__":

@@ -53,6 +53,43 @@ def test_json_is_exactly_to_dict():
     assert edge["kind"] == "edge" and {"node", "op", "value", "upstream", "local", "contribution"} <= set(edge)
 
 
+def test_big_json_is_streamed_as_the_whole_to_dict(monkeypatch):
+    """Above 2000 nodes --json is compact and written a chunk of entries at a
+    time, by orjson: the same data as to_dict(); without orjson, the same
+    bytes as json.dumps of the whole."""
+    import io
+    import sys
+
+    import bptutor
+    from bptutor.app.export import JSON_CHUNK, write_json
+    from bptutor.tutor.answers import judge
+    terms = " + ".join(f"w{i % 7}*x{i % 5}" for i in range(JSON_CHUNK // 2))   # more steps than a chunk
+    d = bptutor.derive(terms, {**{f"w{i}": i / 7 for i in range(7)}, **{f"x{i}": 1 - i / 5 for i in range(5)}})
+    assert len(d.graph.nodes) > 2000 and len(d.steps) > JSON_CHUNK
+    verdicts = judge(d, "w0=1, x1=2")
+    whole = {**d.to_dict(), "answers": [v.to_dict() for v in verdicts]}
+    out = io.StringIO()
+    write_json(d, out, verdicts)
+    assert out.getvalue().endswith("}\n") and json.loads(out.getvalue()) == json.loads(json.dumps(whole))
+    monkeypatch.setitem(sys.modules, "orjson", None)
+    out = io.StringIO()
+    write_json(d, out, verdicts)
+    assert out.getvalue() == json.dumps(whole, ensure_ascii=False, separators=(",", ":")) + "\n"
+
+
+def test_big_json_goes_to_the_byte_stream_after_what_the_text_layer_holds(tmp_path):
+    """On a real stdout the bytes are written below the text layer: flushed first, in order."""
+    src = " + ".join(f"w{i % 7}*x{i % 5}" for i in range(1200))
+    path = tmp_path / "out.json"
+    with open(path, "w", encoding="utf-8") as raw:
+        from bptutor.app.cli import main
+        raw.write("before ")
+        code = main([src, "--vals", ",".join([f"w{i}=1" for i in range(7)] + [f"x{i}=2" for i in range(5)]),
+                     "--json"], stdout=raw)
+    text = path.read_text(encoding="utf-8")
+    assert code == 0 and text.startswith("before {") and json.loads(text[len("before "):])["value"] == 1200 * 2
+
+
 def test_file_with_values_inside_and_vals_override():
     path = str(ROOT / "examples" / "cs231n_circuit.bp")
     assert json.loads(run("-f", path, "--json")[1])["value"] == -12
@@ -212,3 +249,12 @@ def test_a_bug_in_the_cli_is_exit_3_with_the_report_message(monkeypatch):
     assert err == t("cli.error", "zh", message=t("input.internal", "zh",
                                                   detail="AttributeError: 'NoneType' object has no attribute "
                                                          "'missing'")) + "\n"
+
+
+def test_big_json_escapes_what_json_text_escapes():
+    """orjson leaves DEL, C1 controls and direction overrides raw; the stream escapes them as json_text does."""
+    from bptutor.app.console import json_text
+    from bptutor.app.export import _compact_encoder
+    encode = _compact_encoder()
+    for value in ({"label": "x\u202ey\x7f\u0085\u2028\u2066é"}, ["\ud800 a lone surrogate"], [0.5, "plain"]):
+        assert encode(value) == json_text(value, separators=(",", ":")).encode("utf-8")

@@ -200,3 +200,20 @@ def test_a_bad_config_is_an_input_error_naming_the_file(text, env, words, tmp_pa
     assert code == 2 and out == "" and all(word in err for word in words), err
     if not env:
         assert str(config) in err
+
+
+def test_no_config_folder_is_told_without_importing_platformdirs(monkeypatch, tmp_path):
+    import sys
+
+    from bptutor.app.config import read_settings
+    if not sys.platform.startswith("linux"):
+        pytest.skip("the shortcut is Linux's")
+    monkeypatch.setitem(sys.modules, "platformdirs", None)      # importing it would fail
+    env = {"HOME": str(tmp_path)}
+    assert read_settings(env) == {}
+    (tmp_path / ".config" / "bptutor").mkdir(parents=True)
+    (tmp_path / ".config" / "bptutor" / "config.toml").write_text("digits = 1\n", encoding="utf-8")
+    with pytest.raises(ImportError):                            # a folder there: platformdirs decides
+        read_settings(env)
+    with pytest.raises(ImportError):                            # so does an unusual $XDG_CONFIG_HOME
+        read_settings({"HOME": str(tmp_path / "nowhere"), "XDG_CONFIG_HOME": "relative/dir"})

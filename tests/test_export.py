@@ -179,6 +179,20 @@ def test_a_failing_layout_program_is_an_error_not_a_traceback(tmp_path, monkeypa
     assert code == 2 and "Graphviz" in err and "Traceback" not in err
 
 
+def test_a_big_layout_runs_with_bounded_effort_under_the_caps(monkeypatch):
+    seen = {}
+
+    def fake_run(argv, **kwargs):
+        seen["argv"], seen["preexec"] = argv, kwargs.get("preexec_fn")
+        return subprocess.CompletedProcess(argv, 0, b"<svg/>", b"")
+    monkeypatch.setattr(graphviz, "find_layout_program", lambda: "dot")
+    monkeypatch.setattr(graphviz.subprocess, "run", fake_run)
+    graphviz.layout("digraph {}", "svg", graphviz.BOUNDED_EFFORT)
+    assert seen["argv"] == ["dot", "-Tsvg"] and seen["preexec"] is not None
+    graphviz.layout("digraph {}", "png", graphviz.BOUNDED_EFFORT + 1)
+    assert seen["argv"] == ["dot", "-Tpng", "-Gdpi=144", *graphviz.EFFORT]
+
+
 def test_unknown_extension_and_unwritable_path(tmp_path):
     code, _, err = run("x*y", "--vals", "x=1,y=2", "--graph", str(tmp_path / "g.jpg"), "--lang", "en")
     assert code == 2 and ".svg .png .dot" in err

@@ -16,6 +16,27 @@ def placeholders(text):
 
 
 @pytest.mark.parametrize("area", areas())
+def test_every_catalog_reads_without_tomllib_exactly_as_tomllib_reads_it(area):
+    import tomllib
+
+    from bptutor.i18n import FOLDER, _flatten, read_catalog
+    with open(f"{FOLDER}/{area}.toml", encoding="utf-8") as file:
+        text = file.read()
+    expected = {}
+    _flatten(tomllib.loads(text), area, expected)
+    assert read_catalog(text, area) == expected
+
+
+def test_the_catalog_reader_follows_toml_strings_and_refuses_the_rest():
+    from bptutor.i18n import read_catalog
+    text = ('# a comment\n[a.b]  # trailing\nen = "say \\"hi\\" \\u00e9 # not a comment" # one\n'
+            'zh = """\nline one \\\n    continued\n  "quoted" \\t tab"""\n[a]\n[c]\nen = \'literal\'\n')
+    assert read_catalog(text, "x") is None                      # a literal string: tomllib's job
+    got = read_catalog(text.split("[c]")[0], "x")
+    assert got == {"x.a.b": {"en": 'say "hi" é # not a comment', "zh": 'line one continued\n  "quoted" \t tab'}}
+
+
+@pytest.mark.parametrize("area", areas())
 def test_catalog_entries_have_both_languages_with_the_same_placeholders(area):
     entries = catalog(area)
     assert entries, area

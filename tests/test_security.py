@@ -336,7 +336,7 @@ def test_a_graph_too_big_to_lay_out_is_refused_before_graphviz_runs(tmp_path, mo
     expr = "+".join(f"w{k}*x{k}" for k in range(400))
     vals = ",".join(f"w{k}=1,x{k}=2" for k in range(400))
     code, out, err = run(expr, "--vals", vals, "--graph", str(tmp_path / "g.svg"), "--lang", "en")
-    assert code == 2 and "1,599 nodes" in err and "limit is 1,000" in err and ".dot or .mmd" in err
+    assert code == 2 and "1,599 nodes" in err and f"limit is {graphviz.MAX_NODES:,}" in err and ".dot or .mmd" in err
     assert not (tmp_path / "g.svg").exists()
 
 
@@ -567,11 +567,11 @@ EVIL = textwrap.dedent("""\
 """)
 
 
-def derive_in(tmp_path, **env):
+def derive_in(tmp_path, expr="x*y", **env):
     """`bptutor` run in a fresh process with these environment variables."""
     env = {**ENV, "TMPDIR": str(tmp_path / "tmp"), "XDG_CACHE_HOME": str(tmp_path / "cache"),
            "MARKER": str(tmp_path / "pwned"), **env}
-    return subprocess.run([sys.executable, "-m", "bptutor", "x*y", "--vals", "x=3,y=-2", "--json"], env=env,
+    return subprocess.run([sys.executable, "-m", "bptutor", expr, "--vals", "x=3,y=-2", "--json"], env=env,
                           capture_output=True, text=True, timeout=120)
 
 
@@ -583,7 +583,8 @@ def test_a_parser_cache_planted_in_the_temp_dir_is_never_loaded(tmp_path):
 
     from lark import Lark
 
-    from bptutor.lang.parse import _Callbacks, grammar_text
+    from bptutor.lang.grammar import grammar_text
+    from bptutor.lang.parse import _Callbacks
     (tmp_path / "tmp").mkdir()
     old, tempfile.tempdir = tempfile.tempdir, str(tmp_path / "tmp")
     try:        # the file Lark's cache=True would load, made the way Lark makes it
@@ -600,14 +601,18 @@ def test_a_parser_cache_planted_in_the_temp_dir_is_never_loaded(tmp_path):
     assert not (tmp_path / "pwned").exists()
     assert list((tmp_path / "tmp").iterdir()) == [planted]          # nothing else read or written there
     folder = tmp_path / "cache" / "bptutor"
+    assert not folder.exists()              # a parse runs lang/tables.py: no Lark, no cache
+    assert derive_in(tmp_path, "x*").returncode == 2                    # Lark names the error, cached privately
     assert mode(folder) == 0o700 and len(list(folder.iterdir())) == 1
-    assert derive_in(tmp_path).returncode == 0                          # the private cache, used
+    assert derive_in(tmp_path, "x*").returncode == 2                    # the private cache, used
+    assert not (tmp_path / "pwned").exists() and list((tmp_path / "tmp").iterdir()) == [planted]
 
 
 @POSIX
 @pytest.mark.skipif(os.name == "posix" and os.getuid() != 0, reason="needs to give a folder to another user")
 def test_a_cache_folder_someone_else_can_write_is_not_used(tmp_path, monkeypatch):
-    from bptutor.lang.parse import cache_file, grammar_text
+    from bptutor.lang.grammar import grammar_text
+    from bptutor.lang.parse import cache_file
     (tmp_path / "tmp").mkdir()
     folder = tmp_path / "cache" / "bptutor"
     folder.mkdir(parents=True)

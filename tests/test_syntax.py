@@ -1,5 +1,7 @@
 """The language: precedence, one-input gates, names, folding, --vals."""
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import bptutor
 from bptutor.errors import BptutorError
@@ -168,3 +170,61 @@ def test_concurrent_parses_in_threads_never_mix():
     finally:
         sys.setswitchinterval(interval)
     assert failures == []
+
+
+# ---- the parse tables: Lark's analysis of grammars/bptutor.lark, run by parse.py ----------
+def test_the_tables_are_written_from_the_grammar_file_as_it_is():
+    """Edit grammars/bptutor.lark, then run `python -m bptutor.lang.grammar`."""
+    import hashlib
+
+    from bptutor.lang import grammar, parse as parse_module, tables
+    text = grammar.grammar_text()
+    assert tables.GRAMMAR_SHA256 == hashlib.sha256(text.encode("utf-8")).hexdigest()
+    with open(grammar.TABLES, encoding="utf-8") as file:
+        assert file.read() == grammar.tables_source(parse_module.builder_methods())
+
+
+def _outcome(src, start="program"):
+    """What parsing gives, compared node by node: the graph's nodes (op, inputs,
+    constant, name, label, spans) and output, or the error's key and span."""
+    from bptutor.lang import parse as parse_module
+    try:
+        if start == "program":
+            g = parse_module.parse(src)
+        else:
+            g, pairs = parse_module.parse_assignments(src)
+            g.output = [(name, repr(getattr(v, "value", getattr(v, "index", None))), s, e) for name, v, s, e in pairs]
+    except BptutorError as exc:
+        return ("error", exc.key, exc.span, repr(exc.params))
+    nodes = [(n.op.name, n.args, repr(n.c), n.name, n.label, n.start, n.end, n.op_start, n.op_end) for n in g.nodes]
+    return nodes, g.output, sorted(g.inputs.items())
+
+
+def _by_lark(monkeypatch, src, start="program"):
+    from bptutor.lang import parse as parse_module
+
+    def rejected(*args):
+        raise parse_module._Rejected
+    with monkeypatch.context() as m:
+        m.setattr(parse_module, "_lalr", rejected)      # every parse goes to Lark's own parser
+        return _outcome(src, start)
+
+
+PIECES = ["x", "y", "w0", "e", "pi", "2", "2.5", "1e3", ".5", "+", "-", "*", "/", "^", "**", "@", "(", ")",
+          "[", "]", ",", ";", "\n", "=", ".T", "exp(", "max(", "sum(", " ", "# c\n", "[0]", "a = ", "θ"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(PIECES), max_size=25).map("".join), st.sampled_from(["program", "assignments"]))
+def test_the_tables_parse_exactly_as_lark_does(src, start):
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        assert _outcome(src, start) == _by_lark(monkeypatch, src, start)
+
+
+@pytest.mark.parametrize("src, start", [
+    ("1/(1+exp(-(w0*x0+w1*x1+w2)))", "program"), ("a = x^2; b = exp(a)\nc = a + b # sum\nd = c.T[0]", "program"),
+    ("sum(W @ x) + max(x, 2) + f()", "program"), ("x=1, y=-2; z=[1, 2]\nw = 2*x", "assignments"),
+    ("", "program"), ("x + * y", "program"), ("(x", "program"), ("x y", "assignments"), ("x = = 1", "program"),
+])
+def test_the_tables_and_lark_agree_on_the_notes_and_on_mistakes(monkeypatch, src, start):
+    assert _outcome(src, start) == _by_lark(monkeypatch, src, start)

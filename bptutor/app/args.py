@@ -62,6 +62,11 @@ class Parser(argparse.ArgumentParser):
             parsed.digits = choose_digits(parsed.digits, self.default_digits)
         return parsed
 
+    def _get_formatter(self):
+        if self.with_help:
+            return super()._get_formatter()
+        return self.formatter_class(prog=self.prog, width=80)     # nothing shown: no terminal size (shutil)
+
     def print_help(self, file=None):
         super().print_help(file or self.out)
 

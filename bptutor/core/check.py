@@ -10,13 +10,17 @@ with a `branch`) or across waves (rows with a `period`); and how far a
 computed f may be off, from the values and gradients the derivation already
 has (see noise()).
 
+On a big graph the scalar inputs are checked together (_check_together):
+each round, the points of the step every input's difference() asks for next
+go through one forward pass over vectors (core/points.py) instead of one pass
+per point.
+
 An array input is checked entry by entry, on a seeded random sample of its
 entries when it is large or the graph costly (CS231n's sparse gradient
-check). numpy is imported only for arrays."""
+check). numpy is imported only for arrays and big graphs."""
 from __future__ import annotations
 
 import math
-import random
 
 from ..errors import BptutorError
 from .difference import FAIL, KINK, OK, SKIPPED, Difference, Sample, difference
@@ -28,7 +32,9 @@ from .xp import ScalarNS
 EPS = 2.0 ** -52
 TINY = 2.0 ** -1074     # the spacing of the subnormal floats: the resolution of a value near 0
 EVALS = 4               # forward passes one difference usually costs (x ± h, x ± h/2)
-WORK_BUDGET = 2_000_000 # node evaluations the check may spend on a huge graph
+WORK_BUDGET = 40_000_000  # node evaluations the check may spend on a huge graph
+TOGETHER = 200_000      # nodes × inputs above which scalar inputs are checked together
+CHUNK = 512             # points per vector pass: bounds the vectors' memory
 SEED = 0                # samples are seeded: the same problem checks the same entries
 # arrays
 FULL_CHECK = 300        # entries checked one by one; a bigger input is sampled
@@ -50,11 +56,15 @@ def check_gradients(graph: Graph, values: dict, node_values: list, grads: list, 
     if sampled:
         warnings.append(("check.sampled", {"checked": len(picked), "total": len(wrt)}))
     checks = []
+    together = {}
+    if xp is ScalarNS and len(graph.nodes) * len(picked) >= TOGETHER:
+        together = _check_together(graph, values, node_values, grads, picked, eps)
     for name in picked:
         grad = grads[graph.inputs[name]]
         analytic = 0.0 if grad is None else grad
         if xp is ScalarNS:
-            checks.append(_check_scalar(graph, values, node_values, grads, name, analytic, eps))
+            checks.append(together.get(name) or _check_scalar(graph, values, node_values, grads, name, analytic,
+                                                              eps))
         else:
             check = _check_array(graph, values, node_values, grads, name, analytic, eps, len(wrt))
             checks.append(check)
@@ -72,6 +82,7 @@ def choose(names: list[str], n_nodes: int, seed: int = SEED) -> tuple[list[str],
     limit = max(1, WORK_BUDGET // max(EVALS * n_nodes, 1))
     if len(names) <= limit:
         return names, False
+    import random
     picked = set(random.Random(seed).sample(range(len(names)), limit))
     return [n for i, n in enumerate(names) if i in picked], True
 
@@ -180,6 +191,79 @@ def _check_scalar(g: Graph, values: dict, node_values: list, grads: list, name: 
     return _record(name, x, analytic, result.numeric, result, None, (1, 1))
 
 
+class _Need(Exception):
+    """difference() asked for points not taken yet."""
+
+    def __init__(self, points):
+        super().__init__()
+        self.points = points
+
+
+class _Taken:
+    """f for difference() from the samples taken so far (point -> Sample);
+    a point not among them raises _Need, with every point of its step."""
+
+    def __init__(self, taken: dict):
+        self.taken = taken
+
+    def __call__(self, x: float) -> Sample:
+        return self.points((x,))[0]
+
+    def points(self, points) -> list[Sample]:
+        taken = self.taken
+        if all(p in taken for p in points):
+            return [taken[p] for p in points]
+        raise _Need([p for p in points if p not in taken])
+
+
+def _check_together(g: Graph, values: dict, node_values: list, grads: list, names: list[str],
+                    eps: float | None) -> dict:
+    """_check_scalar for every input of `names`, the same judgement: each
+    input's difference() runs from the start every round on the samples taken
+    so far, and the points of the steps they ask for next are taken together,
+    in vector passes (core/points.py). Most inputs settle in one round. The
+    noise of every input comes from one sweep (noises)."""
+    from .points import samples
+    watched = [i for i, node in enumerate(g.nodes) if node.op.branch is not None or node.op.period]
+    noise_at = noises(g, node_values, grads)
+    taken = {name: {} for name in names}
+    results, todo = {}, list(names)
+    while todo:
+        wanted, waiting = [], []
+        for name in todo:
+            grad = grads[g.inputs[name]]
+            try:
+                results[name] = (0.0 if grad is None else grad,
+                                 difference(_Taken(taken[name]), values[name], 0.0 if grad is None else grad,
+                                            noise_at[g.inputs[name]], eps))
+            except _Need as need:
+                wanted += [(name, p) for p in need.points]
+                waiting.append(name)
+        for first in range(0, len(wanted), CHUNK):
+            chunk = wanted[first:first + CHUNK]
+            for (name, p), (value, crossed) in zip(chunk, samples(g, values, node_values, chunk, watched)):
+                taken[name][p] = Sample(value, crossed)
+        todo = waiting
+    return {name: _record(name, values[name], analytic, r.numeric, r, None, (1, 1))
+            for name, (analytic, r) in results.items()}
+
+
+def noises(g: Graph, node_values: list, grads: list) -> list[float]:
+    """noise() of every scalar input's node at once (per node index): sums from
+    the output down, one sweep (noise() sums each input's from its node up:
+    the same terms, added in another order)."""
+    nodes = g.nodes
+    scaled, tiny = abs(node_values[g.output]), 1.0
+    out = [0.0] * len(nodes)
+    for i in range(len(nodes) - 1, -1, -1):
+        grad = grads[i]
+        if grad is not None and nodes[i].args:
+            scaled += abs(node_values[i] * grad)
+            tiny += abs(grad)
+        out[i] = EPS * scaled + TINY * tiny
+    return out
+
+
 def _record(name, value, analytic, numeric, r: Difference, entry, entries) -> Check:
     return Check(name, value, analytic, numeric, r.rel_error, r.verdict, h=r.h, error=r.error, band=r.band,
                  kink=r.kink, reason=r.reason, entry=entry, entries=entries)
@@ -205,6 +289,7 @@ def _check_array(g: Graph, values: dict, node_values: list, grads: list, name: s
     affordable = max(MIN_SAMPLE, int(ARRAY_WORK_BUDGET / max(n_checked, 1) / cost))
     count = min(work.size if work.size <= FULL_CHECK else SAMPLE, affordable)
     if count < work.size:
+        import random
         entries = sorted(random.Random(SEED).sample(entries, count))
     numeric = np.full(work.shape, np.nan)
     flat_work, flat_numeric = work.reshape(-1), numeric.reshape(-1)
@@ -287,6 +372,7 @@ def _check_block(g: Graph, values: dict, node_values: list, o: int, per_node: li
     total = int(np.prod(out_shape, dtype=int)) * columns
     affordable = max(MIN_SAMPLE, int(ARRAY_WORK_BUDGET / max(n_blocks, 1) / (EVALS * _cost(g, node_values, start))))
     count = min(total if total <= FULL_CHECK else SAMPLE, affordable)
+    import random          # (only here: a plain run does not load it)
     entries = range(total) if count >= total else sorted(random.Random(SEED).sample(range(total), count))
     expected = np.broadcast_to(np.asarray(block, dtype=float), out_shape + work.shape).reshape(-1)
     numeric = np.full(out_shape + work.shape, np.nan)

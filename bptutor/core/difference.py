@@ -26,7 +26,8 @@ band     CS231n's reading of the relative error: < 1e-7 fine, up to 1e-2
 from __future__ import annotations
 
 import math
-from typing import Callable, NamedTuple
+from collections import namedtuple
+from collections.abc import Callable
 
 EPS = 2.0 ** -52
 FIRST = EPS ** (1 / 3)  # ∛ε ≈ 6e-6: the step balancing truncation and round-off for a smooth f
@@ -47,21 +48,19 @@ UNDEFINED, RESOLUTION, ROUNDOFF, CURVATURE, UNSTABLE, CROSSED = (
     "undefined", "resolution", "roundoff", "curvature", "unstable", "kink")
 
 
-class Sample(NamedTuple):
+class Sample(namedtuple("Sample", "value kink", defaults=(None,))):
     """f at one point: its value (None where f is undefined or not finite) and a
-    kinked node whose branch there differs from its branch at x (None if none)."""
-    value: float | None
-    kink: int | None = None
+    kinked node whose branch there differs from its branch at x (None if none).
+    (collections' namedtuple, not typing's: importing typing costs a plain run
+    more than its derivation.)"""
+    __slots__ = ()
 
 
-class Attempt(NamedTuple):
-    """The difference taken with one step h."""
-    h: float
-    numeric: float | None       # R; None when a point was undefined (see lost)
-    truncation: float
-    roundoff: float
-    kink: int | None            # a kinked node some point put on another branch
-    lost: str | None = None     # why there is no R: UNDEFINED (f at a point), RESOLUTION (x + h == x)
+class Attempt(namedtuple("Attempt", "h numeric truncation roundoff kink lost", defaults=(None,))):
+    """The difference taken with one step h: numeric is R, None when a point
+    was undefined (see lost); kink a kinked node some point put on another
+    branch; lost why there is no R: UNDEFINED (f at a point), RESOLUTION (x + h == x)."""
+    __slots__ = ()
 
     @property
     def error(self) -> float:
@@ -80,19 +79,13 @@ class Attempt(NamedTuple):
         return self.truncation <= max(CONVERGED * abs(self.numeric), self.roundoff)
 
 
-class Difference(NamedTuple):
+class Difference(namedtuple("Difference", "numeric h error rel_error band verdict kink reason",
+                             defaults=(None, None))):
     """How one gradient was judged: the numeric value and the step it came
     from, the estimated error of that value, the relative error, CS231n's band,
     the verdict, the kinked node crossed (if a kink decided) and, when the
     verdict is skipped or kink, why."""
-    numeric: float | None
-    h: float | None
-    error: float | None
-    rel_error: float | None
-    band: str | None
-    verdict: str
-    kink: int | None = None
-    reason: str | None = None
+    __slots__ = ()
 
 
 def rel_error(analytic: float, numeric: float, floor: float = 0.0) -> float:
@@ -129,8 +122,8 @@ def attempt(f: Callable[[float], Sample], x: float, h: float, noise: float) -> A
     if not wide or not narrow:              # h below the resolution of x
         return Attempt(h, None, math.inf, math.inf, None, RESOLUTION)
     values, kink = [], None
-    for p in points:
-        s = f(p)
+    every = getattr(f, "points", None)      # f may take a step's points at once (check.py, in vector passes)
+    for s in (every(points) if every else map(f, points)):
         if s.value is None:
             return Attempt(h, None, math.inf, math.inf, s.kink, UNDEFINED)
         if kink is None:

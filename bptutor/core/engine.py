@@ -11,6 +11,9 @@ never set them up."""
 from __future__ import annotations
 
 import math
+import operator
+import weakref
+from itertools import islice, repeat
 
 from ..errors import BptutorError, BptutorMathError, BptutorValueError, Numbers
 from .graph import Graph, needed_for
@@ -38,9 +41,112 @@ def forward(g: Graph, values: dict, xp=ScalarNS, start: int = 0, vals: list | No
     """Every node's value. With `start` and `vals`, recompute only from `start` on
     (the numeric check moves one input and reuses the rest)."""
     if xp is ScalarNS:
-        return _forward(g, values, xp, start, vals)
+        return _forward_scalar(g, values, start, vals)
     with xp.strict():
         return _forward(g, values, xp, start, vals)
+
+
+# ---- the scalar hot path ---------------------------------------------------------------
+# For Python floats the common rows run as the C functions (or the one
+# expression) their table entries call on floats: operator.add is `a + b`,
+# math.exp is ScalarNS.exp. The op table stays the definition: a row missing
+# here runs through its own functions, and tests/test_engine.py checks every
+# entry below against its row. Keyed by the row object, so a replaced row is
+# never mistaken for the original.
+BINARY, UNARY, RIGHT, LEFT, INPUT_LEAF, CONST_LEAF = range(6)     # how forward runs a node
+_FORWARD = {
+    "add": (BINARY, operator.add), "sub": (BINARY, operator.sub), "mul": (BINARY, operator.mul),
+    "div": (BINARY, operator.truediv), "pow": (BINARY, ScalarNS.power),
+    "max": (BINARY, ScalarNS.maximum), "min": (BINARY, ScalarNS.minimum),
+    "add_const": (RIGHT, operator.add), "mul_const": (RIGHT, operator.mul),
+    "div_const": (RIGHT, operator.truediv), "pow_const": (RIGHT, ScalarNS.power),
+    "rsub_const": (LEFT, operator.sub), "rdiv_const": (LEFT, operator.truediv),
+    "rpow_const": (LEFT, ScalarNS.power),
+    "neg": (UNARY, operator.neg), "exp": (UNARY, ScalarNS.exp), "log": (UNARY, ScalarNS.log),
+    "sqrt": (UNARY, ScalarNS.sqrt), "sin": (UNARY, ScalarNS.sin), "cos": (UNARY, ScalarNS.cos),
+    "tan": (UNARY, ScalarNS.tan), "tanh": (UNARY, ScalarNS.tanh), "sigmoid": (UNARY, ScalarNS.sigmoid),
+    "abs": (UNARY, ScalarNS.abs),
+}
+# The local gradients backward computes inline, by the rows' own expressions
+# (out is the node's value, a and b its inputs', c its constant).
+(ONE_ONE, ONE_MINUS_ONE, OTHER, QUOTIENT,                             # two inputs
+ ONE, MINUS_ONE, C, INV_C, MINUS_C_OVER_A2, OUT, ONE_MINUS_OUT2,       # one input
+ SIGMOID, INV_A, HALF_INV_OUT, COS_A, MINUS_SIN_A, ONE_PLUS_OUT2) = range(17)
+_LOCAL = {
+    "add": ONE_ONE, "sub": ONE_MINUS_ONE, "mul": OTHER, "div": QUOTIENT,                   # 1, 1 | 1, -1 | b, a | 1/b, -(a/b)/b
+    "add_const": ONE, "neg": MINUS_ONE, "rsub_const": MINUS_ONE, "mul_const": C, "div_const": INV_C,
+    "rdiv_const": MINUS_C_OVER_A2, "exp": OUT, "tanh": ONE_MINUS_OUT2, "sigmoid": SIGMOID,    # -(c/a)/a, e^a, 1-out²,
+    "log": INV_A, "sqrt": HALF_INV_OUT, "sin": COS_A, "cos": MINUS_SIN_A, "tan": ONE_PLUS_OUT2,  # (1-out)·out, ...
+}
+
+
+def _by_row(table: dict) -> dict:
+    """Keyed by the row object's id (rows are never freed: OPS holds them)."""
+    return {id(OPS[name]): entry for name, entry in table.items() if name in OPS}
+
+
+_PLANS = _by_row({**{name: (mode, fn, _LOCAL.get(name)) for name, (mode, fn) in _FORWARD.items()},
+                  "input": (INPUT_LEAF, None, None), "const": (CONST_LEAF, None, None)})
+_AS_PLANNED = {id(op): (op, op.forward, op.local) for op in OPS.values()}
+_ROW = (None, None, None)               # a row not above: its own functions run
+_plans: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def plan(g: Graph) -> list:
+    """How the scalar passes run each node: (forward mode, its C function, the
+    local code of backward), or _ROW. Built once per graph in C loops (map) and
+    kept while the graph lives. A row whose functions are no longer those the
+    table above mirrors (a test injecting a bug) runs its own."""
+    cached = _plans.get(g)
+    if cached is None or len(cached) != len(g.nodes):
+        rows = [id(node.op) for node in g.nodes]
+        planned = {row: _PLANS[row] for row in set(rows) if row in _PLANS and _as_planned(row)}
+        cached = _plans[g] = list(map(planned.get, rows, repeat(_ROW)))
+    return cached
+
+
+def _as_planned(row: int) -> bool:
+    op, forward_fn, local = _AS_PLANNED[row]
+    return op.forward is forward_fn and op.local is local
+
+
+def _forward_scalar(g: Graph, values: dict, start: int, vals: list | None) -> list:
+    out = [] if vals is None else vals[:start]
+    keep = out.append
+    xp = ScalarNS
+    todo = zip(plan(g), g.nodes)
+    if start:
+        todo = islice(todo, start, None)
+    try:
+        for (mode, fn, _code), node in todo:
+            if mode == BINARY:
+                args = node.args
+                keep(fn(out[args[0]], out[args[1]]))
+            elif mode == UNARY:
+                keep(fn(out[node.args[0]]))
+            elif mode == RIGHT:
+                keep(fn(out[node.args[0]], node.c))
+            elif mode == LEFT:
+                keep(fn(node.c, out[node.args[0]]))
+            elif mode == INPUT_LEAF:
+                keep(values[node.name])
+            elif mode == CONST_LEAF:
+                keep(node.c)
+            elif node.args:
+                keep(node.op.forward(xp, node.c, *[out[j] for j in node.args]))
+            else:                           # a leaf row of its own
+                keep(values[node.name] if node.op is INPUT else node.c)
+    except BptutorError as exc:             # a tensor row given numbers
+        raise locate(exc, g, len(out)) from None
+    except _MATH_ERRORS as exc:
+        raise _domain_error(g, len(out), out, exc) from None
+    try:
+        finite = math.isfinite(sum(out if not start else islice(out, start, None)))
+    except OverflowError:
+        finite = False
+    if not finite:
+        _check_finite_values(g, out, start, xp)
+    return out
 
 
 def _forward(g: Graph, values: dict, xp, start: int, vals: list | None) -> list:
@@ -135,31 +241,134 @@ def _domain_error(g: Graph, i: int, vals: list, exc) -> BptutorMathError:
 
 def backward(g: Graph, vals: list, xp=ScalarNS, wanted=None) -> Tape:
     """Gradients of the output with respect to every node (None where no path
-    leads to the output), the edges in the order backward visited them as
-    tuples shaped like records.Edge, and the nodes evaluated at a kink.
-    steps.build_steps turns the edges into the narrated steps (running totals,
-    sums of paths) only when someone reads them: this loop is the hot path
-    (benchmarked in bench/engine.py).
+    leads to the output), the edges in the order backward visited them, and
+    the nodes evaluated at a kink. The tape keeps only each edge's local
+    gradient (and, with arrays, its contribution): Tape.edges rebuilds the
+    Edge-shaped tuples when first read, and steps.build_steps the narrated
+    steps (running totals, sums of paths) only when someone reads them: this
+    loop is the hot path (benchmarked in bench/engine.py).
     With arrays, only the edges that lead to an input named in `wanted` (every
     input when None) are followed, as PyTorch skips tensors without
     requires_grad: no edges into constants or into inputs left out by --wrt.
     Scalars keep every edge: the narration shows them all."""
     if xp is ScalarNS:
-        return _backward(g, vals, xp, None)
+        return _backward_scalar(g, vals)
     needed = needed_for(g, g.inputs if wanted is None else wanted)
     with xp.strict():
         return _backward(g, vals, xp, needed)
 
 
-def _backward(g: Graph, vals: list, xp, needed: list | None) -> Tape:
+def _backward_scalar(g: Graph, vals: list) -> Tape:
+    """backward for floats: the common rows' locals inline (see _LOCAL)."""
+    steps = plan(g)
     nodes = g.nodes
     out = g.output
     grads: list = [None] * len(nodes)
     grads[out] = 1.0
-    edges: list = []
-    record = edges.append
+    locals_: list = []
+    keep = locals_.append
     kinks: list = []
-    vjp = None if xp is ScalarNS else xp.vjp
+    xp = ScalarNS
+    i = out
+    try:
+        for i in range(out, -1, -1):
+            upstream = grads[i]
+            if upstream is None:
+                continue
+            code = steps[i][2]
+            node = nodes[i]
+            args = node.args
+            if code is None:                    # the row's own functions (relu, max, pow, ...)
+                if not args:
+                    continue
+                op, c, out_val = node.op, node.c, vals[i]
+                arg_vals = [vals[j] for j in args]
+                if op.kink is not None and op.kink(c, *arg_vals):
+                    kinks.append(i)
+                for k, j in enumerate(args):
+                    local = op.local[k](xp, c, out_val, *arg_vals)
+                    contribution = local * upstream
+                    old = grads[j]
+                    grads[j] = contribution if old is None else old + contribution
+                    keep(local)
+                continue
+            if code <= QUOTIENT:                # two inputs
+                x, y = args
+                if code == ONE_ONE:
+                    local = other = 1.0
+                elif code == OTHER:
+                    local, other = vals[y], vals[x]
+                elif code == ONE_MINUS_ONE:
+                    local, other = 1.0, -1.0
+                else:                           # QUOTIENT
+                    b = vals[y]
+                    local, other = 1.0 / b, -(vals[x] / b) / b
+                contribution = local * upstream
+                old = grads[x]
+                grads[x] = contribution if old is None else old + contribution
+                contribution = other * upstream
+                old = grads[y]
+                grads[y] = contribution if old is None else old + contribution
+                keep(local)
+                keep(other)
+                continue
+            x = args[0]
+            if code == ONE:                     # the most common first
+                local = 1.0
+            elif code == OUT:
+                local = vals[i]
+            elif code == MINUS_ONE:
+                local = -1.0
+            elif code == C:
+                local = node.c
+            elif code == ONE_MINUS_OUT2:
+                o = vals[i]
+                local = 1.0 - o * o
+            elif code == SIGMOID:
+                o = vals[i]
+                local = (1.0 - o) * o
+            elif code == MINUS_C_OVER_A2:
+                a = vals[x]
+                local = -(node.c / a) / a
+            elif code == INV_C:
+                local = 1.0 / node.c
+            elif code == INV_A:
+                local = 1.0 / vals[x]
+            elif code == HALF_INV_OUT:
+                local = 0.5 / vals[i]
+            elif code == COS_A:
+                local = xp.cos(vals[x])
+            elif code == MINUS_SIN_A:
+                local = -xp.sin(vals[x])
+            else:                               # ONE_PLUS_OUT2
+                o = vals[i]
+                local = 1.0 + o * o
+            contribution = local * upstream
+            old = grads[x]
+            grads[x] = contribution if old is None else old + contribution
+            keep(local)
+    except _MATH_ERRORS as exc:
+        raise _gradient_error(g, i, vals, None, grads[i], key=getattr(exc, "key", None)) from None
+    tape = Tape(grads, None, kinks, graph=g, locals=locals_)
+    try:
+        finite = math.isfinite(sum(filter(None, grads)))       # None and 0.0 add nothing
+    except OverflowError:
+        finite = False
+    if not finite:
+        _check_finite_gradients(g, vals, grads, tape.edges, xp)
+    return tape
+
+
+def _backward(g: Graph, vals: list, xp, needed: list) -> Tape:
+    """backward for arrays: every row through its own functions (vjp for tensor rows)."""
+    nodes = g.nodes
+    out = g.output
+    grads: list = [None] * len(nodes)
+    grads[out] = 1.0
+    locals_: list = []
+    contributions: list = []
+    kinks: list = []
+    vjp = xp.vjp
     i = out
     try:
         for i in range(out, -1, -1):
@@ -173,35 +382,22 @@ def _backward(g: Graph, vals: list, xp, needed: list | None) -> Tape:
             op = node.op
             c = node.c
             out_val = vals[i]
-            if vjp is None and len(args) == 1:          # the common case, kept lean
-                j = args[0]
-                a = vals[j]
-                if op.kink is not None and op.kink(c, a):
-                    kinks.append(i)
-                local = op.local[0](xp, c, out_val, a)
-                contribution = local * upstream
-                old = grads[j]
-                grads[j] = contribution if old is None else old + contribution
-                record((i, 0, j, local, upstream, contribution))
-                continue
             arg_vals = [vals[j] for j in args]
             if op.kink is not None and _any(op.kink(c, *arg_vals)):
                 kinks.append(i)
             for k, j in enumerate(args):
-                if vjp is None:
-                    local = op.local[k](xp, c, out_val, *arg_vals)
-                    contribution = local * upstream
-                else:
-                    if not needed[j]:
-                        continue                # leads to no input asked for (--wrt)
-                    local, contribution = vjp(op, k, c, upstream, out_val, arg_vals)
+                if not needed[j]:
+                    continue                    # leads to no input asked for (--wrt)
+                local, contribution = vjp(op, k, c, upstream, out_val, arg_vals)
                 old = grads[j]
                 grads[j] = contribution if old is None else old + contribution
-                record((i, k, j, local, upstream, contribution))
+                locals_.append(local)
+                contributions.append(contribution)
     except _MATH_ERRORS as exc:
         raise _gradient_error(g, i, vals, None, grads[i], key=getattr(exc, "key", None)) from None
-    _check_finite_gradients(g, vals, grads, edges, xp)
-    return Tape(grads, edges, kinks)
+    tape = Tape(grads, None, kinks, graph=g, locals=locals_, contributions=contributions, needed=needed)
+    _check_finite_gradients(g, vals, grads, tape.edges, xp)
+    return tape
 
 
 def _check_finite_gradients(g: Graph, vals: list, grads: list, edges: list, xp) -> None:

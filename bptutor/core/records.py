@@ -1,10 +1,12 @@
 """Frozen result records: data only, JSON-able. Renderers read these and the
-graph; they never run the engine."""
+graph; they never run the engine. (collections.namedtuple and plain classes,
+not typing.NamedTuple and dataclasses: importing those two costs a plain run
+more than the derivation itself.)"""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections import namedtuple
+from collections.abc import Iterator
 from functools import cached_property
-from typing import NamedTuple
 
 from .graph import Graph, needed_for
 from .steps import Step, build_steps
@@ -33,27 +35,66 @@ def plain(x):
     return x
 
 
-class Edge(NamedTuple):
+class Edge(namedtuple("Edge", "node k target local upstream contribution")):
     """One edge of the backward pass: node's k-th input is target;
     local × upstream = contribution (local is None for a tensor op's VJP).
-    The engine records plain tuples in this shape (cheaper on its hot path
-    than NamedTuples); unpack them, or read them as Edge(*t)."""
-    node: int
-    k: int
-    target: int
-    local: object
-    upstream: object
-    contribution: object
+    Tape.edges holds plain tuples in this shape (cheaper to build than named
+    ones); unpack them, or read them as Edge(*t)."""
+    __slots__ = ()
 
 
-class Tape(NamedTuple):
-    """What engine.backward recorded."""
-    grads: list         # ∂f/∂node per node; None where no path leads to the output
-    edges: list         # Edge-shaped tuples, in the order backward visited them
-    kinks: list         # nodes evaluated at a non-differentiable point
+class Tape:
+    """What engine.backward recorded: ∂f/∂node per node (`grads`, None where no
+    path leads to the output), the nodes evaluated at a kink (`kinks`), and the
+    edges in the order backward visited them (`edges`, Edge-shaped tuples).
+
+    Backward keeps only each edge's local gradient (and, with arrays, its
+    contribution): the rest of an edge follows from the graph and the
+    gradients (upstream is the node's gradient, final when backward reaches
+    it; a scalar contribution is local × upstream, the same product again), so
+    the tuples are built when `edges` is first read. Tape(grads, edges, kinks)
+    also takes the tuples ready-made."""
+    __slots__ = ("grads", "kinks", "_edges", "_graph", "_locals", "_contributions", "_needed")
+
+    def __init__(self, grads: list, edges: list | None, kinks: list, *, graph: Graph | None = None,
+                 locals: list | None = None, contributions: list | None = None,    # noqa: A002
+                 needed: list | None = None):
+        self.grads = grads
+        self.kinks = kinks
+        self._edges = edges
+        self._graph = graph                 # with locals: what the edges are rebuilt from
+        self._locals = locals
+        self._contributions = contributions     # arrays: a tensor row's contribution is no product
+        self._needed = needed               # arrays: the nodes backward followed (see --wrt)
+
+    @property
+    def edges(self) -> list:
+        if self._edges is None:
+            self._edges = list(self.recorded())
+        return self._edges
+
+    def recorded(self):
+        """The edges one by one, without keeping them (build_steps reads them so)."""
+        if self._edges is not None:
+            yield from self._edges
+            return
+        nodes, grads, needed = self._graph.nodes, self.grads, self._needed
+        locals_ = iter(self._locals)
+        contributions = None if self._contributions is None else iter(self._contributions)
+        for i in range(self._graph.output, -1, -1):
+            upstream = grads[i]
+            if upstream is None:
+                continue
+            for k, j in enumerate(nodes[i].args):
+                if needed is not None and not needed[j]:
+                    continue
+                local = next(locals_)
+                yield (i, k, j, local, upstream,
+                       local * upstream if contributions is None else next(contributions))
 
 
-class Pass(NamedTuple):
+class Pass(namedtuple("Pass", "direction about values steps kinks runs multiply_adds matrix",
+                      defaults=(False,))):
     """One derivative pass as the narration tells it (core/modes.py builds it).
     forward: the tangents ∂node/∂x of every node for the input node `about`
         (MML eq. 5.121), left to right;
@@ -62,71 +103,62 @@ class Pass(NamedTuple):
     or of y (reverse): `values[i]` then has the shape node + x (forward) or
     y + node (reverse), the layout of a Jacobian, and each edge step's `local`
     is the local Jacobian as a matrix (rows: the node's entries; None when too
-    big to show). values[i] is None where the pass does not reach."""
-    direction: str          # forward | reverse
-    about: int              # the seeded node: an input (forward), an output (reverse)
-    values: list
-    steps: list             # core.steps.Step
-    kinks: tuple            # nodes met at a non-differentiable point
-    runs: int               # engine passes: one per entry of the seed
-    multiply_adds: int      # what those runs multiplied and added, counted by the engine's edges
-    matrix: bool = False    # array values: stacked runs, local Jacobians as matrices
+    big to show). values[i] is None where the pass does not reach.
+    direction       forward | reverse
+    about           the seeded node: an input (forward), an output (reverse)
+    steps           core.steps.Step
+    kinks           nodes met at a non-differentiable point
+    runs            engine passes: one per entry of the seed
+    multiply_adds   what those runs multiplied and added, counted by the engine's edges
+    matrix          array values: stacked runs, local Jacobians as matrices"""
+    __slots__ = ()
 
 
-class Cost(NamedTuple):
+class Cost(namedtuple("Cost", "passes multiply_adds")):
     """What one mode cost on this graph: engine passes and multiply-adds (one
     per entry of every local gradient × incoming gradient the passes formed)."""
-    passes: int
-    multiply_adds: int
+    __slots__ = ()
 
 
-class EntryCheck(NamedTuple):
+class EntryCheck(namedtuple("EntryCheck", "output input numeric rel_error verdict checked entries entry reason",
+                            defaults=(None, None))):
     """The numeric check of one block ∂output/∂input of a Jacobian (entry by
     entry, as core/check.py checks a gradient); the verdict and the numbers are
-    the worst entry's."""
-    output: int             # node index
-    input: str
-    numeric: object         # like the block; NaN where an entry was not checked
-    rel_error: float | None
-    verdict: str            # ok | fail | kink | skipped
-    checked: int            # entries checked (a sample when the block is large)
-    entries: int
-    entry: tuple | None = None  # the worst entry: output index + input index
-    reason: str | None = None   # why not checkable, or the kink
+    the worst entry's. output: a node index; numeric: like the block, NaN where
+    an entry was not checked; verdict ok | fail | kink | skipped; checked:
+    entries checked (a sample when the block is large) of `entries`; entry: the
+    worst entry (output index + input index); reason: why not checkable, or the kink."""
+    __slots__ = ()
 
 
-class Jacobian(NamedTuple):
+class Jacobian(namedtuple("Jacobian", "outputs inputs blocks by_reverse agree checks sampled",
+                          defaults=((), False))):
     """∂outputs/∂inputs, numerator layout: a block per (output, input) shaped
     output shape + input shape (rows are outputs, columns inputs; a gradient
     is the transpose of its 1×n row). Built column by column by the forward
     passes and row by row by the reverse passes; `agree` is the largest
-    difference between the two."""
-    outputs: tuple          # node indices
-    inputs: tuple           # input names
-    blocks: dict            # (output, input) -> block
-    by_reverse: dict        # the same from the reverse passes (or backward's gradients)
-    agree: float
-    checks: tuple = ()      # EntryCheck per block
-    sampled: bool = False   # some block was checked on a sample of its entries
+    difference between the two. outputs: node indices; inputs: names; blocks:
+    (output, input) -> block; by_reverse: the same from the reverse passes (or
+    backward's gradients); checks: EntryCheck per block; sampled: some block
+    was checked on a sample of its entries."""
+    __slots__ = ()
 
 
-class Check(NamedTuple):
+class Check(namedtuple("Check", "name value analytic numeric rel_error verdict h error band kink reason entry "
+                                 "entries", defaults=(None, None, None, None, None, None, (1, 1)))):
     """Central-difference check of one input's gradient, and how it was judged
     (core/difference.py). For an array input the numbers describe the entry
-    that decided the verdict (the worst one), `entry`."""
-    name: str
-    value: object
-    analytic: object
-    numeric: object          # None when f is undefined at x±h
-    rel_error: float | None
-    verdict: str             # ok | fail | kink (crossed at every step) | skipped (not checkable here)
-    h: float | None = None   # the step the numeric value came from
-    error: float | None = None   # its estimated error (truncation + round-off)
-    band: str | None = None  # CS231n's reading of rel_error: fine | suspicious | wrong
-    kink: int | None = None  # the kinked node the step crossed (verdict kink)
-    reason: str | None = None    # why not checkable: undefined | resolution | roundoff | curvature | unstable
-    entry: tuple | None = None   # arrays: the entry the numbers describe
-    entries: tuple = (1, 1)  # (entries checked, entries in all): a sample when fewer
+    that decided the verdict (the worst one), `entry`.
+    numeric     None when f is undefined at x±h
+    verdict     ok | fail | kink (crossed at every step) | skipped (not checkable here)
+    h           the step the numeric value came from
+    error       its estimated error (truncation + round-off)
+    band        CS231n's reading of rel_error: fine | suspicious | wrong
+    kink        the kinked node the step crossed (verdict kink)
+    reason      why not checkable: undefined | resolution | roundoff | curvature | unstable
+    entry       arrays: the entry the numbers describe
+    entries     (entries checked, entries in all): a sample when fewer"""
+    __slots__ = ()
 
     @property
     def allowed(self) -> float | None:
@@ -171,31 +203,56 @@ def _at(x, entry):
 DISPLAY: dict = {}
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+class FrozenError(AttributeError):
+    """A Derivation is never changed once built."""
+
+
 class Derivation:
     """Everything a derivation found, built once (tutor/program.py): the graph,
     every node's value, the backward tape, the numeric checks and warnings.
     Answers, quizzes and grades are judged beside it, never stored in it."""
-    source: str
-    graph: Graph
-    values: dict                # the inputs' values as used
-    node_values: list
-    tape: Tape
-    checks: tuple = ()          # Check per input checked, in wrt order
-    warnings: tuple = ()        # (message key, params)
-    eps: float | None = None    # the step forced by --eps; None: each check chose its own
-    wrt: tuple = ()             # inputs reported, in order
-    sampled: bool = False       # the numeric check covered a sample of the inputs
-    arrays: bool = False        # evaluated with numpy arrays (vectors and matrices)
-    mode: str = "reverse"       # reverse | forward | both: the passes narrated
-    outputs: tuple = ()         # the outputs' node indices (several, or a vector: a Jacobian)
-    forward: tuple = ()         # forward mode: a Pass per input of wrt
-    reverse: tuple = ()         # a Pass per output where `tape` cannot serve (several or vector outputs)
-    forward_checks: tuple = ()  # the forward tangents against the same central differences as `checks`
-    jacobian: Jacobian | None = None
-    cost: dict = field(default_factory=dict)    # "forward"/"reverse" -> Cost, for the modes run
-    hand: int | None = None     # worked as the notes do by hand: every value rounded to this many decimals
-    exact: "Derivation | None" = None   # then: the exact derivation (checks and answers are made on it)
+
+    def __init__(self, source: str, graph: Graph, values: dict, node_values: list, tape: Tape,
+                 checks: tuple = (), warnings: tuple = (), eps: float | None = None, wrt: tuple = (),
+                 sampled: bool = False, arrays: bool = False, mode: str = "reverse", outputs: tuple = (),
+                 forward: tuple = (), reverse: tuple = (), forward_checks: tuple = (),
+                 jacobian: Jacobian | None = None, cost: dict | None = None, hand: int | None = None,
+                 exact: Derivation | None = None):
+        fields = self.__dict__
+        fields["source"] = source
+        fields["graph"] = graph
+        fields["values"] = values               # the inputs' values as used
+        fields["node_values"] = node_values
+        fields["tape"] = tape
+        fields["checks"] = checks               # Check per input checked, in wrt order
+        fields["warnings"] = warnings           # (message key, params)
+        fields["eps"] = eps                     # the step forced by --eps; None: each check chose its own
+        fields["wrt"] = wrt                     # inputs reported, in order
+        fields["sampled"] = sampled             # the numeric check covered a sample of the inputs
+        fields["arrays"] = arrays               # evaluated with numpy arrays (vectors and matrices)
+        fields["mode"] = mode                   # reverse | forward | both: the passes narrated
+        fields["outputs"] = outputs             # the outputs' node indices (several, or a vector: a Jacobian)
+        fields["forward"] = forward             # forward mode: a Pass per input of wrt
+        fields["reverse"] = reverse             # a Pass per output where `tape` cannot serve
+        fields["forward_checks"] = forward_checks   # the forward tangents against the central differences
+        fields["jacobian"] = jacobian
+        fields["cost"] = {} if cost is None else cost   # "forward"/"reverse" -> Cost, for the modes run
+        fields["hand"] = hand                   # worked as the notes do by hand: values rounded to this many decimals
+        fields["exact"] = exact                 # then: the exact derivation (checks and answers are made on it)
+
+    _FIELDS = ("source", "graph", "values", "node_values", "tape", "checks", "warnings", "eps", "wrt", "sampled",
+               "arrays", "mode", "outputs", "forward", "reverse", "forward_checks", "jacobian", "cost", "hand",
+               "exact")
+
+    def replace(self, **changes) -> "Derivation":
+        """A new Derivation with some fields changed (this one stays as it is)."""
+        return Derivation(**{name: changes.get(name, self.__dict__[name]) for name in self._FIELDS})
+
+    def __setattr__(self, name, value):
+        raise FrozenError(f"a Derivation is frozen: cannot set {name}")
+
+    def __delattr__(self, name):
+        raise FrozenError(f"a Derivation is frozen: cannot delete {name}")
 
     @property
     def scalar(self) -> bool:
@@ -319,16 +376,20 @@ class Derivation:
 
     def all_steps(self) -> list[dict]:
         """Every narrated step as JSON, reverse mode's first."""
-        out = []
+        return list(self.step_dicts())
+
+    def step_dicts(self):
+        """all_steps() one by one."""
         if "reverse" in self.narrated:
             if self.tape is not None:
-                out += [self.step_dict(s) for s in self.steps]
+                yield from map(self.step_dict, self.steps)
             for p in self.reverse:
-                out += [self.step_dict(s, p.steps, "reverse", p.about) for s in p.steps]
+                for s in p.steps:
+                    yield self.step_dict(s, p.steps, "reverse", p.about)
         if "forward" in self.narrated:
             for p in self.forward:
-                out += [self.step_dict(s, p.steps, "forward", p.about) for s in p.steps]
-        return out
+                for s in p.steps:
+                    yield self.step_dict(s, p.steps, "forward", p.about)
 
     def output_value(self):
         """The output's value; with several outputs, each output's by name."""
@@ -365,36 +426,42 @@ class Derivation:
         DISPLAY["show"](self, step=step, lang=lang, digits=digits)
 
     def to_dict(self) -> dict:
+        return {key: list(value) if isinstance(value, Iterator) else value for key, value in self.dict_parts()}
+
+    def dict_parts(self):
+        """to_dict()'s entries in order, the two long lists ("nodes", "steps")
+        as iterators of their entries: a writer can stream them (app/export.py)."""
         from ..i18n import t
         nodes = self.graph.nodes
-        data = {"mode": self.mode, "outputs": [nodes[o].label for o in self.outputs or (self.graph.output,)],
-                "value": self.output_value()}
+        yield "mode", self.mode
+        yield "outputs", [nodes[o].label for o in self.outputs or (self.graph.output,)]
+        yield "value", self.output_value()
         if self.scalar:
-            data.update({"gradients": plain(self.gradients), "numeric_gradients": plain(self.numeric_gradients)})
-        data["eps"] = self.eps
+            yield "gradients", plain(self.gradients)
+            yield "numeric_gradients", plain(self.numeric_gradients)
+        yield "eps", self.eps
         if self.scalar:
-            data["checks"] = [c.to_dict(self.graph) for c in self.checks]
+            yield "checks", [c.to_dict(self.graph) for c in self.checks]
         if self.scalar and self.forward and "forward" in self.narrated:
-            data["tangents"] = plain(self.tangents)
-            data["forward_checks"] = [c.to_dict(self.graph) for c in self.forward_checks]   # analytic: the tangent
-        data["nodes"] = [self.node_dict(i) for i in range(len(nodes))]
-        data["steps"] = self.all_steps()
-        data["cost"] = {mode: {"passes": c.passes, "multiply_adds": c.multiply_adds} for mode, c in self.cost.items()}
+            yield "tangents", plain(self.tangents)
+            yield "forward_checks", [c.to_dict(self.graph) for c in self.forward_checks]   # analytic: the tangent
+        yield "nodes", map(self.node_dict, range(len(nodes)))
+        yield "steps", self.step_dicts()
+        yield "cost", {mode: {"passes": c.passes, "multiply_adds": c.multiply_adds} for mode, c in self.cost.items()}
         if self.jacobian is not None:
             jac = self.jacobian
-            data["jacobian"] = self.jacobian_dict()
-            data["jacobian_checks"] = [
+            yield "jacobian", self.jacobian_dict()
+            yield "jacobian_checks", [
                 {"output": nodes[c.output].label, "input": c.input, "numeric": plain(c.numeric),
                  "rel_error": c.rel_error, "verdict": c.verdict, "reason": c.reason,
                  "entry": None if c.entry is None else list(c.entry),
                  "entries": {"checked": c.checked, "total": c.entries}}
                 for c in jac.checks]
-        data["warnings"] = [{"key": key, "message": t(key, "en", **params)} for key, params in self.warnings]
+        yield "warnings", [{"key": key, "message": t(key, "en", **params)} for key, params in self.warnings]
         # --hand: the steps and nodes above are rounded as by hand; the exact gradients beside them
-        data["hand"] = self.hand
+        yield "hand", self.hand
         if self.hand is not None:
-            data["exact_gradients"] = plain(self.exact.gradients)
-        return data
+            yield "exact_gradients", plain(self.exact.gradients)
 
     def node_dict(self, i: int) -> dict:
         n = self.graph.nodes[i]
@@ -420,7 +487,9 @@ class Derivation:
         return np.zeros(shape)
 
 
-class Verdict(NamedTuple):
+class Verdict(namedtuple("Verdict", "name given given_value expected correct diagnosis note_key target node "
+                                   "steps detail formula either",
+                         defaults=(None, None, -1, None, (), None, False, ()))):
     """A student's answer for ∂f/∂name, judged (see tutor/answers.judge).
     diagnosis: the mistake the number matches (sign, local, missing_upstream,
     wrong_operand, fanout_partial, swapped_max, double_counted, transpose,
@@ -429,20 +498,9 @@ class Verdict(NamedTuple):
     several mistakes give the number: `either` lists them). node is the graph node
     where the mistake happens, steps the steps (indices into Derivation.steps)
     that show the right rule, detail the numbers and node indices the
-    explanation quotes (None when it quotes none)."""
-    name: str
-    given: str
-    given_value: object
-    expected: object
-    correct: bool
-    diagnosis: str | None = None
-    note_key: str | None = None
-    target: int = -1
-    node: int | None = None
-    steps: tuple = ()
-    detail: dict | None = None
-    formula: bool = False
-    either: tuple = ()       # several mistakes give this number: (code, node, detail) each
+    explanation quotes (None when it quotes none); either: (code, node,
+    detail) per mistake giving this number."""
+    __slots__ = ()
 
     def to_dict(self) -> dict:
         return {"name": self.name, "given": self.given, "expected": plain(self.expected),

@@ -9,10 +9,11 @@ to right with its node's running tangent, and a "sum" step after a node whose
 tangent gathers several inputs' (ċ = ȧ + ḃ)."""
 from __future__ import annotations
 
-from typing import NamedTuple
+from collections import namedtuple
 
 
-class Step(NamedTuple):
+class Step(namedtuple("Step", "kind node target k local upstream contribution total kink terms",
+                      defaults=(-1, 0, None, None, None, None, False, ()))):
     """One line of the narration of a pass.
     Reverse mode:
     kind "seed": the output, ∂f/∂f = 1.
@@ -27,16 +28,7 @@ class Step(NamedTuple):
     kind "sum": node's tangent is the sum of the edges `terms`.
     (Re-exported by records, where renderers read it: defined here so that
     records -> steps is the only import between the two.)"""
-    kind: str
-    node: int
-    target: int = -1
-    k: int = 0
-    local: object = None
-    upstream: object = None
-    contribution: object = None
-    total: object = None
-    kink: bool = False
-    terms: tuple = ()
+    __slots__ = ()
 
 
 def build_steps(graph, tape, out: int | None = None, seed=1.0, wanted: list | None = None) -> list[Step]:

@@ -6,13 +6,19 @@ and Chinese side by side:
     zh = "..."
 
 The key's first segment names the file (`step.edge` lives in step.toml), so a
-plain run loads only the files it uses."""
+plain run loads only the files it uses. The files are read from this folder
+by plain paths, and by a reader of the little TOML they are written in (tables
+of one-line or triple-quoted strings): importing importlib.resources and
+tomllib would cost a plain run more than everything it derives. A file the
+reader does not follow goes to tomllib (tests/test_i18n.py: none does, and
+the reader gives exactly what tomllib gives)."""
 from __future__ import annotations
 
 import os
-from importlib import resources
+import re
 
 LANGS = ("en", "zh")
+FOLDER = os.path.dirname(os.path.abspath(__file__))
 _catalogs: dict[str, dict[str, dict[str, str]]] = {}
 
 
@@ -30,17 +36,68 @@ def _flatten(table: dict, prefix: str, out: dict) -> None:
 def catalog(area: str) -> dict[str, dict[str, str]]:
     """All messages of one area (one file), flattened to dotted keys."""
     if area not in _catalogs:
-        import tomllib          # only when a message is needed
-        text = resources.files(__package__).joinpath(f"{area}.toml").read_text("utf-8")
-        flat: dict[str, dict[str, str]] = {}
-        _flatten(tomllib.loads(text), area, flat)
+        with open(os.path.join(FOLDER, f"{area}.toml"), encoding="utf-8") as file:
+            text = file.read()
+        flat = read_catalog(text, area)
+        if flat is None:
+            import tomllib
+            flat = {}
+            _flatten(tomllib.loads(text), area, flat)
         _catalogs[area] = flat
     return _catalogs[area]
 
 
+_TABLE = re.compile(r"\[([A-Za-z0-9_.]+)\]\s*(?:#.*)?")
+_ONE_LINE = re.compile(r'([A-Za-z0-9_]+)\s*=\s*"((?:[^"\\]|\\.)*)"\s*(?:#.*)?')
+_OPENS = re.compile(r'([A-Za-z0-9_]+)\s*=\s*"""(.*)')
+_ESCAPE = re.compile(r'\\(?:([btnfr"\\])|u([0-9a-fA-F]{4})|U([0-9a-fA-F]{8})|\n\s*)')
+_ESCAPED = {"b": "\b", "t": "\t", "n": "\n", "f": "\f", "r": "\r", '"': '"', "\\": "\\"}
+
+
+def read_catalog(text: str, area: str) -> dict[str, dict[str, str]] | None:
+    """A catalog's entries, flattened to dotted keys, read as TOML reads them;
+    None for anything beyond tables of `key = "..."` and `key = \"\"\"...\"\"\"`."""
+    flat: dict[str, dict[str, str]] = {}
+    entry = None
+    lines = iter(text.splitlines())
+    for line in lines:
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        if m := _TABLE.fullmatch(stripped):
+            entry = flat.setdefault(f"{area}.{m[1]}", {})
+        elif entry is not None and (m := _ONE_LINE.fullmatch(stripped)):
+            entry[m[1]] = _unescape(m[2])
+        elif entry is not None and (m := _OPENS.fullmatch(stripped)):
+            key, rest, body = m[1], m[2], []
+            while '"""' not in rest:        # TOML drops the newline right after the opening quotes
+                body.append(rest)
+                rest = next(lines, None)
+                if rest is None:
+                    return None
+            end = rest.index('"""')
+            if rest[end + 3:].strip():
+                return None
+            body.append(rest[:end])
+            value = "\n".join(body)
+            entry[key] = _unescape(value[1:] if value.startswith("\n") else value)
+        else:
+            return None
+    return {key: entry for key, entry in flat.items() if entry}    # [a] holding only [a.b] is no entry
+
+
+def _unescape(text: str) -> str:
+    def one(m):
+        if m[1]:
+            return _ESCAPED[m[1]]
+        if m[2] or m[3]:
+            return chr(int(m[2] or m[3], 16))
+        return ""                       # a line-ending backslash: the newline and the indentation go
+    return _ESCAPE.sub(one, text) if "\\" in text else text
+
+
 def areas() -> list[str]:
-    return sorted(p.name[:-5] for p in resources.files(__package__).iterdir()
-                  if p.name.endswith(".toml"))
+    return sorted(name[:-5] for name in os.listdir(FOLDER) if name.endswith(".toml"))
 
 
 def t(key: str, lang: str = "en", **params) -> str:

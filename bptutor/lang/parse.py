@@ -1,11 +1,13 @@
-"""Text -> Graph. Parses with the Lark LALR grammar and builds graph nodes in
-the parser's reduce callbacks: no parse tree and no recursion, so 100,000-deep
-nesting works. Every node built for an operator records its operator's span.
+"""Text -> Graph. Parses with the LALR tables Lark built from the grammar
+(lang/tables.py, written by lang/grammar.py from grammars/bptutor.lark) and
+builds graph nodes in the reduce callbacks: no parse tree and no recursion, so
+100,000-deep nesting works. Every node built for an operator records its
+operator's span. A fresh builder per parse: parses in several threads never
+share one.
 
-One Lark instance per process, built on first use; a fresh builder per parse.
-Lark's callbacks take only the rule's children, so the parse running in this
-thread (or task) finds its builder through a context variable set around the
-parse: parses in several threads never share a builder."""
+A syntax error is named by Lark itself: the text is parsed again by Lark's
+parser of the grammar file (built once per process, on the first error), and
+its exception goes to parse_errors.explain."""
 from __future__ import annotations
 
 import math
@@ -13,8 +15,6 @@ import re
 import threading
 from collections.abc import Mapping
 from contextvars import ContextVar
-from importlib import resources
-from pathlib import Path
 
 from ..errors import BptutorError, BptutorMathError, BptutorSyntaxError, BptutorValueError
 from ..core.engine import leads_to_output
@@ -738,33 +738,166 @@ def literal(items: list, span: tuple[int, int]):
     return np.array([item.value for item in items], dtype=float)
 
 
-def grammar_text() -> str:
-    """The grammar file: inside the installed package (the wheel force-includes
-    it), else at the top of the source checkout."""
-    packaged = resources.files("bptutor").joinpath("grammars", "bptutor.lark")
-    if packaged.is_file():
-        return packaged.read_text("utf-8")
-    return (Path(__file__).resolve().parents[2] / "grammars" / "bptutor.lark").read_text("utf-8")
+# ---- the parse: Lark's tables, run here ---------------------------------------------
+class Token(str):
+    """A terminal as the builder receives it (as Lark's Token: the text, and
+    set on it its `type` and its span `start_pos`, `end_pos` in the folded
+    text). No __new__ of its own: made by str's, at C speed."""
+
+
+class _Rejected(Exception):
+    """The text is not in the language: Lark parses it again to say why."""
+
+
+def _runtime_rules(tables) -> list:
+    """tables.RULES with each builder method looked up."""
+    rules = []
+    for origin, size, method, keep, nones_after, expand_one in tables.RULES:
+        simple = all(not inlined and not nones for _i, inlined, nones in keep) and not nones_after
+        kept = tuple(i for i, _inlined, _nones in keep)
+        if not simple or kept == tuple(range(size)):
+            kept = None                     # _filtered does it, or every child is kept
+        passes = size == 1 and expand_one and keep == ((0, False, 0),) and not nones_after
+        rules.append((origin, size, getattr(_Builder, method) if method else None, kept, keep, nones_after,
+                      expand_one, simple, passes))
+    return rules
+
+
+def builder_methods() -> set[str]:
+    """The rule names the builder has a method for (lang/grammar.py writes them into the tables)."""
+    return {name for name in vars(_Builder) if not name.startswith("_")}
+
+
+_tables = None
+
+
+def _load_tables() -> tuple:
+    """(the tables module, its token regex's match, the ignored terminals, the rules
+    with their methods), on the first parse (lang/grammar.py imports this module
+    to write the tables)."""
+    global _tables
+    from . import tables
+    _tables = (tables, re.compile(tables.TOKENS).match, frozenset(tables.IGNORE), _runtime_rules(tables))
+    return _tables
+
+
+def _lalr(text: str, start: str, builder: _Builder):
+    """Lark's LALR(1) loop (lark/parsers/lalr_parser_state.py) over tables.py:
+    tokens matched one at a time as its basic lexer matches them, each rule's
+    children filtered as its tree builder filters them, then the builder's
+    method called with them. Raises _Rejected where Lark raises a syntax error."""
+    tables, scan, ignore, rules = _tables or _load_tables()
+    actions = tables.ACTIONS
+    states = [tables.START[start]]
+    values: list = []
+    end_state = tables.END[start]
+    pos, n = 0, len(text)
+    kind = None                             # the next token's type; None: not read yet
+    chains: dict = {}
+    while True:
+        if kind is None:                    # the next token, or the end
+            while pos < n:
+                m = scan(text, pos)
+                if m is None:
+                    raise _Rejected
+                kind = m.lastgroup
+                end = m.end()
+                if kind not in ignore:
+                    token = Token(m.group())
+                    token.type, token.start_pos, token.end_pos = kind, pos, end
+                    pos = end
+                    break
+                kind = None
+                pos = end
+            else:
+                kind = "$END"
+        action = actions[states[-1]].get(kind)
+        if action is None:
+            raise _Rejected
+        if action >= 0:                     # shift
+            if kind == "$END":
+                raise _Rejected
+            states.append(action)
+            values.append(token)
+            kind = None
+            continue
+        origin, size, method, kept, keep, nones_after, expand_one, simple, passes = rules[-1 - action]
+        if passes:                          # ?rules passing one child on as it is (x -> atom -> ... -> expr):
+            below = states[-2]              # the whole chain at once, remembered by where it starts
+            key = (below, states[-1], kind)
+            top = chains.get(key)
+            if top is None:
+                top = chains[key] = _chain(actions, rules, below, origin, kind, end_state)
+            states[-1] = top
+            if kind == "$END" and top == end_state:
+                return values[-1]
+            continue
+        if size:
+            children = values[-size:]
+            del states[-size:]
+            del values[-size:]
+        else:
+            children = []
+        if kept is not None:
+            children = [children[i] for i in kept]
+        elif not simple:
+            children = _filtered(children, keep, nones_after)
+        if expand_one and len(children) == 1:
+            value = children[0]
+        elif method is not None:
+            value = method(builder, *children)
+        else:
+            value = children                # an _rule: its children go into its parent's
+        states.append(actions[states[-1]][origin])
+        values.append(value)
+        if kind == "$END" and states[-1] == end_state:
+            return value
+
+
+def _chain(actions, rules, below: int, origin: str, kind: str, end_state: int) -> int:
+    """The state after a reduction passing its child on, and after every such
+    reduction that follows it on the same lookahead (they only replace the
+    top state, going from the same state below)."""
+    while True:
+        top = actions[below][origin]
+        action = actions[top].get(kind)
+        if action is None or action >= 0 or top == end_state or not rules[-1 - action][8]:
+            return top
+        origin = rules[-1 - action][0]
+
+
+def _filtered(children: list, keep: tuple, nones_after: int) -> list:
+    """Lark's ChildFilterLALR: the children kept, _rules' children inlined, a
+    None where an [optional] part is absent."""
+    out: list = []
+    for i, inlined, nones in keep:
+        if nones:
+            out += [None] * nones
+        if inlined:
+            out += children[i]
+        else:
+            out.append(children[i])
+    if nones_after:
+        out += [None] * nones_after
+    return out
 
 
 _lark = None
 _lark_lock = threading.Lock()
-_building: ContextVar[_Builder] = ContextVar("building")      # the builder of this thread's parse
+_building: ContextVar[_Builder] = ContextVar("building")      # the builder of Lark's parse on this thread
 
 
 def parser():
-    """The Lark LALR parser (start rules `program` and `assignments`), built once
-    per process (two threads asking first still get one); a cache file keeps
-    the grammar analysis between processes (see cache_file)."""
+    """Lark's LALR parser of the grammar file, built once per process (two
+    threads asking first still get one): it names syntax errors (see _run)
+    and gives the REPL the grammar's terminals; a cache file keeps its
+    analysis between processes (see cache_file)."""
     global _lark
     if _lark is None:
         with _lark_lock:
             if _lark is None:
-                from lark import Lark
-
-                grammar = grammar_text()
-                _lark = Lark(grammar, parser="lalr", lexer="basic", start=["program", "assignments"],
-                             transformer=_Callbacks(), cache=cache_file(grammar) or False, maybe_placeholders=True)
+                from .grammar import grammar_text, lark_parser
+                _lark = lark_parser(transformer=_Callbacks(), cache=cache_file(grammar_text()) or False)
     return _lark
 
 
@@ -831,9 +964,7 @@ def _mine(path: str) -> bool:
 
 class _Callbacks:
     """What Lark calls at each reduce: the builder's method, for the builder of
-    the parse running here, with the rule's children as arguments. One plain
-    call per reduce (Lark's v_args adds three wrapper calls, a third of the
-    parse time of a 100,000-node input)."""
+    the parse running here, with the rule's children as arguments."""
 
     def __getattr__(self, rule: str):
         if rule.startswith("_") or not hasattr(_Builder, rule):
@@ -848,11 +979,22 @@ def _run(text: str, start: str, known_inputs=frozenset()) -> tuple[_Builder, obj
     check_source(text)
     folded = fold(text)
     builder = _Builder(folded, known_inputs)
+    try:
+        return builder, _lalr(folded, start, builder)
+    except _Rejected:
+        pass                                # Lark parses it again: it names the syntax error
+    except BptutorError as exc:
+        raise exc.with_source(text) from None
+    return _run_lark(text, folded, start, known_inputs)
+
+
+def _run_lark(text: str, folded: str, start: str, known_inputs) -> tuple[_Builder, object]:
+    """The parse by Lark's own parser of the grammar file, with a builder of its own."""
     from lark.exceptions import UnexpectedInput
-    lark = parser()
+    builder = _Builder(folded, known_inputs)
     token = _building.set(builder)
     try:
-        result = lark.parse(folded, start=start)
+        return builder, parser().parse(folded, start=start)
     except UnexpectedInput as exc:
         from .parse_errors import explain
         raise explain(exc, folded, text, start).with_source(text) from None
@@ -860,7 +1002,6 @@ def _run(text: str, start: str, known_inputs=frozenset()) -> tuple[_Builder, obj
         raise exc.with_source(text) from None
     finally:
         _building.reset(token)
-    return builder, result
 
 
 def parse(text: str, known_inputs=frozenset()) -> Graph:

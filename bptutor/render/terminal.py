@@ -8,7 +8,6 @@ from rich.table import Table
 from rich.text import Text
 
 from ..i18n import t
-from .numbers import num
 from ..core.records import Derivation
 from .narrate import Narrator, narrator
 

@@ -8,7 +8,6 @@ import copy
 import gc
 from collections.abc import Mapping
 from contextlib import contextmanager
-from dataclasses import replace
 
 from ..core.check import check_gradients, check_jacobian, check_tangents
 from ..core.engine import backward, check_values, forward, replay
@@ -179,9 +178,9 @@ def _by_hand(d: Derivation, digits: int, xp) -> Derivation:
     replayed = replay(d.graph, d.node_values, xp, rounded=digits)
     if replayed is None:
         key = "hand.unavailable_arrays" if xp is not ScalarNS else "hand.unavailable_domain"
-        return replace(d, warnings=d.warnings + ((key, {"digits": digits}),))
+        return d.replace(warnings=d.warnings + ((key, {"digits": digits}),))
     vals, grads, edges = replayed
-    return replace(d, node_values=vals, tape=Tape(grads, edges, d.tape.kinks), hand=digits, exact=d)
+    return d.replace(node_values=vals, tape=Tape(grads, edges, d.tape.kinks), hand=digits, exact=d)
 
 
 def compile(source: str) -> Program:      # noqa: A001 -- bptutor.compile, as re.compile
