@@ -4,7 +4,6 @@ programs, Jacobians against hand-derived matrices and central differences
 computed here, and the passes and multiply-adds each mode needs."""
 import json
 import math
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -303,6 +302,16 @@ def test_outputs_pick_a_statement_and_jacobian_defaults_to_the_unread_statements
     assert not d.scalar and [label(d, o) for o in d.outputs] == ["a", "c"]
 
 
+def test_statements_left_out_are_those_no_output_reads():
+    src = "y1 = x1*x2 + sin(x1); y2 = x1^2 - x2; z = x1 + 1"
+    d = bptutor.derive(src, {"x1": 1.0, "x2": 2.0}, outputs="y1,y2")
+    assert [(key, params["statements"]) for key, params in d.warnings if key == "graph.unreached"] == \
+        [("graph.unreached", "z = x1 + 1")]
+    d = bptutor.derive(src, {"x1": 1.0, "x2": 2.0}, jacobian=True)     # every statement nothing reads
+    assert [label(d, o) for o in d.outputs] == ["y1", "y2", "z"]
+    assert not [key for key, _ in d.warnings if key == "graph.unreached"]
+
+
 def test_a_large_jacobian_is_checked_on_a_sample():
     x = np.linspace(-1, 1, 400)
     d = bptutor.derive("y = x * x", {"x": x})
@@ -446,3 +455,125 @@ def test_forward_picture_of_one_input_shows_zero_tangents_from_the_others():
     from bptutor.render.dot import BLUE
     from bptutor.render.dot import render as dot
     assert BLUE in dot(d, 2) and "#c62828" not in dot(d, 2)
+
+
+# ---- every format narrates forward mode, the Jacobian and the cost ------------------------------------
+def text_of(*argv):
+    code, out, err = run(*argv)
+    assert code == 0, err
+    return out
+
+
+MML_FILE = str(ROOT / "examples" / "mml_5_14.bp")
+
+
+def test_forward_narration_of_mml_5_14_in_english():
+    out = text_of("-f", MML_FILE, "--mode", "forward")
+    assert "Forward mode from x (left to right, MML eq. 5.121): the tangent ṅ = ∂n/∂x of every node" in out
+    assert "input x is the direction: ẋ = ∂x/∂x = 1" in out
+    assert ("a = x^2 gate: local gradient 2·x = 2·0.5000 = 1, incoming tangent 1, "
+            "so the tangent of node a is ȧ = ∂a/∂x·ẋ = 1 × 1 = 1") in out
+    assert "so the tangent of node b is ḃ = ∂b/∂a·ȧ = 1.2840 × 1 = 1.2840" in out
+    assert "2 inputs bring tangents into node c, so they add up: ċ = ∂c/∂a·ȧ + ∂c/∂b·ḃ = 1 + 1.2840 = 2.2840" in out
+    assert "ḟ = ∂f/∂d·ḋ + ∂f/∂e·ė = 0.9221 + (-2.2825) = -1.3604" in out
+    assert "Backward pass" not in out                      # forward mode only
+    assert "x: tangent -1.3604, gradient -1.3604, numeric -1.3604" in out
+
+
+def test_forward_narration_of_mml_5_14_in_chinese_reads_like_the_notes():
+    out = text_of("-f", MML_FILE, "--mode", "forward", "--lang", "zh")
+    assert "正向模式，从 x 出发（从左往右，MML 式 5.121）：每个结点的切向量 ṅ = ∂n/∂x" in out
+    assert ("b = exp(a) 结点的局部梯度为 e^a = e^0.2500 = 1.2840，从输入传过来的切向量为 1，"
+            "所以 b 结点的切向量为 ḃ = ∂b/∂a·ȧ = 1.2840 × 1 = 1.2840") in out
+    assert "c 结点有 2 个输入带来切向量，相加：ċ = ∂c/∂a·ȧ + ∂c/∂b·ḃ = 1 + 1.2840 = 2.2840" in out
+    assert "ḟ = ∂f/∂d·ḋ + ∂f/∂e·ė = 0.9221 + (-2.2825) = -1.3604" in out
+
+
+def test_both_modes_tell_both_passes_and_compare_their_cost():
+    out = text_of(SIGMOID, "--vals", "w0=2,x0=-1,w1=-3,x1=-2,w2=-3", "--mode", "both", "--digits", "2")
+    backward, forward = out.index("Backward pass"), out.index("Forward mode from w0")
+    assert backward < forward < out.index("Forward mode from w2") < out.index("What each mode cost")
+    assert "forward mode: one pass per input entry, 5 in all, 33 multiply-adds" in out
+    assert "reverse mode: one pass per output entry, 1 in all, 12 multiply-adds" in out
+    assert "Reverse mode is cheaper here. Reverse mode needs one pass per output entry (1), forward mode one " \
+           "per input entry (5)" in out
+    out = text_of("a = exp(x) * x; y1 = sin(a); y2 = cos(a); y3 = a^2; y4 = 3*a; y5 = tanh(a)", "--vals", "x=0.3",
+                  "--jacobian", "--lang", "zh")
+    assert "这里正向模式更省。正向模式每个输入元素跑一趟（1 趟），反向模式每个输出元素跑一趟（5 趟）" in out
+
+
+def test_the_jacobian_of_relu_after_w_at_x_with_labels_and_the_diagonal_chain():
+    out = text_of(RELU_NET, "--vals", "W=[[1,-2],[3,0.5],[-1,1]], x=[0.5,-1]", "--jacobian", "--mode", "forward")
+    assert "Jacobian ∂h/∂(W, x) (3×8)" in out
+    assert out.count("Rows are outputs, columns inputs (numerator layout)") == 1       # stated once
+    assert "the same matrix (largest difference 0)" in out
+    table = out[out.index("W[0,0]"):].splitlines()
+    assert table[0].split() == ["W[0,0]", "W[0,1]", "W[1,0]", "W[1,1]", "W[2,0]", "W[2,1]", "x[0]", "x[1]"]
+    assert table[1].split() == ["h[0]", "0.5000", "-1", "0", "0", "0", "0", "1", "-2"]
+    assert table[3].split() == ["h[2]"] + ["0"] * 8                      # relu cuts y[2] = -1.5
+    # the chain ∂h/∂x = ∂h/∂y·∂y/∂x: ReLU's local Jacobian is diagonal, never built
+    assert "ḣ = ∂h/∂y·ẏ = diag(1, 1, 0)·ẏ =" in out
+    assert "ẏ = ∂y/∂x·ẋ = [[1, -2], [3, 0.5000], [-1, 1]]·ẋ =" in out
+    assert out.count("its Jacobian ∂h/∂y is diagonal, so sparse that the engine never builds it") == 1
+    assert "∂h/∂x: 6 of 6 entries checked" in out
+
+
+def test_the_jacobian_of_a_scalar_output_is_its_gradient_row_and_says_so():
+    out = text_of(SIGMOID, "--vals", "w0=2,x0=-1,w1=-3,x1=-2,w2=-3", "--jacobian", "--digits", "2")
+    assert "node f is one number: its Jacobian is the 1×5 row of its gradient, and the gradient is its transpose" \
+        in out
+    row = out[out.index("   w0    x0"):].splitlines()[1].split()
+    assert row == ["f", "-0.20", "0.39", "-0.39", "-0.59", "0.20"]          # seed 000's gradients
+    zh = text_of(SIGMOID, "--vals", "w0=2,x0=-1,w1=-3,x1=-2,w2=-3", "--jacobian", "--lang", "zh")
+    assert "f 结点 是一个数：它的雅可比矩阵就是梯度排成的 1×5 行，梯度是它的转置" in zh
+    assert "行对应输出，列对应输入（分子布局）" in zh
+
+
+def test_a_large_jacobian_is_summarised():
+    values = "x=[" + ",".join(str(k / 10) for k in range(20)) + "]"
+    out = text_of("y = x * x", "--vals", values)
+    assert "∂y/∂x (20×20) is too big to print (at most 8×8): 19 of its 400 entries are not 0, the largest " \
+           "in size is 3.8000; --json gives every entry" in out
+    assert "∂y/∂x: 60 of 400 entries checked" in out
+
+
+@pytest.mark.parametrize("fmt", ["md", "latex", "html"])
+def test_notes_formats_narrate_forward_mode_the_jacobian_and_the_cost(fmt):
+    out = text_of("-f", MML_FILE, "--mode", "forward", "--format", fmt)
+    if fmt == "html":
+        assert '<section class="bp-pass">\n<h3>Forward mode from <math' in out
+        assert "<mn>2.2840</mn>" in out and "<mn>1.3604</mn>" in out and "<mover>" in out      # ċ, ḟ, the dots
+        assert "tangents ∂/∂x in blue" in out or "<figure" not in out
+    else:
+        assert r"\dot{c} = \frac{\partial c}{\partial a}\cdot \dot{a} + \frac{\partial c}{\partial b}\cdot \dot{b}" \
+               r" = 1 + 1.2840 = 2.2840" in out
+        assert "-1.3604" in out
+    out = text_of(RELU_NET, "--vals", "W=[[1,-2],[3,0.5],[-1,1]], x=[0.5,-1]", "--jacobian", "--mode", "both",
+                  "--format", fmt, "--lang", "zh")
+    assert "雅可比矩阵" in out and "分子布局" in out and "正向模式" in out and "反向模式" in out
+    assert r"\operatorname{diag}(1, 1, 0)" in out or "diag" in out
+    assert "h[2]" in out and "x[1]" in out
+
+
+@pytest.mark.parametrize("lang, engine", [("en", "pdflatex"), ("zh", "xelatex")])
+def test_forward_mode_and_jacobian_notes_compile(tmp_path, lang, engine):
+    import subprocess
+    from test_export import latex_document, needs_latex
+    needs_latex(engine, lang)
+    runs = {"mml": ("-f", MML_FILE, "--mode", "both"),
+            "relu": (RELU_NET, "--vals", "W=[[1,-2],[3,0.5],[-1,1]], x=[0.5,-1]", "--jacobian", "--mode", "both"),
+            "twolayer": ("-f", str(ROOT / "examples" / "two_layer.bp"), "--mode", "forward"),
+            "big": ("y = x * x", "--vals", "x=[" + ",".join(str(k) for k in range(12)) + "]", "--mode", "both")}
+    for name, argv in runs.items():
+        out = text_of(*argv, "--format", "latex", "--lang", lang)
+        (tmp_path / f"{name}.tex").write_text(latex_document(out, lang), encoding="utf-8")
+        done = subprocess.run([engine, "-interaction=nonstopmode", "-halt-on-error", f"{name}.tex"], cwd=tmp_path,
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, (name, done.stdout[-2000:])
+
+
+def test_forward_mode_snapshots():
+    from helpers import snapshot
+    snapshot("mml_forward_zh.txt", text_of("-f", MML_FILE, "--mode", "forward", "--lang", "zh"))
+    snapshot("relu_jacobian_en.txt", text_of(RELU_NET, "--vals", "W=[[1,-2],[3,0.5],[-1,1]], x=[0.5,-1]",
+                                             "--jacobian", "--mode", "both"))

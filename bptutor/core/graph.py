@@ -45,6 +45,7 @@ class Graph:
         self.labels: set[str] = set()           # names whose given value indexes as a label (s[y])
         self.notes: list = []                   # (message key, params): how an ambiguous form was read
         self.unreached: list[str] = []         # statements the output does not use (their text)
+        self.statements: list = []             # (node index, None for a constant; start, end) per statement
 
     def add(self, op: Op, args: tuple = (), c=None, name=None, start=0, end=0, op_start=None, op_end=None) -> int:
         """Append a node; its operator's span defaults to its own span."""

@@ -1024,15 +1024,17 @@ def parse(text: str, known_inputs=frozenset()) -> Graph:
     if name and out.name is None:
         out.name = name
     label_nodes(g)
-    g.unreached = _unreached(g, builder.statements)
+    g.statements = builder.statements
+    g.unreached = unreached(g)
     return g
 
 
-def _unreached(g: Graph, statements: list) -> list[str]:
-    """The statements whose value the output never uses (`a = x*y; b = x+y`
-    derives b; a is computed for nothing): their text, for a warning."""
-    live = leads_to_output(g)
-    return [" ".join(g.source[start:end].split()) for index, start, end in statements
+def unreached(g: Graph, outputs=None) -> list[str]:
+    """The statements whose value the output (or none of the node indices
+    `outputs`) uses (`a = x*y; b = x+y` derives b; a is computed for nothing):
+    their text, for a warning."""
+    live = leads_to_output(g, outputs)
+    return [" ".join(g.source[start:end].split()) for index, start, end in g.statements
             if index is None or not live[index]]
 
 

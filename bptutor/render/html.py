@@ -21,6 +21,7 @@ from html import escape
 from ..core.records import Derivation
 from ..i18n import t
 from . import dot
+from .modewords import ModeWords
 from .texnarrate import TexNarrator
 from .walk import Walk
 
@@ -43,9 +44,20 @@ def fragment(d: Derivation, lang: str = "en", digits: int = 4, layout=None, pref
     focus = ' tabindex="0"' if keys == "root" else ""         # in a notebook, the arrow keys need the focus
     parts = [f'<div class="bptutor" id="{prefix}" lang="{_lang(lang)}"{focus}>', style(prefix), before,
              header(d, words.nar), picture(d, words.walk, lang, digits, layout, prefix), controls(lang),
-             steps_section("forward", words.forward, words.walk, lang),
-             steps_section("backward", words.backward, words.walk, lang),
-             check_section(d, words.nar)]
+             steps_section("forward", words.forward, words.walk, lang)]
+    if d.scalar and "reverse" in d.narrated:
+        parts.append(steps_section("backward", words.backward, words.walk, lang))
+    modes = ModeWords(d, words.nar, tex=True)
+    parts += [pass_section(modes.title(p), modes.sentences(p)) for p in modes.passes()]
+    if d.scalar:
+        parts.append(check_section(d, words.nar))
+    if d.forward_checks and "forward" in d.narrated:
+        parts.append(lines_section(escape(t("modes.tangents_title", lang)), modes.tangent_checks()))
+    if d.jacobian is not None:
+        parts.append(jacobian_section(modes))
+    cost = modes.cost_lines()
+    if cost:
+        parts.append(lines_section(escape(t("modes.cost_title", lang)), cost))
     warnings = words.nar.warnings()
     if warnings:
         parts.append('<ul class="bp-warnings">' + "".join(f"<li>{escape(w)}</li>" for w in warnings) + "</ul>")
@@ -189,7 +201,8 @@ def picture(d: Derivation, walk: Walk, lang: str, digits: int, layout, prefix: s
     svg = layout(dot.render(d, digits, ids=prefix + "_"), len(d.graph.nodes))
     if svg is None:
         return ""
-    caption = escape(t("export.graph_title", lang))
+    caption = escape(t("export.graph_title", lang) if d.mode != "forward" else
+                     t("modes.graph_title", lang, x=d.graph.nodes[d.forward[0].about].label))
     return f'<figure class="bp-picture">\n{inline_svg(svg)}\n<figcaption>{caption}</figcaption>\n</figure>'
 
 
@@ -230,6 +243,37 @@ def steps_section(phase: str, items: list, walk: Walk, lang: str) -> str:
         node, wires = walk.stops[stop].node, " ".join(str(w) for w in walk.stops[stop].wires)
         lines.append(f'<li data-node="{node}" data-wires="{wires}">{text}</li>')
     return "\n".join(lines + ["</ol>", "</section>"])
+
+
+def pass_section(title: str, sentences: list[str]) -> str:
+    """A forward (or a Jacobian's reverse) pass: its title, its steps numbered."""
+    items = "".join(f"<li>{with_math(s)}</li>\n" for s in sentences)
+    return f'<section class="bp-pass">\n<h3>{with_math(title)}</h3>\n<ol>\n{items}</ol>\n</section>'
+
+
+def lines_section(title: str, lines: list[str]) -> str:
+    paragraphs = "".join(f"<p>{with_math(line)}</p>\n" for line in lines)
+    return f'<section class="bp-lines">\n<h3>{title}</h3>\n{paragraphs}</section>'
+
+
+def jacobian_section(modes: ModeWords) -> str:
+    """The Jacobian: what it is and how it was built, the matrix with its row and
+    column labels (or a summary), its numeric check."""
+    title, *notes = modes.jacobian_lines()
+    parts = [f"<h3>{with_math(title)}</h3>"] + [f"<p>{with_math(note)}</p>" for note in notes]
+    for table in modes.jacobian_tables():
+        if isinstance(table, str):
+            parts.append(f"<p>{with_math(table)}</p>")
+            continue
+        columns, rows = table
+        head = "<th></th>" + "".join(f"<th class=bp-num>{_code(c)}</th>" for c in columns)
+        body = "".join("<tr><th>" + _code(label) + "</th>" + "".join(f"<td class=bp-num>{mathml(c)}</td>" for c in cells)
+                       + "</tr>\n" for label, cells in rows)
+        parts.append(f"<table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n{body}</tbody>\n</table>")
+    checks = modes.jacobian_checks()
+    if checks:
+        parts += [f"<h4>{escape(t('modes.check_title', modes.lang))}</h4>"] + [f"<p>{with_math(c)}</p>" for c in checks]
+    return '<section class="bp-jacobian">\n' + "\n".join(parts) + "\n</section>"
 
 
 def check_section(d: Derivation, nar: TexNarrator) -> str:

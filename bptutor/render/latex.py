@@ -7,6 +7,7 @@ from __future__ import annotations
 from ..i18n import t
 from .numbers import tex_escape, tex_sci, tex_unicode_setup
 from ..core.records import Derivation
+from .modewords import ModeWords
 from .texnarrate import TexNarrator, latex_code
 
 # Symbols the catalogs use in plain text, as LaTeX (pdflatex has no glyphs for them).
@@ -18,8 +19,20 @@ _TEXT_SYMBOLS = {"✓": r"$\checkmark$", "✗": r"$\times$", "…": r"\dots{}", 
 
 def render(d: Derivation, lang: str = "en", digits: int = 4) -> str:
     nar = TexNarrator(d, lang, digits, code=latex_code, prose=text)
-    parts = [header(d, nar), forward_section(nar), backward_section(d, nar), gradient_section(d, nar),
-             check_section(d, nar)]
+    words = ModeWords(d, nar, tex=True)
+    parts = [header(d, nar), forward_section(nar)]
+    if d.scalar and "reverse" in d.narrated:
+        parts.append(backward_section(d, nar))
+    parts += [steps_list(words.title(p), words.sentences(p)) for p in words.passes()]
+    if d.scalar:
+        parts += [gradient_section(d, nar), check_section(d, nar)]
+    if d.forward_checks and "forward" in d.narrated:
+        parts.append(paragraphs(text(t("modes.tangents_title", lang)), words.tangent_checks()))
+    if d.jacobian is not None:
+        parts.append(jacobian_section(words))
+    cost = words.cost_lines()
+    if cost:
+        parts.append(paragraphs(text(t("modes.cost_title", lang)), cost))
     warnings = nar.warnings()
     if warnings:
         parts.append("\n".join(rf"\noindent\textbf{{!}} {text(w)}\par" for w in warnings))
@@ -53,9 +66,37 @@ def forward_section(nar: TexNarrator) -> str:
 
 
 def backward_section(d: Derivation, nar: TexNarrator) -> str:
-    items = [rf"  \item {nar.sentence(s)}" for s in d.steps]
-    return "\n".join([rf"\subsubsection*{{{t('render.backward_title', nar.lang)}}}", r"\begin{enumerate}",
-                      *items, r"\end{enumerate}"])
+    return steps_list(t("render.backward_title", nar.lang), [nar.sentence(s) for s in d.steps])
+
+
+def steps_list(title: str, sentences: list[str]) -> str:
+    items = [rf"  \item {sentence}" for sentence in sentences]
+    return "\n".join([rf"\subsubsection*{{{title}}}", r"\begin{enumerate}", *items, r"\end{enumerate}"])
+
+
+def paragraphs(title: str, lines: list[str]) -> str:
+    return "\n".join([rf"\subsubsection*{{{title}}}"] + [rf"\noindent {line}\par" for line in lines])
+
+
+def jacobian_section(words: ModeWords) -> str:
+    """The Jacobian: what it is and how it was built, the matrix in a tabular
+    with its row and column labels (or a summary), its numeric check."""
+    title, *notes = words.jacobian_lines()
+    lines = [rf"\subsubsection*{{{title}}}"] + [rf"\noindent {note}\par" for note in notes]
+    for table in words.jacobian_tables():
+        if isinstance(table, str):
+            lines.append(rf"\noindent {table}\par")
+            continue
+        columns, rows = table
+        lines += [r"\begin{tabular}{l" + "r" * len(columns) + "}", r"\hline",
+                  " & ".join([""] + [latex_code(c) for c in columns]) + r" \\", r"\hline"]
+        lines += [" & ".join([latex_code(label)] + [f"${c}$" for c in cells]) + r" \\" for label, cells in rows]
+        lines += [r"\hline", r"\end{tabular}\par"]
+    checks = words.jacobian_checks()
+    if checks:
+        lines += [rf"\paragraph*{{{text(t('modes.check_title', words.lang))}}}"] + \
+            [rf"\noindent {c}\par" for c in checks]
+    return "\n".join(lines)
 
 
 def gradient_section(d: Derivation, nar: TexNarrator) -> str:

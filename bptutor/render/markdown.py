@@ -7,13 +7,26 @@ from __future__ import annotations
 from ..i18n import t
 from ..core.records import Derivation
 from . import mermaid
+from .modewords import ModeWords
 from .texnarrate import TexNarrator
 
 
 def render(d: Derivation, lang: str = "en", digits: int = 4) -> str:
     nar = TexNarrator(d, lang, digits)
-    parts = [header(d, nar), graph_section(d, nar), forward_section(nar), backward_section(d, nar),
-             check_section(d, nar)]
+    words = ModeWords(d, nar, tex=True)
+    parts = [header(d, nar), graph_section(d, nar), forward_section(nar)]
+    if d.scalar and "reverse" in d.narrated:
+        parts.append(backward_section(d, nar))
+    parts += [steps_list(words.title(p), words.sentences(p)) for p in words.passes()]
+    if d.scalar:
+        parts.append(check_section(d, nar))
+    if d.forward_checks and "forward" in d.narrated:
+        parts.append(paragraphs(t("modes.tangents_title", lang), words.tangent_checks()))
+    if d.jacobian is not None:
+        parts.append(jacobian_section(words))
+    cost = words.cost_lines()
+    if cost:
+        parts.append(paragraphs(t("modes.cost_title", lang), cost))
     warnings = nar.warnings()
     if warnings:
         parts.append("\n".join(f"> {_cell(w)}" for w in warnings))
@@ -31,7 +44,10 @@ def header(d: Derivation, nar: TexNarrator) -> str:
 
 
 def graph_section(d: Derivation, nar: TexNarrator) -> str:
-    return "\n".join([f"### {t('export.graph_title_md', nar.lang)}", "", "```mermaid",
+    title = t("export.graph_title_md", nar.lang)
+    if d.mode == "forward":                     # the wires carry the first input's tangents
+        title = t("modes.graph_title_md", nar.lang, x=d.graph.nodes[d.forward[0].about].label)
+    return "\n".join([f"### {title}", "", "```mermaid",
                       mermaid.render(d, nar.digits).rstrip("\n"), "```"])
 
 
@@ -42,8 +58,35 @@ def forward_section(nar: TexNarrator) -> str:
 
 
 def backward_section(d: Derivation, nar: TexNarrator) -> str:
-    lines = [f"### {t('render.backward_title', nar.lang)}", ""]
-    lines += [f"{k}. {_cell(nar.sentence(s))}" for k, s in enumerate(d.steps, 1)]
+    return steps_list(t("render.backward_title", nar.lang), [nar.sentence(s) for s in d.steps])
+
+
+def steps_list(title: str, sentences: list[str]) -> str:
+    lines = [f"### {title}", ""]
+    lines += [f"{k}. {_cell(sentence)}" for k, sentence in enumerate(sentences, 1)]
+    return "\n".join(lines)
+
+
+def paragraphs(title: str, lines: list[str]) -> str:
+    return "\n".join([f"### {title}", ""] + [f"- {_cell(line)}" for line in lines])
+
+
+def jacobian_section(words: ModeWords) -> str:
+    """The Jacobian: what it is and how it was built, the matrix with its row and
+    column labels (or a summary), its numeric check."""
+    title, *notes = words.jacobian_lines()
+    lines = [f"### {title}", ""] + [f"{_cell(note)}  " for note in notes]
+    for table in words.jacobian_tables():
+        lines.append("")
+        if isinstance(table, str):
+            lines.append(_cell(table))
+            continue
+        columns, rows = table
+        lines += ["| | " + " | ".join(f"`{c}`" for c in columns) + " |", "|:--|" + "--:|" * len(columns)]
+        lines += ["| " + " | ".join([f"`{label}`"] + [f"${c}$" for c in cells]) + " |" for label, cells in rows]
+    checks = words.jacobian_checks()
+    if checks:
+        lines += ["", f"#### {t('modes.check_title', words.lang)}", ""] + [f"- {_cell(c)}" for c in checks]
     return "\n".join(lines)
 
 

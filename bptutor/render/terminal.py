@@ -9,6 +9,7 @@ from rich.text import Text
 
 from ..i18n import t
 from ..core.records import Derivation
+from .modewords import ModeWords
 from .narrate import Narrator, narrator
 
 HEAD, TAIL = 25, 15          # steps shown of a large derivation without --all
@@ -20,8 +21,22 @@ MAX_VALUES = 40              # header: input values shown
 
 def render(d: Derivation, lang: str = "en", digits: int = 4, show_all: bool = False) -> Group:
     nar = narrator(d, lang, digits, show_all)
-    parts = [header(d, nar), Text(""), forward_section(nar, show_all), Text(""),
-             backward_section(d, nar, show_all), Text(""), check_section(d, nar, show_all)]
+    words = ModeWords(d, nar)
+    parts = [header(d, nar), Text(""), forward_section(nar, show_all)]
+    if d.scalar and "reverse" in d.narrated:
+        parts += [Text(""), backward_section(d, nar, show_all)]
+    for p in words.passes():
+        parts += [Text(""), steps_grid(Text(words.title(p), style="bold"), p.steps, words.sentences(p), lang,
+                                       show_all)]
+    if d.scalar:
+        parts += [Text(""), check_section(d, nar, show_all)]
+    if d.forward_checks and "forward" in d.narrated:
+        parts += [Text(""), lines_section(t("modes.tangents_title", lang), words.tangent_checks())]
+    if d.jacobian is not None:
+        parts += [Text(""), jacobian_section(words)]
+    cost = words.cost_lines()
+    if cost:
+        parts += [Text(""), lines_section(t("modes.cost_title", lang), cost)]
     warnings = nar.warnings()
     if warnings:
         parts.append(Text(""))
@@ -46,7 +61,9 @@ def header(d: Derivation, nar: Narrator) -> Text:
         shown.append(t("render.hidden", nar.lang, count=len(items) - MAX_VALUES))
     text.append("   ".join(shown), style="green")
     text.append("\n")
-    text.append(t("render.value_line", nar.lang, f=out.label, value=nar.n(d.value)))
+    outputs = d.outputs or (d.graph.output,)
+    text.append("\n".join(t("render.value_line", nar.lang, f=d.graph.nodes[o].label, value=nar.n(d.node_values[o]))
+                          for o in outputs))
     return text
 
 
@@ -79,7 +96,13 @@ def forward_section(nar: Narrator, show_all: bool) -> Text:
 
 
 def backward_section(d: Derivation, nar: Narrator, show_all: bool) -> Group:
-    steps = d.steps
+    return steps_grid(Text(t("render.backward_title", nar.lang), style="bold"), d.steps, nar.sentence, nar.lang,
+                      show_all)
+
+
+def steps_grid(title: Text, steps: list, sentence, lang: str, show_all: bool) -> Group:
+    """Numbered steps under a title: `sentence(step)` words each (or `sentence`
+    is their list); the middle of a long list is left out unless `show_all`."""
     grid = Table.grid(padding=(0, 1))
     grid.add_column(justify="right", style="dim", no_wrap=True)
     grid.add_column(overflow="fold")
@@ -90,12 +113,41 @@ def backward_section(d: Derivation, nar: Narrator, show_all: bool) -> Group:
         numbered = numbered[:HEAD] + [None] + numbered[-TAIL:]
     for item in numbered:
         if item is None:
-            grid.add_row(Text("…"), Text(t("render.steps_hidden", nar.lang, count=hidden), style="yellow"))
+            grid.add_row(Text("…"), Text(t("render.steps_hidden", lang, count=hidden), style="yellow"))
             continue
         k, s = item
         style = "bold" if s.kind == "sum" else ""
-        grid.add_row(Text(str(k)), Text(nar.sentence(s), style=style))
-    return Group(Text(t("render.backward_title", nar.lang), style="bold"), grid)
+        text = sentence[k - 1] if isinstance(sentence, list) else sentence(s)
+        grid.add_row(Text(str(k)), Text(text, style=style))
+    return Group(title, grid)
+
+
+def lines_section(title: str, lines: list[str]) -> Group:
+    return Group(Text(title, style="bold"), *(Text(line) for line in lines))
+
+
+def jacobian_section(words: ModeWords) -> Group:
+    """The Jacobian: what it is and how it was built, the matrix with row and
+    column labels (or a summary), its numeric check."""
+    lines = words.jacobian_lines()
+    parts = [Text(lines[0], style="bold"), *(Text(line, style="dim" if k == 0 else "") for k, line in
+                                             enumerate(lines[1:]))]
+    for table in words.jacobian_tables():
+        if isinstance(table, str):
+            parts.append(Text(table))
+            continue
+        columns, rows = table
+        grid = Table(box=None, padding=(0, 1, 0, 1), show_edge=False, pad_edge=False)
+        grid.add_column("", style="bold", no_wrap=True)
+        for label in columns:
+            grid.add_column(label, justify="right", header_style="bold", no_wrap=True)
+        for label, cells in rows:
+            grid.add_row(Text(label), *(Text(c) for c in cells))
+        parts.append(grid)
+    checks = words.jacobian_checks()
+    if checks:
+        parts += [Text(t("modes.check_title", words.lang), style="bold"), *(Text(line) for line in checks)]
+    return Group(*parts)
 
 
 def check_section(d: Derivation, nar: Narrator, show_all: bool) -> Group:

@@ -19,7 +19,7 @@ from ..core.records import MODES, Derivation, Tape
 from ..core.xp import ScalarNS, namespace
 from ..errors import BptutorError, BptutorInternalError, BptutorSyntaxError, BptutorValueError
 from ..lang.notation import value_rank
-from ..lang.parse import parse
+from ..lang.parse import parse, unreached
 from ..lang.values import number, parse_values, shown
 
 
@@ -61,6 +61,7 @@ class Program:
             g, inputs, unused, names, xp = self._prepare(values, wrt)
             vals = forward(g, inputs, xp)
             outs = outputs_of(g, outputs, every_sink=jacobian)
+            skipped = g.unreached if outs == (g.output,) else unreached(g, outs)
             if outs[-1] != g.output:
                 g = copy.copy(g)            # the same nodes, read up to another output
                 g.output = outs[-1]
@@ -75,9 +76,9 @@ class Program:
             kinks = set(tape.kinks if tape else ()).union(*(p.kinks for p in passes + rows))
             warnings = (*g.notes, *((("value.unused", {"names": ", ".join(unused)}),) if unused else ()))
             warnings += _lookalikes(g, unused)
-            if g.unreached:
-                warnings += (("graph.unreached", {"f": g.nodes[g.output].label,
-                                                  "statements": "; ".join(g.unreached)}),)
+            if skipped:
+                warnings += (("graph.unreached", {"f": ", ".join(g.nodes[o].label for o in outs),
+                                                  "statements": "; ".join(skipped)}),)
             checks = forward_checks = ()
             if check and scalar:
                 checks, more = check_gradients(g, inputs, vals, tape.grads, names, eps, kinks, xp)
