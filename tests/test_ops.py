@@ -106,11 +106,15 @@ def test_rows_are_built_by_keyword_and_read_only():
 def test_local_gradient_matches_central_differences(op, xs, c):
     c = c if op.constant == "number" else None
     args = list(xs[:op.arity])
-    assume(op.kink is None or not op.kink(c, *args))
 
     def f(*a):
         return op.forward(ScalarNS, c, *a)
 
+    if smooth_slope(f, args, 0) is None and c is not None and c < 0:
+        c = -c                  # mirrored into a domain like log's base > 0, so fewer draws are lost
+    if smooth_slope(f, args, 0) is None:
+        args = [abs(a) for a in args]
+    assume(op.kink is None or not op.kink(c, *args))
     slopes = [smooth_slope(f, args, k) for k in range(op.arity)]
     assume(all(s is not None for s in slopes))
     out = f(*args)
