@@ -347,7 +347,8 @@ STYLE = f"""
 #bp th, #bp td {{ padding: 0.15em 0.8em; border-bottom: 1px solid #eee; text-align: left; }}
 #bp .bp-num {{ text-align: right; }}
 #bp tr.bp-fail td {{ color: {RED}; font-weight: bold; }}
-#bp .bp-warnings li, #bp .bp-wrong {{ color: #8a6d00; }}
+#bp .bp-warnings li {{ color: #8a6d00; }}
+#bp .bp-wrong {{ color: {RED}; }}
 #bp .bp-right {{ color: {GREEN}; }}
 @media print {{
   #bp .bp-controls {{ display: none; }}
