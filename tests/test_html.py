@@ -279,3 +279,19 @@ def test_show_outside_a_notebook_prints_the_text(capsys):
     d.show(lang="en", digits=2)
     out = capsys.readouterr().out
     assert "Backward pass" in out and "the gradient of z is 3 × 1 = 3" in out
+
+
+def test_forward_mode_pages_step_through_the_tangents():
+    from bptutor.tutor.program import derive
+    out = page("a = x*y; f = a + sin(x)", "--vals", "x=2,y=3", "--mode", "forward", "--digits", "2")
+    tree = parse(out)
+    d = derive("a = x*y; f = a + sin(x)", {"x": 2, "y": 3}, mode="forward")
+    check_stops(tree, d)
+    first, second = tree.findall(".//section[@class='bp-pass']")      # forward mode from x, then from y
+    assert first.find("ol").get("data-phase") == \
+        "Forward mode from x (left to right, MML eq. 5.121): the tangent ṅ = ∂n/∂x of every node"
+    assert all(li.get("data-node") for li in first.find("ol"))         # the pass the picture carries
+    assert not [li for li in second.find("ol") if li.get("data-node")]
+    items = [" ".join("".join(li.itertext()).split()) for li in first.find("ol")]
+    assert len(items) == 6 and items[1].startswith("a = x*y gate: local gradient")
+    assert "Forward mode" not in "".join(tree.find(".//section[@class='bp-forward']").itertext())

@@ -165,3 +165,45 @@ def test_the_repl_steps_through_its_last_derivation(tmux, tmp_path):
     tmux.wait_for("x = 3\n")
     tmux("send-keys", "-t", "bp", "C-d")
     assert exit_code(tmp_path) == "0"
+
+
+def test_forward_mode_walks_the_tangents_left_to_right():
+    from bptutor.render.stepview import StepView
+    from bptutor.tutor.program import derive
+    d = derive("a = x*y; f = a + sin(x)", {"x": 2, "y": 3}, mode="forward")
+    walk = Walk(d, 2)
+    # nodes: 0 x, 1 y, 2 a, 3 sin, 4 f; wires: 0 x->a, 1 y->a, 2 x->sin, 3 a->f, 4 sin->f, 5 f->end
+    assert [(s.phase, s.node, s.wires) for s in walk.stops] == [
+        ("forward", 2, (0, 1, 3)), ("forward", 3, (2, 4)), ("forward", 4, (3, 4, 5)),
+        ("tangent", 0, (0, 2)),          # the seed ẋ = 1 leaves x on both its wires
+        ("tangent", 2, (0, 3)),          # a gets x's tangent times ∂a/∂x = y = 3, and sends it on
+        ("tangent", 3, (2, 4)),
+        ("tangent", 4, (3,)), ("tangent", 4, (4,)),
+        ("tangent", 4, (3, 4, 5)),       # the two paths meet at f: 3 + cos(2)
+    ]
+    assert walk.stage(3).grads == {0, 1, 2}                  # y's tangent is 0 from the seed on
+    assert walk.stage(4).grads == {0, 1, 2, 3} and walk.stage(7).grads == {0, 1, 2, 3, 4}
+    assert walk.stage(8).grads == {0, 1, 2, 3, 4, 5}
+    view = StepView(d, "en", 2)
+    text = " ".join(render_text(view.caption(8)).split())        # the sentences of the text output's forward pass
+    assert "Forward mode from x (left to right, MML eq. 5.121): the tangent ṅ = ∂n/∂x of every node · step 9 of 9" \
+        in text
+    assert "2 inputs bring tangents into node f, so they add up: ḟ = ∂f/∂a·ȧ + ∂f/∂(sin(x))·(sin(x))˙ = " \
+        "3 + (-0.42) = 2.58" in text
+    picture = render_text(view.picture(8))
+    assert picture.startswith("f +  v=6.91  t=2.58  ◀") and "y  v=3  t=0" in picture
+    zh = " ".join(render_text(StepView(d, "zh", 2).caption(4)).split())
+    assert "a = x*y 结点的局部梯度为 y = 3，从输入传过来的切向量为 1，所以 a 结点的切向量为 ȧ = ∂a/∂x·ẋ = 3 × 1 = 3" in zh
+
+
+@needs_tmux
+def test_forward_mode_steps_in_a_real_terminal(tmux, tmp_path):
+    start(tmux, tmp_path, ["a = x*y; f = a + sin(x)", "--vals", "x=2,y=3", "--mode", "forward", "--digits", "2",
+                           "--step"])
+    tmux.wait_for("Enter, → or space")
+    screen = keys(tmux, *["Right"] * 5, until="step 5 of 9")
+    assert marked(screen) == ["├── a *  v=6  t=3  ◀"] and "t=-0.42" not in screen
+    screen = keys(tmux, "Left", until="step 4 of 9")
+    assert "ẋ = ∂x/∂x = 1" in screen and "t=3" not in screen
+    keys(tmux, "q", until="Numeric check")
+    assert exit_code(tmp_path) == "0"

@@ -22,6 +22,7 @@ from ..core.records import Derivation
 from ..i18n import t
 from . import dot
 from .modewords import ModeWords
+from .narrate import narrator
 from .texnarrate import TexNarrator
 from .walk import Walk
 
@@ -47,8 +48,8 @@ def fragment(d: Derivation, lang: str = "en", digits: int = 4, layout=None, pref
              steps_section("forward", words.forward, words.walk, lang)]
     if d.scalar and "reverse" in d.narrated:
         parts.append(steps_section("backward", words.backward, words.walk, lang))
-    modes = ModeWords(d, words.nar, tex=True)
-    parts += [pass_section(modes.title(p), modes.sentences(p)) for p in modes.passes()]
+    modes = words.modes
+    parts += [pass_section(title, phase, items, words.walk) for title, phase, items in words.passes]
     if d.scalar:
         parts.append(check_section(d, words.nar))
     if d.forward_checks and "forward" in d.narrated:
@@ -66,8 +67,10 @@ def fragment(d: Derivation, lang: str = "en", digits: int = 4, layout=None, pref
 
 
 class Words:
-    """The page's sentences: each forward row and backward step as HTML, with the
-    stop of the walk it is (None: a statement the output does not use)."""
+    """The page's sentences as HTML: each forward row, backward step and step of a
+    pass (render/modewords.py: forward mode, a Jacobian's reverse passes), each
+    with the stop of the walk it is (None: not a stop, such as a statement the
+    output does not use, or a pass the picture does not carry)."""
 
     def __init__(self, d: Derivation, lang: str, digits: int):
         self.nar = nar = TexNarrator(d, lang, digits, code=_code, prose=escape)
@@ -75,14 +78,33 @@ class Words:
         computed = [i for i, node in enumerate(d.graph.nodes) if node.args]
         self.forward = [(walk.index.get(("forward", i)), mathml(" = ".join(parts)))
                         for i, parts in zip(computed, nar.forward_tex())]
-        self.backward = [(walk.index.get(("backward", k)), with_math(nar.sentence(s)))
+        carried = walk.pass_ is None             # backward's own steps are the stops
+        self.backward = [(walk.index.get(("backward", k)) if carried else None, with_math(nar.sentence(s)))
                          for k, s in enumerate(d.steps)]
+        self.modes = ModeWords(d, nar, tex=True)
+        passes = self.modes.passes()
+        plain = ModeWords(d, narrator(d, lang, digits)) if passes else None     # titles for the counter
+        self.passes = []                         # (title as HTML, title as text, items) per pass
+        for p in passes:
+            phase = "tangent" if p.direction == "forward" else "backward"
+            stops = p is walk.pass_
+            items = [(walk.index.get((phase, k)) if stops else None, with_math(text))
+                     for k, text in enumerate(self.modes.sentences(p))]
+            self.passes.append((with_math(self.modes.title(p)), plain.title(p), items))
+        self.by_stop = {stop: text for stop, text in self.forward + self.backward
+                        + [item for _, _, items in self.passes for item in items] if stop is not None}
+        self.pass_title = next((text for p, (_, text, _) in zip(passes, self.passes) if p is walk.pass_), None)
 
     def at(self, k: int) -> str:
         """Stop k's sentence."""
-        if not hasattr(self, "by_stop"):
-            self.by_stop = {stop: text for stop, text in self.forward + self.backward if stop is not None}
         return self.by_stop[k]
+
+    def phase(self, k: int) -> str:
+        """The title of stop k's pass, as text (the counter says it)."""
+        phase = self.walk.stops[k].phase
+        if phase == "forward" or self.walk.pass_ is None:
+            return t(f"render.{phase}_title", self.nar.lang)
+        return self.pass_title
 
 
 class Stepper:
@@ -102,8 +124,7 @@ class Stepper:
             return f'{head}{self.figure}<p>{escape(t("render.page_start", self.lang))}</p></div>'
         stop = self.words.walk.stops[k]
         lit = lit_style(self.prefix, f"n{stop.node}", [f"w{w}{end}" for w in stop.wires for end in ("", "_in", "_out")])
-        phase = t(f"render.{stop.phase}_title", self.lang)
-        counter = t("render.step_counter", self.lang, phase=phase, k=k + 1, n=self.count)
+        counter = t("render.step_counter", self.lang, phase=self.words.phase(k), k=k + 1, n=self.count)
         return (f"{head}{lit}{self.figure}<p><b>{escape(counter)}</b></p>"
                 f"<p>{self.words.at(k)}</p></div>")
 
@@ -232,23 +253,29 @@ def controls(lang: str) -> str:
 
 
 def steps_section(phase: str, items: list, walk: Walk, lang: str) -> str:
-    """The forward values or the backward steps as a numbered list; an item that
-    is a stop of the walk names its box and wires (the picture's ids n<i>, w<k>)."""
+    """The forward values or the backward steps as a numbered list."""
     title = escape(t(f"render.{phase}_title", lang))
-    lines = [f'<section class="bp-{phase}">', f"<h3>{title}</h3>", f'<ol data-phase="{title}">']
+    return "\n".join([f'<section class="bp-{phase}">', f"<h3>{title}</h3>", stops_list(title, items, walk),
+                      "</section>"])
+
+
+def stops_list(phase: str, items: list, walk: Walk) -> str:
+    """Numbered items; one that is a stop of the walk names its box and wires (the
+    picture's ids n<i>, w<k>) and its pass (`phase`, escaped: the counter says it)."""
+    lines = [f'<ol data-phase="{phase}">']
     for stop, text in items:
         if stop is None:
             lines.append(f"<li>{text}</li>")
             continue
         node, wires = walk.stops[stop].node, " ".join(str(w) for w in walk.stops[stop].wires)
         lines.append(f'<li data-node="{node}" data-wires="{wires}">{text}</li>')
-    return "\n".join(lines + ["</ol>", "</section>"])
+    return "\n".join(lines + ["</ol>"])
 
 
-def pass_section(title: str, sentences: list[str]) -> str:
-    """A forward (or a Jacobian's reverse) pass: its title, its steps numbered."""
-    items = "".join(f"<li>{with_math(s)}</li>\n" for s in sentences)
-    return f'<section class="bp-pass">\n<h3>{with_math(title)}</h3>\n<ol>\n{items}</ol>\n</section>'
+def pass_section(title: str, phase: str, items: list, walk: Walk) -> str:
+    """A forward (or a Jacobian's reverse) pass: its title, its steps numbered (the
+    pass the picture carries, as stops of the walk)."""
+    return f'<section class="bp-pass">\n<h3>{title}</h3>\n{stops_list(escape(phase), items, walk)}\n</section>'
 
 
 def lines_section(title: str, lines: list[str]) -> str:
@@ -320,7 +347,8 @@ STYLE = f"""
 #bp th, #bp td {{ padding: 0.15em 0.8em; border-bottom: 1px solid #eee; text-align: left; }}
 #bp .bp-num {{ text-align: right; }}
 #bp tr.bp-fail td {{ color: {RED}; font-weight: bold; }}
-#bp .bp-warnings li, #bp .bp-wrong {{ color: #8a6d00; }}
+#bp .bp-warnings li {{ color: #8a6d00; }}
+#bp .bp-wrong {{ color: {RED}; }}
 #bp .bp-right {{ color: {GREEN}; }}
 @media print {{
   #bp .bp-controls {{ display: none; }}

@@ -12,6 +12,7 @@ from ..i18n import t
 from . import graphtext
 from .narrate import narrator
 from .terminal import check_section
+from .modewords import ModeWords
 from .walk import Walk
 
 
@@ -21,6 +22,10 @@ class StepView:
         self.walk = Walk(d, digits)
         self.nar = narrator(d, lang, digits, True)
         self.count = len(self.walk.stops)
+        self.pass_words = None                  # forward mode's (or a Jacobian's) pass, as the text words it
+        if self.walk.pass_ is not None:
+            modes = ModeWords(d, self.nar)
+            self.pass_words = modes.title(self.walk.pass_), modes.sentences(self.walk.pass_)
 
     def picture(self, k: int):
         """The tree at stop k (-1: before the first stop, the inputs only)."""
@@ -32,13 +37,16 @@ class StepView:
         if k < 0:
             return Group(Text(t("render.step_start", self.lang), style="bold"), keys)
         stop = self.walk.stops[k]
-        phase = t(f"render.{stop.phase}_title", self.lang)
-        counter = Text(t("render.step_counter", self.lang, phase=phase, k=k + 1, n=self.count), style="bold")
         if stop.phase == "forward":
             node = self.d.graph.nodes[stop.node]
+            phase = t("render.forward_title", self.lang)
             sentence = f"{node.label} = {self.nar.n(self.d.node_values[stop.node])}"
+        elif self.pass_words is not None:
+            phase, sentence = self.pass_words[0], self.pass_words[1][stop.step]
         else:
-            sentence = self.nar.sentence(self.d.steps[stop.step])
+            phase = t("render.backward_title", self.lang)
+            sentence = self.nar.sentence(self.walk.steps[stop.step])
+        counter = Text(t("render.step_counter", self.lang, phase=phase, k=k + 1, n=self.count), style="bold")
         parts = [counter, Text(sentence)]
         if k == self.count - 1:
             parts.append(Text(t("render.step_end", self.lang), style="yellow"))
