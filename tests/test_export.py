@@ -61,7 +61,7 @@ def test_named_intermediates_show_their_names_and_gates():
 def test_tensor_values_show_shapes_and_only_small_values():
     np = pytest.importorskip("numpy")
     small, big = np.array([1.0, -2.5]), np.ones((3, 4))
-    assert picture_value(small, 2) == "[1, -2.50]"          # entries as scalars are written
+    assert picture_value(small, 2) == "[1.00, -2.50]"       # one format for the whole vector
     assert picture_value(big, 2) is None
     assert shape_text(big.shape) == "(3, 4)"
     assert picture_value(np.float64(0.5), 2) == "0.50"
@@ -374,7 +374,7 @@ def test_matrix_picture_draws(tmp_path):
     code, _, err = run("-f", str(ROOT / "examples" / "two_layer.bp"), "--digits", "2", "--graph", str(path))
     assert code == 0, err
     texts = [el.text for el in ET.parse(path).getroot().iter("{http://www.w3.org/2000/svg}text")]
-    assert "[[0.05]]" in texts and "[[-9.06]]" in texts and "(3, 1)" in texts
+    assert "[[0.050]]" in texts and "[[-9.06]]" in texts and "(3, 1)" in texts
 
 
 def test_layout_program_falls_back_to_a_system_dot(monkeypatch, tmp_path):
