@@ -189,3 +189,10 @@ answers = { "c₁" = 6, c = 2 }
     problems = json.loads(out)["problems"]
     assert [p["correct"] for p in problems] == [True, True]
     assert [a["name"] for a in problems[0]["answers"]] == ["w0*x0", "+₂", "*-1"]
+
+
+def test_a_tie_in_max_is_written_as_the_half_each_input_gets():
+    # at a tie PyTorch gives each input half: 1(3>3) alone would say 0 = 0.5
+    code, out, _ = run("max(x,y)", "--vals", "x=3,y=3")
+    assert code == 0 and "1(x>y) + ½·1(x=y) = 1(3>3) + ½·1(3=3) = 0.5000" in out
+    assert "1(3>3) = 0.5" not in out
