@@ -225,7 +225,7 @@ def test_the_possible_combinations_print_one_thing(tmp_path):
     code, out, err = run("(x+y)*z", "--vals", "x=-2,y=5,z=-4", "--json", "--format", "text")
     assert code == 0 and json.loads(out)["value"] == -12
     code, out, err = run("(x+y)*z", "--vals", "x=-2,y=5,z=-4", "--graph", "-", "--answer", "x=-4", "--lang", "en")
-    assert code == 0 and out.startswith("f = *  v=-12  g=1") and "1 of 1 right" in out
+    assert code == 0 and out.startswith("f (*)  v=-12  g=1") and "1 of 1 right" in out
 
 
 def test_format_and_graph_choices_come_from_the_registry():

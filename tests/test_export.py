@@ -36,10 +36,12 @@ def sigmoid():
 def test_sigmoid_picture_has_the_notes_numbers_on_every_wire():
     pic = picture(sigmoid(), 2)
     assert sorted((w.value, w.grad) for w in pic.wires) == sorted(SIGMOID_WIRES)
-    gates = [b.title for b in pic.boxes if b.kind == "gate"]
-    assert gates == ["*", "*", "+", "+", "*-1", "exp", "+1", "1/x"]
+    # every box by the name the narration uses; the gate beside a name that is not it
+    gates = [(b.title, b.gate) for b in pic.boxes if b.kind == "gate"]
+    assert gates == [("w0*x0", "*"), ("w1*x1", "*"), ("w0*x0+w1*x1", "+"), ("+₂", ""), ("*-1", ""), ("exp", ""),
+                     ("+1", ""), ("f", "1/x")]
     assert [b.title for b in pic.boxes if b.kind == "input"] == ["w0", "x0", "w1", "x1", "w2"]
-    assert pic.output == "f" and sum(w.dst == END for w in pic.wires) == 1
+    assert pic.output == "" and sum(w.dst == END for w in pic.wires) == 1
 
 
 def test_fan_out_is_one_wire_per_use_and_the_box_shows_the_sum():
@@ -48,7 +50,22 @@ def test_fan_out_is_one_wire_per_use_and_the_box_shows_the_sum():
     x = d.graph.inputs["x"]
     from_x = [w for w in pic.wires if w.src == x]
     assert [(w.value, w.grad) for w in from_x] == [("3", "3"), ("3", "3")]      # ∂(x·x)/∂x = x per wire
+    assert [w.path for w in from_x] == [1, 2]                                  # each one path's share
     assert pic.totals == {x: "6"}
+
+
+@pytest.mark.parametrize("fmt", ["-", "dot", "mmd"])
+def test_where_paths_meet_the_picture_shows_the_total_and_labels_each_share(tmp_path, fmt):
+    # MML 5.14: ∂f/∂c = 0.4037 + (-0.9993) = -0.5956; 0.4037 alone is one path's share, never c's gradient
+    path = "-" if fmt == "-" else str(tmp_path / f"g.{fmt}")
+    code, out, _ = run(MML, "--vals", "x=0.5", "--graph", path)
+    text = out if fmt == "-" else (tmp_path / f"g.{fmt}").read_text()
+    assert code == 0
+    assert "g₁=0.4037" in text and "g₂=-0.9993" in text and "Σ g=-0.5956" in text
+    assert "g=0.4037" not in text.replace("g₁=0.4037", "")
+    if fmt == "-":
+        lines = [line for line in text.splitlines() if " c (+)" in line]
+        assert len(lines) == 2 and all("Σ g=-0.5956" in line for line in lines)
 
 
 def test_named_intermediates_show_their_names_and_gates():
@@ -61,7 +78,7 @@ def test_named_intermediates_show_their_names_and_gates():
 def test_tensor_values_show_shapes_and_only_small_values():
     np = pytest.importorskip("numpy")
     small, big = np.array([1.0, -2.5]), np.ones((3, 4))
-    assert picture_value(small, 2) == "[1, -2.50]"          # entries as scalars are written
+    assert picture_value(small, 2) == "[1.00, -2.50]"       # one format for the whole vector
     assert picture_value(big, 2) is None
     assert shape_text(big.shape) == "(3, 4)"
     assert picture_value(np.float64(0.5), 2) == "0.50"
@@ -76,7 +93,7 @@ def test_tensor_values_show_shapes_and_only_small_values():
     edges = [(g.output, 0, g.inputs["x"], y, one, y), (g.output, 1, g.inputs["y"], x, one, x)]
     d = Derivation("x*y", g, {"x": x, "y": y}, vals, Tape([x, y, one], edges, []), wrt=("x", "y"))
     pic = picture(d, 2)
-    assert {b.sub for b in pic.boxes} == {"(3, 4)"}
+    assert {b.sub for b in pic.boxes} == {"(3, 4)", "* (3, 4)"}
     assert all(w.value is None and w.grad is None for w in pic.wires)
     dot = run_dot(d)
     assert "(3, 4)" in dot
@@ -109,7 +126,7 @@ def test_terminal_picture():
     code, out, err = run(SIGMOID, "--vals", SIGMOID_VALS, "--digits", "2", "--graph", "-")
     assert code == 0 and err == ""
     assert "Backward" not in out                 # the picture instead of the narration
-    assert out.splitlines()[0] == "f = 1/x  v=0.73  g=1"
+    assert out.splitlines()[0] == "f (1/x)  v=0.73  g=1"
     snapshot("graph_sigmoid_terminal.txt", out)
 
 
@@ -321,7 +338,7 @@ def test_repl_graph_and_markdown(tmp_path):
     assert err.getvalue() == ""
     assert f"graph written to {tmp_path / 'g.dot'}" in text
     assert (tmp_path / "g.dot").read_text().startswith("digraph bptutor {")
-    assert "f = *  v=-12  g=1" in text and "└── z  v=-4  g=3" in text
+    assert "f (*)  v=-12  g=1" in text and "└── z  v=-4  g=3" in text
     assert "```mermaid" in text and r"$\frac{\partial f}{\partial f} = 1$" in text
 
 
@@ -357,7 +374,7 @@ def test_matrix_notes_write_the_rules_as_the_notes_do():
 def test_matrix_picture_shows_shapes_and_small_values(tmp_path):
     pic = picture(bptutor.derive((ROOT / "examples" / "wx_norm.bp").read_text()), 2)
     subs = {b.title: b.sub for b in pic.boxes}
-    assert subs == {"W": "(2, 2)", "x": "(2,)", "q": "@ (2,)", "^2": "(2,)", "f": "sum"}
+    assert subs == {"W": "(2, 2)", "x": "(2,)", "q": "@ (2,)", "q^2": "^2 (2,)", "f": "sum"}
     wires = {(w.src, w.dst): (w.value, w.grad) for w in pic.wires}
     assert ("[[0.10, 0.50], [-0.30, 0.80]]", "[[0.09, 0.18], [0.10, 0.21]]") in wires.values()
     code, _, err = run("-f", str(ROOT / "examples" / "two_layer.bp"), "--graph", str(tmp_path / "t.dot"))
@@ -374,7 +391,7 @@ def test_matrix_picture_draws(tmp_path):
     code, _, err = run("-f", str(ROOT / "examples" / "two_layer.bp"), "--digits", "2", "--graph", str(path))
     assert code == 0, err
     texts = [el.text for el in ET.parse(path).getroot().iter("{http://www.w3.org/2000/svg}text")]
-    assert "[[0.05]]" in texts and "[[-9.06]]" in texts and "(3, 1)" in texts
+    assert "[[0.050]]" in texts and "[[-9.06]]" in texts and "(3, 1)" in texts
 
 
 def test_layout_program_falls_back_to_a_system_dot(monkeypatch, tmp_path):

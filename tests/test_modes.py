@@ -513,7 +513,7 @@ def test_the_jacobian_of_relu_after_w_at_x_with_labels_and_the_diagonal_chain():
     assert table[3].split() == ["h[2]"] + ["0"] * 8                      # relu cuts y[2] = -1.5
     # the chain ∂h/∂x = ∂h/∂y·∂y/∂x: ReLU's local Jacobian is diagonal, never built
     assert "ḣ = ∂h/∂y·ẏ = diag(1, 1, 0)·ẏ =" in out
-    assert "ẏ = ∂y/∂x·ẋ = [[1, -2], [3, 0.5000], [-1, 1]]·ẋ =" in out
+    assert "ẏ = ∂y/∂x·ẋ = [[1.0000, -2.0000], [3.0000, 0.5000], [-1.0000, 1.0000]]·ẋ =" in out
     assert out.count("its Jacobian ∂h/∂y is diagonal, so sparse that the engine never builds it") == 1
     assert "∂h/∂x: 6 of 6 entries checked" in out
 

@@ -189,3 +189,17 @@ answers = { "c₁" = 6, c = 2 }
     problems = json.loads(out)["problems"]
     assert [p["correct"] for p in problems] == [True, True]
     assert [a["name"] for a in problems[0]["answers"]] == ["w0*x0", "+₂", "*-1"]
+
+
+def test_a_tie_in_max_is_written_as_the_half_each_input_gets():
+    # at a tie PyTorch gives each input half: 1(3>3) alone would say 0 = 0.5
+    code, out, _ = run("max(x,y)", "--vals", "x=3,y=3")
+    assert code == 0 and "1(x>y) + ½·1(x=y) = 1(3>3) + ½·1(3=3) = 0.5000" in out
+    assert "1(3>3) = 0.5" not in out
+
+
+def test_the_english_path_sentence_cannot_be_read_as_a_subtraction():
+    # "this path gives node c -0.9993 × 1" read as "c − 0.9993"
+    code, out, _ = run("a = x^2; b = exp(a); c = a + b; d = sqrt(c); e = cos(c); f = d + e", "--vals", "x=0.5")
+    assert "so this path adds -0.9993 × 1 = -0.9993 to the gradient of node c" in out
+    assert "gives node c -0.9993" not in out

@@ -211,7 +211,7 @@ def test_graph_and_markdown_of_the_last_derivation(tmp_path):
     assert dot.startswith("digraph") and "-12" in dot and "-4" in dot
     s.handle(":graph -")
     tree = take(out)
-    assert tree.startswith("f = *  v=-12  g=1") and "x  v=-2  g=-4" in tree
+    assert tree.startswith("f (*)  v=-12  g=1") and "x  v=-2  g=-4" in tree
     s.handle(":graph")
     assert take(err).startswith("error: give a file name, e.g. :graph g.svg")
     s.handle(f":graph {tmp_path / 'g.xyz'}")

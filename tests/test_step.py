@@ -45,8 +45,8 @@ def test_the_terminal_picture_fills_in_as_the_numbers_become_known():
     walk = Walk(d, 2)
     at = {k: render_text(render(d, 2, walk.stage(k), walk.picture)) for k in (-1, 2, 9)}
     assert "v=4" not in at[-1] and "g=" not in at[-1] and MARK not in at[-1]
-    assert "├── +  v=4  ◀" in at[2] and "g=" not in at[2]      # the third node of the forward pass
-    assert "f = 1/x  v=0.73  g=1  ◀" in at[9]                 # ... the 1/x gate's step towards +1
+    assert "├── w0*x0+w1*x1 (+)  v=4  ◀" in at[2] and "g=" not in at[2]      # the third node of the forward pass
+    assert "f (1/x)  v=0.73  g=1  ◀" in at[9]                 # ... the 1/x gate's step towards +1
     assert "+1  v=1.37  g=-0.53" in at[9] and "exp  v=0.37\n" in at[9]     # exp's gradient is not known yet
 
 
@@ -115,16 +115,16 @@ def test_step_through_in_a_real_terminal(tmux, tmp_path):
     screen = tmux.wait_for("Enter, → or space")
     assert "w0  v=2" in screen and "v=4" not in screen and not marked(screen)     # drawn once: inputs only
     screen = keys(tmux, "Right", "Enter", "Space", until="step 3 of 21")
-    assert marked(screen) == ["├── +  v=4  ◀"] and "w0*x0+w1*x1 = 4" in screen
+    assert marked(screen) == ["├── w0*x0+w1*x1 (+)  v=4  ◀"] and "w0*x0+w1*x1 = 4" in screen
     screen = keys(tmux, *["Right"] * 7, until="step 10 of 21")          # past the forward pass: backward
-    assert marked(screen) == ["f = 1/x  v=0.73  g=1  ◀"]
+    assert marked(screen) == ["f (1/x)  v=0.73  g=1  ◀"]
     assert "Backward pass" in screen and "the gradient of node +1 is -0.53 × 1 = -0.53" in flat(screen)
     assert "+1  v=1.37  g=-0.53" in screen and "g=-0.20" not in screen
     screen = keys(tmux, "Right", "Right", "Right", until="step 13 of 21")
-    assert marked(screen) == ["└── *-1  v=-1  g=-0.20  ◀"] and "+  v=1  g=0.20" in screen
+    assert marked(screen) == ["└── *-1  v=-1  g=-0.20  ◀"] and "+₂  v=1  g=0.20" in screen
     screen = keys(tmux, "Left", "BSpace", until="step 11 of 21")         # back again
     assert marked(screen) == ["└── +1  v=1.37  g=-0.53  ◀"] and "g=-0.20" not in screen
-    assert screen.count("f = 1/x") == 1                                   # the picture changed in place
+    assert screen.count("f (1/x)") == 1                                   # the picture changed in place
     screen = keys(tmux, "q", until="Numeric check")
     assert exit_code(tmp_path) == "0"
     assert "x0        -1      0.39     0.39" in screen
@@ -136,10 +136,10 @@ def test_step_through_in_chinese_and_ctrl_c_leaves_the_terminal_clean(tmux, tmp_
     start(tmux, tmp_path, ["(x+y)*z", "--vals", "x=-2,y=5,z=-4", "--step"], lang="zh")
     tmux.wait_for("按 Enter")
     screen = keys(tmux, *["Right"] * 5, until="第 5 步，共 7 步")
-    assert marked(screen) == ["f = *  v=-12  g=1  ◀"]
+    assert marked(screen) == ["f (*)  v=-12  g=1  ◀"]
     assert "* 结点对 z的局部梯度为" in flat(screen) and "反向传播" in screen and "└── z  v=-4  g=3" in screen
     screen = keys(tmux, "Right", until="第 6 步")
-    assert marked(screen) == ["├── +  v=3  g=-4  ◀"]
+    assert marked(screen) == ["├── x+y (+)  v=3  g=-4  ◀"]
     tmux("send-keys", "-t", "bp", "C-c")
     assert exit_code(tmp_path) == "130"
     assert (tmp_path / "before").read_text() == (tmp_path / "after").read_text()
@@ -156,9 +156,9 @@ def test_the_repl_steps_through_its_last_derivation(tmux, tmp_path):
     tmux("send-keys", "-t", "bp", "C-l", ":step", "Enter")
     tmux.wait_for("Enter, → or space")
     screen = keys(tmux, "Right", "Right", until="step 2 of 5")
-    assert marked(screen) == ["f = *  v=9  g=1  ◀"]
+    assert marked(screen) == ["f (*)  v=9  g=1  ◀"]
     screen = keys(tmux, "Right", "Right", "Right", until="step 5 of 5")     # x*x: two paths meet at x
-    assert screen.count("x  v=3  g=3") == 2 and "That was the last step" in screen
+    assert "x  v=3  g₁=3  Σ g=6" in screen and "x  v=3  g₂=3  Σ g=6" in screen and "That was the last step" in screen
     assert "2 paths meet at x" in flat(screen) and "= 6" in flat(screen)
     keys(tmux, "q", until="bptutor>")
     tmux("send-keys", "-t", "bp", ":vals", "Enter")

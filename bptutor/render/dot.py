@@ -9,7 +9,7 @@ picture().wires). The HTML page highlights them step by step."""
 from __future__ import annotations
 
 from ..core.records import Derivation
-from .picture import END, call_frames, picture
+from .picture import END, call_frames, grad_label, picture
 
 GREEN, RED, BLUE = "#2e7d32", "#c62828", "#1565c0"
 
@@ -31,7 +31,8 @@ def render(d: Derivation, digits: int = 4, ids: str = "") -> str:
         # The numbers sit on a small table whose middle rule is drawn as part of the
         # wire: value above the line, gradient below, as CS231n draws them.
         dst = "end" if w.dst == END else f"n{w.dst}"
-        label = _wire_label(w.value, w.grad, BLUE if pic.tangents else RED)
+        grad = w.grad if not w.path or w.grad is None else f"{grad_label(w)}={w.grad}"    # one path's share
+        label = _wire_label(w.value, grad, BLUE if pic.tangents else RED)
         lines.append(f'  w{k} [id="{ids}w{k}", class="wire", shape=plaintext, margin=0, width=0, height=0, '
                      f'label={label}];')
         lines.append(f'  n{w.src} -> w{k}:w [id="{ids}w{k}_in", class="wire", arrowhead=none];')
@@ -60,7 +61,7 @@ def _box_attrs(box, total) -> str:
     if box.sub:
         rows.append(f'<font point-size="10">{_html(box.sub)}</font>')
     if total is not None:                      # a fan-out: the paths' gradients add up here
-        rows.append(f'<font point-size="10" color="{RED}">Σ {_html(total)}</font>')
+        rows.append(f'<font point-size="10" color="{RED}">Σ g={_html(total)}</font>')
     label = "<" + "<br/>".join(rows) + ">"
     if box.kind == "gate":
         return f"shape=circle, margin=0.04, label={label}"

@@ -4,7 +4,7 @@ left to right, every wire labelled `v=value | g=gradient` (in forward mode
 from __future__ import annotations
 
 from ..core.records import Derivation
-from .picture import END, call_frames, picture
+from .picture import END, call_frames, grad_label, picture
 
 
 def render(d: Derivation, digits: int = 4) -> str:
@@ -32,7 +32,8 @@ def render(d: Derivation, digits: int = 4) -> str:
     leaves.append("out")
     for w in pic.wires:
         dst = "out" if w.dst == END else f"n{w.dst}"
-        label = " | ".join(p for p in (_part("v", w.value), _part("t" if pic.tangents else "g", w.grad)) if p)
+        label = " | ".join(p for p in (_part("v", w.value), _part(grad_label(w, "t" if pic.tangents else "g"), w.grad))
+                           if p)
         # Mermaid refuses an empty label: a wire too big to write goes unlabelled.
         lines.append(f"  n{w.src} -- {_quote(label)} --> {dst}" if label else f"  n{w.src} --> {dst}")
     lines.append(f"  class {','.join(leaves)} leaf")

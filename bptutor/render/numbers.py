@@ -24,24 +24,131 @@ def short(c) -> str:
 
 
 def num(x, digits: int = 4) -> str:
-    """A computed value at `digits` decimals; integers stay integers, values too
-    small for the decimals switch to scientific notation (never a bare 0.00)."""
+    """A computed value at `digits` decimals; integers stay integers; a value
+    too small for the decimals keeps `digits` significant digits (0.0002950,
+    never 0.0003 for 0.000295: 1/0.0003 is not 3389.34), huge and tinier ones
+    switch to scientific notation. An array: one format for all its entries."""
     if isinstance(x, (int, float)):
         return _scalar(float(x), digits)
     return array_text(x, digits)
 
 
-def _scalar(x: float, digits: int) -> str:
+HUGE = 1e9              # from here on a value is written in scientific notation
+TINY_DECIMALS = 3       # a tiny value takes at most this many decimals more than asked, then scientific
+
+
+def _style(x: float, digits: int) -> tuple[str, int]:
+    """How a finite value is written at `digits`: ("int", 0), ("f", decimals)
+    or ("e", decimals of the mantissa)."""
+    if x == int(x) and abs(x) < 1e15:
+        return "int", 0
+    ax = abs(x)
+    sig = max(digits, 1)
+    if ax >= HUGE:
+        return "e", max(sig - 1, 1)
+    if ax >= 10.0 ** (1 - sig):
+        return "f", digits
+    decimals = sig - 1 - math.floor(math.log10(ax))     # `sig` significant digits
+    if decimals > digits + TINY_DECIMALS:
+        return "e", max(sig - 1, 1)
+    return "f", decimals
+
+
+def _written(x: float, style: tuple[str, int]) -> str:
     if math.isnan(x):
         return "nan"
     if math.isinf(x):
         return "inf" if x > 0 else "-inf"
-    if x == int(x) and abs(x) < 1e15:
+    kind, decimals = style
+    if kind == "int":
         return str(int(x))
-    ax = abs(x)
-    if ax < 0.5 * 10.0 ** -digits or ax >= 1e9:
-        return format(x, f".{max(digits - 1, 1)}e")
-    return format(x, f".{digits}f")
+    return format(x, f".{decimals}{kind}")
+
+
+def _scalar(x: float, digits: int) -> str:
+    if not math.isfinite(x):
+        return _written(x, ("f", 0))
+    return _written(x, _style(x, digits))
+
+
+def common_style(values, digits: int) -> tuple[str, int]:
+    """One style for numbers shown together (a vector, a table's column): all
+    integers stay integers; else the decimals the largest needs, for all of
+    them ([-0.6667, -1.3333, -2.0000], never [-0.6667, -1.3333, -2]); all
+    scientific when one needs it, or, as numpy prints arrays, when they are
+    too far apart in size for one count of decimals to show the smallest."""
+    finite = [v for v in values if math.isfinite(v)]
+    styles = [_style(v, digits) for v in finite]
+    if not styles or all(kind == "int" for kind, _ in styles):
+        return "int", 0
+    sci = "e", max(max(digits, 1) - 1, 1)
+    if any(kind == "e" for kind, _ in styles):
+        return sci
+    largest = max(finite, key=abs)
+    kind, decimals = _style(largest, digits)
+    if kind == "int":
+        decimals = digits
+    sizes = [abs(v) for v in finite if v]
+    smallest = min(sizes)
+    if max(sizes) > 1e3 * smallest and _style(smallest, digits)[1] > decimals:
+        return sci
+    return "f", decimals
+
+
+def column(values, digits: int) -> list[str]:
+    """Numbers shown together, in one style (see common_style)."""
+    values = [float(v) for v in values]
+    style = common_style(values, digits)
+    return [_written(v, style) for v in values]
+
+
+def true_decimals(compute, operands: tuple, result, digits: int, limit: int = 15) -> int | None:
+    """The fewest decimals (at least `digits`) at which an equation printed as
+    `operands … = result` is true as shown: compute(*operands as shown) gives
+    result as shown, to half a unit of its last digit (entry by entry for
+    arrays). None when no precision up to `limit` makes it so (then the text
+    says ≈). 2 × 0.1966 = 0.3932 at 4; 2 × 0.20 is not 0.39, so at 2 the
+    answer is 4."""
+    for d in range(digits, max(digits, limit) + 1):
+        try:
+            value = compute(*[_as_shown(x, d) for x in operands])
+        except (ArithmeticError, ValueError):
+            return None
+        if _agrees(value, result, d):
+            return d
+    return None
+
+
+def _as_shown(x, digits: int):
+    """x as a reader takes it from the page at `digits`."""
+    if isinstance(x, (int, float)):
+        return float(_scalar(float(x), digits))
+    import numpy as np
+    a = np.asarray(x, dtype=float)
+    style = common_style(a.ravel().tolist(), digits)
+    return np.array([float(_written(v, style)) for v in a.ravel().tolist()]).reshape(a.shape)
+
+
+def _agrees(value, result, digits: int) -> bool:
+    """value, computed from the numbers shown, rounds to result as shown."""
+    import numpy as np
+    values = np.ravel(np.asarray(value, dtype=float))
+    results = np.ravel(np.asarray(result, dtype=float))
+    if values.shape != results.shape:
+        values = np.broadcast_to(values, results.shape)
+    style = common_style(results.tolist(), digits)
+    for v, r in zip(values.tolist(), results.tolist()):
+        text = _written(r, style)
+        if not math.isfinite(r):
+            return False
+        kind, decimals = style
+        if kind == "e":
+            unit = 10.0 ** (int(text.partition("e")[2]) - decimals)
+        else:           # an integer shown is exact: as true as `digits` decimals can tell
+            unit = 10.0 ** -(decimals if kind == "f" else digits)
+        if abs(v - float(text)) > 0.5 * unit * (1 + 1e-9):
+            return False
+    return True
 
 
 def paren(text: str) -> str:
@@ -93,7 +200,7 @@ def array_text(x, digits: int = 4, full: bool = False, entry=None) -> str:
     if full or is_small(a):
         rows = matrix_rows(a, digits, align=False, entry=entry)
         return rows[0] if a.ndim == 1 else "[" + ", ".join(rows) + "]"
-    head = ", ".join(_scalar(float(v), digits) for v in a.flat[:3])
+    head = ", ".join(column(a.flat[:3], digits))
     with np.errstate(all="ignore"):
         norm = float(np.linalg.norm(a))
     return f"{shape_tuple(a.shape)} [{head}, …] ‖·‖ = {_scalar(norm, digits)}"
@@ -106,8 +213,11 @@ def matrix_rows(x, digits: int = 4, align: bool = True, entry=None) -> list[str]
     import numpy as np
     a = np.asarray(x, dtype=float)
     grid = a.reshape(1, -1) if a.ndim <= 1 else a.reshape(-1, a.shape[-1])
-    entry = entry or (lambda v: _scalar(v, digits))
-    cells = [[entry(float(v)) for v in row] for row in grid]
+    if entry is None:                   # one format for the whole array
+        style = common_style(a.ravel().tolist(), digits)
+        cells = [[_written(float(v), style) for v in row] for row in grid]
+    else:
+        cells = [[entry(float(v)) for v in row] for row in grid]
     if align:
         width = max(len(c) for row in cells for c in row)
         cells = [[c.rjust(width) for c in row] for row in cells]
@@ -200,7 +310,8 @@ def _tex_array(x, digits: int) -> str:
     if len(shape) > 2 or x.size > 36:          # too big to typeset: its shape
         return r"\text{" + shape_text(shape) + "}"
     rows = x.tolist() if len(shape) == 2 else [[v] for v in x.tolist()]
-    body = r" \\ ".join(" & ".join(tex_num(float(v), digits) for v in row) for row in rows)
+    style = common_style(x.ravel().tolist(), digits)          # one format for the whole matrix
+    body = r" \\ ".join(" & ".join(tex_sci(_written(float(v), style)) for v in row) for row in rows)
     return r"\begin{bmatrix}" + body + r"\end{bmatrix}"
 
 

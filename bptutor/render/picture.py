@@ -20,9 +20,10 @@ END = -1          # the id of the wire's end right of the output
 class Box:
     id: int
     kind: str          # input | const | gate
-    title: str         # a name, a constant, or the gate as the notes draw it (+, *, exp, 1/x)
-    sub: str = ""      # a named gate's symbol, a tensor's shape
+    title: str         # the node's name, as every view writes it (w0*x0, +₂, exp, f), or a constant
+    sub: str = ""      # the gate's symbol where the name is not it (f: 1/x, w0*x0: *), a tensor's shape
     call: tuple = ()   # the calls of the user's functions it is in, outermost first
+    gate: str = ""     # the symbol alone (the sub's first part)
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,14 +32,15 @@ class Wire:
     dst: int           # END for the output's own wire
     value: str | None  # None when the value is too big to write (a large tensor)
     grad: str | None   # the gradient sent back (the tangent carried, in forward mode); None: none flows
+    path: int = 0      # k > 0: the source's paths meet (Σ at its box), and this is the k-th one's share
 
 
 @dataclass(frozen=True, slots=True)
 class Picture:
     boxes: list
     wires: list
-    output: str        # the output's name, written at the end of its wire
-    totals: dict       # box id -> summed gradient, for boxes whose wires fan out
+    output: str        # written at the end of the output's wire ("": its box says its name)
+    totals: dict       # box id -> its total gradient, for boxes where paths meet (Σ)
     tangents: str = "" # forward mode: the input whose tangents the wires carry instead of gradients
 
 
@@ -68,7 +70,13 @@ def picture(d: Derivation, digits: int = 4) -> Picture:
             for j in nodes[i].args:
                 reached[j] = reached[j] or nodes[j].op.name == "const"
     value_text = [None] * len(nodes)
-    boxes, wires, fan_out = [], [], [0] * len(nodes)
+    fan_out = [0] * len(nodes)                  # gradients flowing back into each node: paths meeting there
+    for i, node in enumerate(nodes):
+        if reached[i]:
+            for k, j in enumerate(node.args):
+                if (i, k) in along:
+                    fan_out[j] += 1
+    boxes, wires, paths = [], [], [0] * len(nodes)
     for i, node in enumerate(nodes):
         if not reached[i]:
             continue                            # a statement the output does not use
@@ -76,15 +84,16 @@ def picture(d: Derivation, digits: int = 4) -> Picture:
         boxes.append(_box(i, node, vals[i]))
         for k, j in enumerate(node.args):
             g = None if nodes[j].op.name == "const" else along.get((i, k), 0.0 if forward else None)
-            wires.append(Wire(j, i, value_text[j], None if g is None else picture_value(g, digits)))
-            fan_out[j] += 1
+            path = 0
+            if g is not None and fan_out[j] > 1 and not forward:
+                path = paths[j] = paths[j] + 1
+            wires.append(Wire(j, i, value_text[j], None if g is None else picture_value(g, digits), path))
     out = d.graph.output
     end = grads[out]
     wires.append(Wire(out, END, value_text[out], None if end is None else picture_value(end, digits)))
     totals = {} if forward else {i: picture_value(grads[i], digits) for i, n in enumerate(fan_out)
                                  if n > 1 and grads[i] is not None}
-    end_label = "" if nodes[out].name else nodes[out].label      # a named output box shows its name
-    return Picture(boxes, wires, end_label, totals, nodes[seeded.about].label if forward else "")
+    return Picture(boxes, wires, "", totals, nodes[seeded.about].label if forward else "")
 
 
 def _leading_to(nodes, outputs) -> list[bool]:
@@ -133,7 +142,7 @@ def call_frames(pic: Picture) -> list[tuple[int, str, int, object]]:
 
 def _box(i: int, node, value) -> Box:
     box = _plain_box(i, node, value)
-    return Box(box.id, box.kind, box.title, box.sub, node.call or ()) if node.call else box
+    return Box(box.id, box.kind, box.title, box.sub, node.call or (), box.gate) if node.call else box
 
 
 def _plain_box(i: int, node, value) -> Box:
@@ -145,6 +154,17 @@ def _plain_box(i: int, node, value) -> Box:
     if kind == "const":
         return Box(i, "const", num(node.c), shape)
     gate = gate_label(node.op, node.c, short)
-    if node.name:
-        return Box(i, "gate", node.name, " ".join(p for p in (gate, shape) if p))
-    return Box(i, "gate", gate, shape)
+    if node.label.rstrip(_SUBSCRIPTS) == gate:          # named by its gate: +1, exp, +₂
+        gate = ""
+    return Box(i, "gate", node.label, " ".join(p for p in (gate, shape) if p), gate=gate)
+
+
+_SUBSCRIPTS = "₀₁₂₃₄₅₆₇₈₉"
+
+
+def grad_label(wire: Wire, derivative: str = "g") -> str:
+    """How a wire's gradient is named: g, or g₂ for the second path's share
+    where paths meet (the box then shows their sum, Σ g)."""
+    if not wire.path:
+        return derivative
+    return derivative + "".join(_SUBSCRIPTS[int(ch)] for ch in str(wire.path))
