@@ -23,7 +23,9 @@ sys.path.insert(0, str(ROOT))
 ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 ENV["PYTHONPATH"] = str(ROOT)
 
-from bptutor.app.graphviz import MAX_NODES, MEMORY_LIMIT_MB, TIMEOUT  # noqa: E402
+from bptutor.app.graphviz import MAX_NODES, MEMORY, TIMEOUT  # noqa: E402
+
+MEMORY_MB = MEMORY >> 20
 
 
 def expression(n_terms: int) -> tuple[str, str]:
@@ -34,7 +36,7 @@ def expression(n_terms: int) -> tuple[str, str]:
 
 def main() -> None:
     print(f"--graph x.svg: refused above {MAX_NODES} nodes; the layout child limited to "
-          f"{MEMORY_LIMIT_MB} MB and {TIMEOUT} s")
+          f"{MEMORY_MB} MB and {TIMEOUT} s")
     worst = 0.0
     bounded = True
     with tempfile.TemporaryDirectory() as tmp:
@@ -54,7 +56,7 @@ def main() -> None:
             peak = usage.ru_maxrss // 1024
             made = target.exists() and target.stat().st_size > 0
             worst = max(worst, wall)
-            bounded &= wall < TIMEOUT + 10 and peak < MEMORY_LIMIT_MB and (made or nodes > MAX_NODES)
+            bounded &= wall < TIMEOUT + 10 and peak < MEMORY_MB and (made or nodes > MAX_NODES)
             print(f"  {nodes:6,} nodes  {wall:6.2f} s  exit {code}  peak {peak:4d} MB  "
                   f"{'svg written' if made else first[:90]}")
             target.unlink(missing_ok=True)

@@ -89,6 +89,7 @@ _PLANS = _by_row({**{name: (mode, fn, _LOCAL.get(name)) for name, (mode, fn) in 
                   "input": (INPUT_LEAF, None, None), "const": (CONST_LEAF, None, None)})
 _AS_PLANNED = {id(op): (op, op.forward, op.local) for op in OPS.values()}
 _ROW = (None, None, None)               # a row not above: its own functions run
+_op_of = operator.attrgetter("op")
 _plans: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
@@ -99,7 +100,7 @@ def plan(g: Graph) -> list:
     table above mirrors (a test injecting a bug) runs its own."""
     cached = _plans.get(g)
     if cached is None or len(cached) != len(g.nodes):
-        rows = [id(node.op) for node in g.nodes]
+        rows = list(map(id, map(_op_of, g.nodes)))
         planned = {row: _PLANS[row] for row in set(rows) if row in _PLANS and _as_planned(row)}
         cached = _plans[g] = list(map(planned.get, rows, repeat(_ROW)))
     return cached
