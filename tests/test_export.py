@@ -10,7 +10,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 import bptutor
-from bptutor.render.numbers import picture_value, shape_text, tex_expr, tex_name, tex_num
+from bptutor.render.numbers import picture_value, shape_text, tex_name, tex_num
 from bptutor.app import graphviz
 from bptutor.render import latex, markdown
 from bptutor.render.picture import END, picture
@@ -316,8 +316,41 @@ def test_tex_labels_and_numbers():
     assert tex_name("w0") == "w_{0}" and tex_name("w_0") == "w_{0}" and tex_name("theta") == r"\theta"
     assert tex_name("loss") == r"\mathrm{loss}"
     assert tex_num(2.5e-7, 2) == r"2.5\times10^{-7}" and tex_num(-0.5312, 2) == "-0.53"
-    assert tex_expr("x^(a+b)*sqrt(c)") == r"x^{a+b} \cdot \sqrt{c}"
-    assert tex_expr("x^-1") == "x^{-1}"
+
+
+@pytest.mark.parametrize("source, latex", [
+    ("x^(a+b)*sqrt(c)", r"x^{a+b} \cdot \sqrt{c}"),
+    ("x^-1", "x^{-1}"),
+    (SIGMOID, r"1/(1+\exp (-(w_{0} \cdot x_{0}+w_{1} \cdot x_{1}+w_{2})))"),
+    ("a-(b-c) + a/(b*c)", r"a-(b-c)+a/(b \cdot c)"),
+    ("(a*b)+c + (a-b)-c", r"a \cdot b+c+(a-b)-c"),         # brackets the precedence needs, and only those
+    ("x - 3 + 3 - y + (3 - y)", "x-3+3-y+(3-y)"),         # x - 3 is stored as x + (-3)
+    ("2*x + x*2 + (x)*2", r"2 \cdot x+x \cdot 2+x \cdot 2"),  # a constant stays on its side
+    ("-x^2 + (-x)^2", "-x^{2}+(-x)^{2}"),
+    ("a - -b + a*-2", r"a-(-b)+a \cdot (-2)"),            # a right operand never starts with a minus
+    ("e^x + pi*x + 1e-9*x", r"e^{x}+\pi \cdot x+1\times10^{-9} \cdot x"),
+    ("max(x, 0) + relu(x) + sigmoid(x)", r"\max (x,0)+\operatorname{relu}(x)+\sigma (x)"),
+    ("sum(W.T.T @ x, 0) + (W.T)^2", r"\operatorname{sum}({W^\top}^\top\,x,0)+{W^\top}^{2}"),
+    ("sum(x[1] * [1, 2])", r"\operatorname{sum}(x[1] \cdot \begin{bmatrix}1 \\ 2\end{bmatrix})"),
+])
+def test_expression_latex_is_typeset_from_the_graph(source, latex):
+    from bptutor.lang.parse import parse
+    from bptutor.render.formula import typeset
+    g = parse(source)
+    plain, tex = typeset(g, g.output, 400)
+    assert tex == latex
+    assert typeset(g, g.output, len(plain) - 1) is None       # past the budget: not typeset
+
+
+def test_a_100000_deep_expression_typesets_without_recursion():
+    from bptutor.lang.parse import parse
+    from bptutor.render.formula import typeset
+    depth = 100_000
+    g = parse("tanh(" * depth + "x" + ")" * depth)
+    assert typeset(g, g.output, 400) is None                   # refused from its span, before walking
+    plain, tex = typeset(g, g.output, 10 ** 7)
+    assert plain == "tanh(" * depth + "x" + ")" * depth
+    assert tex == r"\tanh (" * depth + "x" + ")" * depth
 
 
 def test_markdown_and_latex_render_without_the_cli():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 
-from ..core.ops import FUNCTIONS, const_text
+from ..core.ops import const_text
 
 
 SMALL = 36          # entries of a matrix shown in full
@@ -356,62 +356,7 @@ def tex_escape(text: str) -> str:
     return "".join(_TEX_SPECIAL.get(ch, ch) for ch in text)
 
 
-_TOKEN = re.compile(r"\s*(\*\*|[^\W\d]\w*|\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?|\S)")
-# Each function as its op row typesets it (ln, log's other name, as typed).
-_TEX_FUNCTIONS = {name: op.tex for name, op in FUNCTIONS.items()} | {"ln": r"\ln"}
-
-
-def tex_expr(text: str) -> str:
-    """An expression as the user typed it (a node's label), in LaTeX math:
-    w0*x0 -> w_{0} \\cdot x_{0}, x^(a+b) -> x^{a+b}, sqrt(c) -> \\sqrt{c}.
-    One pass with a stack of closing brackets: no recursion."""
-    tokens = _TOKEN.findall(text)
-    out, closers = [], []
-    k = 0
-    while k < len(tokens):
-        tok = tokens[k]
-        nxt = tokens[k + 1] if k + 1 < len(tokens) else ""
-        if tok in ("^", "**"):
-            if nxt == "(":
-                out.append("^{")
-                closers.append("}")
-                k += 2
-                continue
-            atom = [nxt]
-            if nxt == "-" and k + 2 < len(tokens):
-                atom.append(tokens[k + 2])
-            out.append("^{" + "".join(_tex_token(a) for a in atom) + "}")
-            k += 1 + len(atom)
-            continue
-        if tok == "." and nxt == "T":
-            out.append(r"^\top")
-            k += 2
-            continue
-        if tok == "sqrt" and nxt == "(":
-            out.append(r"\sqrt{")
-            closers.append("}")
-            k += 2
-            continue
-        if tok == "(":
-            closers.append(")")
-            out.append("(")
-        elif tok == ")":
-            out.append(closers.pop() if closers else ")")
-        else:
-            out.append(_tex_token(tok))
-        k += 1
-    return "".join(out)
-
-
-def _tex_token(tok: str) -> str:
-    if tok == "*":
-        return r" \cdot "
-    if tok == "@":                      # a matrix product is written by juxtaposition: W x
-        return r"\,"
-    if tok in _TEX_FUNCTIONS:
-        return _TEX_FUNCTIONS[tok] + " "
-    if tok[:1].isdigit() or tok[:1] == ".":
-        return tex_sci(short(float(tok))) if "e" in tok.lower() else tok
-    if tok[:1].isalpha() or tok[:1] == "_":
-        return tex_name(tok)
-    return _TEX_SPECIAL.get(tok, tok)
+def tex_function(op) -> str:
+    """The TeX name of a function op (exp -> \\exp, sigmoid -> \\sigma): the
+    name lives with the op row; an op without one is typeset by its call name."""
+    return op.tex or tex_name(op.call or op.name)

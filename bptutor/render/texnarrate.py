@@ -5,13 +5,16 @@ and numbers become math, node labels become code."""
 from __future__ import annotations
 
 from ..i18n import t
-from .numbers import paren, shown_product_differs, short, tex_escape, tex_expr, tex_name, tex_num, tex_sci
-from ..core.ops import fill
+from .numbers import paren, shown_product_differs, short, tex_escape, tex_name, tex_num, tex_sci
+from ..core.ops import fill, gate_label
 from ..core.records import Step
+from .formula import gate_latex, typeset
 from .narrate import _IDENT, Narrator, elide
 
 
 MAX_FORMULA = 60         # longer expressions are named by their labels, not typeset in full
+MAX_SOURCE_FORMULA = 400     # the header formula f = <the expression>
+_SUBSCRIPT_DIGITS = "₀₁₂₃₄₅₆₇₈₉"
 
 
 class TexNarrator(Narrator):
@@ -47,7 +50,19 @@ class TexNarrator(Narrator):
     def label_tex(self, i: int) -> str:
         """A node in a formula: its name, or its expression in brackets."""
         label = self.nodes[i].label
-        return tex_name(label) if _IDENT.match(label) else f"({tex_expr(label)})"
+        return tex_name(label) if _IDENT.match(label) else self.expression_tex(i)
+
+    def expression_tex(self, i: int) -> str:
+        """A node whose label is not a name, in brackets: its expression typeset
+        from the graph when the label is its text (`w0*x0`, `2^x`), else its
+        gate (`+1`, `exp`, `+₂`)."""
+        node = self.nodes[i]
+        label = node.label
+        typed = typeset(self.d.graph, i, 4 * len(label) + 16)
+        is_gate = label.rstrip(_SUBSCRIPT_DIGITS) == gate_label(node.op, node.c, short)
+        if typed is None or (typed[0] != label and is_gate):
+            return f"({gate_latex(node, label)})"
+        return f"({typed[1]})"
 
     def partial(self, top: int, bottom: int) -> str:
         return rf"\frac{{\partial {self.label_tex(top)}}}{{\partial {self.label_tex(bottom)}}}"
@@ -55,7 +70,7 @@ class TexNarrator(Narrator):
     def symbol_tex(self, i: int, k: int) -> str:
         """Narrator.symbol in LaTeX: a name, (an expression), or u/v."""
         sym = self.symbol(i, k)
-        return f"({tex_expr(sym[1:-1])})" if sym.startswith("(") else tex_name(sym)
+        return self.expression_tex(i) if sym.startswith("(") else tex_name(sym)
 
     def local_text(self, s: Step) -> str:
         """$-\\frac{1}{u^2} = -\\frac{1}{1.37^2} = -0.53$"""
@@ -94,7 +109,10 @@ class TexNarrator(Narrator):
         label = self.nodes[i].label
         if _IDENT.match(label):
             return tex_name(label)
-        return f"({tex_expr(label)})" if len(label) <= 12 else "uv"[k] if k < 2 else f"x_{{{k}}}"
+        if self.nodes[i].op.name == "const":
+            typed = typeset(self.d.graph, i, 4 * len(label) + 16)
+            return typed[1] if typed else label
+        return self.expression_tex(i) if len(label) <= 12 else "uv"[k] if k < 2 else f"x_{{{k}}}"
 
     def array_rule(self, s: Step) -> str:
         node = self.nodes[s.node]
@@ -159,16 +177,14 @@ class TexNarrator(Narrator):
         """Each computed node as [expression, value] (a named one as [name, expression, value]),
         in evaluation order; an expression too long to read is left to its label."""
         lines = []
-        source = self.d.graph.source
         for i, node in enumerate(self.nodes):
             if not node.args:
                 continue
-            # measured before slicing: a 100,000-deep expression has 100,000 long spans
-            text = " ".join(source[node.start:node.end].split()) if node.end - node.start <= 4 * MAX_FORMULA else ""
             name = node.name or (node.label if i == self.d.graph.output else "")
             parts = [tex_name(name)] if name else []
-            if text and len(text) <= MAX_FORMULA and text != name:
-                parts.append(tex_expr(text))
+            typed = typeset(self.d.graph, i, MAX_FORMULA)
+            if typed is not None and typed[0] != name:
+                parts.append(typed[1])
             if not parts:
                 parts.append(self.label_tex(i))
             lines.append(parts + [self.tex(self.d.node_values[i])])
@@ -177,10 +193,11 @@ class TexNarrator(Narrator):
     def source_tex(self) -> str | None:
         """`f = <the expression>` as a display formula; None for a program of
         statements (shown as code) or an expression too long to typeset."""
-        source = " ".join(self.d.source.split())
-        if any(ch in source for ch in ";=#") or len(source) > 400 or not _IDENT.match(self.out.label):
+        source = self.d.source
+        if any(ch in source for ch in ";=#") or not _IDENT.match(self.out.label):
             return None
-        return f"{tex_name(self.out.label)} = {tex_expr(source)}"
+        typed = typeset(self.d.graph, self.d.graph.output, MAX_SOURCE_FORMULA)
+        return None if typed is None else f"{tex_name(self.out.label)} = {typed[1]}"
 
 
 def latex_code(text: str) -> str:
