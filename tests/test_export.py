@@ -238,7 +238,7 @@ def test_a_plain_run_imports_no_exporter():
 def test_markdown_sigmoid(lang):
     code, out, err = run(SIGMOID, "--vals", SIGMOID_VALS, "--digits", "2", "--format", "md", "--lang", lang)
     assert code == 0 and err == ""
-    assert out.startswith(r"## $f = 1/(1+\exp (-(w_{0} \cdot x_{0}+w_{1} \cdot x_{1}+w_{2})))$")
+    assert out.startswith(r"## $f = 1/(1+e^{-(w_{0} \cdot x_{0}+w_{1} \cdot x_{1}+w_{2})})$")
     assert "```mermaid\nflowchart LR\n" in out
     assert r"$-\frac{1}{u^2} = -\frac{1}{1.37^2} = -0.53$" in out
     assert r"$2 \times 0.20 \approx 0.39$" in out
@@ -321,7 +321,7 @@ def test_tex_labels_and_numbers():
 @pytest.mark.parametrize("source, latex", [
     ("x^(a+b)*sqrt(c)", r"x^{a+b} \cdot \sqrt{c}"),
     ("x^-1", "x^{-1}"),
-    (SIGMOID, r"1/(1+\exp (-(w_{0} \cdot x_{0}+w_{1} \cdot x_{1}+w_{2})))"),
+    (SIGMOID, r"1/(1+e^{-(w_{0} \cdot x_{0}+w_{1} \cdot x_{1}+w_{2})})"),
     ("a-(b-c) + a/(b*c)", r"a-(b-c)+a/(b \cdot c)"),
     ("(a*b)+c + (a-b)-c", r"a \cdot b+c+(a-b)-c"),         # brackets the precedence needs, and only those
     ("x - 3 + 3 - y + (3 - y)", "x-3+3-y+(3-y)"),         # x - 3 is stored as x + (-3)

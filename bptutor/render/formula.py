@@ -88,6 +88,8 @@ def _form(graph: Graph, i: int, root: bool) -> tuple[int, list]:
         return POSTFIX, [(f"[{at}]", f"[{at}]"), (args[0], POSTFIX, True, False)]
     if name == "sqrt":
         return ATOM, [(")", "}"), (args[0], 0, False, False), ("sqrt(", r"\sqrt{")]
+    if name == "exp":           # e^{x} as the notes write it; POWER, so (e^{x})^{2} keeps its brackets
+        return POWER, [(")", "}"), (args[0], 0, False, False), ("exp(", "e^{")]
     fname = tex_function(op)
     parts = [(f",{c})", f",{c})") if c is not None else _CLOSE]
     for k in range(len(args) - 1, -1, -1):
