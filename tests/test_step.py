@@ -191,7 +191,7 @@ def test_forward_mode_walks_the_tangents_left_to_right():
     assert "2 inputs bring tangents into node f, so they add up: ḟ = ∂f/∂a·ȧ + ∂f/∂(sin(x))·(sin(x))˙ = " \
         "3 + (-0.42) = 2.58" in text
     picture = render_text(view.picture(8))
-    assert picture.startswith("f +  v=6.91  t=2.58  ◀") and "y  v=3  t=0" in picture
+    assert picture.startswith("f (+)  v=6.91  t=2.58  ◀") and "y  v=3  t=0" in picture
     zh = " ".join(render_text(StepView(d, "zh", 2).caption(4)).split())
     assert "a = x*y 结点的局部梯度为 y = 3，从输入传过来的切向量为 1，所以 a 结点的切向量为 ȧ = ∂a/∂x·ẋ = 3 × 1 = 3" in zh
 
@@ -202,7 +202,7 @@ def test_forward_mode_steps_in_a_real_terminal(tmux, tmp_path):
                            "--step"])
     tmux.wait_for("Enter, → or space")
     screen = keys(tmux, *["Right"] * 5, until="step 5 of 9")
-    assert marked(screen) == ["├── a *  v=6  t=3  ◀"] and "t=-0.42" not in screen
+    assert marked(screen) == ["├── a (*)  v=6  t=3  ◀"] and "t=-0.42" not in screen
     screen = keys(tmux, "Left", until="step 4 of 9")
     assert "ẋ = ∂x/∂x = 1" in screen and "t=3" not in screen
     keys(tmux, "q", until="Numeric check")
