@@ -74,15 +74,16 @@ def tmux(tmp_path):
 
 def start(tmux, tmp_path, argv, lang="en"):
     """bptutor ARGV in an 80×30 tmux pane; the exit code and the terminal's
-    settings before and after go to files."""
+    settings before and after go to files (the exit code last: once it is
+    there, so are the settings after)."""
     env = {"PYTHONPATH": str(ROOT), "BPTUTOR_LANG": lang, "TERM": "xterm-256color",
            "XDG_STATE_HOME": str(tmp_path / "state")}
     stty = f"stty -g > {shlex.quote(str(tmp_path / 'before'))}"
     command = " ".join([
         stty, ";", "env", *(shlex.quote(f"{k}={v}") for k, v in env.items()),
         shlex.quote(sys.executable), "-m", "bptutor", *map(shlex.quote, argv),
-        ";", "echo", "$?", ">", shlex.quote(str(tmp_path / "exit")), ";", stty.replace("before", "after"),
-        ";", "sleep", "30"])
+        ";", "code=$?", ";", stty.replace("before", "after"),
+        ";", "echo", "$code", ">", shlex.quote(str(tmp_path / "exit")), ";", "sleep", "30"])
     started = tmux("new-session", "-d", "-s", "bp", "-x", "80", "-y", "30", command)
     assert started.returncode == 0, started.stderr
 
