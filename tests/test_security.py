@@ -293,9 +293,9 @@ def test_the_prompt_refuses_an_input_over_the_limit_and_goes_on(tmp_path, monkey
     from prompt_toolkit.input import create_pipe_input
     from prompt_toolkit.output import DummyOutput
 
-    from bptutor.app import replui
+    from bptutor.app import files
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))
-    monkeypatch.setattr(replui, "MAX_INPUT", 300)
+    monkeypatch.setattr(files, "MAX_INPUT", 300)
     out, err = io.StringIO(), io.StringIO()
     s = repl.Session("en", 2, out, err)
     with create_pipe_input() as inp:

@@ -174,14 +174,14 @@ def test_concurrent_parses_in_threads_never_mix():
 
 # ---- the parse tables: Lark's analysis of grammars/bptutor.lark, run by parse.py ----------
 def test_the_tables_are_written_from_the_grammar_file_as_it_is():
-    """Edit grammars/bptutor.lark, then run `python -m bptutor.lang.grammar`."""
+    """Edit grammars/bptutor.lark, then run `python -m bptutor.lang.tablegen`."""
     import hashlib
 
-    from bptutor.lang import grammar, parse as parse_module, tables
+    from bptutor.lang import grammar, parse as parse_module, tablegen, tables
     text = grammar.grammar_text()
     assert tables.GRAMMAR_SHA256 == hashlib.sha256(text.encode("utf-8")).hexdigest()
-    with open(grammar.TABLES, encoding="utf-8") as file:
-        assert file.read() == grammar.tables_source(parse_module.builder_methods())
+    with open(tablegen.TABLES, encoding="utf-8") as file:
+        assert file.read() == tablegen.tables_source(parse_module.builder_methods())
 
 
 def _outcome(src, start="program"):

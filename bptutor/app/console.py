@@ -186,7 +186,7 @@ def terminal_asker(input=None, output=None):
     within the input limit."""
     from prompt_toolkit import PromptSession
 
-    from .replui import limit_input
+    from .files import limit_input
     answers = PromptSession(input=input, output=output)
     limit_input(answers)
 

@@ -108,6 +108,18 @@ class LineReader:
         return line.rstrip("\r\n") if line else None
 
 
+def limit_input(prompt) -> None:
+    """Stop a prompt (a PromptSession) as soon as its text passes the input
+    limit: prompt() then raises the input.too_large BptutorError."""
+    def check(buffer):
+        if len(buffer.text) > MAX_INPUT:
+            size = len(buffer.text)
+            buffer.reset()
+            prompt.app.exit(exception=too_large(size))
+
+    prompt.default_buffer.on_text_changed += check
+
+
 def shown_path(path: str) -> str:
     """A path as a message shows it: control characters escaped, the rest as typed."""
     return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in path)

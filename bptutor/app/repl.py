@@ -412,7 +412,8 @@ def shell(session: Session, input=None, output=None) -> int:
     (0, or 3 when a bug of ours was met)."""
     from prompt_toolkit import PromptSession
 
-    from .replui import STYLE, InputLexer, ReplCompleter, key_bindings, limit_input, private_history
+    from .files import limit_input
+    from .replui import STYLE, InputLexer, ReplCompleter, key_bindings, private_history
     history = private_history(history_path(), session.error)
     prompt = PromptSession(history=history, completer=ReplCompleter(session), lexer=InputLexer(session),
                            style=STYLE, multiline=True, key_bindings=key_bindings(Typed()),

@@ -19,7 +19,7 @@ from prompt_toolkit.styles import Style
 from ..core.ops import CONSTANTS, FUNCTIONS
 from ..lang.notation import canonical
 from ..errors import BptutorError
-from .files import MAX_INPUT, shown_path, too_large
+from .files import shown_path
 from .replcommands import COMMANDS, argument_choices, command_name
 
 UNDO_TEXT = 2000            # longer texts keep no undo copy per key: a paste typed key by key
@@ -165,18 +165,6 @@ def key_bindings(typed) -> KeyBindings:
         event.current_buffer.insert_text(event.data * event.arg)
 
     return keys
-
-
-def limit_input(prompt) -> None:
-    """Stop a prompt (a PromptSession) as soon as its text passes the input
-    limit: prompt() then raises the input.too_large BptutorError."""
-    def check(buffer):
-        if len(buffer.text) > MAX_INPUT:
-            size = len(buffer.text)
-            buffer.reset()
-            prompt.app.exit(exception=too_large(size))
-
-    prompt.default_buffer.on_text_changed += check
 
 
 # ---- history: every line typed, so for its owner's eyes only ---------------------------

@@ -1,5 +1,5 @@
 """Text -> Graph. Parses with the LALR tables Lark built from the grammar
-(lang/tables.py, written by lang/grammar.py from grammars/bptutor.lark) and
+(lang/tables.py, written by lang/tablegen.py from grammars/bptutor.lark) and
 builds graph nodes in the reduce callbacks: no parse tree and no recursion, so
 100,000-deep nesting works. Every node built for an operator records its
 operator's span. A fresh builder per parse: parses in several threads never
@@ -764,7 +764,7 @@ def _runtime_rules(tables) -> list:
 
 
 def builder_methods() -> set[str]:
-    """The rule names the builder has a method for (lang/grammar.py writes them into the tables)."""
+    """The rule names the builder has a method for (lang/tablegen.py writes them into the tables)."""
     return {name for name in vars(_Builder) if not name.startswith("_")}
 
 
@@ -773,7 +773,7 @@ _tables = None
 
 def _load_tables() -> tuple:
     """(the tables module, its token regex's match, the ignored terminals, the rules
-    with their methods), on the first parse (lang/grammar.py imports this module
+    with their methods), on the first parse (lang/tablegen.py imports this module
     to write the tables)."""
     global _tables
     from . import tables

@@ -1,5 +1,5 @@
-# Generated from grammars/bptutor.lark by `python -m bptutor.lang.grammar`: do not edit.
-# Lark's analysis of the grammar (see lang/grammar.py); lang/parse.py runs it.
+# Generated from grammars/bptutor.lark by `python -m bptutor.lang.tablegen`: do not edit.
+# Lark's analysis of the grammar (see lang/tablegen.py); lang/parse.py runs it.
 GRAMMAR_SHA256 = '798f451703b8347a3c8965fdd9ac74ff8dfffc23664d4332cb9285cfd0fd0c15'
 TOKENS = '(?P<DEF_HEAD>[^\\W\\d²³¹ᴬ-ᵪ⁰-\u209f][^\\W²³¹ᴬ-ᵪ⁰-\u209f]*[ \t]*\\([ \t]*(?:[^\\W\\d²³¹ᴬ-ᵪ⁰-\u209f][^\\W²³¹ᴬ-ᵪ⁰-\u209f]*[ \t]*(?:,[ \t]*[^\\W\\d²³¹ᴬ-ᵪ⁰-\u209f][^\\W²³¹ᴬ-ᵪ⁰-\u209f]*[ \t]*)*)?\\)[ \t]*=)|(?P<NAME_EQ>[^\\W\\d²³¹ᴬ-ᵪ⁰-\u209f][^\\W²³¹ᴬ-ᵪ⁰-\u209f]*[ \t]*=)|(?P<NUMBER>(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?)|(?P<NAME>[^\\W\\d²³¹ᴬ-ᵪ⁰-\u209f][^\\W²³¹ᴬ-ᵪ⁰-\u209f]*)|(?P<SUPERSCRIPT>⁻?[⁰¹²³⁴⁵⁶⁷⁸⁹]+)|(?P<METHOD>\\.[^\\W\\d]\\w*)|(?P<__IGNORE_0>[ \t\x0c\r]+)|(?P<COMMENT>#[^\n]*)|(?P<TIMES>\\\\times)|(?P<DOT>(?:\\\\cdot|·|⋅))|(?P<AUGASSIGN>(?:\\+=|\\-=|\\*=|/=))|(?P<POW>(?:\\*\\*|\\^))|(?P<ADD>\\+)|(?P<BAR>\\|)|(?P<COLON>:)|(?P<COMMA>,)|(?P<DIV>/)|(?P<EQUAL>=)|(?P<LBRACKET>\\[)|(?P<LPAR>\\()|(?P<MATMUL>@)|(?P<MUL>\\*)|(?P<RBRACKET>\\])|(?P<ROOT>√)|(?P<RPAR>\\))|(?P<SEMICOLON>;)|(?P<SUB>\\-)|(?P<TRANSPOSE>ᵀ)|(?P<_NEWLINE>\n)'
 IGNORE = ['COMMENT', '__IGNORE_0']

@@ -1,0 +1,122 @@
+"""Writes tables.py: what Lark computes from the grammar file (LALR(1), its
+basic lexer) as data -- the lexer's terminals as the one regex Lark's own lexer
+matches, the parse table, and per rule what Lark's tree builder does with the
+children (which to keep, which to inline, where an absent [optional] puts None).
+parse.py runs those tables. A module of its own: it needs both the grammar file
+and parse.py's builder (which rules have a method), and parse.py needs the
+grammar file.
+
+    python -m bptutor.lang.tablegen          # after editing grammars/bptutor.lark
+
+tables.py records the grammar file's SHA-256; tests/test_syntax.py checks it,
+and that writing the tables again gives the same bytes."""
+from __future__ import annotations
+
+import hashlib
+import os
+
+from .grammar import START, grammar_text, lark_parser
+from .parse import builder_methods
+
+TABLES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "tables.py")
+
+
+def tables_source(callbacks) -> str:
+    """tables.py's text. `callbacks`: the rule names the parse's builder has."""
+    from lark.parse_tree_builder import _should_expand, maybe_create_child_filter
+    from lark.parsers.lalr_analysis import Shift
+
+    text = grammar_text()
+    lark = lark_parser()
+    lexer = lark.parser.lexer
+    lexer.scanner                               # builds what it matches with
+    if lexer.callback or len(lexer.scanner._mres) != 1:
+        raise SystemExit("the grammar needs Lark's lexer callbacks or several regexes: extend tables_source")
+    terminals = lexer.scanner.terminals
+    regex = "|".join(f"(?P<{t.name}>{t.pattern.to_regexp()})" for t in terminals)
+    table = lark.parser.parser.parser.parse_table
+    states = _canonical_order(table)
+    number = {state: k for k, state in enumerate(states)}
+    rules, rule_index, actions = [], {}, []
+    for state in states:
+        row = {}
+        for symbol, (action, arg) in sorted(table.states[state].items()):
+            if action is Shift:
+                row[str(symbol)] = number[arg]
+                continue
+            if arg not in rule_index:
+                rule_index[arg] = len(rules)
+                rules.append(_rule(arg, callbacks, maybe_create_child_filter, _should_expand))
+            row[str(symbol)] = -1 - rule_index[arg]
+        actions.append(row)
+    start = {name: number[table.start_states[name]] for name in START}
+    end = {name: number[table.end_states[name]] for name in START}
+    lines = [
+        "# Generated from grammars/bptutor.lark by `python -m bptutor.lang.tablegen`: do not edit.",
+        "# Lark's analysis of the grammar (see lang/tablegen.py); lang/parse.py runs it.",
+        f"GRAMMAR_SHA256 = {hashlib.sha256(text.encode('utf-8')).hexdigest()!r}",
+        f"TOKENS = {regex!r}",
+        f"IGNORE = {sorted(lexer.ignore_types)!r}",
+        f"START = {start!r}",
+        f"END = {end!r}",
+        "# per state: symbol -> the state to shift to (>= 0), or -1 - the rule to reduce by",
+        "ACTIONS = (",
+        *(f"    {row!r}," for row in actions),
+        ")",
+        "# per rule: (its symbol, how many children, the builder's method or None (children kept",
+        "# as a list), the children kept as (index, inlined, Nones before it), Nones after, expand one)",
+        "RULES = (",
+        *(f"    {rule!r}," for rule in rules),
+        ")",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _canonical_order(table) -> list:
+    """The states breadth-first from the start states, each state's moves in
+    the order of their symbols: Lark numbers its states differently from run
+    to run (it iterates sets of objects), this order is the same every time."""
+    from collections import deque
+    from lark.parsers.lalr_analysis import Shift
+    order, seen = [], set()
+    todo = deque(table.start_states[name] for name in START)
+    while todo:
+        state = todo.popleft()
+        if state in seen:
+            continue
+        seen.add(state)
+        order.append(state)
+        todo.extend(arg for _symbol, (action, arg) in sorted(table.states[state].items()) if action is Shift)
+    if len(order) != len(table.states):
+        raise SystemExit("a parse state no start state leads to")
+    return order
+
+
+def _rule(rule, callbacks, maybe_create_child_filter, should_expand) -> tuple:
+    """What Lark's ParseTreeBuilder wraps around this rule's callback, as data."""
+    options = rule.options
+    name = str(rule.alias or options.template_source or rule.origin.name)     # Lark's names are Tokens
+    method = name if not name.startswith("_") and name in callbacks else None
+    made = maybe_create_child_filter(rule.expansion, options.keep_all_tokens, False, options.empty_indices)
+    if made is None:
+        keep, nones_after = tuple((i, False, 0) for i in range(len(rule.expansion))), 0
+    elif len(made.args) == 2:                   # ChildFilterLALR: (to_include, append_none)
+        keep, nones_after = tuple(made.args[0]), made.args[1]
+    else:                                       # without placeholders: (index, inlined) pairs
+        keep, nones_after = tuple((i, inlined, 0) for i, inlined in made.args[0]), 0
+    expand_one = bool(options.expand1 and not rule.alias)
+    if method is None and not rule.origin.name.startswith("_") and not expand_one:
+        raise SystemExit(f"rule {name} has no method in the builder")
+    if any(inlined and not should_expand(rule.expansion[i]) for i, inlined, _ in keep):
+        raise SystemExit(f"rule {name}: an inlined child that is not an _rule")
+    return (str(rule.origin.name), len(rule.expansion), method, keep, nones_after, expand_one)
+
+
+def main() -> None:
+    with open(TABLES, "w", encoding="utf-8") as file:
+        file.write(tables_source(builder_methods()))
+    print(f"wrote {TABLES}")
+
+
+if __name__ == "__main__":
+    main()
