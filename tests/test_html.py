@@ -109,18 +109,75 @@ def _source_and_values(argv):
     return argv[0], parse_values(argv[2])
 
 
-def test_hostile_text_is_escaped_everywhere():
-    out = page(HOSTILE, "--vals", HOSTILE_VALS)
+HOSTILE_RUNS = {                 # every page a user's text reaches
+    "derivation": [HOSTILE, "--vals", HOSTILE_VALS],
+    "answers": [HOSTILE, "--vals", HOSTILE_VALS, "--answer", "script=-2, x=-3"],
+    "forward mode": [HOSTILE, "--vals", HOSTILE_VALS, "--mode", "forward"],
+    "lr": [HOSTILE, "--vals", HOSTILE_VALS, "--lr", "0.1"],
+    "train": ["train", HOSTILE.replace("f = amp * gt", "loss = (amp * gt - y)^2"), "--data", "x=[1,2], y=[2,4]",
+              "--vals", "lt=1,gt=-2", "--lr", "0.01", "--epochs", "3"],
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("kind", HOSTILE_RUNS)
+def test_hostile_text_is_escaped_everywhere(kind, lang):
+    code, out, err = run(*HOSTILE_RUNS[kind], "--format", "html", "--lang", lang)
+    assert code == (1 if kind == "answers" else 0), err              # x=-3 is wrong: ∂f/∂x = 2·gt = -4
     tree = parse(out)
+    assert (tree.find(".//section[@class='bp-answers']") is not None) == (kind == "answers")
     assert not [e for e in tree.iter() for a in e.attrib if a.rsplit("}", 1)[-1] in ("src", "href", "onerror")]
     scripts = list(tree.iter("script"))
     assert len(scripts) == 1 and "alert" not in scripts[0].text         # only the page's own script
     assert not list(tree.iter("img"))
     program = "".join(tree.find(".//pre/code").itertext())
-    assert program == HOSTILE.strip()                                 # shown as written, not run
+    assert program == HOSTILE_RUNS[kind][kind == "train"].strip()     # shown as written, not run
     assert "alert(1)" in tree.find(".//title").text
     assert {"script", "amp", "lt", "gt"} <= {"".join(e.itertext()) for e in every(tree, "mi")} | \
         {"".join(e.itertext()) for e in tree.iter("code")}
+
+
+def test_hostile_program_header_snapshot():
+    """Where the program's own text goes: the page's title, the program as written."""
+    d = bptutor.derive(HOSTILE, {"x": 3, "lt": 1, "gt": -2})
+    out = html.render(d, "en", 4, layout=None)
+    head = out[out.index("<title>"):out.index("</title>") + len("</title>")]
+    header = out[out.index("<header>"):out.index("</header>") + len("</header>")]
+    snapshot("hostile_header.html", head + "\n" + header + "\n")
+
+
+NUMBER = re.compile(r"\d+(?:\.\d+)?(?:e[-+]?\d+)?")
+
+
+def numbers_shown(element) -> set[str]:
+    """The numbers a page's step shows: each MathML <mn> whole (a fraction's parts
+    are separate numbers), and those in its text outside formulas."""
+    found = set()
+    for e in element.iter():
+        tag = e.tag.rsplit("}", 1)[-1] if isinstance(e.tag, str) else ""
+        if tag == "mn":
+            found.add("".join(e.itertext()))
+        elif tag not in ("mi", "mo", "mtext"):
+            found.update(NUMBER.findall(e.text or ""))
+        found.update(NUMBER.findall(e.tail or "") if e is not element else ())
+    return found
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("argv", [
+    [SIGMOID, "--vals", SIGMOID_VALS, "--digits", "2"],
+    ["a = x^2; b = exp(a); c = a + b; d = sqrt(c); e = cos(c); f = d + e", "--vals", "x=0.5"],
+    ["-f", str(ROOT / "examples" / "two_layer.bp")],
+    ["a = x*y; f = a + sin(x)", "--vals", "x=2,y=3", "--mode", "forward", "--digits", "2"],
+], ids=["sigmoid", "program", "matrices", "forward mode"])
+def test_the_page_shows_the_numbers_the_text_shows(argv, lang):
+    """One narration for both: every number in the page's steps is one the text output prints."""
+    code, text, _ = run(*argv, "--lang", lang)
+    tree = parse(page(*argv, "--lang", lang))
+    stops = [li for li in tree.iter("li") if li.get("data-node")]
+    assert stops
+    shown = set().union(*map(numbers_shown, stops))
+    assert len(shown) > 5 and shown <= set(NUMBER.findall(text))
 
 
 def fake_layout(dot_text: str, nodes: int) -> str:
@@ -272,6 +329,17 @@ def test_the_lr_step_goes_inside_the_page():
     update = tree.find(".//section[@class='bp-update']")
     assert ["".join(li.itertext()) for li in update.iter("li")] == [
         "x ← -2 - 0.1 × (-4) = -1.6", "y ← 5 - 0.1 × (-4) = 5.4", "z ← -4 - 0.1 × 3 = -4.3"]
+
+
+def test_the_repository_keeps_one_small_screenshot_for_the_readme():
+    """The browser tests' screenshots go to temporary folders; the README shows
+    one picture of the page (and --graph's own picture of the graph)."""
+    shown = re.findall(r"!\[[^]]*\]\(([^)]+)\)", (ROOT / "README.md").read_text(encoding="utf-8"))
+    assert shown == ["examples/sigmoid.png", "examples/html_step.png"]
+    images = sorted(p.relative_to(ROOT).as_posix() for folder in ("bptutor", "tests", "examples", "bench")
+                    for ext in ("png", "jpg", "jpeg", "gif", "webp") for p in (ROOT / folder).rglob(f"*.{ext}"))
+    assert images == sorted(shown)
+    assert (ROOT / "examples" / "html_step.png").stat().st_size < 40_000
 
 
 def test_show_outside_a_notebook_prints_the_text(capsys):

@@ -1,7 +1,7 @@
 """--format html in a real browser: headless Chromium (Debian's `chromium`, driven
 by Playwright) opens the page, clicks "next" three times, and the third node of
 the walk is highlighted, in the DOM and in the screenshot's pixels; the arrow
-keys step too; with JavaScript off the page shows every step.
+keys step too; with JavaScript off, or printed, the page shows every step.
 
 Skipped, loudly (see tests/conftest.py), where Chromium or Playwright is missing;
 .ci/run installs both and sets BPTUTOR_REQUIRE_BROWSER, which makes that a failure."""
@@ -125,3 +125,16 @@ def test_without_javascript_the_page_shows_every_step(browser, tmp_path):
     assert page.locator(".bp-forward li").count() == 8
     assert page.locator("#bp svg").is_visible() and lit_boxes(page) == []
     page.screenshot(path=str(tmp_path / "nojs.png"), full_page=True)
+
+
+def test_printed_after_stepping_the_page_shows_every_step_without_the_buttons(browser, tmp_path):
+    page = browser(write_page(tmp_path, "--lang", "zh"))
+    for _ in range(3):
+        page.click(".bp-next")
+    page.emulate_media(media="print")
+    assert not page.locator(".bp-controls").is_visible()
+    steps = page.locator(".bp-forward li, .bp-backward li")
+    assert steps.count() == 8 + 13 and all(steps.nth(k).is_visible() for k in range(steps.count()))
+    assert page.eval_on_selector("li.bp-on", "e => getComputedStyle(e).outlineStyle") == "none"
+    page.emulate_media(media="screen")
+    assert page.eval_on_selector("li.bp-on", "e => getComputedStyle(e).outlineStyle") == "solid"

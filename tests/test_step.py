@@ -102,6 +102,17 @@ def flat(screen: str) -> str:
     return " ".join(screen.split())
 
 
+def modes(tmux) -> dict:
+    """The terminal modes a program can leave behind, as tmux keeps them for the pane."""
+    names = ("cursor_flag", "alternate_on", "keypad_flag", "keypad_cursor_flag", "mouse_any_flag", "wrap_flag")
+    shown = tmux("display", "-p", "-t", "bp", " ".join(f"#{{{n}}}" for n in names)).stdout.split()
+    return dict(zip(names, shown))
+
+
+CLEAN = {"cursor_flag": "1", "alternate_on": "0", "keypad_flag": "0", "keypad_cursor_flag": "0",
+         "mouse_any_flag": "0", "wrap_flag": "1"}
+
+
 def exit_code(tmp_path, timeout=15.0) -> str:
     path = tmp_path / "exit"
     deadline = time.monotonic() + timeout
@@ -141,8 +152,10 @@ def test_step_through_in_chinese_and_ctrl_c_leaves_the_terminal_clean(tmux, tmp_
     assert "* 结点对 z的局部梯度为" in flat(screen) and "反向传播" in screen and "└── z  v=-4  g=3" in screen
     screen = keys(tmux, "Right", until="第 6 步")
     assert marked(screen) == ["├── x+y (+)  v=3  g=-4  ◀"]
+    assert modes(tmux)["cursor_flag"] == "0"                  # hidden while stepping ...
     tmux("send-keys", "-t", "bp", "C-c")
     assert exit_code(tmp_path) == "130"
+    assert modes(tmux) == CLEAN                               # ... and back, and no other mode left on
     assert (tmp_path / "before").read_text() == (tmp_path / "after").read_text()
 
 
