@@ -72,8 +72,8 @@ def tmux(tmp_path):
     t("kill-server")
 
 
-def start(tmux, tmp_path, argv, lang="en"):
-    """bptutor ARGV in an 80×30 tmux pane; the exit code and the terminal's
+def start(tmux, tmp_path, argv, lang="en", rows=30):
+    """bptutor ARGV in an 80-column tmux pane, 30 rows unless told; the exit code and the terminal's
     settings before and after go to files (the exit code last: once it is
     there, so are the settings after)."""
     env = {"PYTHONPATH": str(ROOT), "BPTUTOR_LANG": lang, "TERM": "xterm-256color",
@@ -84,7 +84,7 @@ def start(tmux, tmp_path, argv, lang="en"):
         shlex.quote(sys.executable), "-m", "bptutor", *map(shlex.quote, argv),
         ";", "code=$?", ";", stty.replace("before", "after"),
         ";", "echo", "$code", ">", shlex.quote(str(tmp_path / "exit")), ";", "sleep", "30"])
-    started = tmux("new-session", "-d", "-s", "bp", "-x", "80", "-y", "30", command)
+    started = tmux("new-session", "-d", "-s", "bp", "-x", "80", "-y", str(rows), command)
     assert started.returncode == 0, started.stderr
 
 
@@ -178,6 +178,22 @@ def test_the_repl_steps_through_its_last_derivation(tmux, tmp_path):
     tmux("send-keys", "-t", "bp", ":vals", "Enter")
     tmux.wait_for("x = 3\n")
     tmux("send-keys", "-t", "bp", "C-d")
+    assert exit_code(tmp_path) == "0"
+
+
+@needs_tmux
+def test_a_picture_taller_than_the_terminal_scrolls_to_the_step(tmux, tmp_path):
+    source = "a = x*y + sin(x)*cos(y) + exp(x*y*z) + log(1 + x^2 + y^2 + z^2); f = tanh(a)"
+    start(tmux, tmp_path, [source, "--vals", "x=0.5,y=-1.2,z=0.3", "--digits", "2", "--step"], rows=14)
+    tmux.wait_for("Enter, → or space")
+    screen = keys(tmux, *["Right"] * 24, until="step 24 of 49")      # +₄ towards 1+x^2+y^2, 16 lines down
+    lines = [line.strip() for line in screen.splitlines()]
+    at = lines.index("└── +₄  v=2.78  g=0.074  ◀")
+    assert lines[at + 1] == "├── 1+x^2+y^2 (+)  v=2.69  g=0.074"       # where its gradient goes, in sight
+    assert "f (tanh)" not in screen
+    screen = keys(tmux, *["Left"] * 23, until="step 1 of 49")
+    assert marked(screen)[0].endswith("── x*y₁ (*)  v=-0.60  ◀") and "+₄" not in screen     # scrolled back up
+    keys(tmux, "q", until="Numeric check")
     assert exit_code(tmp_path) == "0"
 
 

@@ -28,7 +28,7 @@ def run(view, input=None, output=None) -> int:
     from prompt_toolkit.data_structures import Point
     from prompt_toolkit.formatted_text import ANSI
     from prompt_toolkit.key_binding import KeyBindings
-    from prompt_toolkit.layout import HSplit, Layout, Window
+    from prompt_toolkit.layout import HSplit, Layout, ScrollOffsets, Window
     from prompt_toolkit.layout.controls import FormattedTextControl
     from prompt_toolkit.layout.dimension import Dimension
 
@@ -79,7 +79,9 @@ def run(view, input=None, output=None) -> int:
         return Dimension(min=min(lines, 3), max=lines, preferred=lines)
 
     layout = Layout(HSplit([
-        Window(picture, height=picture_height, wrap_lines=False),
+        # a picture taller than the window scrolls to the highlighted box, keeping the
+        # lines beneath it (its inputs, where a backward step's wire goes) in sight
+        Window(picture, height=picture_height, wrap_lines=False, scroll_offsets=ScrollOffsets(top=1, bottom=3)),
         Window(height=1, char="─", style="class:rule"),
         Window(caption, wrap_lines=True, dont_extend_height=True),
     ]))
