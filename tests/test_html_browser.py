@@ -138,3 +138,26 @@ def test_printed_after_stepping_the_page_shows_every_step_without_the_buttons(br
     assert page.eval_on_selector("li.bp-on", "e => getComputedStyle(e).outlineStyle") == "none"
     page.emulate_media(media="screen")
     assert page.eval_on_selector("li.bp-on", "e => getComputedStyle(e).outlineStyle") == "solid"
+
+
+def test_two_notebook_outputs_on_one_page_step_on_their_own(browser, tmp_path):
+    """_repr_html_ where the notebook runs its outputs' script: each derivation has
+    its own ids and buttons, and its arrow keys once it has the focus."""
+    first = bptutor.derive("(x+y)*z", {"x": -2, "y": 5, "z": -4})
+    second = bptutor.derive(SIGMOID, dict(w0=2, x0=-1, w1=-3, x1=-2, w2=-3))
+    a, b = first._repr_html_(), second._repr_html_()
+    ids = [html.split('id="', 1)[1].split('"', 1)[0] for html in (a, b)]
+    path = tmp_path / "notebook.html"
+    path.write_text(f"<!DOCTYPE html>\n<html><head><meta charset='utf-8'><title>nb</title></head><body>"
+                    f"<div class='cell'>{a}</div><div class='cell'>{b}</div></body></html>", encoding="utf-8")
+    page = browser(path)
+    for _ in range(3):
+        page.click(f"#{ids[1]} .bp-next")
+    lit = page.eval_on_selector_all("svg .box.bp-on", "els => els.map(e => e.id)")
+    assert lit == [f"{ids[1]}_n6"]                                     # the sigmoid's first + gate only
+    page.focus(f"#{ids[0]}")
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    lit = page.eval_on_selector_all("svg .box.bp-on", "els => els.map(e => e.id)")
+    assert sorted(lit) == sorted([f"{ids[0]}_n4", f"{ids[1]}_n6"])      # (x+y)*z's * gate, the other as it was
+    assert page.inner_text(f"#{ids[0]} .bp-counter").endswith("step 2 of 7")
