@@ -49,6 +49,22 @@ def test_the_sigmoid_by_hand_on_the_command_line():
     assert "≈" not in out.split("数值检验")[0]            # every product is exact at the digits shown
 
 
+@pytest.mark.parametrize("lang, note", [
+    ("en", "so some gradients drift from the exact ones (in brackets): "
+           "∂f/∂x0 = 0.40 (0.3932), ∂f/∂w1 = -0.40 (-0.3932), ∂f/∂x1 = -0.60 (-0.5898)"),
+    ("zh", "所以有的梯度偏离了精确值（括号里是精确值）：∂f/∂x0 = 0.40 (0.3932), ∂f/∂w1 = -0.40 (-0.3932), "
+           "∂f/∂x1 = -0.60 (-0.5898)"),
+])
+def test_the_drift_from_the_exact_gradients_is_said_once(lang, note):
+    # w0 (-0.20 for -0.1966) and w2 (0.20 for 0.1966) round to the same two decimals: not named
+    code, out, _ = run(SIGMOID, "--vals", VALS, "--digits", "2", "--hand", "--lang", lang)
+    assert code == 0 and out.count(note) == 1 and out.count("∂f/∂x0 = 0.40") == 1
+    assert "∂f/∂w0" not in out.split(note)[0][-300:] and "∂f/∂w2 = 0.20 (" not in out
+    # nothing drifts at 4 decimals here, and without --hand there is nothing to say
+    assert not [w for w in bptutor.derive(SIGMOID, SIGMOID_VALS, hand=4).warnings if w[0] == "hand.drift"]
+    assert not [w for w in bptutor.derive(SIGMOID, SIGMOID_VALS).warnings if w[0] == "hand.drift"]
+
+
 def test_hand_in_json():
     code, out, _ = run(SIGMOID, "--vals", VALS, "--digits", "2", "--hand", "--json")
     data = json.loads(out)

@@ -1,13 +1,17 @@
 """One name per node (lang/names.py), the same in every view and accepted by
 --answer; `e^x` is the exp gate; statements that do not reach the output are
 named in a warning; --wrt trims the steps to the paths asked for."""
+import io
 import json
+import re
 import math
 
 import pytest
 
 import bptutor
 from bptutor.lang.parse import parse
+from bptutor.render.terminal import render
+from rich.console import Console
 from bptutor.tutor.answers import judge
 from helpers import ROOT, run
 
@@ -203,3 +207,38 @@ def test_the_english_path_sentence_cannot_be_read_as_a_subtraction():
     code, out, _ = run("a = x^2; b = exp(a); c = a + b; d = sqrt(c); e = cos(c); f = d + e", "--vals", "x=0.5")
     assert "so this path adds -0.9993 × 1 = -0.9993 to the gradient of node c" in out
     assert "gives node c -0.9993" not in out
+
+
+# ---- every name the text output prints is an answer name, judged right ---------------
+PRINTED = re.compile(r"(?:gradient of (?:node )?|towards (?:node )?|meet at (?:node )?)(\S+?)(?: is |: |, | \()")
+
+
+def printed_names(d) -> list[str]:
+    """The names the forward pass and the steps print for nodes, in order of appearance."""
+    console = Console(file=io.StringIO(), width=4000, color_system=None)
+    console.print(render(d, "en", 4))
+    text = console.file.getvalue()
+    forward = text.split("Forward pass (left to right)\n", 1)[1].split("\n", 1)[0]
+    found = [item.split(" = ")[0] for item in forward.split("  ·  ")]
+    found += PRINTED.findall(text.split("Backward pass", 1)[1])
+    return list(dict.fromkeys(found))
+
+
+@pytest.mark.parametrize("source, values", [
+    (SIGMOID, SIGMOID_VALS),
+    ("(x*y+z)*(x*y-z)", {"x": 1, "y": 2, "z": 3}),
+    ("c = a + b; c = c + 1; c*2", {"a": 1, "b": 2}),
+    ("a = x^2; b = exp(a); c = a + b; d = sqrt(c); e = cos(c); f = d + e", {"x": 0.5}),
+    ("sqrt(x^2+exp(x^2)) + cos(x^2+exp(x^2))", {"x": 0.5}),
+    ("max(x,y)*z + x", {"x": 1, "y": 2, "z": 3}),
+    ((ROOT / "examples" / "cs231n_circuit.bp").read_text(), None),
+])
+def test_answers_given_by_every_printed_name_are_judged_right(source, values):
+    d = bptutor.derive(source, values)
+    names = printed_names(d)
+    assert len(names) >= len(d.graph.nodes) - 1 - sum(n.op.name == "const" for n in d.graph.nodes)
+    verdicts = judge(d, ", ".join(f"{name}={d.grad_of(name)!r}" for name in names))
+    assert [v.name for v in verdicts] == names and all(v.correct for v in verdicts), names
+    # and wrong when the number is not the gradient of the node so named
+    wrong = judge(d, ", ".join(f"{name}={d.grad_of(name) + 0.5!r}" for name in names))
+    assert not any(v.correct for v in wrong)

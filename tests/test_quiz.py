@@ -112,7 +112,7 @@ def test_a_quiz_through_a_pipe_in_chinese_with_fan_out():
     assert "[1/5] ∂f/∂b = 1\n  ✓ 正确\n[2/5] ∂f/∂z = 4.0\n  ✓ 正确\n" in out
     assert "y 输入到 a = x + y：加法结点：把上游梯度原样分给每个输入。那里从前面传过来的梯度为 ∂f/∂a = 12。" in out
     assert "[5/5] ∂f/∂x = 20\n  ✗ 不对：∂f/∂x = 15\n" in out and "  正确的步骤：\n" in out
-    assert "x有 2 条路径汇合，梯度相加：∂f/∂x = ∂f/∂a·∂a/∂x + ∂f/∂b·∂b/∂x = 12 + 3 = 15" in out
+    assert "x 有 2 条路径汇合，梯度相加：∂f/∂x = ∂f/∂a·∂a/∂x + ∂f/∂b·∂b/∂x = 12 + 3 = 15" in out
     assert "得分：5 题中答对 4 题（用了 1 次提示）。完整的推导：" in out
 
 
@@ -124,7 +124,7 @@ def test_mistakes_are_diagnosed_in_both_languages():
             "  2 paths meet at x: its gradient adds them all, not only the one from node a\n") in out
     code, out, err = play(["--level", "2", "--seed", "5", "--lang", "zh"], answers)
     assert "  大小对了，但符号反了：梯度应为 12\n" in out
-    assert "  x有 2 条路径汇合：它的梯度要把所有路径加起来，而不只是来自 a 结点的那一条\n" in out
+    assert "  x 有 2 条路径汇合：它的梯度要把所有路径加起来，而不只是来自 a 结点的那一条\n" in out
 
 
 def test_a_formula_answer_is_judged_as_a_formula():

@@ -149,7 +149,7 @@ def test_step_through_in_chinese_and_ctrl_c_leaves_the_terminal_clean(tmux, tmp_
     tmux.wait_for("按 Enter")
     screen = keys(tmux, *["Right"] * 5, until="第 5 步，共 7 步")
     assert marked(screen) == ["f (*)  v=-12  g=1  ◀"]
-    assert "* 结点对 z的局部梯度为" in flat(screen) and "反向传播" in screen and "└── z  v=-4  g=3" in screen
+    assert "* 结点对 z 的局部梯度为" in flat(screen) and "反向传播" in screen and "└── z  v=-4  g=3" in screen
     screen = keys(tmux, "Right", until="第 6 步")
     assert marked(screen) == ["├── x+y (+)  v=3  g=-4  ◀"]
     assert modes(tmux)["cursor_flag"] == "0"                  # hidden while stepping ...

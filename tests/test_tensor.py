@@ -315,7 +315,7 @@ def test_two_layer_l2_render_at_80_columns(lang):
     d = bptutor.derive((ROOT / "examples" / "two_layer_l2.bp").read_text())
     text = render_text(render(d, lang, 3))
     assert max(len(line) for line in text.splitlines()) <= 80 or lang == "zh"
-    assert ("2 paths meet at W2" if lang == "en" else "W2有 2 条路径汇合") in text
+    assert ("2 paths meet at W2" if lang == "en" else "W2 有 2 条路径汇合") in text
     snapshot(f"two_layer_l2_{lang}_80.txt", text)
 
 

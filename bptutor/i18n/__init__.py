@@ -106,7 +106,45 @@ def t(key: str, lang: str = "en", **params) -> str:
     if entry is None:
         return key if not params else f"{key} {params}"
     text = entry.get(lang) or entry["en"]
-    return text.format_map(_Params(params)) if params else text
+    if not params:
+        return text
+    if lang == "zh":
+        return _spaced(text, _Params(params))
+    return text.format_map(_Params(params))
+
+
+# Chinese text puts a space between a Chinese character and anything else
+# written beside it (a name, a number, a bracket), never beside full-width
+# punctuation (tests/test_wording.py). The catalogs follow the rule in their own
+# text; where a placeholder meets it (`{target}的梯度` with target `w2` or
+# `x+y 结点`) the space is added here, so that both read right.
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+_NO_SPACE = re.compile(r"[\s\u3000-\u303f\uff01-\uff65\u201c\u201d\u2018\u2019\u2026\u2014]")
+_parsed: dict[str, list] = {}
+
+
+def _spaced(text: str, params: "_Params") -> str:
+    pieces = _parsed.get(text)
+    if pieces is None:
+        from string import Formatter
+        pieces = _parsed[text] = [(literal, None if field is None else
+                                   "{" + field + (f"!{conv}" if conv else "") + (f":{spec}" if spec else "") + "}")
+                                  for literal, field, spec, conv in Formatter().parse(text)]
+    out = ""
+    for literal, field in pieces:
+        out = _join(out, literal)
+        if field is not None:
+            out = _join(out, field.format_map(params))
+    return out
+
+
+def _join(done: str, piece: str) -> str:
+    """done + piece, with a space where Chinese meets anything but a space or full-width punctuation."""
+    if done and piece:
+        a, b = done[-1], piece[0]
+        if (_CJK.match(a) is None) != (_CJK.match(b) is None) and not _NO_SPACE.match(a) and not _NO_SPACE.match(b):
+            return done + " " + piece
+    return done + piece
 
 
 class _Params(dict):

@@ -157,14 +157,27 @@ def paren(text: str) -> str:
 
 
 def shown_product_differs(a: float, b: float, product: float, digits: int) -> bool:
-    """True when the factors as shown do not multiply to the product as shown,
-    so the text should say ≈ (the notes' 2 × 0.20 = 0.39 case)."""
+    """True when `a × b = product`, each written at `digits`, would be false as
+    shown, so the text says ≈ (the notes' 2 × 0.20 = 0.39 case): the factors as
+    a reader takes them from the page multiply to more than half a unit of the
+    product's last digit away from it. At exactly half a unit either rounding is
+    true (0.25 × 0.235 = 0.0588 and 0.0587 both are), and a product shown as an
+    integer is as exact as `digits` decimals can tell (48.50 × (-0.041) is not -2)."""
     try:
         shown = float(_scalar(a, digits)) * float(_scalar(b, digits))
-    except ValueError:
+    except (ArithmeticError, ValueError):
         return False
-    # Compared as numbers: -1 × 1 shown as "-1" and -0.9993 shown as "-1.00" agree.
-    return float(_scalar(shown, digits)) != float(_scalar(product, digits))
+    if not (math.isfinite(shown) and math.isfinite(product)):
+        return False
+    return abs(shown - float(_scalar(product, digits))) > 0.5 * _unit(product, digits) * (1 + 1e-9)
+
+
+def _unit(x: float, digits: int) -> float:
+    """The unit of the last digit of x as written at `digits` (an integer shown: 10^-digits)."""
+    kind, decimals = _style(x, digits)
+    if kind == "e":
+        return 10.0 ** (int(_written(x, (kind, decimals)).partition("e")[2]) - decimals)
+    return 10.0 ** -(decimals if kind == "f" else digits)
 
 
 def rel_error(e: float | None) -> str:
