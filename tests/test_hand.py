@@ -43,6 +43,7 @@ def test_the_sigmoid_by_hand_gives_the_notes_numbers():
 def test_the_sigmoid_by_hand_on_the_command_line():
     code, out, err = run(SIGMOID, "--vals", VALS, "--digits", "2", "--hand", "--lang", "zh")
     assert (code, err) == (0, "")
+    assert "f = 0.73" in out and "-1/1.37² = -0.53" in out
     for shown in ("-0.53 × 1 = -0.53", "0.37 × (-0.53) = -0.20", "-1 × (-0.20) = 0.20",
                   "-1 × 0.20 = -0.20", "2 × 0.20 = 0.40", "-2 × 0.20 = -0.40", "-3 × 0.20 = -0.60"):
         assert shown in out

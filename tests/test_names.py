@@ -242,3 +242,27 @@ def test_answers_given_by_every_printed_name_are_judged_right(source, values):
     # and wrong when the number is not the gradient of the node so named
     wrong = judge(d, ", ".join(f"{name}={d.grad_of(name) + 0.5!r}" for name in names))
     assert not any(v.correct for v in wrong)
+
+
+def test_a_diagnosis_names_nodes_as_the_steps_do_and_defines_its_rule_s_letters():
+    code, out, _ = run(SIGMOID, "--vals", "w0=2,x0=-1,w1=-3,x1=-2,w2=-3", "--answer", "w0=0.20")
+    assert code == 1
+    # the sign lost at 1/x's rule: u is the +1 node, 1 + e^(-1) = 1.3679; z under the exp is +₂ = 1
+    assert "at node f the minus is missing: (1/u)' = −1/u², where u is node +1 = 1.3679, " \
+           "so the local gradient is -0.5344, not 0.5344" in out
+    assert "(e^(−z))' = −e^(−z), where z is node +₂ = 1, so" in out
+    code, out, _ = run("sqrt(x*y) + log(x+y)", "--vals", "x=1,y=3", "--answer", "x=1.9821", "--lang", "zh")
+    assert code == 1 and "(√u)' = 1/(2√u)" in out and "其中 u 是 x*y 结点，值为 3" in out
+
+
+def test_a_grading_file_takes_every_printed_name(tmp_path):
+    d = bptutor.derive(SIGMOID, SIGMOID_VALS)
+    names = printed_names(d)
+    answers = ", ".join(f'"{name}" = {d.grad_of(name)!r}' for name in names)
+    homework = tmp_path / "hw.toml"
+    homework.write_text(f'[[problem]]\nname = "sigmoid"\nexpr = "{SIGMOID}"\n'
+                        f'vals = "w0=2,x0=-1,w1=-3,x1=-2,w2=-3"\nanswers = {{ {answers} }}\n', encoding="utf-8")
+    code, out, err = run("grade", str(homework), "--json")
+    assert (code, err) == (0, "")
+    [problem] = json.loads(out)["problems"]
+    assert [a["name"] for a in problem["answers"]] == names and problem["correct"]

@@ -13,9 +13,9 @@ from ..core.records import Derivation, Verdict
 from .narrate import Narrator, narrator
 from .terminal import header
 
-_NODE_KEYS = ("node", "target", "path")      # detail entries that are node indices
+_NODE_KEYS = ("node", "target", "path", "operand")      # detail entries that are node indices
 _LABEL_KEYS = ("own", "other")               # node indices quoted by their label
-_NUMBER_KEYS = ("local", "wrong", "power", "upstream", "low", "high", "pytorch", "hand")
+_NUMBER_KEYS = ("local", "wrong", "power", "operand_value", "upstream", "low", "high", "pytorch", "hand")
 
 
 def render_answers(d: Derivation, verdicts: list[Verdict], lang: str = "en", digits: int = 4) -> Group:

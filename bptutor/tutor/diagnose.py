@@ -161,8 +161,10 @@ class Paths:
                 weight = self._weight(e, dot)
                 slips = self._slips(n, s)
                 power = (("power", node.c),) if node.op.name == "pow_const" else ()
+                # the rule's u is this input, named and valued: never a placeholder left undefined
+                operand = (("operand", s.target), ("operand_value", vals[s.target]))
                 out.extend(Wrong("local", truth + (wrong - s.local) * weight, n, e,
-                                 (("node", n), ("slip", slip), ("local", s.local), ("wrong", wrong)) + power)
+                                 (("node", n), ("slip", slip), ("local", s.local), ("wrong", wrong)) + power + operand)
                            for slip, wrong in slips)
                 if s.local < 0 and all(wrong != -s.local for _, wrong in slips):
                     # local gradient -l taken as l (unless a slip above says how: 1/x without its minus)
