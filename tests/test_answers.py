@@ -276,9 +276,12 @@ def test_cli_all_right_exits_0_and_json_has_answers():
     assert code == 0
     data = json.loads(out)
     assert data["answers"] == [
-        {"name": "x", "given": "z", "expected": -4, "correct": True, "diagnosis": None, "either": []},
-        {"name": "y", "given": "-4", "expected": -4, "correct": True, "diagnosis": None, "either": []},
-        {"name": "z", "given": "3", "expected": 3, "correct": True, "diagnosis": None, "either": []}]
+        {"name": "x", "given": "z", "expected": -4, "correct": True, "diagnosis": None, "either": [], "at": None,
+         "either_at": []},
+        {"name": "y", "given": "-4", "expected": -4, "correct": True, "diagnosis": None, "either": [], "at": None,
+         "either_at": []},
+        {"name": "z", "given": "3", "expected": 3, "correct": True, "diagnosis": None, "either": [], "at": None,
+         "either_at": []}]
     code, out, _ = run("(x+y)*z", "--vals", "x=-2,y=5,z=-4", "--answer", "x=4", "--json")
     assert code == 1 and json.loads(out)["answers"][0]["diagnosis"] == "sign"
 

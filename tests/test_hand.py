@@ -136,3 +136,11 @@ def test_seed_002_mml_by_hand_rounds_every_step():
     assert d.node_values[c] == 1.53            # a = 0.25, b = 1.28 (rounded first)
     assert d.grad(c) == pytest.approx(-0.6, abs=1e-12)     # 0.40 + (-1.00), each product rounded
     assert d.exact.grad(c) == pytest.approx(-0.5956, abs=1e-4)
+
+
+@pytest.mark.parametrize("name", ["cs231n_circuit", "sigmoid_gate", "sigmoid_neuron", "linear_loss", "mml_5_14"])
+def test_every_seed_example_by_hand_multiplies_as_printed(name):
+    # worked by hand, each product is of the rounded numbers shown: never ≈, as in the notes
+    code, out, _ = run("-f", str(ROOT / "examples" / f"{name}.bp"), "--digits", "2", "--hand", "--lang", "zh")
+    steps = out.split("反向传播")[1].split("数值检验")[0]
+    assert code == 0 and " × " in steps and "≈" not in steps

@@ -266,3 +266,18 @@ def test_a_grading_file_takes_every_printed_name(tmp_path):
     assert (code, err) == (0, "")
     [problem] = json.loads(out)["problems"]
     assert [a["name"] for a in problem["answers"]] == names and problem["correct"]
+
+
+def test_json_and_grading_name_where_a_mistake_happens_as_the_steps_do(tmp_path):
+    # -3 for ∂f/∂x1: w1's local gradient without the upstream 0.1966, at node w1*x1
+    code, out, _ = run(SIGMOID, "--vals", "w0=2,x0=-1,w1=-3,x1=-2,w2=-3", "--answer", "x1=-3, w0=0.20", "--json")
+    first, second = json.loads(out)["answers"]
+    assert (first["diagnosis"], first["at"]) == ("missing_upstream", "w1*x1")
+    assert second["either"] == ["sign", "local", "local"] and second["either_at"] == ["w0*x0", "*-1", "f"]
+    assert second["at"] is None                         # several mistakes: none picked
+    homework = tmp_path / "hw.toml"
+    homework.write_text(f'[[problem]]\nexpr = "{SIGMOID}"\nvals = "w0=2,x0=-1,w1=-3,x1=-2,w2=-3"\n'
+                        'answers = { x1 = -3 }\n', encoding="utf-8")
+    code, out, _ = run("grade", str(homework), "--json")
+    [answer] = json.loads(out)["problems"][0]["answers"]
+    assert code == 1 and answer["at"] == "w1*x1" and answer["either_at"][0] == "w1*x1"

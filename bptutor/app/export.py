@@ -86,6 +86,11 @@ def show_answers(d, verdicts, lang: str, digits: int, stdout, fmt: str = "text",
         stdout.write(render_answers(d, verdicts, lang, digits, **picture_options(fmt, update, lang, digits)))
 
 
+def node_labels(d) -> list[str]:
+    """Every node's name, by index: where a verdict's mistake happens, as the narration names it."""
+    return [node.label for node in d.graph.nodes]
+
+
 def write_json(d, stdout, verdicts=None, update=None) -> None:
     """--json, :json: exactly Derivation.to_dict() (with the verdicts on --answer,
     the step of gradient descent on --lr); indented for people; for big graphs
@@ -99,7 +104,8 @@ def write_json(d, stdout, verdicts=None, update=None) -> None:
     if len(d.graph.nodes) <= 2000:
         data = d.to_dict()
         if verdicts:
-            data["answers"] = [v.to_dict() for v in verdicts]
+            labels = node_labels(d)
+            data["answers"] = [v.to_dict(labels) for v in verdicts]
         if update is not None:
             data["update"] = update.to_dict()
         stdout.write(json_text(data, indent=1) + "\n")
@@ -107,7 +113,8 @@ def write_json(d, stdout, verdicts=None, update=None) -> None:
     encode = _compact_encoder()
     parts = list(d.dict_parts())
     if verdicts:
-        parts.append(("answers", [v.to_dict() for v in verdicts]))
+        labels = node_labels(d)
+        parts.append(("answers", [v.to_dict(labels) for v in verdicts]))
     if update is not None:
         parts.append(("update", update.to_dict()))
     binary = getattr(stdout, "buffer", None)

@@ -502,7 +502,13 @@ class Verdict(namedtuple("Verdict", "name given given_value expected correct dia
     detail) per mistake giving this number."""
     __slots__ = ()
 
-    def to_dict(self) -> dict:
-        return {"name": self.name, "given": self.given, "expected": plain(self.expected),
+    def to_dict(self, labels=None) -> dict:
+        """As JSON; with `labels` (the graph's node names by index) the node
+        where each mistake happens is named, `at`, as the narration names it."""
+        data = {"name": self.name, "given": self.given, "expected": plain(self.expected),
                 "correct": self.correct, "diagnosis": self.diagnosis,
                 "either": [code for code, _node, _detail in self.either]}
+        if labels is not None:
+            data["at"] = None if self.node is None or not self.diagnosis else labels[self.node]
+            data["either_at"] = [None if node is None else labels[node] for _code, node, _detail in self.either]
+        return data

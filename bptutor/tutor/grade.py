@@ -55,6 +55,7 @@ class Result:
     source: str | None = None          # the text the error's span points into
     asked: int = 0                     # how many answers the problem gives (its points)
     cost: int = 0                      # characters of work it took (see PROBLEM_BUDGET)
+    labels: list = field(default_factory=list)     # node names by index: where a mistake happens
 
     @property
     def correct(self) -> bool:
@@ -152,6 +153,7 @@ def grade_problem(problem: dict, number: int, read: Callable[[str, int], str],
             raise BptutorError("grade.no_answers")
         result.source = None
         result.verdicts = check(d, answers)
+        result.labels = [node.label for node in d.graph.nodes]
     except BptutorError as exc:
         result.error = exc
         result.source = exc.source if exc.source is not None else result.source
@@ -194,7 +196,7 @@ def to_dict(results: list[Result], lang: str, total: int | None = None) -> dict:
     total = len(results) if total is None else total
     data: dict = {
         "problems": [{"name": r.name, "correct": r.correct,
-                      "answers": [v.to_dict() for v in r.verdicts],
+                      "answers": [v.to_dict(r.labels) for v in r.verdicts],
                       "error": r.error.message(lang) if r.error else None} for r in results],
         "score": right / total,
         "right": right,
