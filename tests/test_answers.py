@@ -99,8 +99,8 @@ def test_several_mistakes_giving_the_same_number_are_all_named(neuron):
     assert either(neuron, v) == [("sign", "w1*x1", None), ("local", "*-1", "exp_minus"),
                                  ("local", "f", "recip_minus")]
     from bptutor.render.answers import why
-    from bptutor.render.narrate import narrator
-    text = why(v, narrator(neuron, "en", 4))
+    from bptutor.render.plain import Narration
+    text = why(v, Narration(neuron, "en", 4))
     assert text.startswith("several mistakes give this number: either the sign was lost at node w1*x1")
     assert ", or the −1 of −z is missing at node *-1" in text and ", or at node f the minus is missing" in text
 

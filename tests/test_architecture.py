@@ -218,6 +218,4 @@ def test_no_import_cycles_even_lazy_ones():
                             break
                     if len(component) > 1:
                         cycles.append(sorted(component))
-    # Known debt, to be broken up (none may be added): the two scalar/array narrators.
-    known = [["render.narrate", "render.narrate_array"]]
-    assert sorted(cycles) == sorted(known)
+    assert cycles == []

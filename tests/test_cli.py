@@ -243,7 +243,7 @@ def test_importing_the_registry_imports_no_renderer():
 
 
 def test_a_bug_in_the_cli_is_exit_3_with_the_report_message(monkeypatch):
-    monkeypatch.setattr("bptutor.render.terminal.render", lambda *args: None.missing)
+    monkeypatch.setattr("bptutor.render.plain.document", lambda *args: None.missing)
     code, out, err = run("x*2", "--vals", "x=1", "--lang", "zh")
     assert code == 3 and out == "" and "Traceback" not in err
     assert err == t("cli.error", "zh", message=t("input.internal", "zh",

@@ -177,7 +177,7 @@ def _type_error(*args, **kwargs):
 @pytest.mark.parametrize("module, name, bug", [
     ("bptutor.tutor.program", "backward", _divide_by_zero),    # inside derive: reported as BptutorInternalError
     ("bptutor.tutor.program", "derive", _type_error),          # escapes derive as itself
-    ("bptutor.render.terminal", "render", _type_error),        # in printing the derivation
+    ("bptutor.render.plain", "document", _type_error),         # in printing the derivation
 ])
 def test_the_repl_check_catches_an_injected_bug(monkeypatch, module, name, bug):
     import importlib

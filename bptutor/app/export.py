@@ -11,7 +11,7 @@ from itertools import islice
 
 from ..errors import BptutorError
 from ..render import EMBEDS_PICTURE, FORMATS, LAID_OUT, printer
-from .console import Exit, json_text, printable, show
+from .console import Exit, is_terminal, json_text, printable, show
 
 GRAPH_FILES = tuple(fmt for fmt in FORMATS["graph"] if fmt != "-")
 JSON_CHUNK = 4096      # list entries encoded at a time by write_json
@@ -30,9 +30,26 @@ def graph_format(path: str) -> str:
 
 
 def show_derivation(d, lang: str, digits: int, stdout, show_all: bool = False) -> None:
-    """The narration for a terminal (plain when piped)."""
+    """The narration for a terminal; piped, plain text written without Rich
+    (a plain run does not import it), unless FORCE_COLOR asks for Rich anyway."""
+    if not rich_wanted(stdout):
+        from ..render.plain import render
+        stdout.write(printable(render(d, lang, digits, show_all)))
+        return
     render = printer("derivation", "text")
     show(render(d, lang, digits, show_all), stdout)
+
+
+def rich_wanted(stream) -> bool:
+    """Rich's own test of a terminal (its is_terminal): TTY_COMPATIBLE, then
+    FORCE_COLOR, then the stream."""
+    tty = os.environ.get("TTY_COMPATIBLE", "")
+    if tty in ("0", "1"):
+        return tty == "1"
+    force = os.environ.get("FORCE_COLOR")
+    if force is not None:
+        return force != ""
+    return is_terminal(stream)
 
 
 def step_through(d, lang: str, digits: int, stdout, input=None, output=None) -> int:

@@ -62,13 +62,13 @@ def play(quiz, ask, out, lang: str = "en", digits: int = 2, err=None) -> tuple[i
     reads an answer (None: the input ended). A user error in an answer is
     printed and the question asked again; a bug of ours escapes.
     Returns (right answers, questions)."""
-    from ..render.narrate import narrator
+    from ..render.plain import Narration
     from ..render.numbers import num, shape_of, shape_text
     from ..render.terminal import render
     from ..tutor.quiz import judge, steps_into
 
     problem, d = quiz.problem, quiz.derivation
-    nar = narrator(d, lang, digits)
+    nar = Narration(d, lang, digits)
     nodes = d.graph.nodes
     f = nodes[d.graph.output].label
 
@@ -144,10 +144,10 @@ def literal(v) -> str:
 
 def hint_lines(d, i: int, lang: str, digits: int) -> list[str]:
     """The lesson of each gate the node feeds, and the upstream gradient there."""
-    from ..render.narrate import narrator
+    from ..render.plain import Narration
     from ..render.numbers import num
     from ..tutor.quiz import hint_steps
-    nar = narrator(d, lang, digits)
+    nar = Narration(d, lang, digits)
     lines = []
     edges = hint_steps(d, i)
     for s in edges:
@@ -163,9 +163,9 @@ def hint_lines(d, i: int, lang: str, digits: int) -> list[str]:
 def explanation(d, verdict, lang: str, digits: int) -> str:
     """A sentence saying why or naming the mistake, or "" when the verdict says it all."""
     from ..render.answers import why
-    from ..render.narrate import narrator
+    from ..render.plain import Narration
     if verdict.correct and not verdict.note_key:
         return ""               # a plain right answer needs no sentence
     if not verdict.correct and not verdict.diagnosis and not verdict.note_key:
         return ""               # wrong without a diagnosis: the right step says it all
-    return why(verdict, narrator(d, lang, digits))
+    return why(verdict, Narration(d, lang, digits))

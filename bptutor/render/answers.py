@@ -10,8 +10,8 @@ from rich.text import Text
 from ..i18n import t
 from .numbers import num, shape_text
 from ..core.records import Derivation, Verdict
-from .narrate import Narrator, narrator
-from .terminal import header
+from .plain import Narration, header
+from .terminal import rich_block
 
 _NODE_KEYS = ("node", "target", "path", "operand")      # detail entries that are node indices
 _LABEL_KEYS = ("own", "other")               # node indices quoted by their label
@@ -19,8 +19,8 @@ _NUMBER_KEYS = ("local", "wrong", "power", "operand_value", "upstream", "low", "
 
 
 def render_answers(d: Derivation, verdicts: list[Verdict], lang: str = "en", digits: int = 4) -> Group:
-    nar = narrator(d, lang, digits)
-    parts = [header(d, nar), Text(""), Text(t("answers.title", lang), style="bold"), table(d, verdicts, nar),
+    nar = Narration(d, lang, digits)
+    parts = [rich_block(header(d, nar.words, nar.printer)), Text(""), Text(t("answers.title", lang), style="bold"), table(d, verdicts, nar),
              Text("")]
     for v in verdicts:
         parts.append(explanation(d, v, nar))
@@ -32,7 +32,7 @@ def render_answers(d: Derivation, verdicts: list[Verdict], lang: str = "en", dig
     return Group(*parts)
 
 
-def table(d: Derivation, verdicts: list[Verdict], nar: Narrator) -> Table:
+def table(d: Derivation, verdicts: list[Verdict], nar: Narration) -> Table:
     lang = nar.lang
     tab = Table(box=None, padding=(0, 2, 0, 0), show_edge=False, pad_edge=False)
     for key, justify in (("answer", "left"), ("given", "right"), ("expected", "right"),
@@ -66,7 +66,7 @@ def partial(d: Derivation, v: Verdict) -> str:
     return f"∂{f}/∂{v.name}"
 
 
-def explanation(d: Derivation, v: Verdict, nar: Narrator) -> Group:
+def explanation(d: Derivation, v: Verdict, nar: Narration) -> Group:
     head = Text(f"{partial(d, v)} = ", style="bold")
     head.append(v.given, style="bold")
     head.append("：" if nar.lang == "zh" else ": ")
@@ -79,7 +79,7 @@ def explanation(d: Derivation, v: Verdict, nar: Narrator) -> Group:
     return Group(head, grid)
 
 
-def why(v: Verdict, nar: Narrator) -> str:
+def why(v: Verdict, nar: Narration) -> str:
     """One sentence: right, accepted and why, or the mistake the number matches."""
     lang = nar.lang
     if v.either:        # several mistakes give this number: each, none picked
@@ -96,7 +96,7 @@ def why(v: Verdict, nar: Narrator) -> str:
     return t("answers.explain_wrong", lang, **params)
 
 
-def _either(v: Verdict, nar: Narrator) -> str:
+def _either(v: Verdict, nar: Narration) -> str:
     """Every mistake that gives the number: one sentence per kind, naming the
     other nodes where the same kind gives it too; "either … or …" between kinds."""
     groups: dict = {}
@@ -115,7 +115,7 @@ def _either(v: Verdict, nar: Narrator) -> str:
         t("answers.either_next", nar.lang, mistake=m) for m in sentences[1:])
 
 
-def _mistake(v: Verdict, nar: Narrator) -> str:
+def _mistake(v: Verdict, nar: Narration) -> str:
     """The sentence naming the mistake v.diagnosis at v.node."""
     lang, code = nar.lang, v.diagnosis
     params = _params(v, nar)
@@ -130,7 +130,7 @@ def _mistake(v: Verdict, nar: Narrator) -> str:
     return t(f"answers.why_{code}", lang, **params)
 
 
-def _params(v: Verdict, nar: Narrator) -> dict:
+def _params(v: Verdict, nar: Narration) -> dict:
     params = {"name": v.name, "given": v.given, "expected": nar.n(v.expected)}
     if v.note_key == "answers.accepted_rounding":     # the exact value, finer than the student's
         decimals = v.detail["decimals"]

@@ -21,10 +21,10 @@ from html import escape
 from ..core.records import Derivation
 from ..i18n import t
 from . import dot
-from .modewords import ModeWords
-from .narrate import narrator
-from .texnarrate import TexNarrator
+from .markdown import forward_tex, values_tex
+from .typeset import Typeset
 from .walk import Walk
+from .words import Mark, Num, Sentence, Words
 
 MAX_PICTURE = 400        # boxes: a larger graph is left to --graph, its layout would take minutes
 GREEN, RED, HIGHLIGHT = dot.GREEN, dot.RED, "#ef6c00"
@@ -41,56 +41,59 @@ def fragment(d: Derivation, lang: str = "en", digits: int = 4, layout=None, pref
     (a page of its own: the arrow keys anywhere) or "root" (in a notebook: once
     the derivation has the focus). `before`, `extra`: more sections (a training
     run, answers) before and after the derivation's own."""
-    words = Words(d, lang, digits)
+    page = PageWords(d, lang, digits)
+    words, ts = page.words, page.ts
     focus = ' tabindex="0"' if keys == "root" else ""         # in a notebook, the arrow keys need the focus
     parts = [f'<div class="bptutor" id="{prefix}" lang="{_lang(lang)}"{focus}>', style(prefix), before,
-             header(d, words.nar), picture(d, words.walk, lang, digits, layout, prefix), controls(lang),
-             steps_section("forward", words.forward, words.walk, lang)]
+             header(d, words, ts), picture(d, page.walk, lang, digits, layout, prefix), controls(lang),
+             steps_section("forward", page.forward, page.walk, lang)]
     if d.scalar and "reverse" in d.narrated:
-        parts.append(steps_section("backward", words.backward, words.walk, lang))
-    modes = words.modes
-    parts += [pass_section(title, phase, items, words.walk) for title, phase, items in words.passes]
+        parts.append(steps_section("backward", page.backward, page.walk, lang))
+    parts += [pass_section(title, phase, items, page.walk) for title, phase, items in page.passes]
     if d.scalar:
-        parts.append(check_section(d, words.nar))
+        parts.append(check_section(words, ts))
     if d.forward_checks and "forward" in d.narrated:
-        parts.append(lines_section(escape(t("modes.tangents_title", lang)), modes.tangent_checks()))
+        parts.append(lines_section(escape(t("modes.tangents_title", lang)),
+                                   [ts.sentence(s) for s in words.tangent_checks()]))
     if d.jacobian is not None:
-        parts.append(jacobian_section(modes))
-    cost = modes.cost_lines()
+        parts.append(jacobian_section(words, ts))
+    cost = words.cost_lines()
     if cost:
-        parts.append(lines_section(escape(t("modes.cost_title", lang)), cost))
-    warnings = words.nar.warnings()
+        parts.append(lines_section(escape(t("modes.cost_title", lang)), [ts.text(s) for s in cost]))
+    warnings = words.warnings()
     if warnings:
-        parts.append('<ul class="bp-warnings">' + "".join(f"<li>{escape(w)}</li>" for w in warnings) + "</ul>")
+        parts.append('<ul class="bp-warnings">' + "".join(f"<li>{ts.words_only(w)}</li>" for w in warnings)
+                     + "</ul>")
     parts += [extra, "</div>", script(prefix, keys)]
     return "\n".join(p for p in parts if p) + "\n"
 
 
-class Words:
+class PageWords:
     """The page's sentences as HTML: each forward row, backward step and step of a
-    pass (render/modewords.py: forward mode, a Jacobian's reverse passes), each
-    with the stop of the walk it is (None: not a stop, such as a statement the
-    output does not use, or a pass the picture does not carry)."""
+    pass (forward mode, a Jacobian's reverse passes), each with the stop of the
+    walk it is (None: not a stop, such as a statement the output does not use,
+    or a pass the picture does not carry)."""
 
     def __init__(self, d: Derivation, lang: str, digits: int):
-        self.nar = nar = TexNarrator(d, lang, digits, code=_code, prose=escape)
+        self.lang = lang
+        self.words = words = Words(d)
+        self.ts = ts = Typeset(lang, digits, code=_code, prose=escape)
         self.walk = walk = Walk(d, digits)
         computed = [i for i, node in enumerate(d.graph.nodes) if node.args]
         self.forward = [(walk.index.get(("forward", i)), mathml(" = ".join(parts)))
-                        for i, parts in zip(computed, nar.forward_tex())]
+                        for i, parts in zip(computed, forward_tex(words, ts))]
         carried = walk.pass_ is None             # backward's own steps are the stops
-        self.backward = [(walk.index.get(("backward", k)) if carried else None, with_math(nar.sentence(s)))
+        self.backward = [(walk.index.get(("backward", k)) if carried else None, with_math(ts.sentence(words.step(s))))
                          for k, s in enumerate(d.steps)]
-        self.modes = ModeWords(d, nar, tex=True)
-        passes = self.modes.passes()
-        plain = ModeWords(d, narrator(d, lang, digits)) if passes else None     # titles for the counter
+        passes = words.passes()
         self.passes = []                         # (title as HTML, title as text, items) per pass
         for p in passes:
             phase = "tangent" if p.direction == "forward" else "backward"
             stops = p is walk.pass_
-            items = [(walk.index.get((phase, k)) if stops else None, with_math(text))
-                     for k, text in enumerate(self.modes.sentences(p))]
-            self.passes.append((with_math(self.modes.title(p)), plain.title(p), items))
+            items = [(walk.index.get((phase, k)) if stops else None, with_math(ts.sentence(s)))
+                     for k, s in enumerate(words.pass_steps(p))]
+            title = words.pass_title(p)
+            self.passes.append((with_math(ts.sentence(title)), ts.plain.sentence(title), items))
         self.by_stop = {stop: text for stop, text in self.forward + self.backward
                         + [item for _, _, items in self.passes for item in items] if stop is not None}
         self.pass_title = next((text for p, (_, text, _) in zip(passes, self.passes) if p is walk.pass_), None)
@@ -103,7 +106,7 @@ class Words:
         """The title of stop k's pass, as text (the counter says it)."""
         phase = self.walk.stops[k].phase
         if phase == "forward" or self.walk.pass_ is None:
-            return t(f"render.{phase}_title", self.nar.lang)
+            return t(f"render.{phase}_title", self.lang)
         return self.pass_title
 
 
@@ -113,7 +116,7 @@ class Stepper:
     counter, and the stop's sentence."""
 
     def __init__(self, d: Derivation, lang: str, digits: int, layout, prefix: str):
-        self.words = Words(d, lang, digits)
+        self.words = PageWords(d, lang, digits)
         self.lang, self.prefix = lang, prefix
         self.figure = picture(d, self.words.walk, lang, digits, layout, prefix)
         self.count = len(self.words.walk.stops)
@@ -139,8 +142,8 @@ def render_answers(d: Derivation, verdicts: list, lang: str = "en", digits: int 
 def answers_section(d: Derivation, verdicts: list, lang: str, digits: int) -> str:
     """The table of verdicts, then per answer why, with the steps that give the right value."""
     from .answers import partial, verdict_text, why
-    from .narrate import narrator
-    nar, words = narrator(d, lang, digits), Words(d, lang, digits)
+    from .plain import Narration
+    nar, words = Narration(d, lang, digits), PageWords(d, lang, digits)
     heads = "".join(f"<th>{escape(t(f'answers.col_{key}', lang))}</th>"
                     for key in ("answer", "given", "expected", "verdict", "diagnosis"))
     rows, explained = [], []
@@ -203,13 +206,13 @@ def with_math(text: str) -> str:
 
 
 # ---- sections ------------------------------------------------------------------------------
-def header(d: Derivation, nar: TexNarrator) -> str:
-    formula = nar.source_tex()
-    if formula is None:
-        top = f"<h2>{escape(t('export.program', nar.lang))}</h2>\n<pre><code>{escape(d.source.strip())}</code></pre>"
+def header(d: Derivation, words: Words, ts: Typeset) -> str:
+    equation = words.equation()
+    if equation is None:
+        top = f"<h2>{escape(t('export.program', ts.lang))}</h2>\n<pre><code>{escape(d.source.strip())}</code></pre>"
     else:
-        top = f'<h2 class="bp-equation">{mathml(formula)}</h2>'
-    values = f"{escape(t('export.values', nar.lang))}: {mathml(nar.values_tex())}"
+        top = f'<h2 class="bp-equation">{mathml(equation.latex)}</h2>'
+    values = f"{escape(t('export.values', ts.lang))}: {mathml(values_tex(words, ts))}"
     return f'<header>\n{top}\n<p class="bp-values">{values}</p>\n</header>'
 
 
@@ -283,47 +286,49 @@ def lines_section(title: str, lines: list[str]) -> str:
     return f'<section class="bp-lines">\n<h3>{title}</h3>\n{paragraphs}</section>'
 
 
-def jacobian_section(modes: ModeWords) -> str:
+def jacobian_section(words: Words, ts: Typeset) -> str:
     """The Jacobian: what it is and how it was built, the matrix with its row and
     column labels (or a summary), its numeric check."""
-    title, *notes = modes.jacobian_lines()
+    title, *notes = [ts.sentence(s) for s in words.jacobian_lines()]
     parts = [f"<h3>{with_math(title)}</h3>"] + [f"<p>{with_math(note)}</p>" for note in notes]
-    for table in modes.jacobian_tables():
-        if isinstance(table, str):
-            parts.append(f"<p>{with_math(table)}</p>")
+    for table in words.jacobian_tables():
+        if type(table) is Sentence:
+            parts.append(f"<p>{with_math(ts.sentence(table))}</p>")
             continue
-        columns, rows = table
-        head = "<th></th>" + "".join(f"<th class=bp-num>{_code(c)}</th>" for c in columns)
-        body = "".join("<tr><th>" + _code(label) + "</th>" + "".join(f"<td class=bp-num>{mathml(c)}</td>" for c in cells)
-                       + "</tr>\n" for label, cells in rows)
+        head = "<th></th>" + "".join(f"<th class=bp-num>{_code(c)}</th>" for c in table.columns)
+        body = "".join("<tr><th>" + _code(label) + "</th>" +
+                       "".join(f"<td class=bp-num>{mathml(ts.tex(c))}</td>" for c in cells) + "</tr>\n"
+                       for label, cells in table.rows)
         parts.append(f"<table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n{body}</tbody>\n</table>")
-    checks = modes.jacobian_checks()
+    checks = words.jacobian_checks()
     if checks:
-        parts += [f"<h4>{escape(t('modes.check_title', modes.lang))}</h4>"] + [f"<p>{with_math(c)}</p>" for c in checks]
+        parts += [f"<h4>{escape(t('modes.check_title', ts.lang))}</h4>"] + \
+            [f"<p>{with_math(ts.sentence(c))}</p>" for c in checks]
     return '<section class="bp-jacobian">\n' + "\n".join(parts) + "\n</section>"
 
 
-def check_section(d: Derivation, nar: TexNarrator) -> str:
-    lang = nar.lang
-    cols = nar.check_columns()
+def check_section(words: Words, ts: Typeset) -> str:
+    lang = ts.lang
+    table = words.check_table()
+    cols = table.columns
     head = "".join(f'<th{"" if c in ("input", "verdict") else " class=bp-num"}>{escape(t(f"render.col_{c}", lang))}</th>'
                    for c in cols)
-    checks = {c.name: c for c in d.checks}
     rows = []
-    for name in d.wrt:
-        c = checks.get(name)
-        index = d.graph.inputs[name]
-        cells = [with_math(nar.who(index)), mathml(nar.given_tex(d.values[name])), with_math(nar.n(d.node_grads[index]))]
+    for row in table.rows:
+        c = row.check
+        cells = [with_math(ts.text(words.who(row.index))), mathml(ts.given(row.value)), with_math(ts.n(row.gradient))]
         if c is None:
             cells += [""] * (len(cols) - 4) + [escape(t("render.verdict_unchecked", lang))]
         else:
-            cells += [with_math(x) for x in nar.check_cells(c)]
+            cells += ["" if x is None else with_math(ts.n(x.value)) if type(x) is Num else x
+                      for x in words.check_cells(table, c)]
+            cells.append(ts.text(Mark(c.verdict)))
         last = len(cells) - 1
         tds = "".join(f'<td{"" if k in (0, last) else " class=bp-num"}>{cell}</td>' for k, cell in enumerate(cells))
         rows.append(f'<tr class="bp-{"unchecked" if c is None else c.verdict}">{tds}</tr>')
-    notes = "".join(f"<p>{escape(note)}</p>" for note in nar.check_notes())
-    return (f'<section class="bp-check">\n<h3>{escape(nar.check_title())}</h3>\n<table>\n<thead><tr>{head}</tr></thead>\n'
-            "<tbody>\n" + "\n".join(rows) + f"\n</tbody>\n</table>\n{notes}\n</section>")
+    notes = "".join(f"<p>{ts.words_only(note)}</p>" for note in table.notes)
+    return (f'<section class="bp-check">\n<h3>{ts.words_only(table.title)}</h3>\n<table>\n'
+            f"<thead><tr>{head}</tr></thead>\n<tbody>\n" + "\n".join(rows) + f"\n</tbody>\n</table>\n{notes}\n</section>")
 
 
 # ---- style and script ----------------------------------------------------------------------

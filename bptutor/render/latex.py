@@ -1,14 +1,15 @@
 """--format latex: the derivation as a LaTeX fragment to \\input into a report:
 the forward values and the gradients in align* environments, the backward
 steps as an enumerate, the numeric check as a tabular. Standard packages
-only (amsmath, amssymb); Chinese text needs xelatex with ctex."""
+only (amsmath, amssymb, graphicx); Chinese text needs xelatex with ctex."""
 from __future__ import annotations
 
 from ..i18n import t
 from .numbers import tex_escape, tex_sci, tex_unicode_setup
 from ..core.records import Derivation
-from .modewords import ModeWords
-from .texnarrate import TexNarrator, latex_code
+from .markdown import forward_tex, values_tex
+from .typeset import Typeset
+from .words import Mark, Sentence, Words
 
 # Symbols the catalogs use in plain text, as LaTeX (pdflatex has no glyphs for them).
 _TEXT_SYMBOLS = {"✓": r"$\checkmark$", "✗": r"$\times$", "…": r"\dots{}", "±": r"$\pm$", "×": r"$\times$",
@@ -18,24 +19,24 @@ _TEXT_SYMBOLS = {"✓": r"$\checkmark$", "✗": r"$\times$", "…": r"\dots{}", 
 
 
 def render(d: Derivation, lang: str = "en", digits: int = 4) -> str:
-    nar = TexNarrator(d, lang, digits, code=latex_code, prose=text)
-    words = ModeWords(d, nar, tex=True)
-    parts = [header(d, nar), forward_section(nar)]
+    words, ts = Words(d), Typeset(lang, digits, code=latex_code, prose=text)
+    parts = [header(d, words, ts), forward_section(words, ts)]
     if d.scalar and "reverse" in d.narrated:
-        parts.append(backward_section(d, nar))
-    parts += [steps_list(words.title(p), words.sentences(p)) for p in words.passes()]
+        parts.append(steps_list(t("render.backward_title", lang), [ts.sentence(words.step(s)) for s in d.steps]))
+    parts += [steps_list(ts.sentence(words.pass_title(p)), [ts.sentence(s) for s in words.pass_steps(p)])
+              for p in words.passes()]
     if d.scalar:
-        parts += [gradient_section(d, nar), check_section(d, nar)]
+        parts += [gradient_section(d, words, ts), check_section(words, ts)]
     if d.forward_checks and "forward" in d.narrated:
-        parts.append(paragraphs(text(t("modes.tangents_title", lang)), words.tangent_checks()))
+        parts.append(paragraphs(text(t("modes.tangents_title", lang)), [ts.sentence(s) for s in words.tangent_checks()]))
     if d.jacobian is not None:
-        parts.append(jacobian_section(words))
+        parts.append(jacobian_section(words, ts))
     cost = words.cost_lines()
     if cost:
-        parts.append(paragraphs(text(t("modes.cost_title", lang)), cost))
-    warnings = nar.warnings()
+        parts.append(paragraphs(text(t("modes.cost_title", lang)), [ts.text(s) for s in cost]))
+    warnings = words.warnings()
     if warnings:
-        parts.append("\n".join(rf"\noindent\textbf{{!}} {text(w)}\par" for w in warnings))
+        parts.append("\n".join(rf"\noindent\textbf{{!}} {ts.words_only(w)}\par" for w in warnings))
     body = "\n\n".join(parts) + "\n"
     return body if lang == "zh" else tex_unicode_setup(body) + body      # zh needs xelatex anyway
 
@@ -45,28 +46,28 @@ def text(s: str) -> str:
     return "".join(_TEXT_SYMBOLS.get(ch, ch) for ch in tex_escape(s))
 
 
-def header(d: Derivation, nar: TexNarrator) -> str:
-    lines = ["% bptutor --format latex", f"% {t('export.latex_needs', nar.lang)}"]
-    formula = nar.source_tex()
-    if formula is None:
+def latex_code(s: str) -> str:
+    return r"\texttt{" + tex_escape(s) + "}"
+
+
+def header(d: Derivation, words: Words, ts: Typeset) -> str:
+    lines = ["% bptutor --format latex", f"% {t('export.latex_needs', ts.lang)}"]
+    equation = words.equation()
+    if equation is None:
         # The statements without their comments: pdflatex has no glyphs for what
         # comments may hold (∂, Σ, Chinese).
         code = [line.split("#", 1)[0].rstrip() for line in d.source.strip().splitlines()]
         lines += [r"\begin{verbatim}", *[c for c in code if c], r"\end{verbatim}"]
     else:
-        lines += [r"\[", formula, r"\]"]
-    lines.append(rf"\noindent {t('export.values', nar.lang)}: ${nar.values_tex()}$\par")
+        lines += [r"\[", equation.latex, r"\]"]
+    lines.append(rf"\noindent {t('export.values', ts.lang)}: ${values_tex(words, ts)}$\par")
     return "\n".join(lines)
 
 
-def forward_section(nar: TexNarrator) -> str:
-    rows = [parts[0] + " &= " + " = ".join(parts[1:]) for parts in nar.forward_tex()]
-    return "\n".join([rf"\subsubsection*{{{t('render.forward_title', nar.lang)}}}", r"\begin{align*}",
+def forward_section(words: Words, ts: Typeset) -> str:
+    rows = [parts[0] + " &= " + " = ".join(parts[1:]) for parts in forward_tex(words, ts)]
+    return "\n".join([rf"\subsubsection*{{{t('render.forward_title', ts.lang)}}}", r"\begin{align*}",
                       " \\\\\n".join(rows), r"\end{align*}"])
-
-
-def backward_section(d: Derivation, nar: TexNarrator) -> str:
-    return steps_list(t("render.backward_title", nar.lang), [nar.sentence(s) for s in d.steps])
 
 
 def steps_list(title: str, sentences: list[str]) -> str:
@@ -78,51 +79,49 @@ def paragraphs(title: str, lines: list[str]) -> str:
     return "\n".join([rf"\subsubsection*{{{title}}}"] + [rf"\noindent {line}\par" for line in lines])
 
 
-def jacobian_section(words: ModeWords) -> str:
+def jacobian_section(words: Words, ts: Typeset) -> str:
     """The Jacobian: what it is and how it was built, the matrix in a tabular
     with its row and column labels (or a summary), its numeric check."""
-    title, *notes = words.jacobian_lines()
+    title, *notes = [ts.sentence(s) for s in words.jacobian_lines()]
     lines = [rf"\subsubsection*{{{title}}}"] + [rf"\noindent {note}\par" for note in notes]
     for table in words.jacobian_tables():
-        if isinstance(table, str):
-            lines.append(rf"\noindent {table}\par")
+        if type(table) is Sentence:
+            lines.append(rf"\noindent {ts.sentence(table)}\par")
             continue
-        columns, rows = table
-        lines += [r"\begin{tabular}{l" + "r" * len(columns) + "}", r"\hline",
-                  " & ".join([""] + [latex_code(c) for c in columns]) + r" \\", r"\hline"]
-        lines += [" & ".join([latex_code(label)] + [f"${c}$" for c in cells]) + r" \\" for label, cells in rows]
+        lines += [r"\begin{tabular}{l" + "r" * len(table.columns) + "}", r"\hline",
+                  " & ".join([""] + [latex_code(c) for c in table.columns]) + r" \\", r"\hline"]
+        lines += [" & ".join([latex_code(label)] + [f"${ts.tex(c)}$" for c in cells]) + r" \\"
+                  for label, cells in table.rows]
         lines += [r"\hline", r"\end{tabular}\par"]
     checks = words.jacobian_checks()
     if checks:
-        lines += [rf"\paragraph*{{{text(t('modes.check_title', words.lang))}}}"] + \
-            [rf"\noindent {c}\par" for c in checks]
+        lines += [rf"\paragraph*{{{text(t('modes.check_title', ts.lang))}}}"] + \
+            [rf"\noindent {ts.sentence(c)}\par" for c in checks]
     return "\n".join(lines)
 
 
-def gradient_section(d: Derivation, nar: TexNarrator) -> str:
-    out = d.graph.output
-    rows = [f"{nar.partial(out, d.graph.inputs[name])} &= {nar.tex(g)}" for name, g in d.gradients.items()]
-    return "\n".join([rf"\subsubsection*{{{t('export.gradients_title', nar.lang)}}}", r"\begin{align*}",
+def gradient_section(d: Derivation, words: Words, ts: Typeset) -> str:
+    rows = [f"{ts.math(words.grad(d.graph.inputs[name]))} &= {ts.tex(g)}" for name, g in d.gradients.items()]
+    return "\n".join([rf"\subsubsection*{{{t('export.gradients_title', ts.lang)}}}", r"\begin{align*}",
                       " \\\\\n".join(rows), r"\end{align*}"])
 
 
-def check_section(d: Derivation, nar: TexNarrator) -> str:
-    lang = nar.lang
-    cols = nar.check_columns()
-    lines = [rf"\subsubsection*{{{text(nar.check_title())}}}",
+def check_section(words: Words, ts: Typeset) -> str:
+    lang = ts.lang
+    table = words.check_table()
+    cols = table.columns
+    lines = [rf"\subsubsection*{{{ts.words_only(table.title)}}}",
              rf"\begin{{tabular}}{{l{'r' * (len(cols) - 2)}l}}", r"\hline",
              " & ".join(text(t(f"render.col_{c}", lang)) for c in cols) + r" \\", r"\hline"]
-    checks = {c.name: c for c in d.checks}
-    for name in d.wrt:
-        c = checks.get(name)
-        index = d.graph.inputs[name]
-        row = [nar.who(index), f"${nar.given_tex(d.values[name])}$", nar.n(d.node_grads[index])]
-        if c is None:
+    for r in table.rows:
+        row = [ts.text(words.who(r.index)), f"${ts.given(r.value)}$", ts.n(r.gradient)]
+        if r.check is None:
             row += [""] * (len(cols) - 4) + [text(t("render.verdict_unchecked", lang))]
         else:
-            numeric, *sci, verdict = nar.check_cells(c)
-            row += [numeric] + [f"${tex_sci(x)}$" if x else "" for x in sci] + [text(verdict)]
+            numeric, *sci = words.check_cells(table, r.check)
+            row += ["" if numeric is None else ts.n(numeric.value)] + [f"${tex_sci(x)}$" if x else "" for x in sci]
+            row.append(ts.text(Mark(r.check.verdict)))
         lines.append(" & ".join(row) + r" \\")
     lines += [r"\hline", r"\end{tabular}"]
-    lines += [rf"\par\noindent {text(note)}" for note in nar.check_notes()]
+    lines += [rf"\par\noindent {ts.words_only(note)}" for note in table.notes]
     return "\n".join(lines)

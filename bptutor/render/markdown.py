@@ -7,58 +7,65 @@ from __future__ import annotations
 from ..i18n import t
 from ..core.records import Derivation
 from . import mermaid
-from .modewords import ModeWords
-from .texnarrate import TexNarrator
+from .numbers import tex_name
+from .typeset import Typeset
+from .words import Mark, Num, Sentence, Words
 
 
 def render(d: Derivation, lang: str = "en", digits: int = 4) -> str:
-    nar = TexNarrator(d, lang, digits)
-    words = ModeWords(d, nar, tex=True)
-    parts = [header(d, nar), graph_section(d, nar), forward_section(nar)]
+    words, ts = Words(d), Typeset(lang, digits)
+    parts = [header(d, words, ts), graph_section(d, lang, digits), forward_section(words, ts)]
     if d.scalar and "reverse" in d.narrated:
-        parts.append(backward_section(d, nar))
-    parts += [steps_list(words.title(p), words.sentences(p)) for p in words.passes()]
+        parts.append(steps_list(t("render.backward_title", lang), [ts.sentence(words.step(s)) for s in d.steps]))
+    parts += [steps_list(ts.sentence(words.pass_title(p)), [ts.sentence(s) for s in words.pass_steps(p)])
+              for p in words.passes()]
     if d.scalar:
-        parts.append(check_section(d, nar))
+        parts.append(check_section(words, ts))
     if d.forward_checks and "forward" in d.narrated:
-        parts.append(paragraphs(t("modes.tangents_title", lang), words.tangent_checks()))
+        parts.append(paragraphs(t("modes.tangents_title", lang), [ts.sentence(s) for s in words.tangent_checks()]))
     if d.jacobian is not None:
-        parts.append(jacobian_section(words))
+        parts.append(jacobian_section(words, ts))
     cost = words.cost_lines()
     if cost:
-        parts.append(paragraphs(t("modes.cost_title", lang), cost))
-    warnings = nar.warnings()
+        parts.append(paragraphs(t("modes.cost_title", lang), [ts.text(s) for s in cost]))
+    warnings = words.warnings()
     if warnings:
-        parts.append("\n".join(f"> {_cell(w)}" for w in warnings))
+        parts.append("\n".join(f"> {_cell(ts.words_only(w))}" for w in warnings))
     return "\n\n".join(parts) + "\n"
 
 
-def header(d: Derivation, nar: TexNarrator) -> str:
-    formula = nar.source_tex()
-    if formula is None:
-        lines = [f"## {t('export.program', nar.lang)}", "", fence(d.source), d.source.strip(), fence(d.source)]
+def values_tex(words: Words, ts: Typeset) -> str:
+    """w_{0} = 2,\\ x_{0} = -1,\\ …"""
+    return r",\ ".join(f"{tex_name(name)} = {ts.given(v)}" for name, v in words.values())
+
+
+def forward_tex(words: Words, ts: Typeset) -> list[list[str]]:
+    """Each computed node as [expression, value] (a named one as [name, expression, value])."""
+    return [[ts.math(term) for term in words.forward_terms(i)] + [ts.tex(value)]
+            for i, _label, value in words.forward()]
+
+
+def header(d: Derivation, words: Words, ts: Typeset) -> str:
+    equation = words.equation()
+    if equation is None:
+        lines = [f"## {t('export.program', ts.lang)}", "", fence(d.source), d.source.strip(), fence(d.source)]
     else:
-        lines = [f"## ${formula}$"]
-    lines += ["", f"{t('export.values', nar.lang)}: ${nar.values_tex()}$"]
+        lines = [f"## ${equation.latex}$"]
+    lines += ["", f"{t('export.values', ts.lang)}: ${values_tex(words, ts)}$"]
     return "\n".join(lines)
 
 
-def graph_section(d: Derivation, nar: TexNarrator) -> str:
-    title = t("export.graph_title_md", nar.lang)
+def graph_section(d: Derivation, lang: str, digits: int) -> str:
+    title = t("export.graph_title_md", lang)
     if d.mode == "forward":                     # the wires carry the first input's tangents
-        title = t("modes.graph_title_md", nar.lang, x=d.graph.nodes[d.forward[0].about].label)
-    return "\n".join([f"### {title}", "", "```mermaid",
-                      mermaid.render(d, nar.digits).rstrip("\n"), "```"])
+        title = t("modes.graph_title_md", lang, x=d.graph.nodes[d.forward[0].about].label)
+    return "\n".join([f"### {title}", "", "```mermaid", mermaid.render(d, digits).rstrip("\n"), "```"])
 
 
-def forward_section(nar: TexNarrator) -> str:
-    lines = [f"### {t('render.forward_title', nar.lang)}", ""]
-    lines += [f"- ${' = '.join(parts)}$" for parts in nar.forward_tex()]
+def forward_section(words: Words, ts: Typeset) -> str:
+    lines = [f"### {t('render.forward_title', ts.lang)}", ""]
+    lines += [f"- ${' = '.join(parts)}$" for parts in forward_tex(words, ts)]
     return "\n".join(lines)
-
-
-def backward_section(d: Derivation, nar: TexNarrator) -> str:
-    return steps_list(t("render.backward_title", nar.lang), [nar.sentence(s) for s in d.steps])
 
 
 def steps_list(title: str, sentences: list[str]) -> str:
@@ -71,44 +78,44 @@ def paragraphs(title: str, lines: list[str]) -> str:
     return "\n".join([f"### {title}", ""] + [f"- {_cell(line)}" for line in lines])
 
 
-def jacobian_section(words: ModeWords) -> str:
+def jacobian_section(words: Words, ts: Typeset) -> str:
     """The Jacobian: what it is and how it was built, the matrix with its row and
     column labels (or a summary), its numeric check."""
-    title, *notes = words.jacobian_lines()
+    title, *notes = [ts.sentence(s) for s in words.jacobian_lines()]
     lines = [f"### {title}", ""] + [f"{_cell(note)}  " for note in notes]
     for table in words.jacobian_tables():
         lines.append("")
-        if isinstance(table, str):
-            lines.append(_cell(table))
+        if type(table) is Sentence:
+            lines.append(_cell(ts.sentence(table)))
             continue
-        columns, rows = table
-        lines += ["| | " + " | ".join(f"`{c}`" for c in columns) + " |", "|:--|" + "--:|" * len(columns)]
-        lines += ["| " + " | ".join([f"`{label}`"] + [f"${c}$" for c in cells]) + " |" for label, cells in rows]
+        lines += ["| | " + " | ".join(f"`{c}`" for c in table.columns) + " |",
+                  "|:--|" + "--:|" * len(table.columns)]
+        lines += ["| " + " | ".join([f"`{label}`"] + [f"${ts.tex(c)}$" for c in cells]) + " |"
+                  for label, cells in table.rows]
     checks = words.jacobian_checks()
     if checks:
-        lines += ["", f"#### {t('modes.check_title', words.lang)}", ""] + [f"- {_cell(c)}" for c in checks]
+        lines += ["", f"#### {t('modes.check_title', ts.lang)}", ""] + [f"- {_cell(ts.sentence(c))}" for c in checks]
     return "\n".join(lines)
 
 
-def check_section(d: Derivation, nar: TexNarrator) -> str:
-    lang = nar.lang
-    cols = nar.check_columns()
-    lines = [f"### {nar.check_title()}", "",
+def check_section(words: Words, ts: Typeset) -> str:
+    lang = ts.lang
+    table = words.check_table()
+    cols = table.columns
+    lines = [f"### {ts.plain.sentence(table.title)}", "",
              "| " + " | ".join(t(f"render.col_{c}", lang) for c in cols) + " |",
              "|:--|" + "--:|" * (len(cols) - 2) + ":--|"]
-    checks = {c.name: c for c in d.checks}
-    for name in d.wrt:
-        c = checks.get(name)
-        grad = nar.n(d.node_grads[d.graph.inputs[name]])
-        row = [nar.who(d.graph.inputs[name]), f"${nar.given_tex(d.values[name])}$", grad]
-        if c is None:
-            row += [""] * (len(cols) - 4) + [t("render.verdict_unchecked", lang)]
+    for row in table.rows:
+        cells = [ts.text(words.who(row.index)), f"${ts.given(row.value)}$", ts.n(row.gradient)]
+        if row.check is None:
+            cells += [""] * (len(cols) - 4) + [t("render.verdict_unchecked", lang)]
         else:
-            row += nar.check_cells(c)
-        lines.append("| " + " | ".join(_cell(x) for x in row) + " |")
-    notes = nar.check_notes()
-    if notes:
-        lines += [""] + [f"> {_cell(note)}  " for note in notes]
+            cells += ["" if x is None else ts.n(x.value) if type(x) is Num else x
+                      for x in words.check_cells(table, row.check)]
+            cells.append(ts.plain.text(Mark(row.check.verdict)))
+        lines.append("| " + " | ".join(_cell(x) for x in cells) + " |")
+    if table.notes:
+        lines += [""] + [f"> {_cell(ts.plain.sentence(note))}  " for note in table.notes]
     return "\n".join(lines)
 
 

@@ -10,22 +10,24 @@ from rich.text import Text
 from ..core.records import Derivation
 from ..i18n import t
 from . import graphtext
-from .narrate import narrator
+from .plain import PlainText
 from .terminal import check_section
-from .modewords import ModeWords
 from .walk import Walk
+from .words import Words
 
 
 class StepView:
     def __init__(self, d: Derivation, lang: str = "en", digits: int = 4):
-        self.d, self.lang = d, lang
+        self.d, self.lang, self.digits = d, lang, digits
         self.walk = Walk(d, digits)
-        self.nar = narrator(d, lang, digits, True)
+        self.words = Words(d)
+        self.printer = PlainText(lang, digits, True)
         self.count = len(self.walk.stops)
         self.pass_words = None                  # forward mode's (or a Jacobian's) pass, as the text words it
         if self.walk.pass_ is not None:
-            modes = ModeWords(d, self.nar)
-            self.pass_words = modes.title(self.walk.pass_), modes.sentences(self.walk.pass_)
+            p = self.walk.pass_
+            self.pass_words = (self.printer.sentence(self.words.pass_title(p)),
+                               [self.printer.sentence(s) for s in self.words.pass_steps(p)])
 
     def picture(self, k: int):
         """The tree at stop k (-1: before the first stop, the inputs only)."""
@@ -40,12 +42,12 @@ class StepView:
         if stop.phase == "forward":
             node = self.d.graph.nodes[stop.node]
             phase = t("render.forward_title", self.lang)
-            sentence = f"{node.label} = {self.nar.n(self.d.node_values[stop.node])}"
+            sentence = f"{node.label} = {self.printer.n(self.d.node_values[stop.node])}"
         elif self.pass_words is not None:
             phase, sentence = self.pass_words[0], self.pass_words[1][stop.step]
         else:
             phase = t("render.backward_title", self.lang)
-            sentence = self.nar.sentence(self.walk.steps[stop.step])
+            sentence = self.printer.sentence(self.words.step(self.walk.steps[stop.step]))
         counter = Text(t("render.step_counter", self.lang, phase=phase, k=k + 1, n=self.count), style="bold")
         parts = [counter, Text(sentence)]
         if k == self.count - 1:
@@ -54,5 +56,5 @@ class StepView:
 
     def ending(self) -> Group:
         """After the last step: the numeric check, and the warnings."""
-        warnings = [Text("! " + w, style="yellow") for w in self.nar.warnings()]
-        return Group(check_section(self.d, self.nar, False), *warnings)
+        warnings = [Text("! " + self.printer.sentence(w), style="yellow") for w in self.words.warnings()]
+        return Group(check_section(self.d, self.lang, self.digits), *warnings)

@@ -1,0 +1,117 @@
+"""The words (render/words.py) typeset for the notes formats, Markdown, LaTeX
+and HTML: formulas and numbers as LaTeX math between $…$, names as code. The
+formats differ only in how they write code and prose, which each passes in
+(HTML then turns each $…$ into MathML)."""
+from __future__ import annotations
+
+from ..core.ops import fill
+from ..i18n import t
+from .numbers import paren, shape_tuple, short, shown_product_differs, tex_name, tex_num, tex_sci
+from .plain import PlainText
+from .words import (Aside, Block, Chain, Code, Formula, Given, Joined, Math, Mark, Name, Num, Partial, PIECES,
+                    Product, Rule, Sentence, chain)
+
+TEX_COLUMNS = 10        # amsmath's bmatrix takes at most this many columns
+# Sentences the notes word otherwise, where a formula leads ("because ∂f/∂f = 1, ...").
+NOTES_KEYS = {"render.seed": "export.seed"}
+
+
+class Typeset:
+    """`code` writes program text (`x+y` in Markdown, \\texttt{x+y} in LaTeX);
+    `prose` makes text safe for the format (LaTeX has no glyph for ᵀ or ⊙ in
+    text mode; HTML escapes): the catalog's words, a lesson, a verdict."""
+
+    def __init__(self, lang: str, digits: int, code=lambda s: f"`{s}`", prose=lambda s: s):
+        self.lang, self.digits, self.code, self.prose = lang, digits, code, prose
+        self.templates: dict = {}       # key -> its template with the literal text made safe, once
+        self.plain = PlainText(lang, digits)
+
+    # ---- numbers ------------------------------------------------------------------------------
+    def tex(self, x) -> str:
+        shape = getattr(x, "shape", ())
+        if len(shape) == 2 and shape[1] > TEX_COLUMNS:
+            return rf"\text{{{shape_tuple(shape)}}}"
+        return tex_num(x, self.digits)
+
+    def given(self, v) -> str:
+        """An input as the user gave it (0.5, not 0.50)."""
+        return tex_sci(short(v)) if isinstance(v, float) else self.tex(v)
+
+    def n(self, x) -> str:
+        """A value as inline math."""
+        return f"${self.tex(x)}$"
+
+    # ---- pieces -----------------------------------------------------------------------------------
+    def math(self, piece) -> str:
+        """A piece as LaTeX math, without the $…$."""
+        kind = type(piece)
+        if kind is Name:
+            return tex_name(piece.label)
+        if kind is Formula:
+            return piece.latex
+        if kind is Num:
+            text = self.tex(piece.value)
+            return paren(text) if piece.paren else text
+        if kind is Partial:
+            return rf"\frac{{\partial {self.math(piece.top)}}}{{\partial {self.math(piece.bottom)}}}"
+        if kind is Math:
+            return "".join([self.math(p) for p in piece.parts if type(p) is not Aside])
+        if kind is Rule:
+            ops = [self.math(o) for o in piece.operands] + ["", ""]
+            return fill(piece.op, piece.k, piece.c, ops[0], ops[1], latex=True, cfmt=short,
+                        g="" if piece.g is None else self.math(piece.g), o="" if piece.o is None else self.math(piece.o))
+        if kind is Product:
+            p = piece
+            approx = isinstance(p.local, float) and shown_product_differs(p.local, p.upstream, p.result, self.digits)
+            sign = r"\approx" if approx else "="
+            return f"{self.tex(p.local)} \\times {paren(self.tex(p.upstream))} {sign} {self.tex(p.result)}"
+        if kind is Chain:
+            return chain([self.math(p) for p in piece.parts])
+        if kind is Block:
+            return self.tex(piece.value)
+        if kind is Given:
+            return self.given(piece.value)
+        raise TypeError(f"not math: {piece!r}")
+
+    def text(self, piece) -> str:
+        """A piece inside a sentence: math between $…$; an aside left out."""
+        kind = type(piece)
+        if kind is Sentence:
+            return self.sentence(piece)
+        if kind is Code:
+            return self.code(piece.text)
+        if kind is Block:
+            return f" ${self.tex(piece.value)}$"
+        if kind is Mark:
+            return self.prose(t(f"render.verdict_{piece.verdict}", self.lang))
+        if kind is Aside:
+            return ""
+        if kind is Joined:
+            sep = ("" if self.lang == "zh" else " ") if piece.sep == "space" else piece.sep
+            return sep.join([self.text(p) for p in piece.parts])
+        return "$" + self.math(piece) + "$"
+
+    def sentence(self, s: Sentence) -> str:
+        """The catalog's words made safe, the pieces typeset into them; notes after a space."""
+        key = NOTES_KEYS.get(s.key, s.key)
+        parts = self.templates.get(key)
+        if parts is None:
+            from string import Formatter
+            parts = self.templates[key] = [(self.prose(literal), field)
+                                           for literal, field, _, _ in Formatter().parse(t(key, self.lang))]
+        params = s.params
+        out = []
+        for literal, field in parts:
+            out.append(literal)
+            if field is not None:
+                value = params.get(field, "{" + field + "}")     # a placeholder nobody filled stays visible
+                out.append(self.text(value) if type(value) in PIECES else str(value))
+        for note in s.notes:
+            if type(note) is not Aside:
+                out.append(" " + self.text(note))
+        return "".join(out)
+
+    def words_only(self, s: Sentence) -> str:
+        """A sentence of words and plain values (a warning, a note under the check
+        table), made safe as a whole: its values may hold `_` or `#`."""
+        return self.prose(self.plain.sentence(s))
