@@ -240,7 +240,7 @@ def test_markdown_sigmoid(lang):
     assert code == 0 and err == ""
     assert out.startswith(r"## $f = 1/(1+e^{-(w_{0} \cdot x_{0}+w_{1} \cdot x_{1}+w_{2})})$")
     assert "```mermaid\nflowchart LR\n" in out
-    assert r"$-\frac{1}{u^2} = -\frac{1}{1.37^2} = -0.53$" in out
+    assert r"$-\frac{1}{(\text{+1})^2} = -\frac{1}{1.37^2} = -0.53$" in out     # the operand by its name, no u
     assert r"$2 \times 0.20 \approx 0.39$" in out
     assert "| $x_{0}$ | $-1$ | $0.39$ | $0.39$ |" in out
     if lang == "zh":
@@ -400,7 +400,10 @@ def test_matrix_notes_write_the_rules_as_the_notes_do():
     assert "nan" not in md
     snapshot("wx_norm_en.md", md)
     code, tex, _ = run("-f", WX_NORM, "--digits", "2", "--format", "latex", "--lang", "zh")
-    assert "∂" not in tex and "ᵀ" not in tex and r"$\partial$L/$\partial$W" in tex     # the lesson, typeset
+    assert "∂" not in tex and "ᵀ" not in tex
+    # the gate's rule in this problem's names (f, W, q, x), never another problem's L
+    assert r"矩阵乘法结点：$\frac{\partial f}{\partial W} = \frac{\partial f}{\partial q}\,x^\top$" in tex
+    assert r"\partial L" not in tex and "$\\partial$L" not in tex
     snapshot("wx_norm_zh.tex", tex)
 
 

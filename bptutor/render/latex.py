@@ -107,12 +107,12 @@ def gradient_section(d: Derivation, words: Words, ts: Typeset) -> str:
 
 
 def check_section(words: Words, ts: Typeset) -> str:
+    """The check table; where a gradient is a vector or a matrix, two tables
+    (the values and gradients; then their numeric check), so it fits the page."""
     lang = ts.lang
     table = words.check_table()
     cols = table.columns
-    lines = [rf"\subsubsection*{{{ts.words_only(table.title)}}}",
-             rf"\begin{{tabular}}{{l{'r' * (len(cols) - 2)}l}}", r"\hline",
-             " & ".join(text(t(f"render.col_{c}", lang)) for c in cols) + r" \\", r"\hline"]
+    rows = []
     for r in table.rows:
         row = [ts.text(words.who(r.index)), f"${ts.given(r.value)}$", ts.n(r.gradient)]
         if r.check is None:
@@ -121,7 +121,18 @@ def check_section(words: Words, ts: Typeset) -> str:
             numeric, *sci = words.check_cells(table, r.check)
             row += ["" if numeric is None else ts.n(numeric.value)] + [f"${tex_sci(x)}$" if x else "" for x in sci]
             row.append(ts.text(Mark(r.check.verdict)))
-        lines.append(" & ".join(row) + r" \\")
-    lines += [r"\hline", r"\end{tabular}"]
+        rows.append(row)
+    heads = [text(t(f"render.col_{c}", lang)) for c in cols]
+    wide = any(getattr(r.gradient, "shape", ()) for r in table.rows)
+    parts = [[0, 1, 2], [0, *range(3, len(cols))]] if wide else [list(range(len(cols)))]
+    lines = [rf"\subsubsection*{{{ts.words_only(table.title)}}}"]
+    for k, part in enumerate(parts):
+        if k:
+            lines.append(r"\par\medskip")
+        align = "".join("l" if cols[c] in ("input", "verdict") else "r" for c in part)
+        lines += [rf"\noindent\begin{{tabular}}{{{align}}}", r"\hline", " & ".join(heads[c] for c in part) + r" \\",
+                  r"\hline"]
+        lines += [" & ".join(row[c] for c in part) + r" \\" for row in rows]
+        lines += [r"\hline", r"\end{tabular}"]
     lines += [rf"\par\noindent {ts.words_only(note)}" for note in table.notes]
     return "\n".join(lines)

@@ -13,7 +13,7 @@ from .words import Mark, Num, Sentence, Words
 
 
 def render(d: Derivation, lang: str = "en", digits: int = 4) -> str:
-    words, ts = Words(d), Typeset(lang, digits)
+    words, ts = Words(d), Typeset(lang, digits, note_sep="\n")
     parts = [header(d, words, ts), graph_section(d, lang, digits), forward_section(words, ts)]
     if d.scalar and "reverse" in d.narrated:
         parts.append(steps_list(t("render.backward_title", lang), [ts.sentence(words.step(s)) for s in d.steps]))
@@ -70,7 +70,9 @@ def forward_section(words: Words, ts: Typeset) -> str:
 
 def steps_list(title: str, sentences: list[str]) -> str:
     lines = [f"### {title}", ""]
-    lines += [f"{k}. {_cell(sentence)}" for k, sentence in enumerate(sentences, 1)]
+    # a note under a step on a line of its own in the item (a hard break), not glued after the math
+    lines += [f"{k}. " + "  \n   ".join(_cell(part) for part in sentence.split("\n"))
+              for k, sentence in enumerate(sentences, 1)]
     return "\n".join(lines)
 
 

@@ -76,7 +76,7 @@ class PlainText:
         if kind is Code:
             return piece.text
         if kind is Num:
-            text = self.n(piece.value)
+            text = self.value_text(piece.value) if piece.given else self.n(piece.value)
             return paren(text) if piece.paren else text
         if kind is Formula:
             return piece.plain

@@ -3,12 +3,16 @@ and Table, never string padding: Chinese characters are two cells wide; never
 user text inside markup), wrapped to the window."""
 from __future__ import annotations
 
+import re
+import unicodedata
+
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
 from ..core.records import Derivation
 from . import plain
+from .plain import cells
 
 
 def render(d: Derivation, lang: str = "en", digits: int = 4, show_all: bool = False) -> Group:
@@ -25,13 +29,13 @@ def rich_block(block):
         text = Text()
         for span, style in block.spans:
             text.append(span, style=style)
-        return text
+        return Wrapped(text, 2)
     if kind is plain.Grid:
         grid = Table.grid(padding=(0, 1))
         grid.add_column(justify="right", style="dim", no_wrap=True)
-        grid.add_column(overflow="fold")
+        grid.add_column()
         for number, text, style in block.rows:
-            grid.add_row(Text(number), Text(text, style=style))
+            grid.add_row(Text(number), Wrapped(Text(text, style=style)))
         return grid
     table = Table(box=None, padding=(0, 2, 0, 0), show_edge=False, pad_edge=False)
     for title, justify in block.columns:
@@ -45,3 +49,89 @@ def check_section(d: Derivation, lang: str, digits: int, show_all: bool = False)
     """The numeric check alone (after --step's last step)."""
     from .words import Words
     return rich_blocks(plain.check_section(Words(d), plain.PlainText(lang, digits, True), show_all))
+
+
+# ---- wrapping as the notes would ------------------------------------------------------------
+_OPERATORS = frozenset(("=", "≈", "×", "⊙", "+", "·"))    # stay at the end of a line, never start one
+_CLOSING = frozenset("，。：；）、」》？！,.:;)]")            # never start a line
+_OPENING = frozenset("（「《([")                              # never end one
+SHORT = 12              # cells: a value after = stays with it (`+₁ = 1.455` is never split)
+
+
+def hang_of(line: str, extra: int) -> int:
+    """The indent of `line`'s continuation lines: its own, `extra` more (a matrix row: under its first entry)."""
+    body = len(line) - len(line.lstrip(" "))
+    return body + (2 if line[body:body + 1] == "[" else extra)
+
+
+def breaks(line: str, width: int, extra: int = 0) -> list[int]:
+    """Where the continuation lines of `line` start when it is wrapped to
+    `width` cells: at spaces, and between Chinese characters; an operator
+    stays with what precedes it, a short value with the = before it, so no
+    line starts with = and no number is cut; items two spaces apart (the
+    header's values, the forward pass) stay whole when they fit on a line.
+    Continuation lines are indented by hang_of()."""
+    if cells(line) <= width:
+        return []
+    hang = hang_of(line, extra)
+    pieces = []                 # (start, end): the units a line may break between
+    for m in re.finditer(r"\S+", line):
+        start = m.start()
+        for p in range(m.start() + 1, m.end()):
+            if (_wide(line[p]) or _wide(line[p - 1])) and line[p] not in _CLOSING and line[p - 1] not in _OPENING:
+                pieces.append((start, p))
+                start = p
+        pieces.append((start, m.end()))
+    segments = []               # pieces glued into what may not be split
+    for k, (start, end) in enumerate(pieces):
+        text = line[start:end]
+        previous = line[pieces[k - 1][0]:pieces[k - 1][1]] if k else ""
+        if segments and (text in _OPERATORS or line[start] in _CLOSING and start == pieces[k - 1][1]
+                         or previous in ("=", "≈") and cells(text) <= SHORT):
+            segments[-1] = (segments[-1][0], end)
+        else:
+            segments.append((start, end))
+    items = []                  # segments two spaces apart: kept whole when they fit
+    for start, end in segments:
+        if items and not line.startswith("  ", items[-1][1]) and cells(line[items[-1][0]:end]) <= width - hang:
+            items[-1] = (items[-1][0], end)
+        else:
+            items.append((start, end))
+    out, line_start, indent = [], 0, 0
+    for start, end in items:
+        if start > line_start and indent + cells(line[line_start:end]) > width:
+            out.append(start)
+            line_start, indent = start, hang
+    return out
+
+
+def _wide(ch: str) -> bool:
+    return unicodedata.east_asian_width(ch) in "WF"
+
+
+class Wrapped:
+    """Rich Text wrapped by breaks() to the width it is given (a terminal's, a
+    table column's), with its styles."""
+
+    def __init__(self, text: Text, extra: int = 0):
+        self.text, self.extra = text, extra
+
+    def __rich_measure__(self, console, options):
+        from rich.measure import Measurement
+        lines = self.text.plain.split("\n")
+        widest = max(cells(line) for line in lines)
+        unit = max((cells(w) for line in lines for w in line.split()), default=0)
+        return Measurement(min(unit, widest), widest).with_maximum(options.max_width)
+
+    def __rich_console__(self, console, options):
+        width = options.max_width
+        for line in self.text.split("\n", allow_blank=True):
+            plain = line.plain
+            offsets = breaks(plain, width, self.extra)
+            if not offsets:
+                yield line
+                continue
+            hang = " " * hang_of(plain, self.extra)
+            for k, part in enumerate(line.divide(offsets)):
+                part.rstrip()
+                yield part if k == 0 else Text(hang) + part

@@ -21,8 +21,9 @@ class Typeset:
     `prose` makes text safe for the format (LaTeX has no glyph for ᵀ or ⊙ in
     text mode; HTML escapes): the catalog's words, a lesson, a verdict."""
 
-    def __init__(self, lang: str, digits: int, code=lambda s: f"`{s}`", prose=lambda s: s):
+    def __init__(self, lang: str, digits: int, code=lambda s: f"`{s}`", prose=lambda s: s, note_sep: str = " "):
         self.lang, self.digits, self.code, self.prose = lang, digits, code, prose
+        self.note_sep = note_sep        # before a note under a step: Markdown puts it on a line of its own
         self.templates: dict = {}       # key -> its template with the literal text made safe, once
         self.plain = PlainText(lang, digits)
 
@@ -108,7 +109,7 @@ class Typeset:
                 out.append(self.text(value) if type(value) in PIECES else str(value))
         for note in s.notes:
             if type(note) is not Aside:
-                out.append(" " + self.text(note))
+                out.append(self.note_sep + self.text(note))
         return "".join(out)
 
     def words_only(self, s: Sentence) -> str:

@@ -38,7 +38,8 @@ JACOBIAN_FULL = 8       # rows and columns of a Jacobian printed in full, with t
 # (collections.namedtuple, not typing.NamedTuple: importing typing costs a plain run.)
 Name = namedtuple("Name", "label")                    # a variable in math: w0 (LaTeX w_{0})
 Code = namedtuple("Code", "text")                     # program text: a gate `d = sqrt(c)`, a node `w0*x0`
-Num = namedtuple("Num", "value paren", defaults=(False,))   # a computed value; paren: 2 × (-0.53)
+# a computed value; paren: 2 × (-0.53); given: an input's value as the user wrote it (0.2, not 0.2000)
+Num = namedtuple("Num", "value paren given", defaults=(False, False))
 Given = namedtuple("Given", "value")                  # an input as the user gave it: 0.5, not 0.5000
 Formula = namedtuple("Formula", "plain latex")        # math without numbers, both ways
 Partial = namedtuple("Partial", "top bottom")         # ∂top/∂bottom (pieces)
@@ -127,6 +128,7 @@ class Words:
         self._fan_in = None
         self.memo: dict = {}            # (what, node, ...) -> its piece: a big derivation names the same nodes often
         self.noted: set = set()         # entrywise gates whose diagonal Jacobian was explained
+        self.ruled: set = set()         # tensor gates whose rule (or lesson) was said
         self.first_entrywise = None     # the first entrywise step over arrays says once why the product is ⊙
         if d.arrays:
             self.first_entrywise = next((k for k, s in enumerate(d.steps) if s.kind == "edge"
@@ -193,19 +195,10 @@ class Words:
         term = self.term(i)
         return tex_name(term.label) if type(term) is Name else term.latex
 
-    def operand(self, i: int, k: int):
-        """An operand in a scalar local-gradient formula: its name, (its expression),
-        or u/v standing for the gate's k-th input when the node is named by its gate."""
-        label = self.nodes[i].label
-        if IDENT.match(label):
-            return Name(label)
-        if not self.is_gate_label(i):
-            return Formula(f"({label})", self.expression(i))
-        return Name("uv"[k] if k < 2 else f"x{k}")
-
-    def array_operand(self, i: int, k: int):
-        """An operand in an array rule: its name or constant, a short label in
-        brackets, else u/v."""
+    def operand(self, i: int):
+        """An operand in a local-gradient formula or a rule: its name, a constant as
+        written, else its label in brackets ((w0*x0), (+1)): always a name the
+        narration defines, never a placeholder such as u."""
         node = self.nodes[i]
         label = node.label
         if IDENT.match(label):
@@ -213,9 +206,7 @@ class Words:
         if node.op.name == "const":
             typed = typeset(self.graph, i, 4 * len(label) + 16)
             return Formula(label, typed[1] if typed else label)
-        if len(label) <= 12:
-            return Formula(f"({label})", self.expression(i))
-        return Name("uv"[k] if k < 2 else f"x{k}")
+        return Formula(f"({label})", self.expression(i))
 
     def grad(self, i: int, top: int | None = None) -> Partial:
         """∂f/∂node (∂top/∂node)."""
@@ -262,7 +253,7 @@ class Words:
         """-1/u² = -1/1.37² = -0.53: the formula, with the numbers, and its value."""
         node = self.nodes[s.node]
         values = self.d.node_values
-        symbols = tuple([self.operand(j, k) for k, j in enumerate(node.args)])
+        symbols = tuple([self.operand(j) for j in node.args])
         numbers = tuple([Num(values[j], True) for j in node.args])
         return Math((Chain((Rule(node.op, s.k, node.c, symbols), Rule(node.op, s.k, node.c, numbers),
                             Num(s.local))),))
@@ -306,10 +297,10 @@ class Words:
         """The contribution of edge s as the notes write it: ∂f/∂q·xᵀ, ∂f/∂h ⊙ 2·h,
         sum(∂f/∂z, 1) where the operand was broadcast."""
         node = self.nodes[s.node]
-        operands = tuple(self.array_operand(j, k) for k, j in enumerate(node.args))
+        operands = tuple(self.operand(j) for j in node.args)
         g = self.grad(s.node)
         if node.op.vjp:
-            return (Rule(node.op, s.k, node.c, operands, g=g, o=self.array_operand(s.node, 0)),)
+            return (Rule(node.op, s.k, node.c, operands, g=g, o=self.operand(s.node)),)
         plain = [o.label if type(o) is Name else o.plain for o in operands] + ["", ""]
         local = fill(node.op, s.k, node.c, plain[0], plain[1], cfmt=short)    # "1" and "-1" read the same in LaTeX
         body = (g,) if local == "1" else (Formula("-", "-"), g) if local == "-1" else \
@@ -324,6 +315,10 @@ class Words:
                 *body, Formula(f", {over})", r"\right)"))
 
     def array_edge(self, s: Step) -> Sentence:
+        """As seed 000 writes ||Wx||²: the local gradient (xᵀ = [0.2, 0.4]), the
+        upstream gradient (∂f/∂q = [0.44, 0.52]), so the rule with the problem's
+        own names and its value (∂f/∂W = ∂f/∂q·xᵀ = …); then what the rule means
+        entry by entry for a small matrix product (∂f/∂W_ij = 2·q_i·x_j)."""
         up, local, out = s.upstream, s.local, s.contribution
         node = self.nodes[s.node]
         parts = [self.grad(s.target), EQUALS, *self.rule(s), THEN]
@@ -338,12 +333,102 @@ class Words:
                                                     "axes": ", ".join(str(a) for a in axes)}))
         if self.first_entrywise is not None and self.d.steps[self.first_entrywise] is s:
             notes.append(Aside(Sentence("tensor.diagonal", {})))
-        if node.op.vjp and s.k == 0:                                    # once per gate
-            notes.append(Sentence(node.op.lesson, {}))
-        key = "tensor.edge_path" if self.fan_in[s.target] > 1 else "tensor.edge"
-        return Sentence(key, {"gate": self.gate(s.node), "shape": self.shape(s.node),
-                              "target": self.who(s.target), "tshape": self.shape(s.target),
-                              "rule": Math(tuple(parts))}, tuple(notes))
+        if node.op.name == "matmul":
+            index = self.index_form(s)
+            if index is not None:
+                notes.append(index)
+        if node.op.vjp and s.node not in self.ruled:                    # once per gate
+            self.ruled.add(s.node)
+            notes.append(self.matmul_rule(s.node) if node.op.name == "matmul" else Sentence(node.op.lesson, {}))
+        local_piece = self.local_factor(s)
+        params = {"gate": self.gate(s.node), "shape": self.shape(s.node), "target": self.who(s.target),
+                  "tshape": self.shape(s.target), "local": local_piece,
+                  "upstream": Math((self.grad(s.node), EQUALS, Num(up))), "rule": Math(tuple(parts))}
+        key = "tensor.edge" if local_piece is not None else "tensor.edge_jacobian"
+        if self.fan_in[s.target] > 1:
+            key += "_path"
+        return Sentence(key, params, tuple(notes))
+
+    def local_factor(self, s: Step):
+        """The local gradient of an array step as a formula with its value: 2·q =
+        [0.44, 0.52] (entrywise), xᵀ = [0.2, 0.4] (a matrix product), 𝟏 = [1, 1]
+        (a sum); None for a gate whose Jacobian is only applied (softmax, norm)."""
+        import numpy as np
+        node = self.nodes[s.node]
+        op = node.op
+        if not op.vjp:
+            rule = Rule(op, s.k, node.c, tuple(self.operand(j) for j in node.args))
+            return Math((rule,)) if s.local is None else Math((Chain((rule, Num(s.local))),))
+        if op.name == "matmul":
+            other = node.args[1 - s.k]
+            operand = self.operand(other)
+            plain = operand.label if type(operand) is Name else operand.plain
+            latex = tex_name(operand.label) if type(operand) is Name else operand.latex
+            value = self.d.node_values[other]
+            given = self.nodes[other].op.name == "input"
+            return Math((Formula(plain + "ᵀ", latex + r"^\top"), EQUALS, Num(np.transpose(value), given=given)))
+        shape = shape_of(self.d.node_values[s.target])
+        if op.name in ("sum", "mean") and shape:
+            n = np.size(self.d.node_values[s.target]) // max(1, np.size(self.d.node_values[s.node]))
+            ones = Formula("𝟏", r"\mathbf{1}") if op.name == "sum" else Formula("𝟏/n", r"\mathbf{1}/n")
+            if not is_small(np.empty(shape)):
+                return Math((ones,))
+            # the notes know what 𝟏 is; a terminal shows it
+            return Math((ones, Aside(Math((EQUALS, Num(np.full(shape, 1.0 / n if op.name == "mean" else 1.0)))))))
+        return None
+
+    def matmul_rule(self, i: int) -> Sentence:
+        """Both of a matrix product's rules, in the problem's own names: ∂J/∂W2 = ∂J/∂o·hᵀ, ∂J/∂h = W2ᵀ·∂J/∂o."""
+        node = self.nodes[i]
+        operands = tuple(self.operand(j) for j in node.args)
+        g = self.grad(i)
+        left, right = (Math((self.grad(j), EQUALS, Rule(node.op, k, node.c, operands, g=g)))
+                       for k, j in enumerate(node.args))
+        return Sentence("tensor.matmul_rule", {"left": left, "right": right})
+
+    def index_form(self, s: Step):
+        """A small matrix product entry by entry, as seed 000 derives ∂f/∂W_ij =
+        2q_i x_j: (∂f/∂q)_i·x_j, written with the upstream's own formula where the
+        upstream gradient is an entrywise gate's local gradient times 1."""
+        node = self.nodes[s.node]
+        a, b = node.args
+        values = self.d.node_values
+        dims = (len(shape_of(values[a])), len(shape_of(values[b])))
+        if not is_small(values[s.target]) or not all(1 <= n <= 2 for n in dims) or dims == (1, 1):
+            return None
+        # q = a @ b: the index of each factor, the summed one, per case (matrix·vector, matrix·matrix, vector·matrix)
+        q, ia, ib = {(2, 1): ("i", "ij", "j"), (2, 2): ("ik", "ij", "jk"), (1, 2): ("k", "j", "jk")}[dims]
+        target, mine, theirs, other = (a, ia, ib, b) if s.k == 0 else (b, ib, ia, a)
+        summed = "".join(dict.fromkeys(ch for ch in theirs + q if ch not in mine))
+        upstream = self.upstream_entry(s.node, q)
+        factors = [upstream, self.entry(other, theirs)] if s.k == 0 else [self.entry(other, theirs), upstream]
+        parts = [Partial(self.term(self.out), self.entry(target, mine)), EQUALS]
+        if summed:
+            parts.append(Formula(f"Σ_{summed} ", rf"\sum_{{{summed}}} "))
+        parts += [factors[0], TIMES, factors[1]]
+        return Sentence("tensor.index_form", {"formula": Math(tuple(parts))})
+
+    def entry(self, i: int, index: str) -> Formula:
+        """Node i's entry: W_ij (LaTeX {W}_{ij})."""
+        term = self.term(i)
+        plain = term.label if type(term) is Name else term.plain
+        return Formula(f"{plain}_{index}", f"{{{self.term_latex(i)}}}_{{{index}}}")
+
+    def upstream_entry(self, i: int, index: str):
+        """(∂f/∂q)_i, or 2·q_i where ∂f/∂q is the entrywise gate's local gradient 2·q times ones."""
+        import numpy as np
+        grad = self.grad(i)
+        into = [e for e in self.d.steps if e.kind == "edge" and e.target == i]
+        if len(into) == 1:
+            e = into[0]
+            gate = self.nodes[e.node]
+            shape = shape_of(self.d.node_values[i])
+            arrays = [j for j in gate.args if self.nodes[j].op.name != "const"]
+            if (not gate.op.vjp and shape_of(e.upstream) == shape and np.all(np.asarray(e.upstream) == 1)
+                    and all(shape_of(self.d.node_values[j]) == shape for j in arrays)):
+                operands = tuple(self.entry(j, index) if j in arrays else self.operand(j) for j in gate.args)
+                return Rule(gate.op, e.k, gate.c, operands)
+        return Math((Formula("(", r"\left("), grad, Formula(f")_{index}", rf"\right)_{{{index}}}")))
 
     def array_sum(self, s: Step) -> Sentence:
         terms = sorted((self.d.steps[k] for k in s.terms), key=lambda e: e.node)
