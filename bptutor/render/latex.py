@@ -5,7 +5,7 @@ only (amsmath, amssymb, graphicx); Chinese text needs xelatex with ctex."""
 from __future__ import annotations
 
 from ..i18n import t
-from .numbers import tex_escape, tex_sci, tex_unicode_setup
+from .numbers import shape_tuple, tex_escape, tex_sci, tex_unicode_setup
 from ..core.records import Derivation
 from .markdown import forward_tex, values_tex
 from .typeset import Typeset
@@ -108,13 +108,16 @@ def gradient_section(d: Derivation, words: Words, ts: Typeset) -> str:
 
 def check_section(words: Words, ts: Typeset) -> str:
     """The check table; where a gradient is a vector or a matrix, two tables
-    (the values and gradients; then their numeric check), so it fits the page."""
+    (the inputs' shapes and gradients; then their numeric check), so it fits the page."""
     lang = ts.lang
     table = words.check_table()
     cols = table.columns
+    wide = any(getattr(r.gradient, "shape", ()) for r in table.rows)
     rows = []
     for r in table.rows:
-        row = [ts.text(words.who(r.index)), f"${ts.given(r.value)}$", ts.n(r.gradient)]
+        shape = getattr(r.value, "shape", ())
+        value = rf"$\text{{{shape_tuple(shape)}}}$" if wide and shape else f"${ts.given(r.value)}$"   # the header has it
+        row = [ts.text(words.who(r.index)), value, ts.n(r.gradient)]
         if r.check is None:
             row += [""] * (len(cols) - 4) + [text(t("render.verdict_unchecked", lang))]
         else:
@@ -123,16 +126,16 @@ def check_section(words: Words, ts: Typeset) -> str:
             row.append(ts.text(Mark(r.check.verdict)))
         rows.append(row)
     heads = [text(t(f"render.col_{c}", lang)) for c in cols]
-    wide = any(getattr(r.gradient, "shape", ()) for r in table.rows)
     parts = [[0, 1, 2], [0, *range(3, len(cols))]] if wide else [list(range(len(cols)))]
     lines = [rf"\subsubsection*{{{ts.words_only(table.title)}}}"]
     for k, part in enumerate(parts):
         if k:
             lines.append(r"\par\medskip")
         align = "".join("l" if cols[c] in ("input", "verdict") else "r" for c in part)
-        lines += [rf"\noindent\begin{{tabular}}{{{align}}}", r"\hline", " & ".join(heads[c] for c in part) + r" \\",
-                  r"\hline"]
+        small = r"{\small\setlength{\tabcolsep}{4pt}" if wide else ""       # matrices in cells: a little smaller
+        lines += [rf"\noindent{small}\begin{{tabular}}{{{align}}}", r"\hline",
+                  " & ".join(heads[c] for c in part) + r" \\", r"\hline"]
         lines += [" & ".join(row[c] for c in part) + r" \\" for row in rows]
-        lines += [r"\hline", r"\end{tabular}"]
+        lines += [r"\hline", r"\end{tabular}" + ("}" if wide else "")]
     lines += [rf"\par\noindent {ts.words_only(note)}" for note in table.notes]
     return "\n".join(lines)

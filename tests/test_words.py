@@ -1,0 +1,175 @@
+"""The words of a derivation (render/words.py) as each printer prints them:
+every step names its local gradient and its upstream gradient with their
+values, then the product (seed 000), matrices too and in the problem's own
+names; plain text for a pipe without Rich, the same text Rich lays out; 80
+columns wrapped without cutting an equation; notes that fit the page."""
+from __future__ import annotations
+
+import io
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+import bptutor
+from bptutor.render import plain, terminal
+from bptutor.render.plain import cells
+from helpers import ROOT, render_text, run
+
+SIGMOID = "1/(1+exp(-(w0*x0+w1*x1+w2)))"
+SIGMOID_VALS = "w0=2,x0=-1,w1=-3,x1=-2,w2=-3"
+WX = "q = W @ x; f = sum(q^2)"
+WX_VALS = "W=[[0.1,0.5],[-0.3,0.8]], x=[0.2,0.4]"
+TWO_LAYER_L2 = str(ROOT / "examples" / "two_layer_l2.bp")
+
+
+def steps(out: str) -> list[str]:
+    """The backward steps of a piped narration, one string each (their notes joined on)."""
+    body = out.split("\n\n")[2]
+    items = re.split(r"\n(?=\s*\d+ )", body.split("\n", 1)[1])
+    return [" ".join(item.split()) for item in items]
+
+
+# ---- seed 000's ||Wx||²: q = Wx = [0.22, 0.26], ∂f/∂q = 2q = [0.44, 0.52],
+# ∂f/∂W = 2q·xᵀ = [[0.088, 0.176], [0.104, 0.208]], ∂f/∂x = Wᵀ·2q = [-0.112, 0.636]
+def test_a_matrix_step_names_the_local_and_the_upstream_gradient_and_their_product_zh():
+    code, out, _ = run(WX, "--vals", WX_VALS, "--lang", "zh")
+    assert code == 0
+    w_step, x_step = steps(out)[3:5]
+    assert ("q = W @ x 结点 (2,)对 W (2, 2)的局部梯度为 xᵀ = [0.2, 0.4]，从前面传过来的梯度为 "
+            "∂f/∂q = [0.4400, 0.5200]，所以 ∂f/∂W = ∂f/∂q·xᵀ = [[0.0880, 0.1760], [0.1040, 0.2080]]") in w_step
+    assert "逐个元素：∂f/∂W_ij = 2·q_i·x_j" in w_step                 # the notes' 2q_i x_j
+    assert "矩阵乘法结点：∂f/∂W = ∂f/∂q·xᵀ，∂f/∂x = Wᵀ·∂f/∂q" in w_step
+    assert ("局部梯度为 Wᵀ = [[0.1, -0.3], [0.5, 0.8]]，从前面传过来的梯度为 ∂f/∂q = [0.4400, 0.5200]，"
+            "所以 ∂f/∂x = Wᵀ·∂f/∂q = [-0.1120, 0.6360]") in x_step
+    assert "逐个元素：∂f/∂x_j = Σ_i W_ij·2·q_i" in x_step
+
+
+def test_an_entrywise_array_step_names_both_gradients_en():
+    code, out, _ = run(WX, "--vals", WX_VALS, "--lang", "en", "--digits", "2")
+    square = steps(out)[2]
+    assert square.startswith("3 q^2 gate (2,), towards node q (2,): local gradient 2·q = [0.44, 0.52], "
+                              "upstream gradient ∂f/∂(q^2) = [1, 1], so ∂f/∂q = ∂f/∂(q^2) ⊙ 2·q = "
+                              "[1, 1] ⊙ [0.44, 0.52] = [0.44, 0.52]")
+    assert steps(out)[1].startswith("2 f = sum(q^2) gate, towards node q^2 (2,): local gradient 𝟏 = [1, 1], "
+                                    "upstream gradient ∂f/∂f = 1, so ∂f/∂(q^2) = ∂f/∂f·𝟏 = [1, 1]")
+
+
+def test_matrix_rules_use_the_problems_own_names():
+    # z = W1x = [0.65, -0.05, -0.6, 0.325], h = σ(z) = [0.657, 0.488, 0.354, 0.581],
+    # o = W2h = [0.253, 0.168], ∂J/∂o = o - y = [-0.747, 0.168]
+    for lang in ("en", "zh"):
+        code, out, _ = run("-f", TWO_LAYER_L2, "--digits", "3", "--lang", lang)
+        assert code == 0
+        assert "∂L/∂W" not in out and "∂L/∂q" not in out
+        assert "∂J/∂W2 = ∂J/∂o·hᵀ" in out and "∂J/∂h = W2ᵀ·∂J/∂o" in out and "∂J/∂W1 = ∂J/∂z·xᵀ" in out
+        assert "∂J/∂W2_ij = (∂J/∂o)_i·h_j" in out
+    code, out, _ = run("-f", TWO_LAYER_L2, "--digits", "3", "--lang", "en")
+    assert ("local gradient hᵀ = [0.657, 0.488, 0.354, 0.581], upstream gradient ∂J/∂o = [-0.747, 0.168], "
+            "so this path adds ∂J/∂W2 = ∂J/∂o·hᵀ =") in out
+
+
+def test_local_gradients_name_their_operands_never_u_or_v():
+    code, out, _ = run(SIGMOID, "--vals", SIGMOID_VALS, "--digits", "2", "--lang", "en")
+    assert "1/x gate: local gradient -1/(+1)² = -1/1.37² = -0.53, upstream gradient 1" in out
+    assert "exp gate: local gradient e^(*-1) = e^(-1) = 0.37, upstream gradient -0.53" in out
+    code, out, _ = run("-f", TWO_LAYER_L2, "--digits", "3", "--lang", "zh")
+    assert "局部梯度为 (+₁) = 1.455" in out and "局部梯度为 (lam/2) = 0.050" in out
+    for text in (out, run(SIGMOID, "--vals", SIGMOID_VALS, "--lang", "zh")[1]):
+        assert not re.search(r"(?<![\w(])[uv](?![\w)])", text.split("反向传播")[1]), text
+
+
+# ---- one printer per format --------------------------------------------------------------------
+@pytest.mark.parametrize("source, values, options", [
+    (SIGMOID, SIGMOID_VALS, {}),
+    ("a = x^2; b = exp(a); c = a + b; d = sqrt(c); e = cos(c); f = d + e", "x=0.5", {}),
+    (WX, WX_VALS, {}),
+    ("y = W @ x; f = sum(y)", "W=[[1,2],[3,4]], x=[1,-1]", {"mode": "both"}),
+    ("relu(W @ x)", "W=[[1,-2],[3,0.5]], x=[0.5,-1]", {"jacobian": True}),
+])
+def test_plain_text_is_what_rich_lays_out_at_unlimited_width(source, values, options):
+    from rich.console import Console
+    from bptutor.lang.values import parse_values
+    d = bptutor.compile(source).derive(parse_values(values), **options)
+    for lang in ("en", "zh"):
+        con = Console(width=100_000, color_system=None, file=io.StringIO(), highlight=False, markup=False)
+        with con.capture() as cap:
+            con.print(terminal.render(d, lang, 3))
+        rich_text = "\n".join(line.rstrip() for line in cap.get().split("\n"))
+        assert plain.render(d, lang, 3) == rich_text
+
+
+def test_the_piped_narration_imports_no_rich_unless_colour_is_forced():
+    code = ("import io, sys; from bptutor.app.cli import main; out = io.StringIO(); "
+            "main(['1/(1+exp(-(w0*x0+w1*x1+w2)))', '--vals', 'w0=2,x0=-1,w1=-3,x1=-2,w2=-3'], stdout=out); "
+            "print(out.getvalue().count('×'), any(m.split('.')[0] == 'rich' for m in sys.modules))")
+    env = {k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "TTY_COMPATIBLE")}
+    piped = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=env)
+    assert piped.stdout.split()[1] == "False" and int(piped.stdout.split()[0]) > 10, piped.stderr
+    forced = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
+                            env=env | {"FORCE_COLOR": "1"})
+    assert forced.stdout.split()[1] == "True", forced.stderr
+
+
+# ---- 80 columns ------------------------------------------------------------------------------
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_80_columns_wrap_with_a_hanging_indent_and_never_cut_an_equation(lang):
+    src = (ROOT / "examples" / "two_layer_l2.bp").read_text()
+    d = bptutor.compile(src).derive({})
+    text = render_text(terminal.render(d, lang, 3), width=80)
+    lines = text.splitlines()
+    assert all(cells(line) <= 80 for line in lines)
+    for line in lines:
+        body = line.strip()
+        assert body != "=" and not body.startswith(("= ", "× ", "⊙ ")), line
+    # no number is cut: the numbers are those of the unwrapped text, each whole
+    numbers = re.compile(r"-?\d+(?:\.\d+)?(?:e-?\d+)?")
+    assert sorted(numbers.findall(text)) == sorted(numbers.findall(plain.render(d, lang, 3)))
+    # a step's continuation lines hang under its text, not under its number
+    step = next(k for k, line in enumerate(lines) if line.startswith(" 9 "))
+    assert lines[step + 1].startswith("   ") and not lines[step + 1].startswith("    ")
+    # a value after = stays with it: `+₁ = 1.455` is never split
+    assert "+₁ = 1.455" in text
+
+
+def test_the_wrapper_breaks_after_operators_and_keeps_short_values_with_their_equals():
+    from bptutor.render.terminal import breaks
+    line = "so ∂J/∂(o-y) = ∂J/∂((o-y)^2) ⊙ 2·(o-y) = [0.500, 0.500] ⊙ [-1.494, 0.336] = [-0.747, 0.168]"
+    for width in range(20, len(line)):
+        for p in breaks(line, width):
+            following = line[p:].split(" ")[0]
+            assert line[p - 1] == " " and line[p] not in "=⊙×+·", (width, line[p:])
+            assert not (line[:p].rstrip().endswith("=") and cells(following) <= 12), (width, line[p:])
+    assert breaks("+₁ = 1.455  ·  s = 0.073", 12) == [15]
+
+
+# ---- notes formats ------------------------------------------------------------------------------
+def test_markdown_puts_a_steps_notes_on_lines_of_their_own():
+    code, md, _ = run(WX, "--vals", WX_VALS, "--digits", "2", "--format", "md", "--lang", "en")
+    assert ("\\begin{bmatrix}0.09 & 0.18 \\\\ 0.10 & 0.21\\end{bmatrix}$  \n"
+            "   entry by entry: $\\frac{\\partial f}{\\partial {W}_{ij}} = 2 \\cdot {q}_{i}\\cdot {x}_{j}$  \n"
+            "   matrix-multiply gate: ") in md
+
+
+def test_a_wide_latex_check_table_is_split_and_fits_the_page(tmp_path):
+    from test_export import latex_document, needs_latex
+    code, tex, _ = run("-f", TWO_LAYER_L2, "--format", "latex", "--lang", "en")
+    check = tex[tex.index("Numeric check"):]
+    assert check.count(r"\begin{tabular}") == 2
+    assert "input & value & gradient \\\\" in check and "input & numeric & h & rel. error & verdict \\\\" in check
+    needs_latex("pdflatex", "en")
+    doc = latex_document(tex, "en")
+    (tmp_path / "t.tex").write_text(doc, encoding="utf-8")
+    done = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "t.tex"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout[-2000:]
+    lines = doc.splitlines()
+    first = next(k for k, line in enumerate(lines, 1) if r"\begin{tabular}" in line and k > doc[:doc.index(
+        "Numeric check")].count("\n"))
+    last = max(k for k, line in enumerate(lines, 1) if r"\end{tabular}" in line)
+    log = (tmp_path / "t.log").read_text(errors="replace")
+    for a, b in re.findall(r"Overfull \\hbox \([\d.]+pt too wide\) (?:in paragraph|in alignment) at lines (\d+)--(\d+)",
+                           log):
+        assert int(b) < first or int(a) > last, (a, b, first, last)
