@@ -91,9 +91,19 @@ def breaks(line: str, width: int, extra: int = 0) -> list[int]:
             segments[-1] = (segments[-1][0], end)
         else:
             segments.append((start, end))
-    items = []                  # segments two spaces apart: kept whole when they fit
+    outer, depth, opened = [], 0, -1        # per character: where the outermost open bracket around it opened
+    for k, ch in enumerate(line):
+        outer.append(opened if depth else -1)
+        if ch == "[":
+            opened = k if depth == 0 else opened
+            depth += 1
+        elif ch == "]" and depth:
+            depth -= 1
+    spaced = "  " in line.strip()           # items two spaces apart: the header's values, the forward pass
+    items = []                  # kept whole when they fit: a bracketed value, an item
     for start, end in segments:
-        if items and not line.startswith("  ", items[-1][1]) and cells(line[items[-1][0]:end]) <= width - hang:
+        if items and (outer[start] >= 0 or spaced and not line.startswith("  ", items[-1][1])) \
+                and cells(line[items[-1][0]:end]) <= width - hang:
             items[-1] = (items[-1][0], end)
         else:
             items.append((start, end))
