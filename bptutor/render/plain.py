@@ -15,7 +15,7 @@ from ..core.ops import fill
 from ..core.records import Derivation
 from ..i18n import t
 from .numbers import array_text, is_small, matrix_rows, num, paren, shape_tuple, short, shown_product_differs
-from .words import (Aside, Block, Chain, Code, Formula, Given, Joined, Math, Mark, Name, Num, Partial, Product,
+from .words import (Aside, Block, Chain, Code, Formula, Joined, Math, Mark, Name, Num, Partial, Product,
                     PIECES, Rule, Sentence, Words, chain, shape_of)
 
 HEAD, TAIL = 25, 15          # steps shown of a large derivation without --all
@@ -101,8 +101,6 @@ class PlainText:
         if kind is Joined:
             sep = ("" if self.lang == "zh" else " ") if piece.sep == "space" else piece.sep
             return sep.join([self.text(p) for p in piece.parts])
-        if kind is Given:
-            return self.given(piece.value)
         return str(piece)
 
     def product(self, p: Product) -> str:

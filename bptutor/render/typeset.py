@@ -8,7 +8,7 @@ from ..core.ops import fill
 from ..i18n import t
 from .numbers import paren, shape_tuple, short, shown_product_differs, tex_name, tex_num, tex_sci
 from .plain import PlainText
-from .words import (Aside, Block, Chain, Code, Formula, Given, Joined, Math, Mark, Name, Num, Partial, PIECES,
+from .words import (Aside, Block, Chain, Code, Formula, Joined, Math, Mark, Name, Num, Partial, PIECES,
                     Product, Rule, Sentence, chain)
 
 TEX_COLUMNS = 10        # amsmath's bmatrix takes at most this many columns
@@ -51,7 +51,7 @@ class Typeset:
         if kind is Formula:
             return piece.latex
         if kind is Num:
-            text = self.tex(piece.value)
+            text = self.tex(piece.value.reshape(1, -1) if piece.row else piece.value)
             return paren(text) if piece.paren else text
         if kind is Partial:
             return rf"\frac{{\partial {self.math(piece.top)}}}{{\partial {self.math(piece.bottom)}}}"
@@ -70,8 +70,6 @@ class Typeset:
             return chain([self.math(p) for p in piece.parts])
         if kind is Block:
             return self.tex(piece.value)
-        if kind is Given:
-            return self.given(piece.value)
         raise TypeError(f"not math: {piece!r}")
 
     def text(self, piece) -> str:

@@ -38,9 +38,9 @@ JACOBIAN_FULL = 8       # rows and columns of a Jacobian printed in full, with t
 # (collections.namedtuple, not typing.NamedTuple: importing typing costs a plain run.)
 Name = namedtuple("Name", "label")                    # a variable in math: w0 (LaTeX w_{0})
 Code = namedtuple("Code", "text")                     # program text: a gate `d = sqrt(c)`, a node `w0*x0`
-# a computed value; paren: 2 × (-0.53); given: an input's value as the user wrote it (0.2, not 0.2000)
-Num = namedtuple("Num", "value paren given", defaults=(False, False))
-Given = namedtuple("Given", "value")                  # an input as the user gave it: 0.5, not 0.5000
+# a computed value; paren: 2 × (-0.53); given: an input's value as the user wrote it (0.2, not 0.2000);
+# row: a vector transposed (LaTeX writes it as a row)
+Num = namedtuple("Num", "value paren given row", defaults=(False, False, False))
 Formula = namedtuple("Formula", "plain latex")        # math without numbers, both ways
 Partial = namedtuple("Partial", "top bottom")         # ∂top/∂bottom (pieces)
 Rule = namedtuple("Rule", "op k c operands g o", defaults=(None, None))   # an op row's formula, filled in
@@ -55,7 +55,7 @@ Joined = namedtuple("Joined", "parts sep")            # pieces in a row, `sep` b
 # an indented line of its own, the notes a space after it).
 Sentence = namedtuple("Sentence", "key params notes", defaults=((),))
 
-PIECES = (Name, Code, Num, Given, Formula, Partial, Rule, Product, Math, Chain, Block, Aside, Mark, Joined,
+PIECES = (Name, Code, Num, Formula, Partial, Rule, Product, Math, Chain, Block, Aside, Mark, Joined,
           Sentence)
 
 EQUALS = Formula(" = ", " = ")
@@ -366,7 +366,8 @@ class Words:
             latex = tex_name(operand.label) if type(operand) is Name else operand.latex
             value = self.d.node_values[other]
             given = self.nodes[other].op.name == "input"
-            return Math((Formula(plain + "ᵀ", latex + r"^\top"), EQUALS, Num(np.transpose(value), given=given)))
+            return Math((Formula(plain + "ᵀ", latex + r"^\top"), EQUALS,
+                         Num(np.transpose(value), given=given, row=np.ndim(value) == 1)))
         shape = shape_of(self.d.node_values[s.target])
         if op.name in ("sum", "mean") and shape:
             n = np.size(self.d.node_values[s.target]) // max(1, np.size(self.d.node_values[s.node]))
