@@ -173,3 +173,10 @@ def test_a_wide_latex_check_table_is_split_and_fits_the_page(tmp_path):
     for a, b in re.findall(r"Overfull \\hbox \([\d.]+pt too wide\) (?:in paragraph|in alignment) at lines (\d+)--(\d+)",
                            log):
         assert int(b) < first or int(a) > last, (a, b, first, last)
+
+
+def test_the_jacobians_layout_line_takes_its_example_from_the_problem():
+    code, out, _ = run("relu(W @ x)", "--vals", "W=[[1,-2],[3,0.5]], x=[0.5,-1]", "--jacobian", "--lang", "en")
+    assert "which is why a transpose appears in ∂f/∂W = ∂f/∂(W@x)·xᵀ" in out and "∂L" not in out
+    code, out, _ = run("x*y", "--vals", "x=[1,2], y=[3,4]", "--jacobian", "--lang", "zh")
+    assert "梯度是 1×n 那一行的转置\n" in out and "∂L" not in out          # no product, no example

@@ -706,14 +706,23 @@ class Words:
         ins = self.listed([d.graph.inputs[x] for x in jac.inputs])
         jacobian = Partial(self.listed(list(jac.outputs)), ins)
         rows, columns = self.size()
-        example = Formula("∂L/∂W = ∂L/∂q·xᵀ", r"\frac{\partial L}{\partial W} = \frac{\partial L}{\partial q}\, x^\top")
         lines = [Sentence("modes.jacobian_title", {"jacobian": Math((jacobian,)), "rows": rows, "columns": columns}),
-                 Sentence("modes.layout", {"example": Math((example,))})]
+                 self.layout()]
         if d.scalar:
             lines.append(Sentence("modes.scalar_row", {"f": self.who(d.graph.output), "columns": columns}))
         lines.append(Sentence("modes.built", {"forward": d.cost["forward"].passes,
                                               "reverse": d.cost["reverse"].passes, "agree": rel_error(jac.agree)}))
         return lines
+
+    def layout(self) -> Sentence:
+        """The layout convention, with this problem's own matrix product as the
+        example of the transpose it explains (∂f/∂W = ∂f/∂q·xᵀ), if it has one."""
+        product = next((i for i, node in enumerate(self.nodes) if node.op.name == "matmul"), None)
+        if product is None:
+            return Sentence("modes.layout_plain", {})
+        node = self.nodes[product]
+        rule = Rule(node.op, 0, node.c, tuple(self.operand(j) for j in node.args), g=self.grad(product))
+        return Sentence("modes.layout", {"example": Math((self.grad(node.args[0]), EQUALS, rule))})
 
     def size(self) -> tuple[int, int]:
         import numpy as np
