@@ -180,3 +180,15 @@ def test_the_jacobians_layout_line_takes_its_example_from_the_problem():
     assert "which is why a transpose appears in ∂f/∂W = ∂f/∂(W@x)·xᵀ" in out and "∂L" not in out
     code, out, _ = run("x*y", "--vals", "x=[1,2], y=[3,4]", "--jacobian", "--lang", "zh")
     assert "梯度是 1×n 那一行的转置\n" in out and "∂L" not in out          # no product, no example
+
+
+def test_matrix_steps_of_forward_and_reverse_passes_name_both_factors():
+    # relu(Wx) at W = [[1, -2], [3, 0.5]], x = [0.5, -1]: Wx = [2.5, 1] > 0, so ∂relu/∂(Wx) = diag(1, 1)
+    code, out, _ = run("relu(W @ x)", "--vals", "W=[[1,-2],[3,0.5]], x=[0.5,-1]", "--jacobian", "--digits", "2",
+                       "--lang", "en")
+    assert ("relu gate (2,), towards node W@x (2,): local gradient ∂f/∂(W@x) = diag(1, 1), upstream gradient "
+            "∂f/∂f = [[1, 0], [0, 1]], so ∂f/∂(W@x) = ∂f/∂f·∂f/∂(W@x) = ∂f/∂f·diag(1, 1) =") in out
+    code, out, _ = run("sum(relu(W @ x))", "--vals", "W=[[1,-2],[3,0.5]], x=[0.5,-1]", "--mode", "forward",
+                       "--digits", "2", "--lang", "zh")
+    assert ("W@x 结点 (2,)对 x (2,)的局部梯度为 ∂(W@x)/∂x = [[1.00, -2.00], [3.00, 0.50]]，"
+            "从 x传过来的切向量为 ẋ = [[1, 0], [0, 1]]，所以 (W@x)˙ = ∂(W@x)/∂x·ẋ") in out

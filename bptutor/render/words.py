@@ -596,9 +596,11 @@ class Words:
             rule = Joined((Math((self.dot(i), EQUALS, self.grad(j, i), TIMES, self.dot(j), EQUALS,
                                  self.local_matrix(s, i, j), TIMES, self.dot(j), Formula(" =", " ="))),
                            Block(self.flat(p, s.contribution, i))), "")
-            return Sentence("modes.forward_matrix_edge", {"gate": self.gate(i), "shape": self.shape(i),
-                                                          "source": self.who(j), "sshape": self.shape(j),
-                                                          "rule": rule}, self.diagonal_note(i, j))
+            return Sentence("modes.forward_matrix_edge", {
+                "gate": self.gate(i), "shape": self.shape(i), "source": self.who(j), "sshape": self.shape(j),
+                "local": Math((self.grad(j, i), EQUALS, self.local_matrix(s, i, j))),
+                "incoming": Math((self.dot(j), EQUALS, Num(self.flat(p, s.upstream, j)))), "rule": rule},
+                self.diagonal_note(i, j))
         product = Product(s.local, s.upstream, s.contribution)
         params = {"gate": self.gate(i), "local": self.local(s), "incoming": Num(s.upstream)}
         if fan_in[i] == 1:
@@ -632,9 +634,11 @@ class Words:
             rule = Joined((Math((self.grad(j, y), EQUALS, self.grad(i, y), TIMES, self.grad(j, i), EQUALS,
                                  self.grad(i, y), TIMES, self.local_matrix(s, i, j), Formula(" =", " ="))),
                            Block(self.flat(p, s.contribution, j))), "")
-            return Sentence("modes.reverse_matrix_edge", {"gate": self.gate(i), "shape": self.shape(i),
-                                                          "target": self.who(j), "tshape": self.shape(j),
-                                                          "rule": rule}, self.diagonal_note(i, j))
+            return Sentence("modes.reverse_matrix_edge", {
+                "gate": self.gate(i), "shape": self.shape(i), "target": self.who(j), "tshape": self.shape(j),
+                "local": Math((self.grad(j, i), EQUALS, self.local_matrix(s, i, j))),
+                "upstream": Math((self.grad(i, y), EQUALS, Num(self.flat(p, s.upstream, i)))), "rule": rule},
+                self.diagonal_note(i, j))
         key = "render.edge_one" if len(self.nodes[i].args) == 1 else "render.edge"
         if fan_in[j] > 1:
             key += "_path"
