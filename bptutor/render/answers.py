@@ -11,7 +11,7 @@ from ..i18n import t
 from .numbers import num, shape_text
 from ..core.records import Derivation, Verdict
 from .plain import Narration, header
-from .terminal import rich_block
+from .terminal import Wrapped, rich_block
 
 _NODE_KEYS = ("node", "target", "path", "operand")      # detail entries that are node indices
 _LABEL_KEYS = ("own", "other")               # node indices quoted by their label
@@ -75,8 +75,8 @@ def explanation(d: Derivation, v: Verdict, nar: Narration) -> Group:
     grid.add_column(justify="right", style="dim", no_wrap=True, min_width=4)
     grid.add_column(overflow="fold")
     for k in v.steps:
-        grid.add_row(str(k + 1), Text(nar.sentence(d.steps[k])))
-    return Group(head, grid)
+        grid.add_row(str(k + 1), Wrapped(Text(nar.sentence(d.steps[k]))))
+    return Group(Wrapped(head), grid)
 
 
 def why(v: Verdict, nar: Narration) -> str:

@@ -11,7 +11,7 @@ from ..core.records import Derivation
 from ..i18n import t
 from . import graphtext
 from .plain import PlainText
-from .terminal import check_section
+from .terminal import Wrapped, check_section
 from .walk import Walk
 from .words import Words
 
@@ -49,7 +49,7 @@ class StepView:
             phase = t("render.backward_title", self.lang)
             sentence = self.printer.sentence(self.words.step(self.walk.steps[stop.step]))
         counter = Text(t("render.step_counter", self.lang, phase=phase, k=k + 1, n=self.count), style="bold")
-        parts = [counter, Text(sentence)]
+        parts = [counter, Wrapped(Text(sentence))]     # wrapped as the narration is: no = alone on a line
         if k == self.count - 1:
             parts.append(Text(t("render.step_end", self.lang), style="yellow"))
         return Group(*parts, keys)
