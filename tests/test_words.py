@@ -38,7 +38,7 @@ def test_a_matrix_step_names_the_local_and_the_upstream_gradient_and_their_produ
     code, out, _ = run(WX, "--vals", WX_VALS, "--lang", "zh")
     assert code == 0
     w_step, x_step = steps(out)[3:5]
-    assert ("q = W @ x 结点 (2,)对 W (2, 2)的局部梯度为 xᵀ = [0.2, 0.4]，从前面传过来的梯度为 "
+    assert ("q = W @ x 结点 (2,) 对 W (2, 2) 的局部梯度为 xᵀ = [0.2, 0.4]，从前面传过来的梯度为 "
             "∂f/∂q = [0.4400, 0.5200]，所以 ∂f/∂W = ∂f/∂q·xᵀ = [[0.0880, 0.1760], [0.1040, 0.2080]]") in w_step
     assert "逐个元素：∂f/∂W_ij = 2·q_i·x_j" in w_step                 # the notes' 2q_i x_j
     assert "矩阵乘法结点：∂f/∂W = ∂f/∂q·xᵀ，∂f/∂x = Wᵀ·∂f/∂q" in w_step
@@ -190,5 +190,5 @@ def test_matrix_steps_of_forward_and_reverse_passes_name_both_factors():
             "∂f/∂f = [[1, 0], [0, 1]], so ∂f/∂(W@x) = ∂f/∂f·∂f/∂(W@x) = ∂f/∂f·diag(1, 1) =") in out
     code, out, _ = run("sum(relu(W @ x))", "--vals", "W=[[1,-2],[3,0.5]], x=[0.5,-1]", "--mode", "forward",
                        "--digits", "2", "--lang", "zh")
-    assert ("W@x 结点 (2,)对 x (2,)的局部梯度为 ∂(W@x)/∂x = [[1.00, -2.00], [3.00, 0.50]]，"
-            "从 x传过来的切向量为 ẋ = [[1, 0], [0, 1]]，所以 (W@x)˙ = ∂(W@x)/∂x·ẋ") in out
+    assert ("W@x 结点 (2,) 对 x (2,) 的局部梯度为 ∂(W@x)/∂x = [[1.00, -2.00], [3.00, 0.50]]，"
+            "从 x 传过来的切向量为 ẋ = [[1, 0], [0, 1]]，所以 (W@x)˙ = ∂(W@x)/∂x·ẋ") in out

@@ -24,7 +24,7 @@ from . import dot
 from .markdown import forward_tex, values_tex
 from .typeset import Typeset
 from .walk import Walk
-from .words import Mark, Num, Sentence, Words
+from .words import Formula, Mark, Math, Num, Sentence, Words
 
 MAX_PICTURE = 400        # boxes: a larger graph is left to --graph, its layout would take minutes
 GREEN, RED, HIGHLIGHT = dot.GREEN, dot.RED, "#ef6c00"
@@ -212,7 +212,7 @@ def header(d: Derivation, words: Words, ts: Typeset) -> str:
         top = f"<h2>{escape(t('export.program', ts.lang))}</h2>\n<pre><code>{escape(d.source.strip())}</code></pre>"
     else:
         top = f'<h2 class="bp-equation">{mathml(equation.latex)}</h2>'
-    values = f"{escape(t('export.values', ts.lang))}: {mathml(values_tex(words, ts))}"
+    values = with_math(ts.sentence(Sentence("export.values", {"values": Math((Formula("", values_tex(words, ts)),))})))
     return f'<header>\n{top}\n<p class="bp-values">{values}</p>\n</header>'
 
 

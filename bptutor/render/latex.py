@@ -60,7 +60,7 @@ def header(d: Derivation, words: Words, ts: Typeset) -> str:
         lines += [r"\begin{verbatim}", *[c for c in code if c], r"\end{verbatim}"]
     else:
         lines += [r"\[", equation.latex, r"\]"]
-    lines.append(rf"\noindent {t('export.values', ts.lang)}: ${values_tex(words, ts)}$\par")
+    lines.append(rf"\noindent {t('export.values', ts.lang, values=f'${values_tex(words, ts)}$')}\par")
     return "\n".join(lines)
 
 

@@ -51,7 +51,7 @@ def header(d: Derivation, words: Words, ts: Typeset) -> str:
         lines = [f"## {t('export.program', ts.lang)}", "", fence(d.source), d.source.strip(), fence(d.source)]
     else:
         lines = [f"## ${equation.latex}$"]
-    lines += ["", f"{t('export.values', ts.lang)}: ${values_tex(words, ts)}$"]
+    lines += ["", t("export.values", ts.lang, values=f"${values_tex(words, ts)}$")]
     return "\n".join(lines)
 
 

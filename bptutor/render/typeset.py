@@ -4,6 +4,8 @@ formats differ only in how they write code and prose, which each passes in
 (HTML then turns each $…$ into MathML)."""
 from __future__ import annotations
 
+import re
+
 from ..core.ops import fill
 from ..i18n import t
 from .numbers import paren, shape_tuple, short, shown_product_differs, tex_name, tex_num, tex_sci
@@ -12,6 +14,7 @@ from .words import (Aside, Block, Chain, Code, Formula, Joined, Math, Mark, Name
                     Product, Rule, Sentence, chain)
 
 TEX_COLUMNS = 10        # amsmath's bmatrix takes at most this many columns
+_MARKER = re.compile("(?s).\x00(\\w+)\x00.")      # a piece's place in a filled-in sentence (see sentence())
 # Sentences the notes word otherwise, where a formula leads ("because ∂f/∂f = 1, ...").
 NOTES_KEYS = {"render.seed": "export.seed"}
 
@@ -24,7 +27,6 @@ class Typeset:
     def __init__(self, lang: str, digits: int, code=lambda s: f"`{s}`", prose=lambda s: s, note_sep: str = " "):
         self.lang, self.digits, self.code, self.prose = lang, digits, code, prose
         self.note_sep = note_sep        # before a note under a step: Markdown puts it on a line of its own
-        self.templates: dict = {}       # key -> its template with the literal text made safe, once
         self.plain = PlainText(lang, digits)
 
     # ---- numbers ------------------------------------------------------------------------------
@@ -35,8 +37,13 @@ class Typeset:
         return tex_num(x, self.digits)
 
     def given(self, v) -> str:
-        """An input as the user gave it (0.5, not 0.50)."""
-        return tex_sci(short(v)) if isinstance(v, float) else self.tex(v)
+        """An input as the user gave it (0.5, not 0.50; a small array entry by entry so)."""
+        shape = getattr(v, "shape", ())
+        if not shape or len(shape) > 2 or v.size > 36:
+            return tex_sci(short(v)) if isinstance(v, float) else self.tex(v)
+        rows = v.tolist() if len(shape) == 2 else [[x] for x in v.tolist()]
+        body = r" \\ ".join(" & ".join(tex_sci(short(float(x))) for x in row) for row in rows)
+        return r"\begin{bmatrix}" + body + r"\end{bmatrix}"
 
     def n(self, x) -> str:
         """A value as inline math."""
@@ -51,7 +58,8 @@ class Typeset:
         if kind is Formula:
             return piece.latex
         if kind is Num:
-            text = self.tex(piece.value.reshape(1, -1) if piece.row else piece.value)
+            value = piece.value.reshape(1, -1) if piece.row else piece.value
+            text = self.given(value) if piece.given else self.tex(value)
             return paren(text) if piece.paren else text
         if kind is Partial:
             return rf"\frac{{\partial {self.math(piece.top)}}}{{\partial {self.math(piece.bottom)}}}"
@@ -91,20 +99,17 @@ class Typeset:
         return "$" + self.math(piece) + "$"
 
     def sentence(self, s: Sentence) -> str:
-        """The catalog's words made safe, the pieces typeset into them; notes after a space."""
-        key = NOTES_KEYS.get(s.key, s.key)
-        parts = self.templates.get(key)
-        if parts is None:
-            from string import Formatter
-            parts = self.templates[key] = [(self.prose(literal), field)
-                                           for literal, field, _, _ in Formatter().parse(t(key, self.lang))]
-        params = s.params
-        out = []
-        for literal, field in parts:
-            out.append(literal)
-            if field is not None:
-                value = params.get(field, "{" + field + "}")     # a placeholder nobody filled stays visible
-                out.append(self.text(value) if type(value) in PIECES else str(value))
+        """The catalog's words made safe, the pieces typeset into them; notes after
+        note_sep. The catalog fills the placeholders (so Chinese is spaced where a
+        piece meets it, by the piece's first and last characters) with markers
+        that are replaced by the pieces once the words around them are made safe."""
+        pieces, marked = {}, {}
+        for field, value in s.params.items():
+            text = self.text(value) if type(value) in PIECES else str(value)
+            pieces[field] = text
+            marked[field] = f"{text[:1]}\x00{field}\x00{text[-1:]}" if text else ""
+        parts = _MARKER.split(t(NOTES_KEYS.get(s.key, s.key), self.lang, **marked))
+        out = [pieces[part] if k % 2 else self.prose(part) for k, part in enumerate(parts)]
         for note in s.notes:
             if type(note) is not Aside:
                 out.append(self.note_sep + self.text(note))
