@@ -126,6 +126,7 @@ class Words:
         self.nodes = d.graph.nodes
         self.out = d.graph.output
         self._fan_in = None
+        self._into = None
         self.memo: dict = {}            # (what, node, ...) -> its piece: a big derivation names the same nodes often
         self.noted: set = set()         # entrywise gates whose diagonal Jacobian was explained
         self.ruled: set = set()         # tensor gates whose rule (or lesson) was said
@@ -419,7 +420,12 @@ class Words:
         """(∂f/∂q)_i, or 2·q_i where ∂f/∂q is the entrywise gate's local gradient 2·q times ones."""
         import numpy as np
         grad = self.grad(i)
-        into = [e for e in self.d.steps if e.kind == "edge" and e.target == i]
+        if self._into is None:                  # node -> the edge steps into it, found once
+            self._into = {}
+            for e in self.d.steps:
+                if e.kind == "edge":
+                    self._into.setdefault(e.target, []).append(e)
+        into = self._into.get(i, [])
         if len(into) == 1:
             e = into[0]
             gate = self.nodes[e.node]
