@@ -48,6 +48,9 @@ def test_the_sigmoid_by_hand_on_the_command_line():
                   "-1 × 0.20 = -0.20", "2 × 0.20 = 0.40", "-2 × 0.20 = -0.40", "-3 × 0.20 = -0.60"):
         assert shown in out
     assert "≈" not in out.split("数值检验")[0]            # every product is exact at the digits shown
+    # the check table checks the exact gradients, so its columns agree with each other (0.39 beside 0.39)
+    table = out.split("数值检验")[1].splitlines()
+    assert next(line for line in table if line.startswith("x0")).split()[:4] == ["x0", "-1", "0.39", "0.39"]
 
 
 @pytest.mark.parametrize("lang, note", [
