@@ -77,6 +77,25 @@ def test_big_json_is_streamed_as_the_whole_to_dict(monkeypatch):
     assert out.getvalue() == json.dumps(whole, ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
+@pytest.mark.parametrize("source, values, kinds", [
+    ("x*x + x*y", "x=-2,y=5", {"seed", "edge", "sum"}),                              # fan-out: sum steps
+    ("a = x*y; b = relu(a) + max(a, y) + abs(x); c = b*b + 2/b", "x=0,y=3", {"seed", "edge", "sum"}),  # kinks
+    ("1/(1+exp(-(w0*x0+w1*x1+w2)))", "w0=2,x0=-1,w1=-3,x1=-2,w2=-3", {"seed", "edge"}),
+])
+def test_scalar_json_built_inline_is_node_dict_and_step_dict(source, values, kinds):
+    """to_dict builds the nodes and backward's steps of a scalar derivation
+    inline (10^5 of them to JSON): exactly what node_dict and step_dict give."""
+    import bptutor
+    from bptutor.lang.values import parse_values
+    d = bptutor.derive(source, parse_values(values))
+    data = d.to_dict()
+    assert data["nodes"] == [d.node_dict(i) for i in range(len(d.graph.nodes))]
+    assert data["steps"] == [d.step_dict(s) for s in d.steps]
+    assert [list(n) for n in data["nodes"]] == [list(d.node_dict(i)) for i in range(len(d.graph.nodes))]
+    assert [list(s) for s in data["steps"]] == [list(d.step_dict(s)) for s in d.steps]      # key order too
+    assert {s["kind"] for s in data["steps"]} == kinds
+
+
 def test_big_json_goes_to_the_byte_stream_after_what_the_text_layer_holds(tmp_path):
     """On a real stdout the bytes are written below the text layer: flushed first, in order."""
     src = " + ".join(f"w{i % 7}*x{i % 5}" for i in range(1200))

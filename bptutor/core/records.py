@@ -382,7 +382,7 @@ class Derivation:
         """all_steps() one by one."""
         if "reverse" in self.narrated:
             if self.tape is not None:
-                yield from map(self.step_dict, self.steps)
+                yield from (map(self.step_dict, self.steps) if self.arrays else self._scalar_step_dicts())
             for p in self.reverse:
                 for s in p.steps:
                     yield self.step_dict(s, p.steps, "reverse", p.about)
@@ -390,6 +390,36 @@ class Derivation:
             for p in self.forward:
                 for s in p.steps:
                     yield self.step_dict(s, p.steps, "forward", p.about)
+
+    def _scalar_step_dicts(self):
+        """map(step_dict, steps) for backward's steps over scalars, the same
+        dicts built inline (10^5 steps to JSON: a third of the time); a step
+        whose node values are not floats goes to step_dict."""
+        nodes, values, steps = self.graph.nodes, self.node_values, self.steps
+        labels = [node.label for node in nodes]
+        ops = [node.op.name for node in nodes]
+        for step in steps:
+            kind, i, j, k, local, upstream, contribution, total, kink, terms = step
+            value = values[i]
+            if type(value) is not float or type(values[j]) is not float:
+                yield self.step_dict(step)
+                continue
+            if type(total) is not float:
+                total = plain(total)
+            if kind == "edge":
+                yield {"kind": kind, "direction": "reverse", "node": labels[i], "op": ops[i], "value": value,
+                       "target": labels[j], "input": k,
+                       "upstream": upstream if type(upstream) is float else plain(upstream),
+                       "local": local if type(local) is float else plain(local),
+                       "contribution": contribution if type(contribution) is float else plain(contribution),
+                       "total": total, "kink": kink}
+            elif kind == "sum":
+                yield {"kind": kind, "direction": "reverse", "node": labels[i], "op": ops[i], "value": value,
+                       "target": labels[i], "terms": [labels[steps[t][1]] for t in terms],
+                       "contributions": [plain(steps[t][6]) for t in terms], "total": total}
+            else:
+                yield {"kind": kind, "direction": "reverse", "node": labels[i], "op": ops[i], "value": value,
+                       "upstream": total}
 
     def output_value(self):
         """The output's value; with several outputs, each output's by name."""
@@ -445,7 +475,8 @@ class Derivation:
         if self.scalar and self.forward and "forward" in self.narrated:
             yield "tangents", plain(self.tangents)
             yield "forward_checks", [c.to_dict(self.graph) for c in self.forward_checks]   # analytic: the tangent
-        yield "nodes", map(self.node_dict, range(len(nodes)))
+        simple = self.scalar and not self.arrays and not (self.forward and "forward" in self.narrated)
+        yield "nodes", self._scalar_node_dicts() if simple else map(self.node_dict, range(len(nodes)))
         yield "steps", self.step_dicts()
         yield "cost", {mode: {"passes": c.passes, "multiply_adds": c.multiply_adds} for mode, c in self.cost.items()}
         if self.jacobian is not None:
@@ -474,6 +505,15 @@ class Derivation:
         if self.forward and "forward" in self.narrated:
             d["tangent"] = {self.graph.nodes[p.about].label: plain(self.tangent(p, i)) for p in self.forward}
         return d
+
+    def _scalar_node_dicts(self):
+        """map(node_dict, every node) over scalars without tangents, built
+        inline (10^5 nodes)."""
+        labels = [node.label for node in self.graph.nodes]
+        for n, value, grad in zip(self.graph.nodes, self.node_values, self.node_grads):
+            yield {"name": n.label, "op": n.op.name, "inputs": [labels[j] for j in n.args],
+                   "value": value if type(value) is float else plain(value),
+                   "gradient": 0.0 if grad is None else grad if type(grad) is float else plain(grad)}
 
     def tangent(self, p: Pass, i: int):
         """∂node_i/∂(the pass's input): 0 (shaped node + input) where the pass does not reach."""
