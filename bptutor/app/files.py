@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import stat
-from pathlib import Path
 
 from ..errors import BptutorError
 from ..lang.text import MAX_SOURCE
@@ -40,14 +39,14 @@ def read_file(path: str) -> str:
     return decode(data, path)
 
 
-def read_in_folder(folder: Path, name: str, limit: int = MAX_INPUT) -> str:
+def read_in_folder(folder: "str | os.PathLike", name: str, limit: int = MAX_INPUT) -> str:
     """A file a grading file names (`file = "neuron.bp"`): only a regular file
     inside `folder`. An absolute path, `..`, or a symlink leading out is
     refused before anything is read (a student's file must not make the
     grader quote /etc or a TA's secrets); a FIFO or a device is refused
     without blocking."""
     parts = name.replace("\\", "/").split("/")
-    if not name or os.path.isabs(name) or Path(name).drive or ".." in parts:
+    if not name or os.path.isabs(name) or os.path.splitdrive(name)[0] or ".." in parts:
         raise BptutorError("grade.file_outside", None, path=shown_path(name))
     try:
         inside = os.path.realpath(folder)

@@ -4,7 +4,6 @@ gradients) for loops; Program.train(data) -> TrainLog (tutor/train.py);
 derive() is the one-call form."""
 from __future__ import annotations
 
-import copy
 import gc
 from collections.abc import Mapping
 from contextlib import contextmanager
@@ -63,6 +62,7 @@ class Program:
             outs = outputs_of(g, outputs, every_sink=jacobian)
             skipped = g.unreached if outs == (g.output,) else unreached(g, outs)
             if outs[-1] != g.output:
+                import copy
                 g = copy.copy(g)            # the same nodes, read up to another output
                 g.output = outs[-1]
             scalar = len(outs) == 1 and not getattr(vals[outs[0]], "shape", ())
