@@ -54,6 +54,7 @@ def _run(g: Graph, values: dict, node_values: list, points: list, watched: list[
     for i in watched:
         is_watched[i] = True
     crossed = np.full(n, -1)
+    far: dict = {}                  # (node, period) -> the points that moved it a 16th of that, or None
     bad = np.zeros(n, dtype=bool) if track else None
     vals: list = [None] * len(nodes)
     xp = ArrayNS
@@ -71,7 +72,7 @@ def _run(g: Graph, values: dict, node_values: list, points: list, watched: list[
             value = node.c
         vals[i] = value
         if is_watched[i]:
-            _mark_crossed(node, [vals[j] for j in args], [node_values[j] for j in args], i, starts, crossed)
+            _mark_crossed(node, [vals[j] for j in args], [node_values[j] for j in args], i, starts, crossed, far)
         if track and type(value) is np.ndarray:
             bad |= ~np.isfinite(value)
         for j in dead[i]:
@@ -102,12 +103,13 @@ def _dead_after(g: Graph) -> list:
     return cached
 
 
-def _mark_crossed(node, args: list, base: list, i: int, starts, crossed) -> None:
+def _mark_crossed(node, args: list, base: list, i: int, starts, crossed, far: dict) -> None:
     """Points whose move took node i onto another branch (or its input more
     than a 16th of its period away) and no earlier node: they crossed at i.
     Only points moving an input at or before i count (the scalar sampler
     recomputes from the input on). Whole-vector tests first: at most points
-    nothing crosses, and one reduction says so."""
+    nothing crosses, and one reduction says so; `far` keeps, per node read
+    and reach, which points moved it that far (10^4 sin nodes may read a few inputs)."""
     op = node.op
     changed = None
     if op.branch is not None:
@@ -117,9 +119,18 @@ def _mark_crossed(node, args: list, base: list, i: int, starts, crossed) -> None
             if _any(differs):
                 changed = differs
     if op.period and type(args[0]) is np.ndarray:
-        x, x0, reach = args[0], base[0], op.period / 16
-        if _largest(x) - x0 > reach or x0 - _smallest(x) > reach:
-            far = np.abs(x - x0) > reach
-            changed = far if changed is None else changed | far
+        key = (node.args[0], op.period)
+        moved = far.get(key, False)
+        if moved is False:
+            moved = far[key] = _moved_beyond(args[0], base[0], op.period / 16)
+        if moved is not None:
+            changed = moved if changed is None else changed | moved
     if changed is not None:
         crossed[changed & (crossed < 0) & (starts <= i)] = i
+
+
+def _moved_beyond(x, x0: float, reach: float):
+    """The points where vector x is more than `reach` from x0; None if none."""
+    if _largest(x) - x0 > reach or x0 - _smallest(x) > reach:
+        return np.abs(x - x0) > reach
+    return None
