@@ -9,7 +9,8 @@ Per case: the median wall time and CPU time (user + sys) of
 process (its maximum resident set), and from its JSON how many inputs the
 numeric check covered and whether it said it sampled. The wall time is what
 the budget counts; on a loaded machine the CPU time shows what the process
-itself spent."""
+itself spent, and the share of a processor the process got (CPU / wall:
+below 1 the machine was busy with other jobs)."""
 from __future__ import annotations
 
 import json
@@ -66,7 +67,8 @@ def main(runs: int = 3) -> None:
             cpu = statistics.median(r[1] for r in results)
             peak = max(r[2] for r in results)
             _, _, _, code, out, err = results[-1]
-            line = f"{name:34s} wall {wall:5.2f} s  cpu {cpu:5.2f} s  peak {peak:4d} MB  exit {code}"
+            line = (f"{name:34s} wall {wall:5.2f} s  cpu {cpu:5.2f} s (share {cpu / wall:.2f})  peak {peak:4d} MB"
+                    f"  exit {code}")
             if code in (0, 1):
                 data = json.loads(out)
                 sampled = any(w["key"] == "check.sampled" for w in data["warnings"])

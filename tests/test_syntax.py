@@ -211,7 +211,8 @@ def _by_lark(monkeypatch, src, start="program"):
 
 
 PIECES = ["x", "y", "w0", "e", "pi", "2", "2.5", "1e3", ".5", "+", "-", "*", "/", "^", "**", "@", "(", ")",
-          "[", "]", ",", ";", "\n", "=", ".T", "exp(", "max(", "sum(", " ", "# c\n", "[0]", "a = ", "θ"]
+          "[", "]", ",", ";", "\n", "=", ".T", "exp(", "max(", "sum(", " ", "# c\n", "[0]", "a = ", "θ",
+          "\t", " \f", "$"]
 
 
 @settings(max_examples=300, deadline=None)
@@ -225,6 +226,25 @@ def test_the_tables_parse_exactly_as_lark_does(src, start):
     ("1/(1+exp(-(w0*x0+w1*x1+w2)))", "program"), ("a = x^2; b = exp(a)\nc = a + b # sum\nd = c.T[0]", "program"),
     ("sum(W @ x) + max(x, 2) + f()", "program"), ("x=1, y=-2; z=[1, 2]\nw = 2*x", "assignments"),
     ("", "program"), ("x + * y", "program"), ("(x", "program"), ("x y", "assignments"), ("x = = 1", "program"),
+    # blanks are skipped inside a token's match: at the end, before what no terminal matches, inside a head
+    ("x + \t y  \t", "program"), ("x  $", "program"), ("f( a ,\tb ) \f= a*b\nf(1, 2)  # c", "program"),
+    ("x = 1 ,\ty=2  ", "assignments"),
 ])
 def test_the_tables_and_lark_agree_on_the_notes_and_on_mistakes(monkeypatch, src, start):
     assert _outcome(src, start) == _by_lark(monkeypatch, src, start)
+
+
+def test_a_call_of_one_node_built_lean_is_built_as_the_general_path_builds_it(monkeypatch):
+    """call()'s lean path for `sin(x)` (every function and alias of one argument)
+    gives the nodes, spans and errors _function gives."""
+    from bptutor.core.ops import FUNCTIONS
+    from bptutor.lang import parse as parse_module
+    from bptutor.lang.notation import ALIASES, BUILT_FORMS
+    names = sorted({*FUNCTIONS, *ALIASES, *BUILT_FORMS, "SIN", "Exp", "ReLU", "nope"})
+    sources = [f"y = {name}(x) + {name}(y*2) + {name}(3)" for name in names]
+    sources += ["sin(x) + max(x) + sum(W) + f(x)", "g(a) = sin(a) * exp(b)\ng(x) + sin(g(y))", "sin(np.exp(x))",
+                "T = 2\nsin(T) + sum(W^T)"]
+    lean = [_outcome(src) for src in sources]
+    monkeypatch.setattr(parse_module, "_plain_call", lambda fname: None)
+    assert lean == [_outcome(src) for src in sources]
+    assert sum(not isinstance(o[0], str) for o in lean) > len(FUNCTIONS) // 2       # most parse

@@ -411,6 +411,12 @@ class _Builder:
     def call(self, tok, lpar, args, rpar):
         fname = str(tok)
         start, end = tok.start_pos, rpar.end_pos
+        if args and len(args) == 1 and type(args[0]) is Ref and fname not in self.functions:
+            op = _plain_call(fname)         # the common case, kept lean: sin(x), as _function builds it
+            if op is not None:
+                if op.tensor:
+                    self.g.tensor = True
+                return self._add(op, (args[0].index,), None, start, end, start, end)
         args = args or []
         if fname not in self.functions and canonical(fname, FUNCTIONS) is None:
             if not self._free(fname) and len(args) == 1 and not isinstance(args[0], Keyword):
@@ -722,6 +728,21 @@ class _Builder:
 
     def assignments(self, *pairs):
         return list(pairs)
+
+
+_PLAIN_CALLS: dict = {}
+
+
+def _plain_call(fname: str):
+    """The op row that `fname(x)` of one argument node is, when _function makes
+    nothing else of it (sin, exp, σ, ln, sum); None where it decides more
+    (max(s), square, log10, ...: the forms it builds) or knows no such function."""
+    op = _PLAIN_CALLS.get(fname, False)
+    if op is False:
+        name = canonical(fname, FUNCTIONS)
+        row = None if name in ("max", "min") or name in BUILT_FORMS else FUNCTIONS.get(name)
+        op = _PLAIN_CALLS[fname] = row if row is not None and row.arity == 1 else None
+    return op
 
 
 def literal(items: list, span: tuple[int, int]):
