@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import operator
 import weakref
-from itertools import islice, repeat
+from itertools import islice
 
 from ..errors import BptutorError, BptutorMathError, BptutorValueError, Numbers
 from .graph import Graph, needed_for
@@ -100,15 +100,18 @@ def plan(g: Graph) -> list:
     table above mirrors (a test injecting a bug) runs its own."""
     cached = _plans.get(g)
     if cached is None or len(cached) != len(g.nodes):
-        rows = list(map(id, map(_op_of, g.nodes)))
-        planned = {row: _PLANS[row] for row in set(rows) if row in _PLANS and _as_planned(row)}
-        cached = _plans[g] = list(map(planned.get, rows, repeat(_ROW)))
+        cached = _plans[g] = list(map(_Planned().__getitem__, map(_op_of, g.nodes)))
     return cached
 
 
-def _as_planned(row: int) -> bool:
-    op, forward_fn, local = _AS_PLANNED[row]
-    return op.forward is forward_fn and op.local is local
+class _Planned(dict):
+    """op row -> its plan, looked up the first time a plan meets the row."""
+
+    def __missing__(self, op):
+        row = id(op)
+        as_planned = row in _PLANS and op.forward is _AS_PLANNED[row][1] and op.local is _AS_PLANNED[row][2]
+        entry = self[op] = _PLANS[row] if as_planned else _ROW
+        return entry
 
 
 def _forward_scalar(g: Graph, values: dict, start: int, vals: list | None) -> list:
