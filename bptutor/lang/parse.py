@@ -798,8 +798,23 @@ def _load_tables() -> tuple:
     to write the tables)."""
     global _tables
     from . import tables
-    _tables = (tables, re.compile(tables.TOKENS).match, frozenset(tables.IGNORE), _runtime_rules(tables))
+    _tables = (tables, token_regex(tables).match, frozenset(tables.IGNORE), _runtime_rules(tables))
     return _tables
+
+
+def token_regex(tables):
+    """tables.TOKENS compiled: from the code tables.py holds when this Python
+    wrote it (as re.compile would make it, without the cost: see
+    tablegen._compiled), else by re."""
+    stored = tables.TOKENS_COMPILED
+    if stored is not None:
+        import sys
+
+        import _sre
+        key, flags, code, groups, groupindex, indexgroup = stored
+        if key == (sys.implementation.cache_tag, _sre.MAGIC, _sre.CODESIZE):
+            return _sre.compile(tables.TOKENS, flags, list(code), groups, groupindex, indexgroup)
+    return re.compile(tables.TOKENS)
 
 
 def _lalr(text: str, start: str, builder: _Builder):

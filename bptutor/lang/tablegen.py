@@ -56,6 +56,8 @@ def tables_source(callbacks) -> str:
         "# Lark's analysis of the grammar (see lang/tablegen.py); lang/parse.py runs it.",
         f"GRAMMAR_SHA256 = {hashlib.sha256(text.encode('utf-8')).hexdigest()!r}",
         f"TOKENS = {regex!r}",
+        "# TOKENS as CPython's re compiles it, for the Python that wrote this file (see tablegen._compiled)",
+        *_compiled_lines(regex),
         f"IGNORE = {sorted(lexer.ignore_types)!r}",
         f"START = {start!r}",
         f"END = {end!r}",
@@ -70,6 +72,41 @@ def tables_source(callbacks) -> str:
         ")",
     ]
     return "\n".join(lines) + "\n"
+
+
+def _compiled(regex: str) -> tuple | None:
+    """What re.compile makes of `regex` -- the matcher's code, flags and groups
+    -- keyed by the Python that made it (implementation and version, the
+    matcher's magic number and code size). parse.py hands it to _sre.compile
+    under that same Python: compiling the token regex costs a run more than
+    deriving a seed example (19 M of its 155 M instructions; its character
+    classes with scripts' super- and subscripts left out). None where this
+    Python's re has no such parts; parse.py then compiles the regex itself."""
+    import sys
+    try:
+        import _sre
+        from re import _compiler, _parser
+        parsed = _parser.parse(regex, 0)
+        code = _compiler._code(parsed, 0)
+        groups = parsed.state.groupdict
+    except (ImportError, AttributeError, TypeError):
+        return None
+    indexgroup = [None] * parsed.state.groups
+    for name, index in groups.items():
+        indexgroup[index] = name
+    return ((sys.implementation.cache_tag, _sre.MAGIC, _sre.CODESIZE), parsed.state.flags,
+            tuple(map(int, code)), parsed.state.groups - 1, dict(groups), tuple(indexgroup))
+
+
+def _compiled_lines(regex: str) -> list[str]:
+    """TOKENS_COMPILED = _compiled(regex), the code 24 numbers a line."""
+    compiled = _compiled(regex)
+    if compiled is None:
+        return ["TOKENS_COMPILED = None"]
+    key, flags, code, groups, groupindex, indexgroup = compiled
+    return [f"TOKENS_COMPILED = ({key!r}, {flags!r}, (",
+            *(f"    {', '.join(map(str, code[k:k + 24]))}," for k in range(0, len(code), 24)),
+            f"), {groups!r}, {groupindex!r},", f"    {indexgroup!r})"]
 
 
 def _canonical_order(table) -> list:
