@@ -78,9 +78,9 @@ def _compiled(regex: str) -> tuple | None:
     """What re.compile makes of `regex` -- the matcher's code, flags and groups
     -- keyed by the Python that made it (implementation and version, the
     matcher's magic number and code size). parse.py hands it to _sre.compile
-    under that same Python: compiling the token regex costs a run more than
-    deriving a seed example (19 M of its 155 M instructions; its character
-    classes with scripts' super- and subscripts left out). None where this
+    under that same Python: compiling the token regex cost a seed example's
+    run more than its derivation (19 M instructions, mostly the bitmaps of the
+    name classes that leave super- and subscripts out). None where this
     Python's re has no such parts; parse.py then compiles the regex itself."""
     import sys
     try:
