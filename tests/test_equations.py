@@ -11,8 +11,9 @@ from rich.console import Console
 
 import bptutor
 from bptutor.errors import BptutorError
-from bptutor.render.numbers import shown_product_differs
+from bptutor.render.numbers import true_decimals
 from bptutor.render.terminal import render
+from bptutor.render.words import times
 
 NUMBER = r"-?[0-9][0-9.]*(?:e[+-][0-9]+)?"
 PRODUCT = re.compile(rf"(?<![\w.\])])(\(?{NUMBER}\)?) × (\(?{NUMBER}\)?) ([=≈]) ({NUMBER})(?![\w.(\[])")
@@ -84,17 +85,21 @@ def test_the_reader_finds_the_products_and_judges_them():
 def test_the_sigmoid_products_are_true_as_shown():
     d = bptutor.derive("1/(1+exp(-(w0*x0+w1*x1+w2)))", {"w0": 2, "x0": -1, "w1": -3, "x1": -2, "w2": -3})
     found = list(products(printed(d, 2), 2))
-    assert ("2 × 0.20 ≈ 0.39", "≈", False) in found           # 0.3932: the exact value, not 2 × 0.20
+    assert ("2 × 0.197 = 0.39", "=", True) in found           # 2 × 0.20 would be 0.40: the factor takes a digit more
     assert ("-0.53 × 1 = -0.53", "=", True) in found
     assert all((sign == "=") == true for _, sign, true in found)
 
 
 def test_approximately_only_where_equals_is_false():
+    def equal(a, b, product, digits):          # `=` with the factors at the digits asked for
+        return true_decimals(times, (a, b), product, digits, limit=digits) == digits
     # half a unit away: either rounding is true, so `=` (0.25 × 0.235 = 0.05875)
-    assert not shown_product_differs(0.25, 0.2350, 0.05875, 4)
-    assert not shown_product_differs(2.5, 2.3e31, 5.75e31, 2)
+    assert equal(0.25, 0.2350, 0.05875, 4)
+    assert equal(2.5, 2.3e31, 5.75e31, 2)
     # 1.1e+26 × 90.12 = 9.9e+27, which 1.0e+28 is at two significant digits
-    assert not shown_product_differs(1.1e26, 90.12, 9.9132e27, 2)
+    assert equal(1.1e26, 90.12, 9.9132e27, 2)
     # a product shown as an integer is exact to the digits: 48.50 × (-0.041) = -1.9885 is not -2
-    assert shown_product_differs(48.5, -0.041, -2.0, 2)
-    assert shown_product_differs(2.0, 7.38905609893065, 14.7781121978613, 4)     # 2 × 7.3891 = 14.7782
+    assert not equal(48.5, -0.041, -2.0, 2)
+    # 2 × 7.3891 = 14.7782, not 14.7781: the factor is shown with a digit more, 2 × 7.38906 = 14.7781
+    assert not equal(2.0, 7.38905609893065, 14.7781121978613, 4)
+    assert true_decimals(times, (2.0, 7.38905609893065), 14.7781121978613, 4) == 5

@@ -241,7 +241,7 @@ def test_markdown_sigmoid(lang):
     assert out.startswith(r"## $f = 1/(1+e^{-(w_{0} \cdot x_{0}+w_{1} \cdot x_{1}+w_{2})})$")
     assert "```mermaid\nflowchart LR\n" in out
     assert r"$-\frac{1}{(\text{+1})^2} = -\frac{1}{1.37^2} = -0.53$" in out     # the operand by its name, no u
-    assert r"$2 \times 0.20 \approx 0.39$" in out
+    assert r"$2 \times 0.197 = 0.39$" in out
     assert "| $x_{0}$ | $-1$ | $0.39$ | $0.39$ |" in out
     if lang == "zh":
         assert "从前面传过来的梯度为 $-0.53$" in out

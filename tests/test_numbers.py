@@ -42,12 +42,17 @@ def times(a, b):
 
 
 def test_an_equation_is_true_at_the_digits_shown():
-    # 2 × 0.20 is not 0.39: the sigmoid's x0 needs 4 decimals, 2 × 0.1966 = 0.3932
-    assert true_decimals(times, (2.0, 0.19661193324148185), 0.3932238664829637, 2) == 4
+    # the result stays at the digits asked for, its operands take more where they must:
+    # 2 × 0.20 is not 0.39, the sigmoid's 0.1966 needs 3 decimals (2 × 0.197 = 0.394, shown 0.39)
+    assert true_decimals(times, (2.0, 0.19661193324148185), 0.3932238664829637, 2) == 3
+    assert true_decimals(times, (2.0, 7.38905609893065), 14.7781121978613, 4) == 5     # 2 × 7.38906 = 14.7781
     assert true_decimals(times, (0.36787944117144233, -0.5344466503), -0.19661193324148185, 2) == 2
     assert true_decimals(times, (2.0, 0.2), 0.4, 2) == 2                      # --hand: exact as shown
     assert true_decimals(lambda u: 1 / u, (0.000295,), 1 / 0.000295, 4) == 4
-    assert true_decimals(times, (1 / 3, 3.0), 1.0, 4) is None                 # never exact: ≈
+    # softmax_loss: 1/0.0002950 is 3389.83, not 3389.34; 1/0.0002950427 is
+    assert true_decimals(lambda u: 1 / u, (0.00029504270,), 3389.3399, 4) == 7
+    assert true_decimals(times, (1 / 3, 3.0), 1.0, 4) == 5                   # 0.33333 × 3 = 1 to 4 decimals
+    assert true_decimals(times, (1 / 3, 3.0), 1.5, 4) is None                 # never true: ≈
     # arrays, entry by entry
     up, local = np.array([0.0005274, 0.000527, 0.0005271]), np.array([1.1286, 1895.049, 0.5596])
     d = true_decimals(times, (up, local), up * local, 4)

@@ -23,13 +23,19 @@ def short(c) -> str:
     return array_text(c, 6, entry=short)
 
 
-def num(x, digits: int = 4) -> str:
+def num(x, digits: int = 4, among=(), extra: int = 0) -> str:
     """A computed value at `digits` decimals; integers stay integers; a value
     too small for the decimals keeps `digits` significant digits (0.0002950,
     never 0.0003 for 0.000295: 1/0.0003 is not 3389.34), huge and tinier ones
-    switch to scientific notation. An array: one format for all its entries."""
+    switch to scientific notation. An array: one format for all its entries;
+    a number shown `among` others (a table's column): one format for them all.
+    `extra` decimals more: an equation's operand that needs them (true_decimals)."""
     if isinstance(x, (int, float)):
-        return _scalar(float(x), digits)
+        x = float(x)
+        if not math.isfinite(x):
+            return _written(x, ("f", 0))
+        style = common_style([float(v) for v in among], digits) if among else _style(x, digits)
+        return _written(x, _widened(style, extra))
     return array_text(x, digits)
 
 
@@ -103,50 +109,62 @@ def column(values, digits: int) -> list[str]:
 
 
 def true_decimals(compute, operands: tuple, result, digits: int, limit: int = 15) -> int | None:
-    """The fewest decimals (at least `digits`) at which an equation printed as
-    `operands … = result` is true as shown: compute(*operands as shown) gives
-    result as shown, to half a unit of its last digit (entry by entry for
-    arrays). None when no precision up to `limit` makes it so (then the text
-    says ≈). 2 × 0.1966 = 0.3932 at 4; 2 × 0.20 is not 0.39, so at 2 the
-    answer is 4."""
+    """The fewest digits d (at least `digits`) to show the operands of an
+    equation `operands … = result` at, each with d - digits decimals more than
+    `digits` gives it (num's `extra`), the result at `digits`, for it to be true
+    as shown: compute(*operands as shown) gives the result as shown, to half a
+    unit of its last digit (entry by entry for arrays). None when no precision
+    up to `limit` makes it so (then the text says ≈). At 2 digits 2 × 0.20 is
+    not 0.39, 2 × 0.197 is (the sigmoid's 0.1966): 3; at 4, 2 × 7.3891 is not
+    14.7781, 2 × 7.38906 is: 5."""
     for d in range(digits, max(digits, limit) + 1):
         try:
-            value = compute(*[_as_shown(x, d) for x in operands])
+            value = compute(*[_as_shown(x, digits, d - digits) for x in operands])
         except (ArithmeticError, ValueError):
             return None
-        if _agrees(value, result, d):
+        if _agrees(value, result, digits):
             return d
     return None
 
 
-def _as_shown(x, digits: int):
-    """x as a reader takes it from the page at `digits`."""
+def _as_shown(x, digits: int, extra: int):
+    """x as a reader takes it from the page at `digits`, `extra` decimals more."""
     if isinstance(x, (int, float)):
-        return float(_scalar(float(x), digits))
+        return float(num(x, digits, extra=extra))
     import numpy as np
     a = np.asarray(x, dtype=float)
-    style = common_style(a.ravel().tolist(), digits)
+    style = _widened(common_style(a.ravel().tolist(), digits), extra)
     return np.array([float(_written(v, style)) for v in a.ravel().tolist()]).reshape(a.shape)
+
+
+def _widened(style: tuple[str, int], extra: int) -> tuple[str, int]:
+    """A style with `extra` decimals more (an integer stays one: it is exact)."""
+    kind, decimals = style
+    return style if kind == "int" else (kind, decimals + extra)
 
 
 def _agrees(value, result, digits: int) -> bool:
     """value, computed from the numbers shown, rounds to result as shown."""
-    import numpy as np
-    values = np.ravel(np.asarray(value, dtype=float))
-    results = np.ravel(np.asarray(result, dtype=float))
-    if values.shape != results.shape:
-        values = np.broadcast_to(values, results.shape)
-    style = common_style(results.tolist(), digits)
-    for v, r in zip(values.tolist(), results.tolist()):
+    if isinstance(value, (int, float)) and isinstance(result, (int, float)):
+        values, results = [float(value)], [float(result)]          # a plain scalar run imports no numpy
+    else:
+        import numpy as np
+        results = np.ravel(np.asarray(result, dtype=float))
+        values = np.broadcast_to(np.ravel(np.asarray(value, dtype=float)), results.shape).tolist()
+        results = results.tolist()
+    style = common_style(results, digits)
+    for v, r in zip(values, results):
         text = _written(r, style)
-        if not math.isfinite(r):
-            return False
+        if not math.isfinite(r):            # inf shown: true only of inf
+            if v != r:
+                return False
+            continue
         kind, decimals = style
         if kind == "e":
             unit = 10.0 ** (int(text.partition("e")[2]) - decimals)
         else:           # an integer shown is exact: as true as `digits` decimals can tell
             unit = 10.0 ** -(decimals if kind == "f" else digits)
-        if abs(v - float(text)) > 0.5 * unit * (1 + 1e-9):
+        if not abs(v - float(text)) <= 0.5 * unit * (1 + 1e-9):       # nan worked out: not true either
             return False
     return True
 
@@ -154,30 +172,6 @@ def _agrees(value, result, digits: int) -> bool:
 def paren(text: str) -> str:
     """Wrap a negative number written after an operator: 2 × (-0.53)."""
     return f"({text})" if text.startswith("-") else text
-
-
-def shown_product_differs(a: float, b: float, product: float, digits: int) -> bool:
-    """True when `a × b = product`, each written at `digits`, would be false as
-    shown, so the text says ≈ (the notes' 2 × 0.20 = 0.39 case): the factors as
-    a reader takes them from the page multiply to more than half a unit of the
-    product's last digit away from it. At exactly half a unit either rounding is
-    true (0.25 × 0.235 = 0.0588 and 0.0587 both are), and a product shown as an
-    integer is as exact as `digits` decimals can tell (48.50 × (-0.041) is not -2)."""
-    try:
-        shown = float(_scalar(a, digits)) * float(_scalar(b, digits))
-    except (ArithmeticError, ValueError):
-        return False
-    if not (math.isfinite(shown) and math.isfinite(product)):
-        return False
-    return abs(shown - float(_scalar(product, digits))) > 0.5 * _unit(product, digits) * (1 + 1e-9)
-
-
-def _unit(x: float, digits: int) -> float:
-    """The unit of the last digit of x as written at `digits` (an integer shown: 10^-digits)."""
-    kind, decimals = _style(x, digits)
-    if kind == "e":
-        return 10.0 ** (int(_written(x, (kind, decimals)).partition("e")[2]) - decimals)
-    return 10.0 ** -(decimals if kind == "f" else digits)
 
 
 def rel_error(e: float | None) -> str:

@@ -14,9 +14,9 @@ from collections import namedtuple
 from ..core.ops import fill
 from ..core.records import Derivation
 from ..i18n import t
-from .numbers import array_text, is_small, matrix_rows, num, paren, shape_tuple, short, shown_product_differs
-from .words import (Aside, Block, Chain, Code, Formula, Joined, Math, Mark, Name, Num, Partial, Product,
-                    PIECES, Rule, Sentence, Words, chain, shape_of)
+from .numbers import array_text, is_small, matrix_rows, num, paren, shape_tuple, short, true_decimals
+from .words import (Aside, Block, Chain, Code, Equation, Formula, Joined, Math, Mark, Name, Num, Partial, Product,
+                    PIECES, Rule, Sentence, Sign, Words, chain, shape_of, times)
 
 HEAD, TAIL = 25, 15          # steps shown of a large derivation without --all
 MAX_FORWARD = 40             # forward items shown before eliding
@@ -36,9 +36,28 @@ class PlainText:
 
     def __init__(self, lang: str = "en", digits: int = 4, show_all: bool = False):
         self.lang, self.digits, self.show_all = lang, digits, show_all
+        self.last = (None, None)        # the last equation asked about, and its decimals
 
-    def n(self, x) -> str:
-        return array_text(x, self.digits, full=self.show_all) if shape_of(x) else num(x, self.digits)
+    def n(self, x, extra: int = 0) -> str:
+        return array_text(x, self.digits, full=self.show_all) if shape_of(x) else num(x, self.digits, extra=extra)
+
+    def decimals(self, equation: Equation | None) -> int | None:
+        """The digits equation's operands are shown at for it to be true as
+        shown (numbers.true_decimals); None where none does (≈, at --digits).
+        Its operands and its sign ask in turn: the last answer is kept."""
+        if equation is None:
+            return self.digits
+        if self.last[0] is not equation:
+            self.last = (equation, true_decimals(equation.compute, equation.operands, equation.result, self.digits))
+        return self.last[1]
+
+    def extra(self, equation: Equation | None) -> int:
+        """The decimals equation's operands are shown with beyond --digits (num's `extra`)."""
+        d = self.decimals(equation)
+        return 0 if d is None else d - self.digits
+
+    def sign(self, equation: Equation | None) -> str:
+        return " = " if self.decimals(equation) is not None else " ≈ "
 
     def given(self, v) -> str:
         """An input as the user gave it: 0.5, not 0.5000 (an array by its shape in a table)."""
@@ -76,7 +95,9 @@ class PlainText:
         if kind is Code:
             return piece.text
         if kind is Num:
-            text = self.value_text(piece.value) if piece.given else self.n(piece.value)
+            text = self.value_text(piece.value) if piece.given else \
+                num(piece.value, self.digits, piece.among) if piece.among else \
+                self.n(piece.value, self.extra(piece.within))
             return paren(text) if piece.paren else text
         if kind is Formula:
             return piece.plain
@@ -91,7 +112,9 @@ class PlainText:
         if kind is Product:
             return self.product(piece)
         if kind is Chain:
-            return chain([self.text(p) for p in piece.parts])
+            return chain([self.text(p) for p in piece.parts], self.sign(piece.within))
+        if kind is Sign:
+            return self.sign(piece.within)
         if kind is Block:
             return self.block(piece.value)
         if kind is Aside:
@@ -104,9 +127,11 @@ class PlainText:
         return str(piece)
 
     def product(self, p: Product) -> str:
-        """2 × 0.20 ≈ 0.39: ≈ where the shown factors do not give the shown product."""
-        approx = isinstance(p.local, float) and shown_product_differs(p.local, p.upstream, p.result, self.digits)
-        return f"{self.n(p.local)} × {paren(self.n(p.upstream))} {'≈' if approx else '='} {self.n(p.result)}"
+        """2 × 7.38906 = 14.7781: the factors with the digits that give the
+        product as shown; ≈ where none do."""
+        equation = Equation(times, (p.local, p.upstream), p.result) if isinstance(p.local, float) else None
+        extra = self.extra(equation)
+        return f"{self.n(p.local, extra)} × {paren(self.n(p.upstream, extra))}{self.sign(equation)}{self.n(p.result)}"
 
     def sentence(self, s: Sentence) -> str:
         params = {key: self.text(value) if type(value) in PIECES else value for key, value in s.params.items()}

@@ -8,10 +8,10 @@ import re
 
 from ..core.ops import fill
 from ..i18n import t
-from .numbers import paren, shape_tuple, short, shown_product_differs, tex_name, tex_num, tex_sci
+from .numbers import num, paren, shape_tuple, short, tex_name, tex_num, tex_sci
 from .plain import PlainText
-from .words import (Aside, Block, Chain, Code, Formula, Joined, Math, Mark, Name, Num, Partial, PIECES,
-                    Product, Rule, Sentence, chain)
+from .words import (Aside, Block, Chain, Code, Equation, Formula, Joined, Math, Mark, Name, Num, Partial, PIECES,
+                    Product, Rule, Sentence, Sign, chain, times)
 
 TEX_COLUMNS = 10        # amsmath's bmatrix takes at most this many columns
 _MARKER = re.compile("(?s).\x00(\\w+)\x00.")      # a piece's place in a filled-in sentence (see sentence())
@@ -30,11 +30,16 @@ class Typeset:
         self.plain = PlainText(lang, digits)
 
     # ---- numbers ------------------------------------------------------------------------------
-    def tex(self, x) -> str:
+    def tex(self, x, extra: int = 0) -> str:
+        """x at --digits (`extra` decimals more: an equation's operand that needs them)."""
         shape = getattr(x, "shape", ())
         if len(shape) == 2 and shape[1] > TEX_COLUMNS:
             return rf"\text{{{shape_tuple(shape)}}}"
-        return tex_num(x, self.digits)
+        return tex_sci(num(x, self.digits, extra=extra)) if extra else tex_num(x, self.digits)
+
+    def sign(self, equation: Equation | None) -> str:
+        """= where the equation is true as shown, else ≈ (PlainText.decimals decides)."""
+        return " = " if self.plain.decimals(equation) is not None else r" \approx "
 
     def given(self, v) -> str:
         """An input as the user gave it (0.5, not 0.50; a small array entry by entry so)."""
@@ -59,7 +64,12 @@ class Typeset:
             return piece.latex
         if kind is Num:
             value = piece.value.reshape(1, -1) if piece.row else piece.value
-            text = self.given(value) if piece.given else self.tex(value)
+            if piece.given:
+                text = self.given(value)
+            elif piece.among:
+                text = tex_sci(num(piece.value, self.digits, piece.among))
+            else:
+                text = self.tex(value, self.plain.extra(piece.within))
             return paren(text) if piece.paren else text
         if kind is Partial:
             return rf"\frac{{\partial {self.math(piece.top)}}}{{\partial {self.math(piece.bottom)}}}"
@@ -71,11 +81,14 @@ class Typeset:
                         g="" if piece.g is None else self.math(piece.g), o="" if piece.o is None else self.math(piece.o))
         if kind is Product:
             p = piece
-            approx = isinstance(p.local, float) and shown_product_differs(p.local, p.upstream, p.result, self.digits)
-            sign = r"\approx" if approx else "="
-            return f"{self.tex(p.local)} \\times {paren(self.tex(p.upstream))} {sign} {self.tex(p.result)}"
+            equation = Equation(times, (p.local, p.upstream), p.result) if isinstance(p.local, float) else None
+            extra = self.plain.extra(equation)
+            return f"{self.tex(p.local, extra)} \\times {paren(self.tex(p.upstream, extra))}{self.sign(equation)}" \
+                f"{self.tex(p.result)}"
         if kind is Chain:
-            return chain([self.math(p) for p in piece.parts])
+            return chain([self.math(p) for p in piece.parts], self.sign(piece.within))
+        if kind is Sign:
+            return self.sign(piece.within)
         if kind is Block:
             return self.tex(piece.value)
         raise TypeError(f"not math: {piece!r}")

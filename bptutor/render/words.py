@@ -16,6 +16,7 @@ columns: the input's), and a local gradient is the local Jacobian; an
 entrywise gate's is diagonal, and the words say so (seed 004)."""
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from collections import namedtuple
@@ -39,14 +40,21 @@ JACOBIAN_FULL = 8       # rows and columns of a Jacobian printed in full, with t
 Name = namedtuple("Name", "label")                    # a variable in math: w0 (LaTeX w_{0})
 Code = namedtuple("Code", "text")                     # program text: a gate `d = sqrt(c)`, a node `w0*x0`
 # a computed value; paren: 2 × (-0.53); given: an input's value as the user wrote it (0.2, not 0.2000);
-# row: a vector transposed (LaTeX writes it as a row)
-Num = namedtuple("Num", "value paren given row", defaults=(False, False, False))
+# row: a vector transposed (LaTeX writes it as a row); within: the Equation it is an operand of;
+# among: the numbers shown with it in one format (a table's column)
+Num = namedtuple("Num", "value paren given row within among", defaults=(False, False, False, None, ()))
 Formula = namedtuple("Formula", "plain latex")        # math without numbers, both ways
 Partial = namedtuple("Partial", "top bottom")         # ∂top/∂bottom (pieces)
 Rule = namedtuple("Rule", "op k c operands g o", defaults=(None, None))   # an op row's formula, filled in
 Product = namedtuple("Product", "local upstream result")     # local × upstream = result (≈ where not true as shown)
 Math = namedtuple("Math", "parts")                    # pieces forming one formula: one $…$ in the notes
-Chain = namedtuple("Chain", "parts")                  # a = b = c, leaving out what repeats
+Chain = namedtuple("Chain", "parts within", defaults=(None,))   # a = b = c, leaving out what repeats
+# An equation between numbers (a sum of paths, a local gradient's formula filled in):
+# compute(*operands) gives result. Its operands' Nums (within=it) are printed at the fewest
+# decimals from --digits up at which it is true as shown (numbers.true_decimals), its result at
+# --digits; Sign(it) (and a Chain within it, before its value) is =, or ≈ where none makes it true.
+Equation = namedtuple("Equation", "compute operands result")
+Sign = namedtuple("Sign", "within")
 Block = namedtuple("Block", "value")                  # a value ending a rule: a terminal writes a matrix a row per line
 Aside = namedtuple("Aside", "piece")                  # worked detail the terminal shows and the notes leave out
 Mark = namedtuple("Mark", "verdict")                  # a check's verdict: ok, fail, kink, skipped, unchecked
@@ -55,7 +63,7 @@ Joined = namedtuple("Joined", "parts sep")            # pieces in a row, `sep` b
 # an indented line of its own, the notes a space after it).
 Sentence = namedtuple("Sentence", "key params notes", defaults=((),))
 
-PIECES = (Name, Code, Num, Formula, Partial, Rule, Product, Math, Chain, Block, Aside, Mark, Joined,
+PIECES = (Name, Code, Num, Formula, Partial, Rule, Product, Math, Chain, Sign, Block, Aside, Mark, Joined,
           Sentence)
 
 EQUALS = Formula(" = ", " = ")
@@ -66,8 +74,9 @@ CDOTS = Formula("…", r"\cdots")
 TIMES = Formula("·", r"\cdot ")
 
 
-def chain(texts: list[str]) -> str:
-    """A Chain's printed parts joined with =: a middle part that repeats the one
+def chain(texts: list[str], sign: str = " = ") -> str:
+    """A Chain's printed parts joined with =, `sign` before the last (≈ where the
+    numbers do not give the value as shown): a middle part that repeats the one
     before, or is the last one bracketed, is left out; so is a repeated last one."""
     kept = texts[:1]
     last = texts[-1]
@@ -75,7 +84,38 @@ def chain(texts: list[str]) -> str:
         if text == kept[-1] or (k < len(texts) - 1 and text == "(" + last + ")"):
             continue
         kept.append(text)
-    return " = ".join(kept)
+    return " = ".join(kept[:-1]) + sign + kept[-1] if len(kept) > 1 else kept[0]
+
+
+def added(*terms):
+    return sum(terms)
+
+
+def times(a, b):
+    return a * b
+
+
+def filled_in(op, k: int, c):
+    """Input k's local gradient as a function of the operands: what its formula
+    gives filled in with the numbers shown."""
+    return lambda *xs: op.local[k](ShownMath, c, op.forward(ShownMath, c, *xs), *xs)
+
+
+class ShownMath:
+    """The op table's functions (core/xp.py's scalar namespace, which render
+    does not import) on the numbers a page shows."""
+    exp, log, sqrt, sin, cos, tan, tanh, floor = math.exp, math.log, math.sqrt, math.sin, math.cos, \
+        math.tan, math.tanh, math.floor
+    power, abs, maximum, minimum = math.pow, abs, max, min
+
+    def sign(x):
+        return float((x > 0) - (x < 0))
+
+    def sigmoid(x):
+        return 1.0 / (1.0 + math.exp(-x)) if x >= 0 else math.exp(x) / (1.0 + math.exp(x))
+
+    def where(cond, a, b):
+        return a if cond else b
 
 
 def elide(items: list, head: int = 8, tail: int = 3) -> list:
@@ -255,9 +295,10 @@ class Words:
         node = self.nodes[s.node]
         values = self.d.node_values
         symbols = tuple([self.operand(j) for j in node.args])
-        numbers = tuple([Num(values[j], True) for j in node.args])
+        equation = Equation(filled_in(node.op, s.k, node.c), tuple([values[j] for j in node.args]), s.local)
+        numbers = tuple([Num(values[j], True, within=equation) for j in node.args])
         return Math((Chain((Rule(node.op, s.k, node.c, symbols), Rule(node.op, s.k, node.c, numbers),
-                            Num(s.local))),))
+                            Num(s.local)), equation),))
 
     def sum(self, s: Step, steps=None, top: int | None = None, times: Formula = Formula("·", "")) -> Sentence:
         """n paths meet at x: ∂f/∂x = ∂f/∂d·∂d/∂x + … = 0.40 + (-1.00) = -0.60."""
@@ -276,11 +317,13 @@ class Words:
                 via = self.term(e.node)
                 parts += [Partial(f, via), times, Partial(via, x)]
         parts.append(EQUALS)
+        # a sum with paths left out is not checked (… stands for them)
+        equation = None if None in shown else Equation(added, tuple([e.contribution for e in terms]), s.total)
         for k, e in enumerate(shown):
             if k:
                 parts.append(PLUS)
-            parts.append(CDOTS if e is None else Num(e.contribution, paren=k > 0))
-        parts += [EQUALS, Num(s.total)]
+            parts.append(CDOTS if e is None else Num(e.contribution, paren=k > 0, within=equation))
+        parts += [Sign(equation), Num(s.total)]
         return Sentence("render.sum", {"target": self.who(s.target), "count": len(terms),
                                        "formula": Math(tuple(parts))})
 
@@ -595,9 +638,10 @@ class Words:
                                   Block(self.flat(p, s.total, i))), "")
             else:
                 numbers = []
+                equation = Equation(added, tuple([e.contribution for e in terms]), s.total)
                 for k, e in enumerate(terms):
-                    numbers += ([PLUS] if k else []) + [Num(e.contribution, paren=k > 0)]
-                formula = Math((self.dot(i), EQUALS, *symbolic, EQUALS, *numbers, EQUALS, Num(s.total)))
+                    numbers += ([PLUS] if k else []) + [Num(e.contribution, paren=k > 0, within=equation)]
+                formula = Math((self.dot(i), EQUALS, *symbolic, EQUALS, *numbers, Sign(equation), Num(s.total)))
             return Sentence("modes.forward_sum", {"node": self.who(i), "count": len(terms), "formula": formula})
         if p.matrix:
             rule = Joined((Math((self.dot(i), EQUALS, self.grad(j, i), TIMES, self.dot(j), EQUALS,

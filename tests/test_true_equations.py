@@ -1,0 +1,154 @@
+"""Every equation between numbers the narration prints is true at the digits it
+shows, `≈` only where `=` would be false (design.md "Numbers"): a property over
+random expressions, each sum of paths `a + (b) = c`, each local gradient's
+chain `formula = numbers = value` and each product `a × b = c` read back from
+the printed text and worked out again (the filled-in formula by bptutor's own
+parser, a different path from the one that printed it)."""
+import re
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import bptutor
+from bptutor.errors import BptutorError
+from bptutor.render.plain import render
+
+NUMBER = r"-?[0-9][0-9.]*(?:e[+-][0-9]+)?"
+TERM = rf"\(?{NUMBER}\)?"
+# a sum of paths: the terms after an `=`, each a number, then = or ≈ and the total
+SUM = re.compile(rf"(?<= = )({TERM}(?: \+ {TERM})+) ([=≈]) ({NUMBER})(?![\w.(\[])")
+PRODUCT = re.compile(rf"(?<![\w.\])])({TERM}) × ({TERM}) ([=≈]) ({NUMBER})(?![\w.(\[])")
+# a step's local gradient, up to the upstream gradient (reverse) or the incoming tangent (forward)
+LOCAL = re.compile(r"local gradient (.+?), (?:upstream gradient|the incoming)")
+
+NAMES = ["x", "y", "z"]
+UNARY = ["exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "relu", "abs", "-"]
+BINARY = ["+", "-", "*", "/", "^", "max", "min"]
+constants = st.sampled_from(["2", "3", "-1", "0.5", "1e-3", "100"])
+
+
+def combine(children):
+    unary = st.tuples(st.sampled_from(UNARY), children).map(
+        lambda t: f"-({t[1]})" if t[0] == "-" else f"{t[0]}({t[1]})")
+    binary = st.tuples(st.sampled_from(BINARY), children, children).map(
+        lambda t: f"{t[0]}({t[1]}, {t[2]})" if t[0] in ("max", "min") else f"({t[1]}){t[0]}({t[2]})")
+    return st.one_of(unary, binary)
+
+
+expressions = st.recursive(st.one_of(st.sampled_from(NAMES), constants), combine, max_leaves=8)
+# ordinary values, integers (shown as integers), tiny and large ones (significant digits)
+value = st.one_of(st.floats(-3, 3), st.integers(-3, 3), st.floats(-1e-3, 1e-3), st.floats(100, 5000))
+values = st.fixed_dictionaries({n: value for n in NAMES})
+
+
+def number(text: str) -> float:
+    return float(text.strip("()"))
+
+
+def half_unit(text: str, digits: int) -> float:
+    """Half a unit of the last digit shown; an integer shown is exact to `digits` decimals."""
+    mantissa, _, exponent = text.partition("e")
+    if "." not in mantissa and not exponent:
+        return 0.5 * 10.0 ** -digits
+    decimals = len(mantissa.partition(".")[2])
+    return 0.5 * 10.0 ** (int(exponent or 0) - decimals)
+
+
+def true_as_shown(value: float, result: str, digits: int) -> bool:
+    return abs(value - float(result)) <= half_unit(result, digits) * (1 + 1e-9)
+
+
+def _indicator(m) -> str:
+    a, sign, b = number(m[1]), m[2], number(m[3])
+    return "1" if {">": a > b, "<": a < b, "=": a == b, "≤": a <= b}[sign] else "0"
+
+
+def _sign(m) -> str:
+    a = number(m[1])
+    return "1" if a > 0 else "-1" if a < 0 else "0"
+
+
+ARG = rf"(\({NUMBER}\)|{NUMBER})"
+FUNCTIONS = re.compile(r"\b(exp|log|ln|sqrt|sin|cos|tan|tanh|sigmoid)\(")
+
+
+def evaluated(formula: str) -> float | None:
+    """A local gradient's formula filled in with numbers (1/1.37² , e^(-0.58),
+    1(3>2) + ½·1(3=2)), worked out by bptutor's parser; None when it names a
+    node or is undefined there."""
+    text = re.sub(rf"1\({ARG}([<>=≤]){ARG}\)", _indicator, formula)
+    text = re.sub(rf"sign\({ARG}\)", _sign, text)
+    text = re.sub(rf"e\^{ARG}", r"exp(\1)", text)
+    text = re.sub(r"(tanh|tan)²(\([^()]*\))", r"\1\2^2", text)
+    text = re.sub(rf"√{ARG}", r"sqrt(\1)", text)
+    text = re.sub(rf"ln {ARG}", r"ln(\1)", text)
+    text = text.replace("·", "*").replace("²", "^2").replace("½", "0.5").replace("σ(", "sigmoid(")
+    if re.search(r"[^\W\d]", re.sub(NUMBER, "0", FUNCTIONS.sub("(", text))):
+        return None                         # a name, not a number: nothing to work out
+    try:
+        d = bptutor.derive(f"({text}) + 0*t", {"t": 0.0})       # t: a constant alone is not derived
+    except BptutorError:        # a convention where the formula is undefined (0·0^(0-1) = 0, as PyTorch)
+        return None
+    return float(d.value)
+
+
+def equations(text: str, digits: int):
+    """(equation, sign, whether `=` is true as shown) for each equation between numbers printed."""
+    for m in SUM.finditer(text):
+        terms, sign, total = m.groups()
+        yield m[0], sign, true_as_shown(sum(number(t) for t in terms.split(" + ")), total, digits)
+    for m in PRODUCT.finditer(text):
+        a, b, sign, c = m.groups()
+        yield m[0], sign, true_as_shown(number(a) * number(b), c, digits)
+    for m in LOCAL.finditer(text):
+        parts = re.split(r" ([=≈]) ", m[1])
+        if len(parts) < 3 or not re.fullmatch(NUMBER, parts[-1]):
+            continue
+        worked = evaluated(parts[-3])
+        if worked is not None:
+            yield m[1], parts[-2], true_as_shown(worked, parts[-1], digits)
+
+
+@settings(max_examples=400, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@given(expressions, values, st.sampled_from([2, 4]))
+def test_every_printed_equation_is_true_as_shown_or_says_approximately(src, vals, digits):
+    try:
+        d = bptutor.derive(src, vals)
+    except BptutorError:            # outside a function's domain: no equations to read
+        return
+    for equation, sign, true in equations(render(d, "en", digits), digits):
+        assert (sign == "=") == true, (equation, src, vals, digits)
+
+
+def test_the_reader_finds_and_judges_sums_chains_and_products():
+    def found(text, digits):
+        return list(equations(text, digits))
+    assert found("local gradient 1/(/) = 1/0.0002950 = 3389.3399, upstream gradient -1, so", 4) == [
+        ("1/(/) = 1/0.0002950 = 3389.3399", "=", False)]          # 1/0.0002950 is 3389.83
+    assert found("so the gradient of x is 2 × 7.3891 ≈ 14.7781", 4) == [("2 × 7.3891 ≈ 14.7781", "≈", False)]
+    assert found("local gradient -1/(+1)² = -1/1.37² = -0.53, upstream gradient 0.73", 2) == [
+        ("-1/(+1)² = -1/1.37² = -0.53", "=", True)]
+    assert found("local gradient 1(x>y) + ½·1(x=y) = 1(3>3) + ½·1(3=3) = 0.5000, upstream gradient 1", 4) == [
+        ("1(x>y) + ½·1(x=y) = 1(3>3) + ½·1(3=3) = 0.5000", "=", True)]
+    assert found("∂f/∂x = ∂f/∂a·∂a/∂x + ∂f/∂b·∂b/∂x = -0.39 + (-0.39) = -0.79", 2) == [
+        ("-0.39 + (-0.39) = -0.79", "=", False)]
+    assert found("local gradient e^(x*y) = e^2 = 7.3891, upstream gradient 1", 4) == [
+        ("e^(x*y) = e^2 = 7.3891", "=", True)]
+    assert found("local gradient y = -3, upstream gradient 1", 4) == []       # no numbers worked out
+
+
+def test_softmax_loss_chain_and_exp_product_show_the_digits_that_make_them_true():
+    source = (bptutor.__path__[0] + "/../examples/softmax_loss.bp")
+    with open(source, encoding="utf-8") as f:
+        text = render(bptutor.derive(f.read()), "en", 4)
+    assert "1/(/) = 1/0.0002950427 = 3389.3399" in text        # 1/0.0002950 would be 3389.83
+    assert all(sign == "=" and true for _, sign, true in equations(text, 4))
+    text = render(bptutor.derive("exp(x*y)", {"x": 1, "y": 2}), "en", 4)
+    assert "2 × 7.38906 = 14.7781" in text                      # 2 × 7.3891 is 14.7782
+
+
+def test_a_sum_of_paths_shows_its_terms_with_the_digits_that_give_the_total():
+    # two paths of -0.393 each: -0.39 + (-0.39) would be -0.78, not -0.79
+    text = render(bptutor.derive("a*x + a*x", {"a": -0.393, "x": 1}), "en", 2)
+    assert "= -0.393 + (-0.393) = -0.79" in text
+    assert all(sign == "=" and true for _, sign, true in equations(text, 2))
