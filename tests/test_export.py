@@ -378,12 +378,13 @@ def test_repl_graph_and_markdown(tmp_path):
 def test_kinks_exact_checks_and_warnings_in_the_notes():
     args = ("relu(x)*y + max(x, z)", "--vals", "x=0,y=2,z=0,w=1", "--lang", "en")
     code, md, _ = run(*args, "--format", "md")
-    assert "| $y$ | $2$ | $0$ | $0$ | 1e-05 | 0 | ✓ |" in md                # an exact check: 0, not 0e+00
+    # an exact check: 0, not 0e+00; the gradients in their column's format (0.5000 above)
+    assert "| $y$ | $2$ | $0.0000$ | $0.0000$ | 1e-05 | 0 | ✓ |" in md
     assert "| $x$ | $0$ | $0.5000$ | $1.5000$ | 4e-13 | 7e-01 | kink crossed |" in md
     assert "> x: every step tried crossed a kink, a pole or a whole wave of relu(x) (down to h = 4e-13)" in md
     assert "> value given for w, which the expression does not use" in md
     code, tex, _ = run(*args, "--format", "latex")
-    assert r"$y$ & $2$ & $0$ & $0$ & $1\times10^{-5}$ & $0$ & $\checkmark$ \\" in tex
+    assert r"$y$ & $2$ & $0.0000$ & $0.0000$ & $1\times10^{-5}$ & $0$ & $\checkmark$ \\" in tex
     assert r"\noindent\textbf{!} value given for w, which the expression does not use\par" in tex
 
 

@@ -509,8 +509,9 @@ def test_the_jacobian_of_relu_after_w_at_x_with_labels_and_the_diagonal_chain():
     assert "the same matrix (largest difference 0)" in out
     table = out[out.index("W[0,0]"):].splitlines()
     assert table[0].split() == ["W[0,0]", "W[0,1]", "W[1,0]", "W[1,1]", "W[2,0]", "W[2,1]", "x[0]", "x[1]"]
-    assert table[1].split() == ["h[0]", "0.5000", "-1", "0", "0", "0", "0", "1", "-2"]
-    assert table[3].split() == ["h[2]"] + ["0"] * 8                      # relu cuts y[2] = -1.5
+    # one format per column: -2.0000 above 0.5000
+    assert table[1].split() == ["h[0]", "0.5000", "-1", "0.0000", "0", "0", "0", "1", "-2.0000"]
+    assert table[3].split() == ["h[2]", "0.0000", "0", "0.0000", "0", "0", "0", "0", "0.0000"]   # relu cuts y[2]
     # the chain ∂h/∂x = ∂h/∂y·∂y/∂x: ReLU's local Jacobian is diagonal, never built
     assert "ḣ = ∂h/∂y·ẏ = diag(1, 1, 0)·ẏ =" in out
     assert "ẏ = ∂y/∂x·ẋ = [[1.0000, -2.0000], [3.0000, 0.5000], [-1.0000, 1.0000]]·ẋ =" in out

@@ -69,3 +69,17 @@ def test_a_number_shown_reads_back_within_half_its_last_digit(x):
         assert abs(float(text) - x) <= 0.5 * unit * (1 + 1e-9), (x, digits, text)
         assert float(text) != 0 or x == 0                # never a bare 0.00 for a value that is not 0
         assert math.isfinite(float(text))
+
+
+def test_one_format_per_column_of_the_check_table_in_every_format():
+    import bptutor
+    from helpers import ROOT
+    from bptutor.render import html, latex, markdown, plain
+    d = bptutor.derive((ROOT / "examples" / "cs231n_circuit.bp").read_text(encoding="utf-8"))
+    rows = plain.render(d, "en", 4).split("rel. error")[1].splitlines()[1:4]
+    assert [r.split()[:4] for r in rows] == [["x", "-2", "-4", "-4.0000"], ["y", "5", "-4", "-4.0000"],
+                                             ["z", "-4", "3", "3.0000"]]       # never -4.0000 / -4 / 3.0000
+    assert "| $y$ | $5$ | $-4$ | $-4.0000$ |" in markdown.render(d, "en", 4)
+    assert "$y$ & $5$ & $-4$ & $-4.0000$ &" in latex.render(d, "en", 4)
+    page = html.render(d, "en", 4)
+    assert page.count("<mn>4.0000</mn>") == 2 and "<mn>3.0000</mn>" in page

@@ -296,8 +296,10 @@ def jacobian_section(words: Words, ts: Typeset) -> str:
             parts.append(f"<p>{with_math(ts.sentence(table))}</p>")
             continue
         head = "<th></th>" + "".join(f"<th class=bp-num>{_code(c)}</th>" for c in table.columns)
+        among = table.columns_values()
         body = "".join("<tr><th>" + _code(label) + "</th>" +
-                       "".join(f"<td class=bp-num>{mathml(ts.tex(c))}</td>" for c in cells) + "</tr>\n"
+                       "".join(f"<td class=bp-num>{mathml(ts.tex(c, among=among[k]))}</td>"
+                               for k, c in enumerate(cells)) + "</tr>\n"
                        for label, cells in table.rows)
         parts.append(f"<table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n{body}</tbody>\n</table>")
     checks = words.jacobian_checks()
@@ -316,11 +318,11 @@ def check_section(words: Words, ts: Typeset) -> str:
     rows = []
     for row in table.rows:
         c = row.check
-        cells = [with_math(ts.text(words.who(row.index))), mathml(ts.given(row.value)), with_math(ts.n(row.gradient))]
+        cells = [with_math(ts.text(words.who(row.index))), mathml(ts.given(row.value)), with_math(ts.n(row.gradient, table.among["gradient"]))]
         if c is None:
             cells += [""] * (len(cols) - 4) + [escape(t("render.verdict_unchecked", lang))]
         else:
-            cells += ["" if x is None else with_math(ts.n(x.value)) if type(x) is Num else x
+            cells += ["" if x is None else with_math(ts.n(x.value, x.among)) if type(x) is Num else x
                       for x in words.check_cells(table, c)]
             cells.append(ts.text(Mark(c.verdict)))
         last = len(cells) - 1

@@ -90,7 +90,8 @@ def jacobian_section(words: Words, ts: Typeset) -> str:
             continue
         lines += [r"\begin{tabular}{l" + "r" * len(table.columns) + "}", r"\hline",
                   " & ".join([""] + [latex_code(c) for c in table.columns]) + r" \\", r"\hline"]
-        lines += [" & ".join([latex_code(label)] + [f"${ts.tex(c)}$" for c in cells]) + r" \\"
+        among = table.columns_values()
+        lines += [" & ".join([latex_code(label)] + [ts.n(c, among[k]) for k, c in enumerate(cells)]) + r" \\"
                   for label, cells in table.rows]
         lines += [r"\hline", r"\end{tabular}\par"]
     checks = words.jacobian_checks()
@@ -117,12 +118,12 @@ def check_section(words: Words, ts: Typeset) -> str:
     for r in table.rows:
         shape = getattr(r.value, "shape", ())
         value = rf"$\text{{{shape_tuple(shape)}}}$" if wide and shape else f"${ts.given(r.value)}$"   # the header has it
-        row = [ts.text(words.who(r.index)), value, ts.n(r.gradient)]
+        row = [ts.text(words.who(r.index)), value, ts.n(r.gradient, table.among["gradient"])]
         if r.check is None:
             row += [""] * (len(cols) - 4) + [text(t("render.verdict_unchecked", lang))]
         else:
             numeric, *sci = words.check_cells(table, r.check)
-            row += ["" if numeric is None else ts.n(numeric.value)] + [f"${tex_sci(x)}$" if x else "" for x in sci]
+            row += ["" if numeric is None else ts.n(numeric.value, numeric.among)] + [f"${tex_sci(x)}$" if x else "" for x in sci]
             row.append(ts.text(Mark(r.check.verdict)))
         rows.append(row)
     heads = [text(t(f"render.col_{c}", lang)) for c in cols]

@@ -92,7 +92,8 @@ def jacobian_section(words: Words, ts: Typeset) -> str:
             continue
         lines += ["| | " + " | ".join(f"`{c}`" for c in table.columns) + " |",
                   "|:--|" + "--:|" * len(table.columns)]
-        lines += ["| " + " | ".join([f"`{label}`"] + [f"${ts.tex(c)}$" for c in cells]) + " |"
+        among = table.columns_values()
+        lines += ["| " + " | ".join([f"`{label}`"] + [ts.n(c, among[k]) for k, c in enumerate(cells)]) + " |"
                   for label, cells in table.rows]
     checks = words.jacobian_checks()
     if checks:
@@ -108,11 +109,11 @@ def check_section(words: Words, ts: Typeset) -> str:
              "| " + " | ".join(t(f"render.col_{c}", lang) for c in cols) + " |",
              "|:--|" + "--:|" * (len(cols) - 2) + ":--|"]
     for row in table.rows:
-        cells = [ts.text(words.who(row.index)), f"${ts.given(row.value)}$", ts.n(row.gradient)]
+        cells = [ts.text(words.who(row.index)), f"${ts.given(row.value)}$", ts.n(row.gradient, table.among["gradient"])]
         if row.check is None:
             cells += [""] * (len(cols) - 4) + [t("render.verdict_unchecked", lang)]
         else:
-            cells += ["" if x is None else ts.n(x.value) if type(x) is Num else x
+            cells += ["" if x is None else ts.n(x.value, x.among) if type(x) is Num else x
                       for x in words.check_cells(table, row.check)]
             cells.append(ts.plain.text(Mark(row.check.verdict)))
         lines.append("| " + " | ".join(_cell(x) for x in cells) + " |")

@@ -67,10 +67,13 @@ class PlainText:
         """An input in the header: [[0.1, 0.5], [-0.3, 0.8]]; large ones summarised."""
         return array_text(v, self.digits, self.show_all, entry=short) if shape_of(v) else self.given(v)
 
-    def cell(self, x) -> str:
+    def cell(self, x, among=()) -> str:
         """A value in a table cell: a small matrix one row per line; a sampled
-        numeric gradient by how many entries were checked."""
+        numeric gradient by how many entries were checked; a number in the
+        format of the numbers `among` it (its column)."""
         shape = shape_of(x)
+        if not shape:
+            return num(x, self.digits, among)
         if shape and x.dtype.kind == "f" and (x != x).any():
             return t("tensor.checked_entries", self.lang, checked=int((x == x).sum()), total=x.size)
         if len(shape) == 2 and shape[0] > 1 and (self.show_all or is_small(x)):
@@ -96,8 +99,7 @@ class PlainText:
             return piece.text
         if kind is Num:
             text = self.value_text(piece.value) if piece.given else \
-                num(piece.value, self.digits, piece.among) if piece.among else \
-                self.n(piece.value, self.extra(piece.within))
+                self.cell(piece.value, piece.among) if piece.among else self.n(piece.value, self.extra(piece.within))
             return paren(text) if piece.paren else text
         if kind is Formula:
             return piece.plain
@@ -290,7 +292,9 @@ def jacobian_section(words: Words, pr: PlainText) -> list:
             blocks.append(Lines([(pr.sentence(table), "")]))
             continue
         columns = [("", "left")] + [(label, "right") for label in table.columns]
-        rows = [[(label, "bold")] + [(pr.n(v), "") for v in cells] for label, cells in table.rows]
+        among = table.columns_values()
+        rows = [[(label, "bold")] + [(pr.cell(v, among[k]), "") for k, v in enumerate(cells)]
+                for label, cells in table.rows]
         blocks.append(Table(columns, rows))
     checks = words.jacobian_checks()
     if checks:
@@ -309,12 +313,12 @@ def check_section(words: Words, pr: PlainText, show_all: bool) -> list:
     rows = table.rows if show_all or len(table.rows) <= MAX_ROWS else table.rows[:MAX_ROWS]
     cells = []
     for row in rows:
-        line = [(row.name, ""), (pr.given(row.value), ""), (pr.cell(row.gradient), "")]
+        line = [(row.name, ""), (pr.given(row.value), ""), (pr.cell(row.gradient, table.among["gradient"]), "")]
         c = row.check
         if c is None:
             line += [("", "")] * (len(columns) - 4) + [(t("render.verdict_unchecked", lang), "")]
         else:
-            line += [("" if x is None else pr.cell(x.value) if type(x) is Num else x, "")
+            line += [("" if x is None else pr.cell(x.value, x.among) if type(x) is Num else x, "")
                      for x in words.check_cells(table, c)]
             line.append((pr.text(Mark(c.verdict)), VERDICT_STYLE[c.verdict]))
         cells.append(line)

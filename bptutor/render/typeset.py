@@ -30,12 +30,15 @@ class Typeset:
         self.plain = PlainText(lang, digits)
 
     # ---- numbers ------------------------------------------------------------------------------
-    def tex(self, x, extra: int = 0) -> str:
-        """x at --digits (`extra` decimals more: an equation's operand that needs them)."""
+    def tex(self, x, extra: int = 0, among=()) -> str:
+        """x at --digits (`extra` decimals more: an equation's operand that needs
+        them); a number in the format of the numbers `among` it (a table's column)."""
         shape = getattr(x, "shape", ())
         if len(shape) == 2 and shape[1] > TEX_COLUMNS:
             return rf"\text{{{shape_tuple(shape)}}}"
-        return tex_sci(num(x, self.digits, extra=extra)) if extra else tex_num(x, self.digits)
+        if (extra or among) and not shape:
+            return tex_sci(num(x, self.digits, among, extra))
+        return tex_num(x, self.digits)
 
     def sign(self, equation: Equation | None) -> str:
         """= where the equation is true as shown, else ≈ (PlainText.decimals decides)."""
@@ -50,9 +53,9 @@ class Typeset:
         body = r" \\ ".join(" & ".join(tex_sci(short(float(x))) for x in row) for row in rows)
         return r"\begin{bmatrix}" + body + r"\end{bmatrix}"
 
-    def n(self, x) -> str:
+    def n(self, x, among=()) -> str:
         """A value as inline math."""
-        return f"${self.tex(x)}$"
+        return f"${self.tex(x, among=among)}$"
 
     # ---- pieces -----------------------------------------------------------------------------------
     def math(self, piece) -> str:
@@ -64,12 +67,7 @@ class Typeset:
             return piece.latex
         if kind is Num:
             value = piece.value.reshape(1, -1) if piece.row else piece.value
-            if piece.given:
-                text = self.given(value)
-            elif piece.among:
-                text = tex_sci(num(piece.value, self.digits, piece.among))
-            else:
-                text = self.tex(value, self.plain.extra(piece.within))
+            text = self.given(value) if piece.given else self.tex(value, self.plain.extra(piece.within), piece.among)
             return paren(text) if piece.paren else text
         if kind is Partial:
             return rf"\frac{{\partial {self.math(piece.top)}}}{{\partial {self.math(piece.bottom)}}}"

@@ -152,8 +152,12 @@ def entry_labels(name: str, shape: tuple) -> list[str]:
 
 # ---- models beside the sentences ----------------------------------------------------------
 CheckRow = namedtuple("CheckRow", "name index value gradient check")     # check: a core Check, None if unchecked
-CheckTable = namedtuple("CheckTable", "title columns rows notes")
-JacobianTable = namedtuple("JacobianTable", "columns rows")              # rows: (label, [value, ...])
+# among: column -> the scalars in it, shown in one format (-4.0000 beside 3.0000, never -4)
+CheckTable = namedtuple("CheckTable", "title columns rows notes among")
+class JacobianTable(namedtuple("JacobianTable", "columns rows")):        # rows: (label, [value, ...])
+    def columns_values(self) -> list[tuple]:
+        """Each column's numbers: shown in one format (-2.0000 above 0.5000, never -2)."""
+        return list(zip(*[cells for _, cells in self.rows]))
 
 
 class Words:
@@ -550,13 +554,17 @@ class Words:
         checked = d.exact or d          # the check compares the exact gradients, not --hand's rounded ones
         rows = [CheckRow(name, d.graph.inputs[name], d.values[name], checked.grad(d.graph.inputs[name]),
                          checks.get(name)) for name in d.wrt]
-        return CheckTable(title, columns, rows, self.check_notes())
+        numerics = [r.check.numeric for r in rows if r.check is not None and r.check.numeric is not None]
+        among = {"gradient": tuple(g for g in (r.gradient for r in rows) if not shape_of(g)),
+                 "numeric": tuple(n for n in numerics if not shape_of(n))}
+        return CheckTable(title, columns, rows, self.check_notes(), among)
 
     @staticmethod
     def check_cells(table: CheckTable, c) -> list:
         """numeric, h, rel. error, (allowed,): the cells after the gradient, as
         (value to print, or a relative-error text)."""
-        cells = [None if c.numeric is None else Num(c.numeric), rel_error(c.h), rel_error(c.rel_error)]
+        cells = [None if c.numeric is None else Num(c.numeric, among=table.among["numeric"]), rel_error(c.h),
+                 rel_error(c.rel_error)]
         if "allowed" in table.columns:
             cells.append(rel_error(c.allowed))
         return cells
