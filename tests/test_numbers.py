@@ -53,6 +53,9 @@ def test_an_equation_is_true_at_the_digits_shown():
     assert true_decimals(lambda u: 1 / u, (0.00029504270,), 3389.3399, 4) == 7
     assert true_decimals(times, (1 / 3, 3.0), 1.0, 4) == 5                   # 0.33333 × 3 = 1 to 4 decimals
     assert true_decimals(times, (1 / 3, 3.0), 1.5, 4) is None                 # never true: ≈
+    # an operand is printed as it was checked: `extra` decimals more, a 0-d array as a number
+    assert num(7.38905609893065, 4, extra=1) == num(np.array(7.38905609893065), 4, extra=1) == "7.38906"
+    assert num(0.00029504270, 4, extra=3) == "0.0002950427" and num(3.0, 4, extra=2) == "3"
     # arrays, entry by entry
     up, local = np.array([0.0005274, 0.000527, 0.0005271]), np.array([1.1286, 1895.049, 0.5596])
     d = true_decimals(times, (up, local), up * local, 4)

@@ -30,7 +30,7 @@ def num(x, digits: int = 4, among=(), extra: int = 0) -> str:
     switch to scientific notation. An array: one format for all its entries;
     a number shown `among` others (a table's column): one format for them all.
     `extra` decimals more: an equation's operand that needs them (true_decimals)."""
-    if isinstance(x, (int, float)):
+    if isinstance(x, (int, float)) or getattr(x, "shape", None) == ():       # a 0-d array is a number too
         x = float(x)
         if not math.isfinite(x):
             return _written(x, ("f", 0))

@@ -154,6 +154,8 @@ def entry_labels(name: str, shape: tuple) -> list[str]:
 CheckRow = namedtuple("CheckRow", "name index value gradient check")     # check: a core Check, None if unchecked
 # among: column -> the scalars in it, shown in one format (-4.0000 beside 3.0000, never -4)
 CheckTable = namedtuple("CheckTable", "title columns rows notes among")
+
+
 class JacobianTable(namedtuple("JacobianTable", "columns rows")):        # rows: (label, [value, ...])
     def columns_values(self) -> list[tuple]:
         """Each column's numbers: shown in one format (-2.0000 above 0.5000, never -2)."""
