@@ -197,15 +197,16 @@ def is_small(x) -> bool:
         (len(shape) == 2 and shape[0] * shape[1] <= SMALL and shape[1] <= SMALL_VECTOR)
 
 
-def array_text(x, digits: int = 4, full: bool = False, entry=None) -> str:
+def array_text(x, digits: int = 4, full: bool = False, entry=None, extra: int = 0) -> str:
     """An array on one line: in full, [[0.088, 0.176], [0.104, 0.208]], when it is
-    small (or `full`); else summarised as its shape, its first entries and its norm."""
+    small (or `full`); else summarised as its shape, its first entries and its norm.
+    `extra` decimals more in full: an equation's operand that needs them (true_decimals)."""
     import numpy as np
     a = np.asarray(x, dtype=float)
     if a.ndim == 0:
         return _scalar(float(a), digits)
     if full or is_small(a):
-        rows = matrix_rows(a, digits, align=False, entry=entry)
+        rows = matrix_rows(a, digits, align=False, entry=entry, extra=extra)
         return rows[0] if a.ndim == 1 else "[" + ", ".join(rows) + "]"
     head = ", ".join(column(a.flat[:3], digits))
     with np.errstate(all="ignore"):
@@ -213,7 +214,7 @@ def array_text(x, digits: int = 4, full: bool = False, entry=None) -> str:
     return f"{shape_tuple(a.shape)} [{head}, …] ‖·‖ = {_scalar(norm, digits)}"
 
 
-def matrix_rows(x, digits: int = 4, align: bool = True, entry=None) -> list[str]:
+def matrix_rows(x, digits: int = 4, align: bool = True, entry=None, extra: int = 0) -> list[str]:
     """The rows of a vector or matrix as bracketed text, entries right-aligned in
     columns when `align` (to print a matrix one row per line). More than two
     dimensions: the leading ones are flattened into rows."""
@@ -221,7 +222,7 @@ def matrix_rows(x, digits: int = 4, align: bool = True, entry=None) -> list[str]
     a = np.asarray(x, dtype=float)
     grid = a.reshape(1, -1) if a.ndim <= 1 else a.reshape(-1, a.shape[-1])
     if entry is None:                   # one format for the whole array
-        style = common_style(a.ravel().tolist(), digits)
+        style = _widened(common_style(a.ravel().tolist(), digits), extra)
         cells = [[_written(float(v), style) for v in row] for row in grid]
     else:
         cells = [[entry(float(v)) for v in row] for row in grid]

@@ -39,7 +39,9 @@ class PlainText:
         self.last = (None, None)        # the last equation asked about, and its decimals
 
     def n(self, x, extra: int = 0) -> str:
-        return array_text(x, self.digits, full=self.show_all) if shape_of(x) else num(x, self.digits, extra=extra)
+        if shape_of(x):
+            return array_text(x, self.digits, full=self.show_all, extra=extra)
+        return num(x, self.digits, extra=extra)
 
     def decimals(self, equation: Equation | None) -> int | None:
         """The digits equation's operands are shown at for it to be true as
@@ -56,8 +58,10 @@ class PlainText:
         d = self.decimals(equation)
         return 0 if d is None else d - self.digits
 
-    def sign(self, equation: Equation | None) -> str:
-        return " = " if self.decimals(equation) is not None else " ≈ "
+    def sign(self, equation: Equation | None, block: bool = False) -> str:
+        """ = or ≈ (before a Block, which brings its own space: " =")."""
+        sign = " =" if self.decimals(equation) is not None else " ≈"
+        return sign if block else sign + " "
 
     def given(self, v) -> str:
         """An input as the user gave it: 0.5, not 0.5000 (an array by its shape in a table)."""
@@ -116,7 +120,7 @@ class PlainText:
         if kind is Chain:
             return chain([self.text(p) for p in piece.parts], self.sign(piece.within))
         if kind is Sign:
-            return self.sign(piece.within)
+            return self.sign(piece.within, piece.block)
         if kind is Block:
             return self.block(piece.value)
         if kind is Aside:

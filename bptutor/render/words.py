@@ -54,7 +54,7 @@ Chain = namedtuple("Chain", "parts within", defaults=(None,))   # a = b = c, lea
 # decimals from --digits up at which it is true as shown (numbers.true_decimals), its result at
 # --digits; Sign(it) (and a Chain within it, before its value) is =, or ≈ where none makes it true.
 Equation = namedtuple("Equation", "compute operands result")
-Sign = namedtuple("Sign", "within")
+Sign = namedtuple("Sign", "within block", defaults=(False,))     # block: before a Block, its own space
 Block = namedtuple("Block", "value")                  # a value ending a rule: a terminal writes a matrix a row per line
 Aside = namedtuple("Aside", "piece")                  # worked detail the terminal shows and the notes leave out
 Mark = namedtuple("Mark", "verdict")                  # a check's verdict: ok, fail, kink, skipped, unchecked
@@ -374,7 +374,9 @@ class Words:
         parts = [self.grad(s.target), EQUALS, *self.rule(s), THEN]
         if (not node.op.vjp and not self.axes(s) and local is not None and not isinstance(local, float)
                 and all(len(shape_of(x)) <= 1 and is_small(x) for x in (up, local, out))):
-            parts.append(Aside(Math((Formula(" ", ""), Num(up), ODOT, Num(local), Formula(" =", "")))))
+            equation = Equation(times, (up, local), out)
+            parts.append(Aside(Math((Formula(" ", ""), Num(up, within=equation), ODOT, Num(local, within=equation),
+                                     Sign(equation, block=True)))))
         parts.append(Block(out))
         notes = []
         axes = self.axes(s)
@@ -496,11 +498,12 @@ class Words:
         parts.append(THEN)
         if all(len(shape_of(e.contribution)) <= 1 and is_small(e.contribution) for e in terms):
             numbers = [Formula(" ", "")]
+            equation = Equation(added, tuple([e.contribution for e in terms]), s.total)
             for k, e in enumerate(terms):
                 if k:
                     numbers.append(PLUS)
-                numbers.append(Num(e.contribution, paren=True))
-            parts.append(Aside(Math((*numbers, Formula(" =", "")))))
+                numbers.append(Num(e.contribution, paren=True, within=equation))
+            parts.append(Aside(Math((*numbers, Sign(equation, block=True)))))
         parts.append(Block(s.total))
         return Sentence("render.sum", {"target": self.who(s.target), "count": len(terms),
                                        "formula": Math(tuple(parts))})
