@@ -1,6 +1,7 @@
 """The step size and the reliability of a central difference (core/difference.py),
 on plain functions: the cases of issue 15 where a fixed h = 1e-5 called a right
 gradient wrong, a wrong one right, or could not tell."""
+import bptutor
 import math
 
 import pytest
@@ -130,3 +131,13 @@ def test_on_the_kink_itself_the_verdict_is_kink_naming_the_node_never_wrong():
                                        (0.5, "wrong")])
 def test_cs231n_bands(rel, name):
     assert band(rel) == name
+
+
+def test_a_subnormal_gradient_is_checked_without_dividing_by_zero():
+    # ∂f/∂x = w ⊙ exp(x·w): its last entry is 5e-324 · e^(3·5e-324), a subnormal, and
+    # TARGET · |gradient| underflows to 0 (this was an internal error, exit 3).
+    d = bptutor.derive("sum(exp(x*w))", {"x": [1, 2, 3], "w": [0, 0, 5e-324]})
+    verdicts = {c.name: c.verdict for c in d.checks}
+    assert verdicts["w"] == "ok"
+    assert d.grad(d.graph.inputs["x"])[2] == 5e-324
+    assert verdicts["x"] == "skipped"          # said as "not checkable", with the reason

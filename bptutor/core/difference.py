@@ -109,7 +109,8 @@ def first_step(x: float, analytic: float, noise: float) -> float:
     is 1e-7, and h = 1e-5 would see mostly that), but never beyond max(|x|, 1)."""
     h = FIRST * _scale(x)
     if analytic and noise:
-        h = max(h, 3 * noise / (TARGET * abs(analytic)))
+        scale = TARGET * abs(analytic)      # 0 when the gradient is subnormal: then the widest step allowed
+        h = max(h, 3 * noise / scale) if scale else _largest(x)
     return min(h, _largest(x))
 
 
@@ -206,7 +207,8 @@ def _move(a: Attempt, scale: float) -> float | None:
     if a.truncation == 0 and a.roundoff == 0:
         return None
     if a.truncation == 0:
-        move = a.roundoff / (TARGET * scale) if scale else MAX_MOVE
+        wanted = TARGET * scale             # 0 also where scale is subnormal
+        move = a.roundoff / wanted if wanted else MAX_MOVE
     elif a.roundoff == 0:
         return _shrink(a, scale)
     else:
