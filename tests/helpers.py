@@ -52,3 +52,17 @@ def assert_no_internal_error(*texts: str) -> None:
     marks = [t("input.internal", lang, detail="\x00").split("\x00")[0] for lang in LANGS]
     for text in texts:
         assert not any(mark in text for mark in marks), text
+
+
+def random_expressions(leaves, unary: list, binary: list, max_leaves: int):
+    """A hypothesis strategy of well-formed expressions over `leaves`: `f(a)` or
+    `-(a)` for each name in `unary`, `(a)op(b)` or `max(a, b)`/`min(a, b)` for `binary`."""
+    from hypothesis import strategies as st
+
+    def combine(children):
+        one = st.tuples(st.sampled_from(unary), children).map(
+            lambda t: f"-({t[1]})" if t[0] == "-" else f"{t[0]}({t[1]})")
+        two = st.tuples(st.sampled_from(binary), children, children).map(
+            lambda t: f"{t[0]}({t[1]}, {t[2]})" if t[0] in ("max", "min") else f"({t[1]}){t[0]}({t[2]})")
+        return st.one_of(one, two)
+    return st.recursive(leaves, combine, max_leaves=max_leaves)

@@ -43,7 +43,7 @@ def bptutor_imports(path: Path) -> set[str]:
 
 
 def test_renderers_import_only_the_records_the_graph_the_ops_and_the_catalogs():
-    allowed = {"core.records", "core.graph", "core.ops", "i18n", "errors", "render"}
+    allowed = {"core.records", "core.graph", "core.ops", "core.xp", "i18n", "errors", "render"}
     for path in RENDER.glob("*.py"):
         outside = {m for m in bptutor_imports(path) if not m.startswith("render.")} - allowed
         assert not outside, (path.name, outside)
@@ -111,7 +111,7 @@ ALLOWED = {
     "core": {"errors", "i18n"},
     "lang": {"core", "errors", "i18n"},
     "tutor": {"lang", "core", "errors", "i18n"},
-    "render": {"core.records", "core.graph", "core.ops", "errors", "i18n"},
+    "render": {"core.records", "core.graph", "core.ops", "core.xp", "errors", "i18n"},
     "app": {"tutor", "lang", "core", "render", "errors", "i18n"},
     "__init__": {"app", "tutor", "core.records", "errors"},     # the lazy public API (and the notebook display)
     "__main__": {"app"},

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 import bptutor
 from bptutor.errors import BptutorError
-from helpers import assert_no_internal_error, run
+from helpers import assert_no_internal_error, random_expressions, run
 
 SCALE = int(os.environ.get("BPTUTOR_FUZZ_EXAMPLES", "0")) or None
 
@@ -97,15 +97,7 @@ BINARY = ["+", "-", "*", "/", "^", "**", "max", "min"]
 numbers = st.one_of(st.integers(-5, 5).map(str), st.sampled_from(["0.5", "2.5", "1e-3", "1e2", "pi", "e"]))
 
 
-def combine(children):
-    unary = st.tuples(st.sampled_from(UNARY), children).map(
-        lambda t: f"-({t[1]})" if t[0] == "-" else f"{t[0]}({t[1]})")
-    binary = st.tuples(st.sampled_from(BINARY), children, children).map(
-        lambda t: f"{t[0]}({t[1]}, {t[2]})" if t[0] in ("max", "min") else f"({t[1]}){t[0]}({t[2]})")
-    return st.one_of(unary, binary)
-
-
-expressions = st.recursive(st.one_of(st.sampled_from(NAMES), numbers), combine, max_leaves=12)
+expressions = random_expressions(st.one_of(st.sampled_from(NAMES), numbers), UNARY, BINARY, max_leaves=12)
 values = st.fixed_dictionaries({}, optional={n: st.one_of(
     st.floats(-10, 10, allow_nan=False), st.integers(-3, 3), st.sampled_from([0.0, 1e300, -1e-300, 709.0, 1e-9]),
     st.lists(st.floats(-3, 3), min_size=1, max_size=3),                      # vectors: the array engine

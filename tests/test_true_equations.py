@@ -1,6 +1,6 @@
 """Every equation between numbers the narration prints is true at the digits it
 shows, `≈` only where `=` would be false (design.md "Numbers"): a property over
-random expressions, each sum of paths `a + (b) = c`, each local gradient's
+two thousand random expressions, each sum of paths `a + (b) = c`, each local gradient's
 chain `formula = numbers = value` and each product `a × b = c` read back from
 the printed text and worked out again (the filled-in formula by bptutor's own
 parser, a different path from the one that printed it)."""
@@ -12,7 +12,10 @@ from hypothesis import strategies as st
 
 import bptutor
 from bptutor.errors import BptutorError
+from bptutor.render.numbers import true_decimals
 from bptutor.render.plain import render
+from bptutor.render.words import times
+from helpers import random_expressions
 
 NUMBER = r"-?[0-9][0-9.]*(?:e[+-][0-9]+)?"
 TERM = rf"\(?{NUMBER}\)?"
@@ -28,15 +31,7 @@ BINARY = ["+", "-", "*", "/", "^", "max", "min"]
 constants = st.sampled_from(["2", "3", "-1", "0.5", "1e-3", "100"])
 
 
-def combine(children):
-    unary = st.tuples(st.sampled_from(UNARY), children).map(
-        lambda t: f"-({t[1]})" if t[0] == "-" else f"{t[0]}({t[1]})")
-    binary = st.tuples(st.sampled_from(BINARY), children, children).map(
-        lambda t: f"{t[0]}({t[1]}, {t[2]})" if t[0] in ("max", "min") else f"({t[1]}){t[0]}({t[2]})")
-    return st.one_of(unary, binary)
-
-
-expressions = st.recursive(st.one_of(st.sampled_from(NAMES), constants), combine, max_leaves=8)
+expressions = random_expressions(st.one_of(st.sampled_from(NAMES), constants), UNARY, BINARY, max_leaves=8)
 # ordinary values, integers (shown as integers), tiny and large ones (significant digits)
 value = st.one_of(st.floats(-3, 3), st.integers(-3, 3), st.floats(-1e-3, 1e-3), st.floats(100, 5000))
 values = st.fixed_dictionaries({n: value for n in NAMES})
@@ -110,7 +105,7 @@ def equations(text: str, digits: int):
             yield m[1], parts[-2], true_as_shown(worked, parts[-1], digits)
 
 
-@settings(max_examples=400, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@settings(max_examples=2000, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 @given(expressions, values, st.sampled_from([2, 4]))
 def test_every_printed_equation_is_true_as_shown_or_says_approximately(src, vals, digits):
     try:
@@ -182,3 +177,27 @@ def test_every_printed_vector_equation_is_true_as_shown(src, x, w, digits):
         shown = [v.strip() for v in result.strip("[]").split(",")]
         true = all(true_as_shown(v, r, digits) for v, r in zip(worked, shown))
         assert (sign == "=") == true, (m[0], src, x, w, digits)
+
+
+# ---- products: what the narration multiplies out --------------------------------------
+def test_the_sigmoid_products_are_true_as_shown():
+    d = bptutor.derive("1/(1+exp(-(w0*x0+w1*x1+w2)))", {"w0": 2, "x0": -1, "w1": -3, "x1": -2, "w2": -3})
+    found = [(eq, sign, true) for eq, sign, true in equations(render(d, "en", 2), 2) if " × " in eq]
+    assert ("2 × 0.197 = 0.39", "=", True) in found           # 2 × 0.20 would be 0.40: the factor takes a digit more
+    assert ("-0.53 × 1 = -0.53", "=", True) in found
+    assert all((sign == "=") == true for _, sign, true in found)
+
+
+def test_approximately_only_where_equals_is_false():
+    def equal(a, b, product, digits):          # `=` with the factors at the digits asked for
+        return true_decimals(times, (a, b), product, digits, limit=digits) == digits
+    # half a unit away: either rounding is true, so `=` (0.25 × 0.235 = 0.05875)
+    assert equal(0.25, 0.2350, 0.05875, 4)
+    assert equal(2.5, 2.3e31, 5.75e31, 2)
+    # 1.1e+26 × 90.12 = 9.9e+27, which 1.0e+28 is at two significant digits
+    assert equal(1.1e26, 90.12, 9.9132e27, 2)
+    # a product shown as an integer is exact to the digits: 48.50 × (-0.041) = -1.9885 is not -2
+    assert not equal(48.5, -0.041, -2.0, 2)
+    # 2 × 7.3891 = 14.7782, not 14.7781: the factor is shown with a digit more, 2 × 7.38906 = 14.7781
+    assert not equal(2.0, 7.38905609893065, 14.7781121978613, 4)
+    assert true_decimals(times, (2.0, 7.38905609893065), 14.7781121978613, 4) == 5

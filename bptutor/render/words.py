@@ -16,13 +16,13 @@ columns: the input's), and a local gradient is the local Jacobian; an
 entrywise gate's is diagonal, and the words say so (seed 004)."""
 from __future__ import annotations
 
-import math
 import re
 import unicodedata
 from collections import namedtuple
 
 from ..core.ops import fill, gate_label
 from ..core.records import Derivation, Pass, Step
+from ..core.xp import ScalarNS             # to evaluate a formula on the numbers a page shows
 from .formula import gate_latex, typeset
 from .numbers import is_small, rel_error, shape_tuple, short, tex_name
 
@@ -98,24 +98,7 @@ def times(a, b):
 def filled_in(op, k: int, c):
     """Input k's local gradient as a function of the operands: what its formula
     gives filled in with the numbers shown."""
-    return lambda *xs: op.local[k](ShownMath, c, op.forward(ShownMath, c, *xs), *xs)
-
-
-class ShownMath:
-    """The op table's functions (core/xp.py's scalar namespace, which render
-    does not import) on the numbers a page shows."""
-    exp, log, sqrt, sin, cos, tan, tanh, floor = math.exp, math.log, math.sqrt, math.sin, math.cos, \
-        math.tan, math.tanh, math.floor
-    power, abs, maximum, minimum = math.pow, abs, max, min
-
-    def sign(x):
-        return float((x > 0) - (x < 0))
-
-    def sigmoid(x):
-        return 1.0 / (1.0 + math.exp(-x)) if x >= 0 else math.exp(x) / (1.0 + math.exp(x))
-
-    def where(cond, a, b):
-        return a if cond else b
+    return lambda *xs: op.local[k](ScalarNS, c, op.forward(ScalarNS, c, *xs), *xs)
 
 
 def elide(items: list, head: int = 8, tail: int = 3) -> list:
