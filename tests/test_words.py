@@ -6,6 +6,7 @@ columns wrapped without cutting an equation; notes that fit the page."""
 from __future__ import annotations
 
 import io
+import math
 import os
 import re
 import subprocess
@@ -79,6 +80,83 @@ def test_local_gradients_name_their_operands_never_u_or_v():
     assert "局部梯度为 (+₁) = 1.455" in out and "局部梯度为 (lam/2) = 0.050" in out
     for text in (out, run(SIGMOID, "--vals", SIGMOID_VALS, "--lang", "zh")[1]):
         assert not re.search(r"(?<![\w(])[uv](?![\w)])", text.split("反向传播")[1]), text
+
+
+# ---- tensor gates: the local Jacobian with its numbers, or said to be applied ---------------------
+def test_a_softmax_step_shows_its_local_jacobian_in_the_problems_names():
+    # y = softmax(z) at z = [1, 2, 0.5]: ∂y_i/∂z_j = y_i(δ_ij − y_j); f = y[0], so ∂f/∂y = [1, 0, 0]
+    # and ∂f/∂z is the Jacobian's first column
+    z = [1.0, 2.0, 0.5]
+    y = [math.exp(v) / sum(math.exp(w) for w in z) for v in z]
+    jac = [[y[i] * ((i == j) - y[j]) for j in range(3)] for i in range(3)]
+    shown = "[" + ", ".join("[" + ", ".join(f"{v:.4f}" for v in row) + "]" for row in jac) + "]"
+    column = "[" + ", ".join(f"{row[0]:.4f}" for row in jac) + "]"
+    assert shown == ("[[0.1778, -0.1453, -0.0324], [-0.1453, 0.2335, -0.0881], "
+                     "[-0.0324, -0.0881, 0.1206]]")                   # y = [0.2312, 0.6285, 0.1402]
+    code, out, _ = run("y = softmax(z); f = y[0]", "--vals", "z=[1,2,0.5]", "--lang", "en")
+    index, soft = steps(out)[1:3]
+    assert index.startswith("2 f = y[0] gate, towards node y (3,): local gradient 1[k=0] = [1, 0, 0], "
+                            "upstream gradient ∂f/∂f = 1, so ∂f/∂y = ∂f/∂f·1[k=0] = [1, 0, 0]")
+    assert soft.startswith(f"3 y = softmax(z) gate (3,), towards z (3,): local gradient diag(y) − yyᵀ = {shown}, "
+                           f"upstream gradient ∂f/∂y = [1, 0, 0], so ∂f/∂z = (diag(y) − yyᵀ)·∂f/∂y = {column}")
+    assert ("softmax gate: its Jacobian is diag(y) − yyᵀ, entry by entry y_i(δ_ij − y_j); backpropagation "
+            "applies it without building it: y ⊙ (∂f/∂y − yᵀ·∂f/∂y)") in soft
+    code, out, _ = run("y = softmax(z); f = y[0]", "--vals", "z=[1,2,0.5]", "--lang", "zh")
+    soft = steps(out)[2]
+    assert (f"对 z (3,) 的局部梯度为 diag(y) − yyᵀ = {shown}，从前面传过来的梯度为 ∂f/∂y = [1, 0, 0]，"
+            f"所以 ∂f/∂z = (diag(y) − yyᵀ)·∂f/∂y = {column}") in soft
+    assert "雅可比矩阵为 diag(y) − yyᵀ，逐个元素为 y_i(δ_ij − y_j)" in soft
+
+
+def test_a_norm_step_names_its_local_gradient_and_its_lesson_the_problems_operand():
+    # f = ‖Wx‖ at W = [[1, 2], [3, 4]], x = [1, -1]: Wx = [-1, -1], ∂f/∂(Wx) = Wx/‖Wx‖ = -1/√2 each
+    half = f"{-1 / math.sqrt(2):.4f}"
+    for lang, local, upstream, so in (("en", "local gradient", ", upstream gradient", ", so"),
+                                      ("zh", "的局部梯度为", "，从前面传过来的梯度为", "，所以")):
+        code, out, _ = run("f = norm(W @ x)", "--vals", "W=[[1,2],[3,4]], x=[1,-1]", "--lang", lang)
+        norm = steps(out)[1]
+        assert (f"{local} (W@x)/‖(W@x)‖ = [{half}, {half}]{upstream} ∂f/∂f = 1{so} "
+                f"∂f/∂(W@x) = ∂f/∂f·(W@x)/‖(W@x)‖ = [{half}, {half}]") in norm
+        assert "(W@x)/‖(W@x)‖" in norm.split(f"[{half}, {half}]")[-1]          # the lesson, in these names
+        assert "x/‖x‖" not in out
+
+
+def test_a_transpose_step_shows_the_permutation_and_transposes_the_gradient_back():
+    # f = sum(Wᵀx), W = [[1, 2], [3, 4]], x = [1, -1]: ∂f/∂(Wᵀ) = 1·xᵀ = [[1, -1], [1, -1]], ∂f/∂W its transpose;
+    # ∂(Wᵀ)_{kl}/∂W_{ij} = 1 where (k, l) = (j, i): rows (0,0) (0,1) (1,0) (1,1) pick W's (0,0) (1,0) (0,1) (1,1)
+    code, out, _ = run("f = sum(W.T @ x)", "--vals", "W=[[1,2],[3,4]], x=[1,-1]", "--lang", "en")
+    transpose = steps(out)[4]
+    assert transpose.startswith("5 W.T gate (2, 2), towards W (2, 2): local gradient ∂(W.T)/∂W = "
+                                "[[1, 0, 0, 0], [0, 0, 1, 0], [0, 1, 0, 0], [0, 0, 0, 1]], upstream gradient "
+                                "∂f/∂(W.T) = [[1, -1], [1, -1]], so ∂f/∂W = (∂f/∂(W.T))ᵀ = [[ 1, 1], [-1, -1]]")
+
+
+def test_a_jacobian_too_large_to_print_is_said_to_be_applied_with_both_gradients_given():
+    # softmax of 5 entries: a 5×5 Jacobian (25 > 16 entries) is applied, not printed; f = y[4]:
+    # ∂f/∂z = the Jacobian's last column y_4(δ_4j − y_j)
+    z = [1.0, 2.0, 0.5, 3.0, -1.0]
+    y = [math.exp(v) / sum(math.exp(w) for w in z) for v in z]
+    column = "[" + ", ".join(f"{y[4] * ((j == 4) - y[j]):.4f}" for j in range(5)) + "]"
+    code, out, _ = run("y = softmax(z); f = y[4]", "--vals", "z=[1,2,0.5,3,-1]", "--lang", "en")
+    soft = steps(out)[2]
+    assert soft.startswith("3 y = softmax(z) gate (5,), towards z (5,): local gradient diag(y) − yyᵀ, a Jacobian "
+                           "too large to print, applied without building it; upstream gradient ∂f/∂y = "
+                           f"[0, 0, 0, 0, 1], so ∂f/∂z = (diag(y) − yyᵀ)·∂f/∂y = {column}"), soft
+    code, out, _ = run("y = softmax(z); f = y[4]", "--vals", "z=[1,2,0.5,3,-1]", "--lang", "zh")
+    assert "的局部梯度为 diag(y) − yyᵀ（雅可比矩阵太大，不显式构造，直接作用于上游梯度），从前面传过来的梯度为 ∂f/∂y" \
+        in steps(out)[2]
+
+
+def test_no_tensor_step_leaves_its_local_gradient_without_a_value():
+    for source, values in (("f = norm(W @ x)", "W=[[1,2],[3,4]], x=[1,-1]"), ("y = softmax(z); f = y[0]", "z=[1,2,0.5]"),
+                           ("f = sum(W.T @ x)", "W=[[1,2],[3,4]], x=[1,-1]"), ("f = max(z) + logsumexp(z)", "z=[1,2,0.5]")):
+        for lang in ("en", "zh"):
+            code, out, _ = run(source, "--vals", values, "--lang", lang)
+            assert code == 0
+            for step in steps(out)[1:]:
+                head = step.split("upstream gradient" if lang == "en" else "从前面传过来的梯度")[0]
+                assert re.search(r"= \[", head) or re.search(r"(local gradient|局部梯度为) -?[\d(]", head), step
+            assert "applied without" not in out and "不显式构造" not in out
 
 
 # ---- one printer per format --------------------------------------------------------------------

@@ -330,7 +330,7 @@ ROWS += [
        jvp=(lambda xp, c, t, out, a, b: xp.matmul(t, b), lambda xp, c, t, out, a, b: xp.matmul(a, t)),
        domain="tensor.shape", tensor=True, matmul=True),
     Op(name="transpose", arity=1, gate="ᵀ", forward=lambda xp, c, a: xp.transpose(a),
-       formula=("{g}ᵀ",), latex=("{g}^\\top",), lesson="ops.transpose.lesson",
+       formula=("({g})ᵀ",), latex=(r"\left({g}\right)^\top",), lesson="ops.transpose.lesson",
        vjp=(lambda xp, c, g, out, a: xp.transpose(g),), jvp=(lambda xp, c, t, out, a: xp.transpose(t),),
        domain="tensor.shape", tensor=True),
     Op(name="index", arity=1, gate="[{c}]", constant="index", forward=lambda xp, c, a: xp.index(a, c),
@@ -413,17 +413,52 @@ def failure_key(op: Op, exc: BaseException | None = None, c=None, args=()) -> st
 
 
 def fill(op: Op, k: int, c, a: str = "", b: str = "", latex: bool = False, cfmt=str,
-         g: str = "", o: str = "") -> str:
-    """The local-derivative formula of input k with operand texts filled in."""
+         g: str | None = "", o: str = "") -> str | None:
+    """The local-derivative formula of input k with operand texts filled in; a
+    tensor row's with g=None: its local gradient alone (None where the upstream
+    gradient is no factor of the row's formula, as in {g}ᵀ)."""
     entry = (op.latex if latex else op.formula)[k]
     if callable(entry):
         entry = entry(c)
+    if g is None:
+        entry, g = (without_upstream(entry) if op.vjp else entry), ""
+        if entry is None:
+            return None
     out = entry.replace("{a}", a).replace("{b}", b).replace("{g}", g).replace("{o}", o)
     if c is not None and "{c" in out:
         if "{cm1}" in out:
             out = out.replace("{cm1}", cfmt(c - 1))
         out = out.replace("{c}", cfmt(c))
     return out
+
+
+def without_upstream(entry: str) -> str | None:
+    """A tensor row's formula with the upstream factor {g} taken out: its local
+    gradient as the notes write it ({g}·{b}ᵀ -> {b}ᵀ, (diag({o}) − {o}{o}ᵀ)·{g} ->
+    diag({o}) − {o}{o}ᵀ); None where {g} is not a factor ({g}ᵀ)."""
+    for joined in ("{g}·", "·{g}", "{g}\\,", " {g}"):
+        if joined in entry:
+            entry = entry.replace(joined, "", 1)
+            break
+    else:
+        if not entry.endswith("){g}"):            # (diag(o) - oo^T){g} in LaTeX
+            return None
+        entry = entry[:-3]
+    if "{g}" in entry:
+        return None
+    if entry.startswith("(") and entry.endswith(")") and _closes_at_end(entry):
+        entry = entry[1:-1]
+    return entry
+
+
+def _closes_at_end(text: str) -> bool:
+    """The bracket opening text closes only at its end: (diag(p) − ppᵀ), not (a)/(b)."""
+    depth = 0
+    for n, ch in enumerate(text):
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        if depth == 0:
+            return n == len(text) - 1
+    return False
 
 
 def const_text(c) -> str:

@@ -217,7 +217,7 @@ class Derivation:
                  sampled: bool = False, arrays: bool = False, mode: str = "reverse", outputs: tuple = (),
                  forward: tuple = (), reverse: tuple = (), forward_checks: tuple = (),
                  jacobian: Jacobian | None = None, cost: dict | None = None, hand: int | None = None,
-                 exact: Derivation | None = None):
+                 exact: Derivation | None = None, local_jacobians: dict | None = None):
         fields = self.__dict__
         fields["source"] = source
         fields["graph"] = graph
@@ -239,10 +239,13 @@ class Derivation:
         fields["cost"] = {} if cost is None else cost   # "forward"/"reverse" -> Cost, for the modes run
         fields["hand"] = hand                   # worked as the notes do by hand: values rounded to this many decimals
         fields["exact"] = exact                 # then: the exact derivation (checks and answers are made on it)
+        # arrays: (node, k) -> the local Jacobian of a tensor gate's edge (rows: the node's entries,
+        # columns: the input's), where it is small or the node a number (see tutor/program.py)
+        fields["local_jacobians"] = {} if local_jacobians is None else local_jacobians
 
     _FIELDS = ("source", "graph", "values", "node_values", "tape", "checks", "warnings", "eps", "wrt", "sampled",
                "arrays", "mode", "outputs", "forward", "reverse", "forward_checks", "jacobian", "cost", "hand",
-               "exact")
+               "exact", "local_jacobians")
 
     def replace(self, **changes) -> "Derivation":
         """A new Derivation with some fields changed (this one stays as it is)."""

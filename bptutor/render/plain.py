@@ -114,7 +114,7 @@ class PlainText:
         if kind is Rule:
             ops = [self.text(o) for o in piece.operands] + ["", ""]
             return fill(piece.op, piece.k, piece.c, ops[0], ops[1], cfmt=short,
-                        g="" if piece.g is None else self.text(piece.g), o="" if piece.o is None else self.text(piece.o))
+                        g=None if piece.g is None else self.text(piece.g), o="" if piece.o is None else self.text(piece.o))
         if kind is Product:
             return self.product(piece)
         if kind is Chain:

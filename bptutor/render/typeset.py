@@ -76,7 +76,7 @@ class Typeset:
         if kind is Rule:
             ops = [self.math(o) for o in piece.operands] + ["", ""]
             return fill(piece.op, piece.k, piece.c, ops[0], ops[1], latex=True, cfmt=short,
-                        g="" if piece.g is None else self.math(piece.g), o="" if piece.o is None else self.math(piece.o))
+                        g=None if piece.g is None else self.math(piece.g), o="" if piece.o is None else self.math(piece.o))
         if kind is Product:
             p = piece
             equation = Equation(times, (p.local, p.upstream), p.result) if isinstance(p.local, float) else None

@@ -374,20 +374,28 @@ class Words:
                 notes.append(index)
         if node.op.vjp and s.node not in self.ruled:                    # once per gate
             self.ruled.add(s.node)
-            notes.append(self.matmul_rule(s.node) if node.op.name == "matmul" else Sentence(node.op.lesson, {}))
+            notes.append(self.lesson(s.node))
         local_piece = self.local_factor(s)
         params = {"gate": self.gate(s.node), "shape": self.shape(s.node), "target": self.who(s.target),
                   "tshape": self.shape(s.target), "local": local_piece,
                   "upstream": Math((self.grad(s.node), EQUALS, Num(up))), "rule": Math(tuple(parts))}
-        key = "tensor.edge" if local_piece is not None else "tensor.edge_jacobian"
+        key = "tensor.edge_jacobian" if self.applied_only(s) else "tensor.edge"
         if self.fan_in[s.target] > 1:
             key += "_path"
         return Sentence(key, params, tuple(notes))
 
-    def local_factor(self, s: Step):
+    def applied_only(self, s: Step) -> bool:
+        """A tensor gate's local Jacobian too large to print: applied without being built."""
+        op = self.nodes[s.node].op
+        return bool(op.vjp) and op.name not in ("matmul", "sum", "mean") and \
+            (s.node, s.k) not in self.d.local_jacobians
+
+    def local_factor(self, s: Step) -> Math:
         """The local gradient of an array step as a formula with its value: 2·q =
         [0.44, 0.52] (entrywise), xᵀ = [0.2, 0.4] (a matrix product), 𝟏 = [1, 1]
-        (a sum); None for a gate whose Jacobian is only applied (softmax, norm)."""
+        (a sum), diag(y) − yyᵀ = [[…]] (softmax's Jacobian, when small), (W@x)/‖W@x‖
+        = [-0.71, -0.71] (a gate giving a number: its gradient); the formula alone
+        where the Jacobian is only applied."""
         import numpy as np
         node = self.nodes[s.node]
         op = node.op
@@ -411,7 +419,37 @@ class Words:
                 return Math((ones,))
             # the notes know what 𝟏 is; a terminal shows it
             return Math((ones, Aside(Math((EQUALS, Num(np.full(shape, 1.0 / n if op.name == "mean" else 1.0)))))))
-        return None
+        operands = tuple(self.operand(j) for j in node.args)
+        formula = Rule(op, s.k, node.c, operands, o=self.operand(s.node)) if fill(op, s.k, node.c, g=None) else \
+            Partial(self.term(s.node), self.term(s.target))                # ∂(Wᵀ)/∂W: no shorter name
+        jacobian = self.d.local_jacobians.get((s.node, s.k))
+        if jacobian is None:
+            return Math((formula,))
+        if jacobian.shape[0] == 1:              # a gate giving a number: its gradient, shaped as its input
+            jacobian = np.reshape(jacobian, shape)
+        return Math((Chain((formula, Num(jacobian))),))
+
+    def lesson(self, i: int) -> Sentence:
+        """A tensor gate's lesson, under its first step, in the problem's own names:
+        ∂J/∂W2 = ∂J/∂o·hᵀ; softmax's diag(y) − yyᵀ and how it is applied."""
+        node = self.nodes[i]
+        op = node.op
+        if op.name == "matmul":
+            return self.matmul_rule(i)
+        if op.name not in ("softmax", "norm"):          # the others' lessons name no operand
+            return Sentence(op.lesson, {})
+        operands = tuple(self.operand(j) for j in node.args)
+        p = self.operand(i)
+        local = Math((Rule(op, 0, node.c, operands, o=p),))
+        if op.name == "norm":
+            return Sentence("tensor.norm_lesson", {"local": local})
+        g = self.grad(i)
+        p_plain = p.label if type(p) is Name else p.plain
+        p_latex = tex_name(p.label) if type(p) is Name else p.latex
+        entry = Formula(f"{p_plain}_i(δ_ij − {p_plain}_j)", rf"{{{p_latex}}}_i(\delta_{{ij}} - {{{p_latex}}}_j)")
+        applied = Math((p, ODOT, Formula("(", r"\left("), g, Formula(" − ", " - "),
+                        Formula(p_plain + "ᵀ", p_latex + r"^\top"), TIMES, g, Formula(")", r"\right)")))
+        return Sentence("tensor.softmax_lesson", {"jacobian": local, "entry": Math((entry,)), "applied": applied})
 
     def matmul_rule(self, i: int) -> Sentence:
         """Both of a matrix product's rules, in the problem's own names: ∂J/∂W2 = ∂J/∂o·hᵀ, ∂J/∂h = W2ᵀ·∂J/∂o."""

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from contextlib import contextmanager
 
 from ..core.check import check_gradients, check_jacobian, check_tangents
-from ..core.engine import backward, check_values, forward, replay
+from ..core.engine import backward, check_values, forward, local_jacobian, replay
 from ..core.graph import Graph
 from ..core.modes import cost_of, forward_pass, outputs_of, reverse_pass
 from ..core.modes import jacobian as build_jacobian
@@ -103,7 +103,8 @@ class Program:
             d = Derivation(self.source, g, inputs, vals, tape, checks=checks, warnings=warnings, eps=eps,
                            wrt=tuple(names), sampled=check and scalar and len(checks) < len(names),
                            arrays=xp is not ScalarNS, mode=mode, outputs=outs, forward=passes, reverse=rows,
-                           forward_checks=forward_checks, jacobian=found, cost=cost)
+                           forward_checks=forward_checks, jacobian=found, cost=cost,
+                           local_jacobians=_local_jacobians(g, vals, xp, tape) if tape and xp is not ScalarNS else None)
             return d if hand is None or not scalar else _by_hand(d, _digits(hand), xp)
 
     def step(self, values, *, wrt=None) -> tuple:
@@ -168,6 +169,30 @@ class Program:
             self._labels |= g.labels
             self._graphs[key()] = g
         return g
+
+
+SMALL_JACOBIAN = 16     # entries of a tensor gate's local Jacobian the narration prints (4×4)
+
+
+def _local_jacobians(g: Graph, vals: list, xp, tape: Tape) -> dict:
+    """(node, k) -> the local Jacobian of each tensor gate's edge backward took,
+    for the narration to print as the notes print a local gradient: built in
+    full up to SMALL_JACOBIAN entries; a gate giving a number has one row (its
+    gradient, one VJP) at any size; larger ones are only applied."""
+    import numpy as np
+    found = {}
+    for i, k, j, *_ in tape.edges:
+        node = g.nodes[i]
+        if not node.op.vjp or node.op.matmul or (i, k) in found:     # a matrix product's is xᵀ, said as such
+            continue
+        if np.size(vals[i]) == 1:
+            with xp.strict():
+                ones = np.ones(np.shape(vals[i])) if np.ndim(vals[i]) else 1.0      # shaped (1,) after sum(A, 1)
+                _none, row = xp.vjp(node.op, k, node.c, ones, vals[i], [vals[a] for a in node.args])
+            found[i, k] = np.reshape(row, (1, -1)) + 0.0        # + 0.0: no -0 (a copy, never a view)
+        elif np.size(vals[i]) * np.size(vals[j]) <= SMALL_JACOBIAN:
+            found[i, k] = local_jacobian(g, vals, xp, i, k) + 0.0
+    return found
 
 
 def _by_hand(d: Derivation, digits: int, xp) -> Derivation:
