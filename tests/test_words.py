@@ -212,6 +212,26 @@ def test_80_columns_wrap_with_a_hanging_indent_and_never_cut_an_equation(lang):
     assert "+₁ = 1.455" in text
 
 
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_at_80_columns_the_check_table_stacks_the_numeric_matrix_under_the_gradient(lang):
+    # two_layer_l2: W2's gradient, a 2×4 matrix, and its numeric twin do not fit side by side in 80
+    # columns; each goes whole, row by row, the numeric one under the gradient and labelled
+    src = (ROOT / "examples" / "two_layer_l2.bp").read_text()
+    d = bptutor.compile(src).derive({})
+    text = render_text(terminal.render(d, lang, 4), width=80)
+    table = text[text.index("数值检验" if lang == "zh" else "Numeric check"):].splitlines()
+    assert all(cells(line) <= 80 for line in table)
+    for line in table:
+        assert line.count("[") == line.count("]"), line            # no matrix row broken
+    w2 = next(k for k, line in enumerate(table) if line.startswith("W2 "))
+    assert table[w2].split()[3:7] == ["[-0.4709,", "-0.3943,", "-0.2548,", "-0.3938]"]
+    assert table[w2 + 1].split() == ["[", "0.1005,", "0.1320,", "0.0896,", "0.0777]"]
+    label = "数值梯度" if lang == "zh" else "numeric"
+    assert table[w2 + 2].split()[0] == label and table[w2 + 2].split()[1:] == table[w2].split()[3:7]
+    wide = render_text(terminal.render(d, lang, 4), width=200)            # room enough: side by side
+    assert next(line for line in wide.splitlines() if line.startswith("W2 ")).count("[") == 2
+
+
 def test_the_wrapper_breaks_after_operators_and_keeps_short_values_with_their_equals():
     from bptutor.render.terminal import breaks
     line = "so ∂J/∂(o-y) = ∂J/∂((o-y)^2) ⊙ 2·(o-y) = [0.500, 0.500] ⊙ [-1.494, 0.336] = [-0.747, 0.168]"

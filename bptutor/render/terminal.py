@@ -39,12 +39,64 @@ def rich_block(block):
             lines.append(Wrapped(head + Text(first, style=style), cells(number) + 1))
             lines.extend(Wrapped(Text(" " * (width + 1) + line, style=style)) for line in more)
         return Group(*lines)
+    return Fitted(block)
+
+
+def rich_table(block: plain.Table) -> Table:
     table = Table(box=None, padding=(0, 2, 0, 0), show_edge=False, pad_edge=False)
     for title, justify in block.columns:
         table.add_column(Text(title), justify=justify, header_style="bold")
     for row in block.rows:
-        table.add_row(*(Text(text, style=style) for text, style in row))
+        table.add_row(*(cell if isinstance(cell, Text) else Text(cell[0], style=cell[1]) for cell in row))
     return table
+
+
+def natural_width(block: plain.Table) -> int:
+    """Cells a table takes with no cell wrapped (2 between columns)."""
+    widths = [cells(title) for title, _ in block.columns]
+    for row in block.rows:
+        for k, (text, _style) in enumerate(row):
+            widths[k] = max([widths[k]] + [cells(line) for line in text.split("\n")])
+    return sum(widths) + 2 * (len(widths) - 1)
+
+
+def stacked(block: plain.Table) -> plain.Table | None:
+    """The table with the first two neighbouring columns of matrices made one:
+    the second's value under the first's, its title beside it in the column
+    before (the check table's numeric gradient under the gradient), so a matrix
+    row is never broken; None where no two such columns are side by side."""
+    matrix = [any("\n" in row[k][0] for row in block.rows) for k in range(len(block.columns))]
+    a = next((k for k in range(1, len(matrix) - 1) if matrix[k] and matrix[k + 1]), None)
+    if a is None:
+        return None
+    label = block.columns[a + 1][0]
+    rows = []
+    for row in block.rows:
+        (first, first_style), (second, second_style) = row[a], row[a + 1]
+        merged = Text(first, style=first_style) + "\n" + Text(second, style=second_style)
+        before, before_style = row[a - 1]
+        lines = first.count("\n") + 1
+        labelled = Text(before, style=before_style) + "\n" * (lines - before.count("\n")) + Text(label, style="dim")
+        rows.append([*row[:a - 1], labelled, merged, *row[a + 2:]])
+    return plain.Table(block.columns[:a + 1] + block.columns[a + 2:], rows)
+
+
+class Fitted:
+    """A table of plain's at the width it is given: as it is where it fits,
+    else with its matrix columns stacked (see stacked())."""
+
+    def __init__(self, block: plain.Table):
+        self.block = block
+
+    def __rich_measure__(self, console, options):
+        from rich.measure import Measurement
+        return Measurement.get(console, options, rich_table(self.block))
+
+    def __rich_console__(self, console, options):
+        block = self.block
+        if natural_width(block) > options.max_width:
+            block = stacked(block) or block
+        yield rich_table(block)
 
 
 def check_section(d: Derivation, lang: str, digits: int, show_all: bool = False) -> Group:
