@@ -271,7 +271,7 @@ def test_latex_snapshots(lang):
 
 def latex_document(fragment: str, lang: str) -> str:
     cjk = "\\usepackage{ctex}\n" if lang == "zh" else ""
-    return ("\\documentclass{article}\n\\usepackage{amsmath,amssymb}\n" + cjk +
+    return ("\\documentclass{article}\n\\usepackage{amsmath,amssymb,graphicx}\n" + cjk +
             "\\begin{document}\n" + fragment + "\\end{document}\n")
 
 
@@ -297,7 +297,9 @@ def needs_latex(engine: str, lang: str) -> None:
 def test_latex_fragment_compiles_in_a_plain_article(tmp_path, lang, engine):
     needs_latex(engine, lang)
     programs = [("sigmoid", SIGMOID, SIGMOID_VALS), ("mml", MML, "x=0.5"),
-                ("odd", "theta_1^y / max(x, 1e-9) + 2^x", "theta_1=2,y=3,x=0.5")]
+                ("odd", "theta_1^y / max(x, 1e-9) + 2^x", "theta_1=2,y=3,x=0.5"),
+                ("norm_wx", "f = norm(W @ x)", "W=[[1,2],[3,4]], x=[1,-1]"),
+                ("softmax", "y = softmax(z); f = sum(W.T @ y)", "z=[1,2,0.5], W=[[1,2],[3,4],[5,6]]")]
     programs += [(name, "-f", str(ROOT / "examples" / f"{name}.bp"))          # matrices, comments with ∂ Σ φ
                  for name in ("wx_norm", "two_layer", "two_layer_l2", "softmax_loss")]
     for name, src, vals in programs:
@@ -309,6 +311,10 @@ def test_latex_fragment_compiles_in_a_plain_article(tmp_path, lang, engine):
                               cwd=tmp_path, capture_output=True, text=True, timeout=120)
         assert done.returncode == 0, done.stdout[-2000:]
         assert (tmp_path / f"{name}.pdf").read_bytes()[:5] == b"%PDF-"
+        # every line fits the page: matrices in displays (shrunk where wider), tables shrunk likewise
+        log = (tmp_path / f"{name}.log").read_text(errors="replace")
+        overfull = [float(pt) for pt in re.findall(r"Overfull \\hbox \(([\d.]+)pt too wide\)", log)]
+        assert all(pt <= 2.0 for pt in overfull), (name, overfull)
 
 
 # ---- one place for numbers and labels ------------------------------------------------------

@@ -732,7 +732,7 @@ def test_given_values_are_shown_as_given():
 def test_latex_with_any_name_compiles_with_pdflatex(tmp_path, program, values):
     code, out, err = run(program, "--vals", values, "--format", "latex", "--lang", "en")
     assert code == 0, err
-    (tmp_path / "doc.tex").write_text("\\documentclass{article}\n\\usepackage{amsmath,amssymb}\n\\begin{document}\n"
+    (tmp_path / "doc.tex").write_text("\\documentclass{article}\n\\usepackage{amsmath,amssymb,graphicx}\n\\begin{document}\n"
                                       + out + "\\end{document}\n", encoding="utf-8")
     proc = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "doc.tex"], cwd=tmp_path,
                           capture_output=True, text=True, timeout=120)

@@ -5,11 +5,11 @@ only (amsmath, amssymb, graphicx); Chinese text needs xelatex with ctex."""
 from __future__ import annotations
 
 from ..i18n import t
-from .numbers import shape_tuple, tex_escape, tex_sci, tex_unicode_setup
+from .numbers import shape_tuple, tex_escape, tex_name, tex_sci, tex_unicode_setup
 from ..core.records import Derivation
-from .markdown import forward_tex, values_tex
+from .markdown import forward_tex
 from .typeset import Typeset
-from .words import Mark, Sentence, Words
+from .words import Block, Chain, Mark, Math, Num, Sentence, Words
 
 # Symbols the catalogs use in plain text, as LaTeX (pdflatex has no glyphs for them).
 _TEXT_SYMBOLS = {"✓": r"$\checkmark$", "✗": r"$\times$", "…": r"\dots{}", "±": r"$\pm$", "×": r"$\times$",
@@ -18,8 +18,38 @@ _TEXT_SYMBOLS = {"✓": r"$\checkmark$", "✗": r"$\times$", "…": r"\dots{}", 
                  "<": "$<$", ">": "$>$"}
 
 
+# A box shrunk to the line where it is wider, as it is elsewhere (graphicx's \width is the box's own).
+FIT = r"\resizebox{\ifdim\width>\linewidth\linewidth\else\width\fi}{!}"
+
+
+class LatexTypeset(Typeset):
+    """Typeset, with a formula holding a matrix (or a row vector) set on a line
+    of its own, shrunk to the line where it is wider: inline, TeX cannot break
+    a matrix and it runs off the page."""
+
+    def text(self, piece) -> str:
+        if type(piece) in (Math, Block) and holds_matrix(piece):
+            return rf"\[{FIT}{{$\displaystyle {self.math(piece)}$}}\]"
+        return super().text(piece)
+
+
+def holds_matrix(piece) -> bool:
+    """A matrix or a row vector in the piece's formula (what a display is for)."""
+    todo = [piece]
+    while todo:
+        p = todo.pop()
+        kind = type(p)
+        if kind in (Num, Block):
+            shape = getattr(p.value, "shape", ())
+            if len(shape) == 2 or len(shape) == 1 and kind is Num and p.row and shape[0] > 1:
+                return True
+        elif kind in (Math, Chain):
+            todo.extend(p.parts)
+    return False
+
+
 def render(d: Derivation, lang: str = "en", digits: int = 4) -> str:
-    words, ts = Words(d), Typeset(lang, digits, code=latex_code, prose=text)
+    words, ts = Words(d), LatexTypeset(lang, digits, code=latex_code, prose=text)
     parts = [header(d, words, ts), forward_section(words, ts)]
     if d.scalar and "reverse" in d.narrated:
         parts.append(steps_list(t("render.backward_title", lang), [ts.sentence(words.step(s)) for s in d.steps]))
@@ -37,7 +67,8 @@ def render(d: Derivation, lang: str = "en", digits: int = 4) -> str:
     warnings = words.warnings()
     if warnings:
         parts.append("\n".join(rf"\noindent\textbf{{!}} {ts.words_only(w)}\par" for w in warnings))
-    body = "\n\n".join(parts) + "\n"
+    # \sloppy: a line of formulas TeX cannot break at its width is set loose rather than run off the page
+    body = "{\\sloppy\n" + "\n\n".join(parts) + "\n\\par}\n"
     return body if lang == "zh" else tex_unicode_setup(body) + body      # zh needs xelatex anyway
 
 
@@ -56,11 +87,14 @@ def header(d: Derivation, words: Words, ts: Typeset) -> str:
     if equation is None:
         # The statements without their comments: pdflatex has no glyphs for what
         # comments may hold (∂, Σ, Chinese).
-        code = [line.split("#", 1)[0].rstrip() for line in d.source.strip().splitlines()]
+        # A statement per line: verbatim lines never break.
+        code = [statement.rstrip() if k == 0 else statement.strip() for line in d.source.strip().splitlines()
+                for k, statement in enumerate(line.split("#", 1)[0].split(";"))]
         lines += [r"\begin{verbatim}", *[c for c in code if c], r"\end{verbatim}"]
     else:
         lines += [r"\[", equation.latex, r"\]"]
-    lines.append(rf"\noindent {t('export.values', ts.lang, values=f'${values_tex(words, ts)}$')}\par")
+    values = ", ".join(f"${tex_name(name)} = {ts.given(v)}$" for name, v in words.values())    # a break between each
+    lines.append(rf"\noindent {t('export.values', ts.lang, values=values)}\par")
     return "\n".join(lines)
 
 
@@ -134,9 +168,9 @@ def check_section(words: Words, ts: Typeset) -> str:
             lines.append(r"\par\medskip")
         align = "".join("l" if cols[c] in ("input", "verdict") else "r" for c in part)
         small = r"{\small\setlength{\tabcolsep}{4pt}" if wide else ""       # matrices in cells: a little smaller
-        lines += [rf"\noindent{small}\begin{{tabular}}{{{align}}}", r"\hline",
+        lines += [rf"\noindent{small}{FIT}{{\begin{{tabular}}{{{align}}}", r"\hline",
                   " & ".join(heads[c] for c in part) + r" \\", r"\hline"]
         lines += [" & ".join(row[c] for c in part) + r" \\" for row in rows]
-        lines += [r"\hline", r"\end{tabular}" + ("}" if wide else "")]
+        lines += [r"\hline", r"\end{tabular}}" + ("}" if wide else "")]
     lines += [rf"\par\noindent {ts.words_only(note)}" for note in table.notes]
     return "\n".join(lines)
