@@ -232,6 +232,21 @@ def test_at_80_columns_the_check_table_stacks_the_numeric_matrix_under_the_gradi
     assert next(line for line in wide.splitlines() if line.startswith("W2 ")).count("[") == 2
 
 
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_at_80_columns_a_matrix_too_wide_even_alone_goes_under_its_row(lang):
+    # softmax_loss: ∂L/∂W is 3×4 in e-notation (48 cells a row), too wide beside the other columns
+    d = bptutor.compile((ROOT / "examples" / "softmax_loss.bp").read_text()).derive({})
+    text = render_text(terminal.render(d, lang, 4), width=80)
+    table = text[text.index("数值检验" if lang == "zh" else "Numeric check"):].splitlines()
+    assert all(cells(line) <= 80 and line.count("[") == line.count("]") for line in table), text
+    w = next(k for k, line in enumerate(table) if line.startswith("W "))
+    assert table[w].split()[:3] == ["W", "(3,", "4)"] and table[w].split()[-1] == "✓"
+    assert table[w + 1].strip() == ("梯度" if lang == "zh" else "gradient")
+    assert table[w + 2].split() == ["[", "3.332e-04,", "1.375e-03,", "1.428e-04,", "1.190e-05]"]
+    assert table[w + 5].strip() == ("数值梯度" if lang == "zh" else "numeric")
+    assert table[w + 6] == table[w + 2]
+
+
 def test_the_wrapper_breaks_after_operators_and_keeps_short_values_with_their_equals():
     from bptutor.render.terminal import breaks
     line = "so ∂J/∂(o-y) = ∂J/∂((o-y)^2) ⊙ 2·(o-y) = [0.500, 0.500] ⊙ [-1.494, 0.336] = [-0.747, 0.168]"

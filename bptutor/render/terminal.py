@@ -55,7 +55,8 @@ def natural_width(block: plain.Table) -> int:
     """Cells a table takes with no cell wrapped (2 between columns)."""
     widths = [cells(title) for title, _ in block.columns]
     for row in block.rows:
-        for k, (text, _style) in enumerate(row):
+        for k, cell in enumerate(row):
+            text = cell.plain if isinstance(cell, Text) else cell[0]        # stacked()'s cells are Texts
             widths[k] = max([widths[k]] + [cells(line) for line in text.split("\n")])
     return sum(widths) + 2 * (len(widths) - 1)
 
@@ -94,9 +95,36 @@ class Fitted:
 
     def __rich_console__(self, console, options):
         block = self.block
-        if natural_width(block) > options.max_width:
-            block = stacked(block) or block
-        yield rich_table(block)
+        if natural_width(block) <= options.max_width:
+            yield rich_table(block)
+            return
+        merged = stacked(block)
+        if merged is None:
+            yield rich_table(block)
+        elif natural_width(merged) <= options.max_width:
+            yield rich_table(merged)
+        else:
+            yield from below(block)
+
+
+def below(block: plain.Table):
+    """The table without its matrix columns, each row followed by its matrices
+    on lines of their own, labelled by their columns' titles (a matrix too wide
+    to stand beside the other columns even alone)."""
+    matrix = [any("\n" in row[k][0] for row in block.rows) for k in range(len(block.columns))]
+    kept = [k for k, is_matrix in enumerate(matrix) if not is_matrix]
+    widths = [max([cells(block.columns[k][0])] + [cells(row[k][0]) for row in block.rows]) for k in kept]
+    for n, row in enumerate(block.rows):
+        table = Table(box=None, padding=(0, 2, 0, 0), show_edge=False, pad_edge=False, show_header=n == 0)
+        for k, width in zip(kept, widths):
+            title, justify = block.columns[k]
+            table.add_column(Text(title), justify=justify, header_style="bold", width=width)
+        table.add_row(*(Text(row[k][0], style=row[k][1]) for k in kept))
+        yield table
+        for k, is_matrix in enumerate(matrix):
+            if is_matrix:
+                yield Wrapped(Text("  ") + Text(block.columns[k][0], style="dim") + "\n" +
+                              Text("\n".join("    " + line for line in row[k][0].split("\n")), style=row[k][1]))
 
 
 def check_section(d: Derivation, lang: str, digits: int, show_all: bool = False) -> Group:
