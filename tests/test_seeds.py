@@ -70,3 +70,22 @@ def test_examples_derive_and_check(name):
     source = (ROOT / "examples" / f"{name}.bp").read_text()
     d = bptutor.derive(source)
     assert d.checks and all(c.verdict == "ok" for c in d.checks)
+
+
+# ---- every seed example as a student sees it at 80 columns, in both languages ---------------
+SEED_FILES = ["cs231n_circuit", "sigmoid_gate", "sigmoid_neuron", "wx_norm", "mml_5_14", "two_layer",
+              "two_layer_l2", "softmax_loss", "svm_loss", "linear_loss"]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("name", SEED_FILES)
+def test_each_seed_example_at_80_columns(name, lang):
+    from rich.cells import cell_len
+
+    from bptutor.render.terminal import render
+    from helpers import render_text, snapshot
+    d = bptutor.derive((ROOT / "examples" / f"{name}.bp").read_text(encoding="utf-8"))
+    text = render_text(render(d, lang, 4), width=80)
+    assert all(cell_len(line) <= 80 for line in text.splitlines()), name      # CJK characters are 2 cells
+    assert not any(line.lstrip().startswith(("=", "≈")) for line in text.splitlines())
+    snapshot(f"seed_{name}_{lang}_80.txt", text)
