@@ -82,6 +82,14 @@ def test_local_gradients_name_their_operands_never_u_or_v():
         assert not re.search(r"(?<![\w(])[uv](?![\w)])", text.split("反向传播")[1]), text
 
 
+def test_where_a_node_takes_one_input_twice_each_path_shows_its_own_local_gradient():
+    # f = x*x: ∂f/∂f·∂f/∂x twice would read as one term counted twice; the product rule reads right
+    code, out, _ = run("f = x*x", "--vals", "x=3", "--lang", "en")
+    assert "∂f/∂x = ∂f/∂f·x + ∂f/∂f·x = 3 + 3 = 6" in out
+    code, out, _ = run("f = x/x + x", "--vals", "x=3", "--lang", "zh")
+    assert "∂f/∂x = ∂f/∂(x/x)·(1/x) + ∂f/∂(x/x)·(-x/x²) + ∂f/∂f·∂f/∂x = 0.3333 + (-0.3333) + 1 = 1" in out
+
+
 # ---- tensor gates: the local Jacobian with its numbers, or said to be applied ---------------------
 def test_a_softmax_step_shows_its_local_jacobian_in_the_problems_names():
     # y = softmax(z) at z = [1, 2, 0.5]: ∂y_i/∂z_j = y_i(δ_ij − y_j); f = y[0], so ∂f/∂y = [1, 0, 0]

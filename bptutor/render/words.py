@@ -296,12 +296,15 @@ class Words:
         x = self.term(s.target)
         terms = sorted((steps[k] for k in s.terms), key=lambda e: e.node)  # as the notes order them
         shown = elide(terms)            # 100,000 paths meeting at x: a sentence, not a book
+        nodes = [e.node for e in terms]
         parts = [Partial(f, x), EQUALS]
         for k, e in enumerate(shown):
             if k:
                 parts.append(PLUS)
             if e is None:
                 parts.append(CDOTS)
+            elif nodes.count(e.node) > 1:   # x*x: ∂f/∂x twice would read the same; each operand's local gradient
+                parts += [Partial(f, self.term(e.node)), times, *self.local_formula(e)]
             else:
                 via = self.term(e.node)
                 parts += [Partial(f, via), times, Partial(via, x)]
@@ -315,6 +318,17 @@ class Words:
         parts += [Sign(equation), Num(s.total)]
         return Sentence("render.sum", {"target": self.who(s.target), "count": len(terms),
                                        "formula": Math(tuple(parts))})
+
+    def local_formula(self, s: Step) -> tuple:
+        """Edge s's local gradient as a formula of the operands' names, bracketed
+        unless it is one name: x for x*x's first operand, (1/y) for x/y's."""
+        node = self.nodes[s.node]
+        symbols = tuple([self.operand(j) for j in node.args])
+        plain = [o.label if type(o) is Name else o.plain for o in symbols] + ["", ""]
+        rule = Rule(node.op, s.k, node.c, symbols)
+        if IDENT.match(fill(node.op, s.k, node.c, plain[0], plain[1], cfmt=short)):
+            return (rule,)
+        return (Formula("(", "("), rule, Formula(")", ")"))
 
     # ---- backward steps over arrays --------------------------------------------------------------
     @staticmethod
