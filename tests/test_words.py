@@ -313,3 +313,13 @@ def test_matrix_steps_of_forward_and_reverse_passes_name_both_factors():
                        "--digits", "2", "--lang", "zh")
     assert ("W@x 结点 (2,) 对 x (2,) 的局部梯度为 ∂(W@x)/∂x = [[1.00, -2.00], [3.00, 0.50]]，"
             "从 x 传过来的切向量为 ẋ = [[1, 0], [0, 1]]，所以 (W@x)˙ = ∂(W@x)/∂x·ẋ") in out
+
+
+def test_on_a_terminal_only_the_step_number_is_dim():
+    from rich.console import Console
+    d = bptutor.derive(SIGMOID, dict(w0=2, x0=-1, w1=-3, x1=-2, w2=-3))
+    console = Console(file=io.StringIO(), width=80, force_terminal=True, color_system="standard")
+    segments = list(console.render(terminal.render(d, "en", 2)))
+    dim = {seg.text.strip() for seg in segments if seg.style and seg.style.dim and seg.text.strip()}
+    assert "2" in dim and "13" in dim                                 # the numbers of the steps
+    assert not any("local gradient" in text for text in dim)         # never their sentences

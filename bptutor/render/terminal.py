@@ -35,8 +35,11 @@ def rich_block(block):
         lines = []
         for number, text, style in block.rows:
             first, *more = text.split("\n")
-            head = Text(" " * (width - cells(number)) + number, style="dim") + " "
-            lines.append(Wrapped(head + Text(first, style=style), cells(number) + 1))
+            line = Text(" " * (width - cells(number)))
+            line.append(number, style="dim")            # the step's number dim, its sentence in its own style
+            line.append(" ")
+            line.append(first, style=style)
+            lines.append(Wrapped(line, cells(number) + 1))
             lines.extend(Wrapped(Text(" " * (width + 1) + line, style=style)) for line in more)
         return Group(*lines)
     return Fitted(block)
