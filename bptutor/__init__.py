@@ -7,14 +7,13 @@
     >>> program.step({"x": -2, "y": 5, "z": -4})
     (-12.0, {'x': -4.0, 'y': -4.0, 'z': 3.0})
 
-Nothing is imported here, not even bptutor.errors: the parser, numpy and the
+Nothing is imported here, not even bptutor.errors or the version: the parser, numpy and the
 renderers load on use, and `bptutor` on the command line starts its Ctrl-C
 handling (__main__.py) before anything else is loaded.
 A derivation made here displays itself in Jupyter (the picture and the steps;
 .show(step=True) steps with buttons); IPython is imported only to show one.
 """
 __all__ = ["derive", "compile", "BptutorError", "Derivation", "Program"]
-__version__ = "0.1.0"
 
 
 def _parameters(source=None, values=None, *, eps=None, wrt=None, check=True, mode="reverse", outputs=None,
@@ -56,6 +55,9 @@ def _notebook():
 
 
 def __getattr__(name):
+    if name == "__version__":       # its own module: --version reads it without this API
+        from .version import __version__
+        return __version__
     if name == "BptutorError":
         from .errors import BptutorError
         return BptutorError

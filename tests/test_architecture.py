@@ -106,14 +106,15 @@ PACKAGE = ROOT / "bptutor"
 
 # What each layer may import (besides itself). Module prefixes under bptutor.
 ALLOWED = {
+    "version": set(),
     "i18n": set(),
     "errors": {"i18n"},
     "core": {"errors", "i18n"},
     "lang": {"core", "errors", "i18n"},
     "tutor": {"lang", "core", "errors", "i18n"},
     "render": {"core.records", "core.graph", "core.ops", "core.xp", "errors", "i18n"},
-    "app": {"tutor", "lang", "core", "render", "errors", "i18n"},
-    "__init__": {"app", "tutor", "core.records", "errors"},     # the lazy public API (and the notebook display)
+    "app": {"tutor", "lang", "core", "render", "errors", "i18n", "version"},
+    "__init__": {"app", "tutor", "core.records", "errors", "version"},     # the lazy public API (and the notebook display)
     "__main__": {"app"},
 }
 

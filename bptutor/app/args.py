@@ -50,8 +50,12 @@ class Parser(argparse.ArgumentParser):
         """--lang and --digits, as every command takes them (their defaults may
         come from the environment or the config file: app/config.py)."""
         self.default_digits = digits
-        self.add_argument("--lang", choices=LANGS, help=self.h("cli.help_lang"))
+        self.add_lang()
         self.add_argument("--digits", type=int, help=self.h("cli.help_digits", default=digits))
+
+    def add_lang(self) -> None:
+        """--lang alone (a command that prints no numbers)."""
+        self.add_argument("--lang", choices=LANGS, help=self.h("cli.help_lang"))
 
     def add_version(self) -> None:
         self.add_argument("--version", action=Version, help=self.h("cli.help_version"))
@@ -123,7 +127,7 @@ class Version(argparse.Action):
     def __call__(self, parser, namespace, values, option_string=None):
         import platform
 
-        from .. import __version__
+        from ..version import __version__
         parser.out.write(f"bptutor {__version__} (Python {platform.python_version()})\n")
         parser.exit()
 

@@ -18,7 +18,7 @@ def build_parser(lang: str, out, with_help: bool = True) -> Parser:
     p = Parser("bptutor completion", lang, out, with_help=with_help, description="cli.completion_description",
                epilog="cli.completion_epilog", formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("shell", choices=SHELLS, help=p.h("cli.help_shell"))
-    p.add_argument("--lang", choices=("en", "zh"), help=p.h("cli.help_lang"))
+    p.add_lang()
     return p
 
 

@@ -19,7 +19,7 @@ def build_parser(lang: str, out, with_help: bool = True) -> Parser:
     p.add_argument("topic", nargs="?", choices=[*TOPICS, *SUBCOMMANDS], metavar="TOPIC",
                    help=p.h("help.help_topic", topics=" ".join(TOPICS), commands=" ".join(SUBCOMMANDS)))
     p.add_argument("--man", action="store_true", help=p.h("help.help_man"))
-    p.add_argument("--lang", choices=("en", "zh"), help=p.h("cli.help_lang"))
+    p.add_lang()
     return p
 
 
@@ -64,7 +64,7 @@ def command_parser(name: str, lang: str, out) -> argparse.ArgumentParser:
 # ---- the man page ---------------------------------------------------------------------
 def man_page(lang: str, out) -> str:
     """bptutor(1) in roff: the options of every command, then every page."""
-    from .. import __version__
+    from ..version import __version__
     from .completion import command_tree
     root, *commands = command_tree(lang, out)
     lines = [f'.TH BPTUTOR 1 "" "bptutor {__version__}"', ".SH NAME",

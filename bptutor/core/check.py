@@ -270,6 +270,29 @@ def _record(name, value, analytic, numeric, r: Difference, entry, entries) -> Ch
 
 
 # ---- arrays -------------------------------------------------------------------------
+def _entries(total: int, affordable: int):
+    """Which of `total` entries to check: all up to FULL_CHECK, else a fixed
+    sample (the same every run), never more than `affordable`."""
+    count = min(total if total <= FULL_CHECK else SAMPLE, affordable)
+    if count >= total:
+        return range(total)
+    import random          # (only here: a plain run does not load it)
+    return sorted(random.Random(SEED).sample(range(total), count))
+
+
+def _entry_mover(values: dict, name: str, work):
+    """The values with input `name` replaced by the array `work`, its flat view,
+    and set_x(x), which moves the entry whose flat index is in at[0]."""
+    flat = work.reshape(-1)
+    moved = dict(values)
+    moved[name] = work
+    at = [0]
+
+    def set_x(x):
+        flat[at[0]] = x
+    return moved, flat, at, set_x
+
+
 def _check_array(g: Graph, values: dict, node_values: list, grads: list, name: str, analytic,
                  eps: float | None, n_checked: int) -> Check:
     """Every entry of one array input checked as a scalar (a seeded random
@@ -284,21 +307,11 @@ def _check_array(g: Graph, values: dict, node_values: list, grads: list, name: s
     value = values[name]
     work = np.array(value, dtype=float)
     expected = np.broadcast_to(np.asarray(analytic, dtype=float), work.shape).reshape(-1)
-    entries = range(work.size)
     cost = EVALS * _cost(g, node_values, start)
-    affordable = max(MIN_SAMPLE, int(ARRAY_WORK_BUDGET / max(n_checked, 1) / cost))
-    count = min(work.size if work.size <= FULL_CHECK else SAMPLE, affordable)
-    if count < work.size:
-        import random
-        entries = sorted(random.Random(SEED).sample(entries, count))
+    entries = _entries(work.size, max(MIN_SAMPLE, int(ARRAY_WORK_BUDGET / max(n_checked, 1) / cost)))
     numeric = np.full(work.shape, np.nan)
-    flat_work, flat_numeric = work.reshape(-1), numeric.reshape(-1)
-    moved = dict(values)
-    moved[name] = work
-    at = [0]
-
-    def set_x(x):
-        flat_work[at[0]] = x
+    flat_numeric = numeric.reshape(-1)
+    moved, flat_work, at, set_x = _entry_mover(values, name, work)
     f = _sampler(g, moved, node_values, name, ArrayNS, set_x)
     rounding = noise(g, node_values, grads, start, ArrayNS)
     worst = None
@@ -371,18 +384,11 @@ def _check_block(g: Graph, values: dict, node_values: list, o: int, per_node: li
     columns = work.size
     total = int(np.prod(out_shape, dtype=int)) * columns
     affordable = max(MIN_SAMPLE, int(ARRAY_WORK_BUDGET / max(n_blocks, 1) / (EVALS * _cost(g, node_values, start))))
-    count = min(total if total <= FULL_CHECK else SAMPLE, affordable)
-    import random          # (only here: a plain run does not load it)
-    entries = range(total) if count >= total else sorted(random.Random(SEED).sample(range(total), count))
+    entries = _entries(total, affordable)
     expected = np.broadcast_to(np.asarray(block, dtype=float), out_shape + work.shape).reshape(-1)
     numeric = np.full(out_shape + work.shape, np.nan)
-    flat_work, flat_numeric = work.reshape(-1), numeric.reshape(-1)
-    moved = dict(values)
-    moved[name] = work
-    at = [0]
-
-    def set_x(x):
-        flat_work[at[0]] = x
+    flat_numeric = numeric.reshape(-1)
+    moved, flat_work, at, set_x = _entry_mover(values, name, work)
     worst = None
     for n in entries:
         q, at[0] = divmod(n, columns)
