@@ -314,3 +314,46 @@ def test_derive_shows_its_real_signature():
     assert [(p.name, p.kind) for p in shown.values()] == [(p.name, p.kind) for p in real.values()]
     assert [p.default for p in shown.values()][1:] == [p.default for p in real.values()][1:]
     assert list(inspect.signature(bptutor.compile).parameters) == ["source"]
+
+
+def test_graph_rows_and_nodes_are_the_same_nodes():
+    """Building appends rows; the Node objects made from them when first read
+    carry the same fields, follow a rename, and lose what is taken back."""
+    from bptutor.core.graph import Graph
+    from bptutor.core.ops import OPS
+    g = Graph("x*y")
+    x, y = g.input("x", 0, 1), g.input("y", 2, 3)
+    product = g.add(OPS["mul"], (x, y), None, None, 0, 3, 1, 2)
+    assert g.rows[product] == (OPS["mul"], (x, y), None, None, 0, 3, 1, 2)
+    node = g.nodes[product]
+    assert (node.op, node.args, node.start, node.end, node.op_start, node.op_end) == (OPS["mul"], (x, y), 0, 3, 1, 2)
+    g.rename(product, "q")
+    assert node.name == "q" and g.rows[product][3] == "q"
+    g.add(OPS["exp"], (product,))
+    g.truncate(product + 1)
+    assert len(g.rows) == len(g.nodes) == 3
+    extra = g.add(OPS["sin"], (product,))
+    assert g.nodes[extra].op is OPS["sin"] and len(g.nodes) == 4
+
+
+def test_threads_reading_a_new_graphs_nodes_make_each_node_once():
+    import threading
+
+    from bptutor.core.graph import Graph
+    from bptutor.core.ops import OPS
+    g = Graph()
+    t = g.input("x")
+    for _ in range(20_000):
+        t = g.add(OPS["sin"], (t,))
+    seen, barrier = [], threading.Barrier(8)
+
+    def read():
+        barrier.wait()
+        seen.append(g.nodes)
+    threads = [threading.Thread(target=read) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(g.nodes) == len(g.rows) == 20_001
+    assert all(node.args == row[1] for node, row in zip(g.nodes, g.rows))

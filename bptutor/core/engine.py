@@ -89,7 +89,7 @@ _PLANS = _by_row({**{name: (mode, fn, _LOCAL.get(name)) for name, (mode, fn) in 
                   "input": (INPUT_LEAF, None, None), "const": (CONST_LEAF, None, None)})
 _AS_PLANNED = {id(op): (op, op.forward, op.local) for op in OPS.values()}
 _ROW = (None, None, None)               # a row not above: its own functions run
-_op_of = operator.attrgetter("op")
+_op_of = operator.itemgetter(0)        # a row's op
 _plans: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
@@ -99,8 +99,8 @@ def plan(g: Graph) -> list:
     kept while the graph lives. A row whose functions are no longer those the
     table above mirrors (a test injecting a bug) runs its own."""
     cached = _plans.get(g)
-    if cached is None or len(cached) != len(g.nodes):
-        cached = _plans[g] = list(map(_Planned().__getitem__, map(_op_of, g.nodes)))
+    if cached is None or len(cached) != len(g.rows):
+        cached = _plans[g] = list(map(_Planned().__getitem__, map(_op_of, g.rows)))
     return cached
 
 
@@ -118,28 +118,27 @@ def _forward_scalar(g: Graph, values: dict, start: int, vals: list | None) -> li
     out = [] if vals is None else vals[:start]
     keep = out.append
     xp = ScalarNS
-    todo = zip(plan(g), g.nodes)
+    todo = zip(plan(g), g.rows)
     if start:
         todo = islice(todo, start, None)
     try:
-        for (mode, fn, _code), node in todo:
-            if mode == BINARY:
-                args = node.args
+        for (mode, fn, _code), (op, args, c, name, _start, _end, _op_start, _op_end) in todo:
+            if mode == UNARY:
+                keep(fn(out[args[0]]))
+            elif mode == BINARY:
                 keep(fn(out[args[0]], out[args[1]]))
-            elif mode == UNARY:
-                keep(fn(out[node.args[0]]))
             elif mode == RIGHT:
-                keep(fn(out[node.args[0]], node.c))
+                keep(fn(out[args[0]], c))
             elif mode == LEFT:
-                keep(fn(node.c, out[node.args[0]]))
+                keep(fn(c, out[args[0]]))
             elif mode == INPUT_LEAF:
-                keep(values[node.name])
+                keep(values[name])
             elif mode == CONST_LEAF:
-                keep(node.c)
-            elif node.args:
-                keep(node.op.forward(xp, node.c, *[out[j] for j in node.args]))
+                keep(c)
+            elif args:
+                keep(op.forward(xp, c, *[out[j] for j in args]))
             else:                           # a leaf row of its own
-                keep(values[node.name] if node.op is INPUT else node.c)
+                keep(values[name] if op is INPUT else c)
     except BptutorError as exc:             # a tensor row given numbers
         raise locate(exc, g, len(out)) from None
     except _MATH_ERRORS as exc:
@@ -265,9 +264,9 @@ def backward(g: Graph, vals: list, xp=ScalarNS, wanted=None) -> Tape:
 def _backward_scalar(g: Graph, vals: list) -> Tape:
     """backward for floats: the common rows' locals inline (see _LOCAL)."""
     steps = plan(g)
-    nodes = g.nodes
+    rows = g.rows
     out = g.output
-    grads: list = [None] * len(nodes)
+    grads: list = [None] * len(rows)
     grads[out] = 1.0
     locals_: list = []
     keep = locals_.append
@@ -280,12 +279,12 @@ def _backward_scalar(g: Graph, vals: list) -> Tape:
             if upstream is None:
                 continue
             code = steps[i][2]
-            node = nodes[i]
-            args = node.args
+            row = rows[i]
+            args = row[1]
             if code is None:                    # the row's own functions (relu, max, pow, ...)
                 if not args:
                     continue
-                op, c, out_val = node.op, node.c, vals[i]
+                op, c, out_val = row[0], row[2], vals[i]
                 arg_vals = [vals[j] for j in args]
                 if op.kink is not None and op.kink(c, *arg_vals):
                     kinks.append(i)
@@ -324,7 +323,7 @@ def _backward_scalar(g: Graph, vals: list) -> Tape:
             elif code == MINUS_ONE:
                 local = -1.0
             elif code == C:
-                local = node.c
+                local = row[2]
             elif code == ONE_MINUS_OUT2:
                 o = vals[i]
                 local = 1.0 - o * o
@@ -333,9 +332,9 @@ def _backward_scalar(g: Graph, vals: list) -> Tape:
                 local = (1.0 - o) * o
             elif code == MINUS_C_OVER_A2:
                 a = vals[x]
-                local = -(node.c / a) / a
+                local = -(row[2] / a) / a
             elif code == INV_C:
-                local = 1.0 / node.c
+                local = 1.0 / row[2]
             elif code == INV_A:
                 local = 1.0 / vals[x]
             elif code == HALF_INV_OUT:

@@ -3,6 +3,9 @@ topological order. A node's inputs are ordered and may repeat (x*x has two
 edges to x)."""
 from __future__ import annotations
 
+import threading
+from itertools import starmap
+
 from .ops import OPS, Op
 
 # A graph this big is refused while it is being built: parsing, evaluating and
@@ -29,12 +32,22 @@ class Node:
         self.call = None            # inside a user function: the calls it is in, outermost first
 
 
+# Two threads reading a graph's nodes for the first time make them once.
+_making_nodes = threading.Lock()
+
+
 class Graph:
-    """Append-only list of nodes plus the names the program gave them."""
+    """Append-only list of nodes plus the names the program gave them.
+
+    Each node is kept as a plain tuple, its row (op, args, c, name, start, end,
+    op_start, op_end): appending one is all building a graph costs, and the
+    engine's scalar passes read the rows. `nodes` holds the same nodes as Node
+    objects (with the labels and calls added later), made when first read."""
 
     def __init__(self, source: str = ""):
         self.source = source
-        self.nodes: list[Node] = []
+        self.rows: list[tuple] = []
+        self._nodes: list[Node] = []
         self.inputs: dict[str, int] = {}       # input name -> node index
         self.defaults: dict[str, object] = {}  # values assigned in the program
         self.output: int = -1
@@ -47,16 +60,36 @@ class Graph:
         self.unreached: list[str] = []         # statements the output does not use (their text)
         self.statements: list = []             # (node index, None for a constant; start, end) per statement
 
+    @property
+    def nodes(self) -> list[Node]:
+        nodes = self._nodes
+        if len(nodes) < len(self.rows):
+            with _making_nodes:
+                nodes.extend(starmap(Node, self.rows[len(nodes):]))
+        return nodes
+
     def add(self, op: Op, args: tuple = (), c=None, name=None, start=0, end=0, op_start=None, op_end=None) -> int:
         """Append a node; its operator's span defaults to its own span."""
-        nodes = self.nodes
-        if len(nodes) >= MAX_NODES:
+        rows = self.rows
+        index = len(rows)
+        if index >= MAX_NODES:
             from ..errors import BptutorError
             raise BptutorError("input.too_many_nodes", (start, end), limit=f"{MAX_NODES:,}")
         if op_start is None:
             op_start, op_end = start, end
-        nodes.append(Node(op, args, c, name, start, end, op_start, op_end))
-        return len(nodes) - 1
+        rows.append((op, args, c, name, start, end, op_start, op_end))
+        return index
+
+    def truncate(self, length: int) -> None:
+        """Take back the nodes from `length` on (a name read as a label, a function's body)."""
+        del self.rows[length:]
+        del self._nodes[length:]
+
+    def rename(self, i: int, name: str) -> None:
+        """Give node i the name a statement assigned it."""
+        self.rows[i] = (*self.rows[i][:3], name, *self.rows[i][4:])
+        if i < len(self._nodes):
+            self._nodes[i].name = name
 
     def input(self, name: str, start: int = 0, end: int = 0) -> int:
         index = self.inputs.get(name)
@@ -67,10 +100,11 @@ class Graph:
 
 def needed_for(g: Graph, names) -> list[bool]:
     """For each node, whether a path leads from it down to one of the inputs `names`."""
-    wanted = [False] * len(g.nodes)
+    wanted = [False] * len(g.rows)
     for name in names:
         wanted[g.inputs[name]] = True
-    for i, node in enumerate(g.nodes):
-        if node.args and not wanted[i]:
-            wanted[i] = any(wanted[j] for j in node.args)
+    for i, row in enumerate(g.rows):
+        args = row[1]
+        if args and not wanted[i]:
+            wanted[i] = any(wanted[j] for j in args)
     return wanted

@@ -583,7 +583,7 @@ class _Builder:
                                     array=self._text(array.start, array.end))
         self.g.labels.add(name)
         if item.index == len(nodes) - 1 and nodes[-1].start == item.start and name not in self.g.defaults:
-            nodes.pop()                     # made by this very name: nothing else refers to it
+            self.g.truncate(item.index)     # made by this very name: nothing else refers to it
             del self.g.inputs[name]
             self.ranks.pop(item.index, None)
         return Const(float(value), item.start, item.end)
@@ -632,7 +632,7 @@ class _Builder:
             value = value.index
             node = self.g.nodes[value]
             if node.name is None and node.op.name != "input":
-                node.name = name
+                self.g.rename(value, name)
         self.bound[name] = value
         self.last = (name, value)
         self.statements.append((value, start, stmt_end))
@@ -673,7 +673,7 @@ class _Builder:
         g = self.g
         result = body if isinstance(body, Const) else body.index
         self.functions[d.name] = Function(d.name, d.params, g.nodes[d.mark:], result, d.mark)
-        del g.nodes[d.mark:]
+        g.truncate(d.mark)
         for i in [i for i in self.ranks if i >= d.mark]:
             del self.ranks[i]
         self.bound, g.tensor, self.defining = d.bound, d.tensor, None
@@ -1056,9 +1056,8 @@ def parse(text: str, known_inputs=frozenset()) -> Graph:
         raise BptutorError("graph.constant_output", (value.start, value.end),
                            value=const_text(value.value)).with_source(text)
     g.output = value
-    out = g.nodes[value]
-    if name and out.name is None:
-        out.name = name
+    if name and g.nodes[value].name is None:
+        g.rename(value, name)
     label_nodes(g)
     g.statements = builder.statements
     g.unreached = unreached(g)
