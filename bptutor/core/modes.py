@@ -116,10 +116,11 @@ def jacobian(g: Graph, vals: list, outputs: tuple, names, forward: dict, reverse
     return Jacobian(tuple(outputs), tuple(names), blocks, by_reverse, agree)
 
 
-def cost_of(passes, tape_edges=None, g=None, vals=None, xp=ScalarNS) -> Cost:
-    """A mode's cost: its passes' runs and multiply-adds, or backward's one run."""
-    if tape_edges is not None:
-        return Cost(1, multiply_adds(g, vals, xp, tape_edges))
+def cost_of(passes, tape=None, g=None, vals=None, xp=ScalarNS) -> Cost:
+    """A mode's cost: its passes' runs and multiply-adds, or backward's one run
+    (for numbers, one multiply-add per edge: counted without building the edges)."""
+    if tape is not None:
+        return Cost(1, tape.edge_count if xp is ScalarNS else multiply_adds(g, vals, xp, tape.edges))
     return Cost(sum(p.runs for p in passes), sum(p.multiply_adds for p in passes))
 
 

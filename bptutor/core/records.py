@@ -73,6 +73,11 @@ class Tape:
             self._edges = list(self.recorded())
         return self._edges
 
+    @property
+    def edge_count(self) -> int:
+        """How many edges backward recorded, without building them (one local each)."""
+        return len(self._edges if self._edges is not None else self._locals)
+
     def recorded(self):
         """The edges one by one, without keeping them (build_steps reads them so)."""
         if self._edges is not None:

@@ -97,7 +97,7 @@ class Program:
                 if check:
                     entry_checks, sampled = check_jacobian(g, inputs, vals, found.blocks, by_reverse, names, eps, xp)
                     found = found._replace(checks=entry_checks, sampled=sampled)
-            cost = {"reverse": cost_of(rows) if rows else cost_of((), tape.edges, g, vals, xp)}
+            cost = {"reverse": cost_of(rows) if rows else cost_of((), tape, g, vals, xp)}
             if passes:
                 cost["forward"] = cost_of(passes)
             d = Derivation(self.source, g, inputs, vals, tape, checks=checks, warnings=warnings, eps=eps,
