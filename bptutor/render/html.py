@@ -47,23 +47,19 @@ def fragment(d: Derivation, lang: str = "en", digits: int = 4, layout=None, pref
     parts = [f'<div class="bptutor" id="{prefix}" lang="{_lang(lang)}"{focus}>', style(prefix), before,
              header(d, words, ts), picture(d, page.walk, lang, digits, layout, prefix), controls(lang),
              steps_section("forward", page.forward, page.walk, lang)]
-    if d.scalar and "reverse" in d.narrated:
-        parts.append(steps_section("backward", page.backward, page.walk, lang))
-    parts += [pass_section(title, phase, items, page.walk) for title, phase, items in page.passes]
-    if d.scalar:
-        parts.append(check_section(words, ts))
-    if d.forward_checks and "forward" in d.narrated:
-        parts.append(lines_section(escape(t("modes.tangents_title", lang)),
-                                   [ts.sentence(s) for s in words.tangent_checks()]))
-    if d.jacobian is not None:
-        parts.append(jacobian_section(words, ts))
-    cost = words.cost_lines()
-    if cost:
-        parts.append(lines_section(escape(t("modes.cost_title", lang)), [ts.text(s) for s in cost]))
-    warnings = words.warnings()
-    if warnings:
-        parts.append('<ul class="bp-warnings">' + "".join(f"<li>{ts.words_only(w)}</li>" for w in warnings)
-                     + "</ul>")
+    passes = iter(page.passes)                  # made in the order words.passes() gives them
+    shown = {
+        "backward": lambda _: steps_section("backward", page.backward, page.walk, lang),
+        "pass": lambda _: pass_section(*next(passes), page.walk),
+        "check": lambda _: check_section(words, ts),
+        "tangent_checks": lambda checks: lines_section(escape(t("modes.tangents_title", lang)),
+                                                       [ts.sentence(s) for s in checks]),
+        "jacobian": lambda _: jacobian_section(words, ts),
+        "cost": lambda lines: lines_section(escape(t("modes.cost_title", lang)), [ts.text(s) for s in lines]),
+        "warnings": lambda warnings: '<ul class="bp-warnings">' + "".join(f"<li>{ts.words_only(w)}</li>"
+                                                                          for w in warnings) + "</ul>",
+    }
+    parts += [shown[kind](content) for kind, content in words.sections()]
     parts += [extra, "</div>", script(prefix, keys)]
     return "\n".join(p for p in parts if p) + "\n"
 

@@ -50,23 +50,18 @@ def holds_matrix(piece) -> bool:
 
 def render(d: Derivation, lang: str = "en", digits: int = 4) -> str:
     words, ts = Words(d), LatexTypeset(lang, digits, code=latex_code, prose=text)
+    shown = {
+        "backward": lambda steps: steps_list(t("render.backward_title", lang), [ts.sentence(s) for s in steps]),
+        "pass": lambda p: steps_list(ts.sentence(words.pass_title(p)), [ts.sentence(s) for s in words.pass_steps(p)]),
+        "check": lambda _: gradient_section(d, words, ts) + "\n\n" + check_section(words, ts),
+        "tangent_checks": lambda checks: paragraphs(text(t("modes.tangents_title", lang)),
+                                                    [ts.sentence(s) for s in checks]),
+        "jacobian": lambda _: jacobian_section(words, ts),
+        "cost": lambda lines: paragraphs(text(t("modes.cost_title", lang)), [ts.text(s) for s in lines]),
+        "warnings": lambda warnings: "\n".join(rf"\noindent\textbf{{!}} {ts.words_only(w)}\par" for w in warnings),
+    }
     parts = [header(d, words, ts), forward_section(words, ts)]
-    if d.scalar and "reverse" in d.narrated:
-        parts.append(steps_list(t("render.backward_title", lang), [ts.sentence(words.step(s)) for s in d.steps]))
-    parts += [steps_list(ts.sentence(words.pass_title(p)), [ts.sentence(s) for s in words.pass_steps(p)])
-              for p in words.passes()]
-    if d.scalar:
-        parts += [gradient_section(d, words, ts), check_section(words, ts)]
-    if d.forward_checks and "forward" in d.narrated:
-        parts.append(paragraphs(text(t("modes.tangents_title", lang)), [ts.sentence(s) for s in words.tangent_checks()]))
-    if d.jacobian is not None:
-        parts.append(jacobian_section(words, ts))
-    cost = words.cost_lines()
-    if cost:
-        parts.append(paragraphs(text(t("modes.cost_title", lang)), [ts.text(s) for s in cost]))
-    warnings = words.warnings()
-    if warnings:
-        parts.append("\n".join(rf"\noindent\textbf{{!}} {ts.words_only(w)}\par" for w in warnings))
+    parts += [shown[kind](content) for kind, content in words.sections()]
     # \sloppy: a line of formulas TeX cannot break at its width is set loose rather than run off the page
     body = "{\\sloppy\n" + "\n\n".join(parts) + "\n\\par}\n"
     return body if lang == "zh" else tex_unicode_setup(body) + body      # zh needs xelatex anyway

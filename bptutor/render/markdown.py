@@ -14,23 +14,17 @@ from .words import Mark, Num, Sentence, Words
 
 def render(d: Derivation, lang: str = "en", digits: int = 4) -> str:
     words, ts = Words(d), Typeset(lang, digits, note_sep="\n")
+    shown = {
+        "backward": lambda steps: steps_list(t("render.backward_title", lang), [ts.sentence(s) for s in steps]),
+        "pass": lambda p: steps_list(ts.sentence(words.pass_title(p)), [ts.sentence(s) for s in words.pass_steps(p)]),
+        "check": lambda _: check_section(words, ts),
+        "tangent_checks": lambda checks: paragraphs(t("modes.tangents_title", lang), [ts.sentence(s) for s in checks]),
+        "jacobian": lambda _: jacobian_section(words, ts),
+        "cost": lambda lines: paragraphs(t("modes.cost_title", lang), [ts.text(s) for s in lines]),
+        "warnings": lambda warnings: "\n".join(f"> {_cell(ts.words_only(w))}" for w in warnings),
+    }
     parts = [header(d, words, ts), graph_section(d, lang, digits), forward_section(words, ts)]
-    if d.scalar and "reverse" in d.narrated:
-        parts.append(steps_list(t("render.backward_title", lang), [ts.sentence(words.step(s)) for s in d.steps]))
-    parts += [steps_list(ts.sentence(words.pass_title(p)), [ts.sentence(s) for s in words.pass_steps(p)])
-              for p in words.passes()]
-    if d.scalar:
-        parts.append(check_section(words, ts))
-    if d.forward_checks and "forward" in d.narrated:
-        parts.append(paragraphs(t("modes.tangents_title", lang), [ts.sentence(s) for s in words.tangent_checks()]))
-    if d.jacobian is not None:
-        parts.append(jacobian_section(words, ts))
-    cost = words.cost_lines()
-    if cost:
-        parts.append(paragraphs(t("modes.cost_title", lang), [ts.text(s) for s in cost]))
-    warnings = words.warnings()
-    if warnings:
-        parts.append("\n".join(f"> {_cell(ts.words_only(w))}" for w in warnings))
+    parts += [shown[kind](content) for kind, content in words.sections()]
     return "\n\n".join(parts) + "\n"
 
 

@@ -633,6 +633,26 @@ class Words:
     def warnings(self) -> list[Sentence]:
         return [Sentence(key, params) for key, params in self.d.warnings]
 
+    def sections(self) -> list[tuple[str, object]]:
+        """What a document shows after its forward pass, in the order every
+        printer lays it out, as (kind, content): "backward" (its step sentences,
+        made as they are read), "pass" (each pass narrated), "check" (the check
+        table), "tangent_checks", "jacobian", "cost" (lines), "warnings"; a kind
+        with nothing to show is left out."""
+        d = self.d
+        out: list = []
+        if d.scalar and "reverse" in d.narrated:
+            out.append(("backward", map(self.step, d.steps)))
+        out += [("pass", p) for p in self.passes()]
+        if d.scalar:
+            out.append(("check", None))
+        if d.forward_checks and "forward" in d.narrated:
+            out.append(("tangent_checks", self.tangent_checks()))
+        if d.jacobian is not None:
+            out.append(("jacobian", None))
+        out += [(kind, lines) for kind, lines in (("cost", self.cost_lines()), ("warnings", self.warnings())) if lines]
+        return out
+
     # ---- forward mode and a Jacobian's reverse passes ------------------------------------------------
     def dot(self, i: int | str) -> Formula:
         """The tangent of node i (or of a symbol): ȧ, ẇ0, (w0*x0)˙; \\dot{a} in LaTeX."""
