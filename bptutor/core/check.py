@@ -224,7 +224,6 @@ def _check_together(g: Graph, values: dict, node_values: list, grads: list, name
     in vector passes (core/points.py). Most inputs settle in one round. The
     noise of every input comes from one sweep (noises)."""
     from .points import samples
-    watched = [i for i, node in enumerate(g.nodes) if node.op.branch is not None or node.op.period]
     noise_at = noises(g, node_values, grads)
     taken = {name: {} for name in names}
     results, todo = {}, list(names)
@@ -241,7 +240,7 @@ def _check_together(g: Graph, values: dict, node_values: list, grads: list, name
                 waiting.append(name)
         for first in range(0, len(wanted), CHUNK):
             chunk = wanted[first:first + CHUNK]
-            for (name, p), (value, crossed) in zip(chunk, samples(g, values, node_values, chunk, watched)):
+            for (name, p), (value, crossed) in zip(chunk, samples(g, values, node_values, chunk)):
                 taken[name][p] = Sample(value, crossed)
         todo = waiting
     return {name: _record(name, values[name], analytic, r.numeric, r, None, (1, 1))

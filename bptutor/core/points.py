@@ -20,87 +20,98 @@ import numpy as np
 
 from .arrays import ArrayNS
 from .graph import Graph
-from .ops import OPS
 from .xp import ScalarNS
 
-INPUT = OPS["input"]
 _any, _largest, _smallest = np.logical_or.reduce, np.maximum.reduce, np.minimum.reduce     # without .any()'s wrapper
 
 
-def samples(g: Graph, values: dict, node_values: list, points: list[tuple[str, float]],
-            watched: list[int]) -> list[tuple[float | None, int | None]]:
-    """(f, the node crossed) at every point; `watched`: the nodes with a branch
-    or a period, in order."""
+def samples(g: Graph, values: dict, node_values: list,
+            points: list[tuple[str, float]]) -> list[tuple[float | None, int | None]]:
+    """(f, the node crossed) at every point."""
     flagged = []
     with np.errstate(call=lambda kind, flag: flagged.append(kind), all="call", under="ignore"):
-        out, crossed, bad = _run(g, values, node_values, points, watched, track=False)
+        out, crossed, bad = _run(g, values, node_values, points, track=False)
         if flagged:             # some point met inf or nan: which ones
-            out, crossed, bad = _run(g, values, node_values, points, watched, track=True)
+            out, crossed, bad = _run(g, values, node_values, points, track=True)
     return [(None, None) if bad is not None and bad[p] else (float(out[p]), None if k < 0 else int(k))
             for p, k in enumerate(crossed)]
 
 
-def _run(g: Graph, values: dict, node_values: list, points: list, watched: list[int], track: bool):
+def _run(g: Graph, values: dict, node_values: list, points: list, track: bool):
+    """One pass over the nodes from the first input moved on. A node none of
+    whose inputs moved keeps its value at x (a float, as the scalar sampler
+    recomputes it); the others become vectors, freed after their last reader."""
     n = len(points)
-    moved: dict = {}
+    vals = list(node_values)
     for p, (name, x) in enumerate(points):
-        if name not in moved:
-            moved[name] = np.full(n, values[name], dtype=np.float64)
-        moved[name][p] = x
+        i = g.inputs[name]
+        if type(vals[i]) is not np.ndarray:
+            vals[i] = np.full(n, values[name], dtype=np.float64)
+        vals[i][p] = x
     starts = np.array([g.inputs[name] for name, _x in points])
+    forwards, constants, arguments, last_use, watched = _plan(g)
     nodes = g.nodes
-    dead = _dead_after(g)
-    is_watched = [False] * len(nodes)
-    for i in watched:
-        is_watched[i] = True
     crossed = np.full(n, -1)
     far: dict = {}                  # (node, period) -> the points that moved it a 16th of that, or None
     bad = np.zeros(n, dtype=bool) if track else None
-    vals: list = [None] * len(nodes)
+    vector = np.ndarray
     xp = ArrayNS
-    for i, node in enumerate(nodes):
-        args = node.args
+    for i in range(int(starts.min()), len(arguments)):
+        args = arguments[i]
         if len(args) == 2:
-            value = node.op.forward(xp, node.c, vals[args[0]], vals[args[1]])
+            a, b = args
+            x, y = vals[a], vals[b]
+            if type(x) is not vector and type(y) is not vector:
+                continue
+            value = forwards[i](xp, constants[i], x, y)
         elif len(args) == 1:
-            value = node.op.forward(xp, node.c, vals[args[0]])
+            x = vals[args[0]]
+            if type(x) is not vector:
+                continue
+            value = forwards[i](xp, constants[i], x)
         elif args:
-            value = node.op.forward(xp, node.c, *[vals[j] for j in args])
-        elif node.op is INPUT:
-            value = moved.get(node.name, values[node.name])
+            given = [vals[j] for j in args]
+            if not any(type(v) is vector for v in given):
+                continue
+            value = forwards[i](xp, constants[i], *given)
         else:
-            value = node.c
+            continue                # an input (moved above, or at x) or a constant
         vals[i] = value
-        if is_watched[i]:
-            _mark_crossed(node, [vals[j] for j in args], [node_values[j] for j in args], i, starts, crossed, far)
-        if track and type(value) is np.ndarray:
+        if watched[i]:
+            _mark_crossed(nodes[i], [vals[j] for j in args], [node_values[j] for j in args], i, starts, crossed,
+                          far)
+        if track and type(value) is vector:
             bad |= ~np.isfinite(value)
-        for j in dead[i]:
-            vals[j] = None
+        for j in args:
+            if last_use[j] == i:
+                vals[j] = None
     out = np.broadcast_to(np.asarray(vals[g.output], dtype=np.float64), (n,))
     if not track and not np.isfinite(out).all():
         bad = ~np.isfinite(out)
     return out, crossed, bad
 
 
-_dead: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_plans: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def _dead_after(g: Graph) -> list:
-    """Per node, the nodes whose last reader it is: their vectors can go (10^5
-    vectors would not fit). Once per graph."""
-    cached = _dead.get(g)
-    if cached is None or len(cached) != len(g.nodes):
-        last_use = list(range(len(g.nodes)))
-        for i, node in enumerate(g.nodes):
-            for j in node.args:
+def _plan(g: Graph) -> tuple:
+    """Per node, as parallel lists: its op's forward, its constant, its inputs,
+    the last node reading it (its vector can go then: 10^5 vectors would not
+    fit; never the output's), and whether a step may cross something there (a
+    kink or a pole: rows with a `branch`; waves: rows with a `period`). Once per graph."""
+    plan = _plans.get(g)
+    if plan is None or len(plan[2]) != len(g.nodes):
+        nodes = g.nodes
+        ops = [node.op for node in nodes]
+        arguments = [node.args for node in nodes]
+        last_use = list(range(len(nodes)))
+        for i, args in enumerate(arguments):
+            for j in args:
                 last_use[j] = i
-        cached = [()] * len(g.nodes)
-        for j, i in enumerate(last_use):
-            if j != g.output and i != j:
-                cached[i] += (j,)
-        _dead[g] = cached
-    return cached
+        last_use[g.output] = len(nodes)
+        plan = _plans[g] = ([op.forward for op in ops], [node.c for node in nodes], arguments, last_use,
+                            [op.branch is not None or bool(op.period) for op in ops])
+    return plan
 
 
 def _mark_crossed(node, args: list, base: list, i: int, starts, crossed, far: dict) -> None:

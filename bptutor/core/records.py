@@ -337,11 +337,15 @@ class Derivation:
     def steps(self) -> list[Step]:
         """Backward's narrated steps (see core/steps.py), built when first read:
         with --wrt, only those on the paths to the inputs asked for."""
+        return self._reverse_steps(Step)
+
+    def _reverse_steps(self, row: type) -> list:
+        """Backward's steps as `row`s: Steps, or plain tuples in their order."""
         if self.tape is None:
             return []
         g = self.graph
         trimmed = self.wrt and len(self.wrt) < len(g.inputs)
-        return build_steps(g, self.tape, wanted=needed_for(g, self.wrt) if trimmed else None)
+        return build_steps(g, self.tape, wanted=needed_for(g, self.wrt) if trimmed else None, row=row)
 
     def step_dict(self, step: Step, steps: list | None = None, direction: str = "reverse",
                   about: int | None = None) -> dict:
@@ -401,16 +405,18 @@ class Derivation:
 
     def _scalar_step_dicts(self):
         """map(step_dict, steps) for backward's steps over scalars, the same
-        dicts built inline (10^5 steps to JSON: a third of the time); a step
-        whose node values are not floats goes to step_dict."""
-        nodes, values, steps = self.graph.nodes, self.node_values, self.steps
+        dicts built inline from the steps as plain tuples (10^5 steps to JSON:
+        a third of the time); a step whose node values are not floats goes to
+        step_dict."""
+        nodes, values = self.graph.nodes, self.node_values
+        steps = self._reverse_steps(tuple)
         labels = [node.label for node in nodes]
         ops = [node.op.name for node in nodes]
         for step in steps:
             kind, i, j, k, local, upstream, contribution, total, kink, terms = step
             value = values[i]
             if type(value) is not float or type(values[j]) is not float:
-                yield self.step_dict(step)
+                yield self.step_dict(Step._make(step))
                 continue
             if type(total) is not float:
                 total = plain(total)
@@ -422,9 +428,13 @@ class Derivation:
                        "contribution": contribution if type(contribution) is float else plain(contribution),
                        "total": total, "kink": kink}
             elif kind == "sum":
+                summed = [steps[t] for t in terms]
+                contributions = [e[6] for e in summed]
+                if not all(type(c) is float for c in contributions):
+                    contributions = [plain(c) for c in contributions]
                 yield {"kind": kind, "direction": "reverse", "node": labels[i], "op": ops[i], "value": value,
-                       "target": labels[i], "terms": [labels[steps[t][1]] for t in terms],
-                       "contributions": [plain(steps[t][6]) for t in terms], "total": total}
+                       "target": labels[i], "terms": [labels[e[1]] for e in summed],
+                       "contributions": contributions, "total": total}
             else:
                 yield {"kind": kind, "direction": "reverse", "node": labels[i], "op": ops[i], "value": value,
                        "upstream": total}
@@ -519,7 +529,11 @@ class Derivation:
         inline (10^5 nodes)."""
         labels = [node.label for node in self.graph.nodes]
         for n, value, grad in zip(self.graph.nodes, self.node_values, self.node_grads):
-            yield {"name": n.label, "op": n.op.name, "inputs": [labels[j] for j in n.args],
+            args = n.args
+            arity = len(args)           # (a comprehension per node costs more than the dict: unrolled)
+            inputs = ([labels[args[0]], labels[args[1]]] if arity == 2 else [labels[args[0]]] if arity == 1
+                      else [labels[j] for j in args])
+            yield {"name": n.label, "op": n.op.name, "inputs": inputs,
                    "value": value if type(value) is float else plain(value),
                    "gradient": 0.0 if grad is None else grad if type(grad) is float else plain(grad)}
 
