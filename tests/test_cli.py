@@ -96,6 +96,20 @@ def test_scalar_json_built_inline_is_node_dict_and_step_dict(source, values, kin
     assert {s["kind"] for s in data["steps"]} == kinds
 
 
+def test_scalar_json_steps_with_wrt_are_step_dict_of_the_narrated_steps():
+    """--wrt narrates only the paths to the inputs asked for: the steps built
+    inline from the tape are those too (w1 and its sums left out)."""
+    import bptutor
+    d = bptutor.derive("w0*x + w1*x + w0*w1 + relu(w0 - 2)", {"w0": 2.0, "w1": -1.0, "x": 3.0}, wrt=["w0"])
+    data = d.to_dict()
+    assert data["steps"] == [d.step_dict(s) for s in d.steps]
+    assert [list(s) for s in data["steps"]] == [list(d.step_dict(s)) for s in d.steps]
+    sums = [s for s in data["steps"] if s["kind"] == "sum"]
+    # ∂f/∂w0 = relu'(0)·1 + w1 + x = 0 - 1 + 3 over three paths, in the order backward reaches them
+    assert [(s["target"], s["terms"], s["total"]) for s in sums] == [("w0", ["w0-2", "w0*w1", "w0*x"], 2.0)]
+    assert not any(s.get("target") == "w1" for s in data["steps"])
+
+
 def test_big_json_goes_to_the_byte_stream_after_what_the_text_layer_holds(tmp_path):
     """On a real stdout the bytes are written below the text layer: flushed first, in order."""
     src = " + ".join(f"w{i % 7}*x{i % 5}" for i in range(1200))

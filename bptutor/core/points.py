@@ -78,8 +78,7 @@ def _run(g: Graph, values: dict, node_values: list, points: list, track: bool):
             continue                # an input (moved above, or at x) or a constant
         vals[i] = value
         if watched[i]:
-            _mark_crossed(nodes[i], [vals[j] for j in args], [node_values[j] for j in args], i, starts, crossed,
-                          far)
+            _mark_crossed(nodes[i], vals, node_values, i, starts, crossed, far)
         if track and type(value) is vector:
             bad |= ~np.isfinite(value)
         for j in args:
@@ -114,26 +113,28 @@ def _plan(g: Graph) -> tuple:
     return plan
 
 
-def _mark_crossed(node, args: list, base: list, i: int, starts, crossed, far: dict) -> None:
+def _mark_crossed(node, vals: list, base: list, i: int, starts, crossed, far: dict) -> None:
     """Points whose move took node i onto another branch (or its input more
     than a 16th of its period away) and no earlier node: they crossed at i.
     Only points moving an input at or before i count (the scalar sampler
     recomputes from the input on). Whole-vector tests first: at most points
     nothing crosses, and one reduction says so; `far` keeps, per node read
-    and reach, which points moved it that far (10^4 sin nodes may read a few inputs)."""
+    and reach, which points moved it that far (10^4 sin nodes may read a few
+    inputs). `vals`, `base`: every node's value in this pass, and at x."""
     op = node.op
+    args = node.args
     changed = None
     if op.branch is not None:
-        branch = op.branch(ArrayNS, node.c, *args)
+        branch = op.branch(ArrayNS, node.c, *[vals[j] for j in args])
         if type(branch) is np.ndarray:
-            differs = branch != op.branch(ScalarNS, node.c, *base)
+            differs = branch != op.branch(ScalarNS, node.c, *[base[j] for j in args])
             if _any(differs):
                 changed = differs
-    if op.period and type(args[0]) is np.ndarray:
-        key = (node.args[0], op.period)
+    if op.period and type(vals[args[0]]) is np.ndarray:
+        key = (args[0], op.period)
         moved = far.get(key, False)
         if moved is False:
-            moved = far[key] = _moved_beyond(args[0], base[0], op.period / 16)
+            moved = far[key] = _moved_beyond(vals[args[0]], base[args[0]], op.period / 16)
         if moved is not None:
             changed = moved if changed is None else changed | moved
     if changed is not None:

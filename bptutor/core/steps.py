@@ -10,6 +10,7 @@ tangent gathers several inputs' (ċ = ȧ + ḃ)."""
 from __future__ import annotations
 
 from collections import namedtuple
+from collections.abc import Iterator
 
 
 class Step(namedtuple("Step", "kind node target k local upstream contribution total kink terms",
@@ -31,16 +32,44 @@ class Step(namedtuple("Step", "kind node target k local upstream contribution to
     __slots__ = ()
 
 
-def build_steps(graph, tape, out: int | None = None, seed=1.0, wanted: list | None = None,
-                row: type = Step) -> list[Step]:
+def build_steps(graph, tape, out: int | None = None, seed=1.0, wanted: list | None = None) -> list[Step]:
     """The seed (`seed` at node `out`, the graph's output unless given), then
     every edge of `tape` in backward order with the target's running total,
-    and a "sum" step where several paths met, placed where backward reaches
-    that node (before its own edges). With `wanted` (per node: does a path lead
-    from it to an input asked for, see graph.needed_for), only the edges into
-    such nodes: --wrt w0 narrates the paths to w0. `row=tuple` gives the steps
-    as plain tuples in Step's order (half the cost of Steps: the JSON of 10^5
-    steps reads them so)."""
+    and a "sum" step where several paths met (see reverse_order). With
+    `wanted` (per node: does a path lead from it to an input asked for, see
+    graph.needed_for), only the edges into such nodes: --wrt w0 narrates the
+    paths to w0."""
+    fan_in, order = reverse_order(graph, tape, wanted)
+    out = graph.output if out is None else out
+    steps = [Step("seed", out, out, total=seed)]
+    incoming: dict[int, list] = {}              # step indices, where paths meet only
+    running: list = [None] * len(fan_in)
+    kinks = set(tape.kinks)
+    append = steps.append
+    new = tuple.__new__                         # Step(...) without its Python-level __new__: 10^5 edges
+    for edge in order:
+        if type(edge) is int:                   # several paths met here
+            append(Step("sum", edge, edge, total=running[edge], terms=tuple(incoming[edge])))
+            continue
+        i, k, j, local, upstream, contribution = edge
+        if fan_in[j] > 1:
+            so_far = running[j]
+            total = running[j] = contribution if so_far is None else so_far + contribution
+            incoming.setdefault(j, []).append(len(steps))
+        else:
+            total = contribution                # the only path into j
+        append(new(Step, ("edge", i, j, k, local, upstream, contribution, total, i in kinks, ())))
+    return steps
+
+
+def reverse_order(graph, tape, wanted: list | None = None) -> tuple[list, Iterator]:
+    """(per node, how many of the edges lead into it; the order backward's
+    steps are told in): every edge of `tape` (with `wanted`, only those into
+    wanted nodes) as the tape holds it, in backward order, and the index of a
+    node several of them lead into where its "sum" step goes: where backward
+    reaches it (before its own edges), or for a leaf, which has none, where
+    backward passes below it. build_steps and the JSON of 10^5 steps read it
+    (see Derivation.step_dicts)."""
     nodes = graph.nodes
     edges = tape.edges
     if wanted is not None:
@@ -48,40 +77,24 @@ def build_steps(graph, tape, out: int | None = None, seed=1.0, wanted: list | No
     fan_in = [0] * len(nodes)
     for edge in edges:
         fan_in[edge[2]] += 1
-    out = graph.output if out is None else out
-    new = tuple.__new__                         # row(...) without Step's Python-level __new__
-    steps = [new(row, ("seed", out, out, 0, None, None, None, seed, False, ()))]
-    incoming: dict[int, list] = {}              # step indices, where paths meet only
-    running: list = [None] * len(nodes)
-    kinks = set(tape.kinks)
-    # leaves have no edges of their own: their sums go where backward passes them
     leaves = [j for j in range(len(nodes) - 1, -1, -1) if fan_in[j] > 1 and not nodes[j].args]
-    leaves.append(-1)                           # (below every node: ends the list)
+    return fan_in, _in_order(edges, fan_in, leaves + [-1])     # -1: below every node, ends the leaves
 
-    def sum_step(j):
-        steps.append(new(row, ("sum", j, j, 0, None, None, None, running[j], False, tuple(incoming[j]))))
 
+def _in_order(edges: list, fan_in: list, leaves: list) -> Iterator:
     current = None
     next_leaf = 0                               # leaves[next_leaf:] are still to be summed
-    append = steps.append
-    for i, k, j, local, upstream, contribution in edges:
+    for edge in edges:
+        i = edge[0]
         if i != current:
             current = i
             while leaves[next_leaf] > i:
-                sum_step(leaves[next_leaf])
+                yield leaves[next_leaf]
                 next_leaf += 1
             if fan_in[i] > 1:
-                sum_step(i)
-        if fan_in[j] > 1:
-            so_far = running[j]
-            total = running[j] = contribution if so_far is None else so_far + contribution
-            incoming.setdefault(j, []).append(len(steps))
-        else:
-            total = contribution                # the only path into j
-        append(new(row, ("edge", i, j, k, local, upstream, contribution, total, i in kinks, ())))
-    for j in leaves[next_leaf:-1]:
-        sum_step(j)
-    return steps
+                yield i
+        yield edge
+    yield from leaves[next_leaf:-1]
 
 
 def build_forward_steps(source: int, edges: list, kinks=(), seed=1.0) -> list[Step]:
