@@ -251,12 +251,12 @@ def noises(g: Graph, node_values: list, grads: list) -> list[float]:
     """noise() of every scalar input's node at once (per node index): sums from
     the output down, one sweep (noise() sums each input's from its node up:
     the same terms, added in another order)."""
-    nodes = g.nodes
+    rows = g.rows
     scaled, tiny = abs(node_values[g.output]), 1.0
-    out = [0.0] * len(nodes)
-    for i in range(len(nodes) - 1, -1, -1):
+    out = [0.0] * len(rows)
+    for i in range(len(rows) - 1, -1, -1):
         grad = grads[i]
-        if grad is not None and nodes[i].args:
+        if grad is not None and rows[i][1]:
             scaled += abs(node_values[i] * grad)
             tiny += abs(grad)
         out[i] = EPS * scaled + TINY * tiny

@@ -50,7 +50,7 @@ def _run(g: Graph, values: dict, node_values: list, points: list, track: bool):
         vals[i][p] = x
     starts = np.array([g.inputs[name] for name, _x in points])
     forwards, constants, arguments, last_use, watched = _plan(g)
-    nodes = g.nodes
+    rows = g.rows
     crossed = np.full(n, -1)
     far: dict = {}                  # (node, period) -> the points that moved it a 16th of that, or None
     bad = np.zeros(n, dtype=bool) if track else None
@@ -78,7 +78,7 @@ def _run(g: Graph, values: dict, node_values: list, points: list, track: bool):
             continue                # an input (moved above, or at x) or a constant
         vals[i] = value
         if watched[i]:
-            _mark_crossed(nodes[i], vals, node_values, i, starts, crossed, far)
+            _mark_crossed(rows[i], vals, node_values, i, starts, crossed, far)
         if track and type(value) is vector:
             bad |= ~np.isfinite(value)
         for j in args:
@@ -99,35 +99,35 @@ def _plan(g: Graph) -> tuple:
     fit; never the output's), and whether a step may cross something there (a
     kink or a pole: rows with a `branch`; waves: rows with a `period`). Once per graph."""
     plan = _plans.get(g)
-    if plan is None or len(plan[2]) != len(g.nodes):
-        nodes = g.nodes
-        ops = [node.op for node in nodes]
-        arguments = [node.args for node in nodes]
-        last_use = list(range(len(nodes)))
+    if plan is None or len(plan[2]) != len(g.rows):
+        rows = g.rows
+        ops = [row[0] for row in rows]
+        arguments = [row[1] for row in rows]
+        last_use = list(range(len(rows)))
         for i, args in enumerate(arguments):
             for j in args:
                 last_use[j] = i
-        last_use[g.output] = len(nodes)
-        plan = _plans[g] = ([op.forward for op in ops], [node.c for node in nodes], arguments, last_use,
+        last_use[g.output] = len(rows)
+        plan = _plans[g] = ([op.forward for op in ops], [row[2] for row in rows], arguments, last_use,
                             [op.branch is not None or bool(op.period) for op in ops])
     return plan
 
 
-def _mark_crossed(node, vals: list, base: list, i: int, starts, crossed, far: dict) -> None:
+def _mark_crossed(row: tuple, vals: list, base: list, i: int, starts, crossed, far: dict) -> None:
     """Points whose move took node i onto another branch (or its input more
     than a 16th of its period away) and no earlier node: they crossed at i.
     Only points moving an input at or before i count (the scalar sampler
     recomputes from the input on). Whole-vector tests first: at most points
     nothing crosses, and one reduction says so; `far` keeps, per node read
     and reach, which points moved it that far (10^4 sin nodes may read a few
-    inputs). `vals`, `base`: every node's value in this pass, and at x."""
-    op = node.op
-    args = node.args
+    inputs). `row`: node i's (see Graph.rows); `vals`, `base`: every node's
+    value in this pass, and at x."""
+    op, args, c = row[:3]
     changed = None
     if op.branch is not None:
-        branch = op.branch(ArrayNS, node.c, *[vals[j] for j in args])
+        branch = op.branch(ArrayNS, c, *[vals[j] for j in args])
         if type(branch) is np.ndarray:
-            differs = branch != op.branch(ScalarNS, node.c, *[base[j] for j in args])
+            differs = branch != op.branch(ScalarNS, c, *[base[j] for j in args])
             if _any(differs):
                 changed = differs
     if op.period and type(vals[args[0]]) is np.ndarray:
