@@ -187,16 +187,18 @@ def test_plain_text_is_what_rich_lays_out_at_unlimited_width(source, values, opt
         assert plain.render(d, lang, 3) == rich_text
 
 
-def test_the_piped_narration_imports_no_rich_unless_colour_is_forced():
+def test_the_piped_narration_imports_no_rich_and_is_styled_when_colour_is_forced():
     code = ("import io, sys; from bptutor.app.cli import main; out = io.StringIO(); "
             "main(['1/(1+exp(-(w0*x0+w1*x1+w2)))', '--vals', 'w0=2,x0=-1,w1=-3,x1=-2,w2=-3'], stdout=out); "
-            "print(out.getvalue().count('×'), any(m.split('.')[0] == 'rich' for m in sys.modules))")
-    env = {k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "TTY_COMPATIBLE")}
+            "print(out.getvalue().count('×'), any(m.split('.')[0] == 'rich' for m in sys.modules), "
+            "'\\x1b[1m' in out.getvalue())")
+    env = {k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "TTY_COMPATIBLE", "NO_COLOR", "TERM")}
     piped = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=env)
-    assert piped.stdout.split()[1] == "False" and int(piped.stdout.split()[0]) > 10, piped.stderr
+    assert piped.stdout.split() == [piped.stdout.split()[0], "False", "False"] and int(piped.stdout.split()[0]) > 10, \
+        piped.stderr
     forced = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
                             env=env | {"FORCE_COLOR": "1"})
-    assert forced.stdout.split()[1] == "True", forced.stderr
+    assert forced.stdout.split()[1:] == ["False", "True"], forced.stderr       # styled as Rich would, without it
 
 
 # ---- 80 columns ------------------------------------------------------------------------------

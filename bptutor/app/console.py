@@ -211,7 +211,14 @@ def show(renderable, file) -> None:
     """Print a renderable. On a terminal it wraps to the window; piped to a file
     or another program, lines are not wrapped (grep and copy-paste keep whole
     sentences) and table cells lose their trailing blanks. Control characters
-    in its text are escaped (printable()) either way."""
+    in its text are escaped (printable()) either way. A renderable that lays
+    itself out as Rich would (ansi(), the derivation) is written without Rich."""
+    settings = terminal_settings(file) if hasattr(renderable, "ansi") else None
+    text = renderable.ansi(*settings) if settings is not None else None
+    if text is not None:
+        file.write(text)
+        file.flush()
+        return
     con = console(file)
     if con.is_terminal:
         con.print(Escaped(renderable), crop=False)
@@ -220,6 +227,47 @@ def show(renderable, file) -> None:
     with con.capture() as cap:
         con.print(Escaped(renderable))
     file.write("\n".join(line.rstrip() for line in cap.get().split("\n")))
+
+
+def terminal_settings(file) -> tuple[int, bool, bool] | None:
+    """(width, styles, colours) as console(file) would choose them for a
+    terminal: its is_terminal (TTY_COMPATIBLE, FORCE_COLOR, isatty), its width
+    (COLUMNS, else the first standard stream that is a terminal, else 80; 80 on
+    TERM=dumb), no styles on a dumb terminal, no colours under NO_COLOR. None
+    where Rich would not write to a terminal, or decides by more than this
+    (Windows consoles, Jupyter, IDLE): Rich prints there."""
+    import builtins
+    if sys.platform == "win32" or hasattr(builtins, "get_ipython") \
+            or str(getattr(sys.stdin, "__module__", "")).startswith("idlelib"):
+        return None
+    env = os.environ
+    tty = env.get("TTY_COMPATIBLE", "")
+    if tty in ("0", "1"):
+        terminal = tty == "1"
+    elif env.get("FORCE_COLOR") is not None:
+        terminal = env["FORCE_COLOR"] != ""
+    else:
+        terminal = is_terminal(file)
+    if not terminal:
+        return None
+    dumb = env.get("TERM", "").lower() in ("dumb", "unknown")
+    columns, lines = env.get("COLUMNS", ""), env.get("LINES", "")
+    if columns.isdigit() and (lines.isdigit() or not dumb):
+        width = int(columns)
+    elif dumb:
+        width = 80
+    else:
+        width = None
+        for fd in (0, 1, 2):
+            try:
+                width = os.get_terminal_size(fd).columns
+                break
+            except (AttributeError, ValueError, OSError):
+                pass
+        width = width or 80
+    if width < 1:
+        return None
+    return width, not dumb, env.get("NO_COLOR", "") == ""
 
 
 class Escaped:

@@ -1,29 +1,34 @@
 """The derivation for a terminal: plain.py's blocks as Rich renderables (Text
 and Table, never string padding: Chinese characters are two cells wide; never
-user text inside markup), wrapped to the window."""
+user text inside markup), wrapped to the window. Rich is imported only when
+something is laid out by it: Document.ansi() lays the same blocks out without
+Rich, as Rich would (the common case on a terminal; Rich costs half the run)."""
 from __future__ import annotations
 
 import re
 import unicodedata
-
-from rich.console import Group
-from rich.table import Table
-from rich.text import Text
+from collections import namedtuple
 
 from ..core.records import Derivation
 from . import plain
 from .plain import cells
 
+# A Rich Text without Rich: a style over all of it and (text, style) pieces.
+Styled = namedtuple("Styled", "style pieces")
 
-def render(d: Derivation, lang: str = "en", digits: int = 4, show_all: bool = False) -> Group:
-    return rich_blocks(plain.document(d, lang, digits, show_all))
+
+def render(d: Derivation, lang: str = "en", digits: int = 4, show_all: bool = False) -> Document:
+    return Document(plain.document(d, lang, digits, show_all))
 
 
-def rich_blocks(blocks: list) -> Group:
+def rich_blocks(blocks: list):
+    from rich.console import Group
     return Group(*(rich_block(b) for b in blocks))
 
 
 def rich_block(block):
+    from rich.console import Group
+    from rich.text import Text
     kind = type(block)
     if kind is plain.Lines:
         text = Text()
@@ -45,13 +50,32 @@ def rich_block(block):
     return Fitted(block)
 
 
-def rich_table(block: plain.Table) -> Table:
+def rich_table(block: plain.Table):
+    from rich.table import Table
+    from rich.text import Text
     table = Table(box=None, padding=(0, 2, 0, 0), show_edge=False, pad_edge=False)
     for title, justify in block.columns:
         table.add_column(Text(title), justify=justify, header_style="bold")
     for row in block.rows:
-        table.add_row(*(cell if isinstance(cell, Text) else Text(cell[0], style=cell[1]) for cell in row))
+        table.add_row(*(rich_text(as_styled(cell)) for cell in row))
     return table
+
+
+def as_styled(cell) -> Styled:
+    """A table cell, plain's (text, style) or stacked()'s Styled, as Styled."""
+    return cell if type(cell) is Styled else Styled(cell[1], [(cell[0], "")])
+
+
+def rich_text(cell: Styled):
+    from rich.text import Text
+    text = Text(style=cell.style)
+    for piece, style in cell.pieces:
+        text.append(piece, style=style)
+    return text
+
+
+def plain_of(cell) -> str:
+    return "".join(piece for piece, _ in cell.pieces) if type(cell) is Styled else cell[0]
 
 
 def natural_width(block: plain.Table) -> int:
@@ -59,8 +83,7 @@ def natural_width(block: plain.Table) -> int:
     widths = [cells(title) for title, _ in block.columns]
     for row in block.rows:
         for k, cell in enumerate(row):
-            text = cell.plain if isinstance(cell, Text) else cell[0]        # stacked()'s cells are Texts
-            widths[k] = max([widths[k]] + [cells(line) for line in text.split("\n")])
+            widths[k] = max([widths[k]] + [cells(line) for line in plain_of(cell).split("\n")])
     return sum(widths) + 2 * (len(widths) - 1)
 
 
@@ -77,10 +100,10 @@ def stacked(block: plain.Table) -> plain.Table | None:
     rows = []
     for row in block.rows:
         (first, first_style), (second, second_style) = row[a], row[a + 1]
-        merged = Text(first, style=first_style) + "\n" + Text(second, style=second_style)
+        merged = Styled(first_style, [(first + "\n", ""), (second, second_style)])
         before, before_style = row[a - 1]
         lines = first.count("\n") + 1
-        labelled = Text(before, style=before_style) + "\n" * (lines - before.count("\n")) + Text(label, style="dim")
+        labelled = Styled(before_style, [(before + "\n" * (lines - before.count("\n")), ""), (label, "dim")])
         rows.append([*row[:a - 1], labelled, merged, *row[a + 2:]])
     return plain.Table(block.columns[:a + 1] + block.columns[a + 2:], rows)
 
@@ -114,6 +137,8 @@ def below(block: plain.Table):
     """The table without its matrix columns, each row followed by its matrices
     on lines of their own, labelled by their columns' titles (a matrix too wide
     to stand beside the other columns even alone)."""
+    from rich.table import Table
+    from rich.text import Text
     matrix = [any("\n" in row[k][0] for row in block.rows) for k in range(len(block.columns))]
     kept = [k for k, is_matrix in enumerate(matrix) if not is_matrix]
     widths = [max([cells(block.columns[k][0])] + [cells(row[k][0]) for row in block.rows]) for k in kept]
@@ -130,7 +155,7 @@ def below(block: plain.Table):
                               Text("\n".join("    " + line for line in row[k][0].split("\n")), style=row[k][1]))
 
 
-def check_section(d: Derivation, lang: str, digits: int, show_all: bool = False) -> Group:
+def check_section(d: Derivation, lang: str, digits: int, show_all: bool = False):
     """The numeric check alone (after --step's last step)."""
     from .words import Words
     return rich_blocks(plain.check_section(Words(d), plain.PlainText(lang, digits, True), show_all))
@@ -208,7 +233,7 @@ class Wrapped:
     """Rich Text wrapped by breaks() to the width it is given (a terminal's, a
     table column's), with its styles."""
 
-    def __init__(self, text: Text, extra: int = 0):
+    def __init__(self, text, extra: int = 0):
         self.text, self.extra = text, extra
 
     def __rich_measure__(self, console, options):
@@ -219,6 +244,7 @@ class Wrapped:
         return Measurement(min(unit, widest), widest).with_maximum(options.max_width)
 
     def __rich_console__(self, console, options):
+        from rich.text import Text
         width = options.max_width
         for line in self.text.split("\n", allow_blank=True):
             plain = line.plain
@@ -230,3 +256,209 @@ class Wrapped:
             for k, part in enumerate(line.divide(offsets)):
                 part.rstrip()
                 yield part if k == 0 else Text(hang) + part
+
+
+# ---- the same layout without Rich ----------------------------------------------------------
+class Document:
+    """The derivation's blocks for a terminal: a Rich renderable (laid out as
+    above), and ansi(), the same bytes Rich would write, laid out here."""
+
+    def __init__(self, blocks: list):
+        self.blocks = blocks
+        self._group = None
+
+    def group(self):
+        if self._group is None:
+            self._group = rich_blocks(self.blocks)
+        return self._group
+
+    def __rich_console__(self, console, options):
+        yield self.group()
+
+    def __rich_measure__(self, console, options):
+        from rich.measure import Measurement
+        return Measurement.get(console, options, self.group())
+
+    def ansi(self, width: int, styles: bool = True, colours: bool = True) -> str | None:
+        """The text Rich writes for it to a terminal `width` cells wide (with
+        `styles` as SGR codes, without colours unless `colours`: NO_COLOR);
+        None where only Rich lays it out so: a table wider than the window, a
+        line no break fits in, a character whose width Rich may count otherwise."""
+        lines = []
+        for block in self.blocks:
+            laid = block_lines(block, width)
+            if laid is None:
+                return None
+            lines += laid
+        if not _SURE.fullmatch("".join(text for segments in lines for text, _ in segments)):
+            return None
+        out = []
+        for segments in lines:
+            for text, style in segments:
+                code = sgr(style, colours) if styles and style else ""
+                out.append(f"\x1b[{code}m{text}\x1b[0m" if code else text)
+            out.append("\n")
+        return "".join(out)
+
+
+# Characters whose cells plain.cells counts as Rich does (tests/test_terminal_layout.py checks
+# it against rich.cells): ASCII, Latin, Greek, subscripts, math, arrows, the marks, Chinese.
+_SURE = re.compile("[\x20-\x7e\xa0-\xac\xae-\u02ff\u0391-\u03a1\u03a3-\u03a9\u03b1-\u03c9\u1d00-\u1dbf"
+                   "\u2010-\u2027\u2030-\u205e\u2070-\u2071\u2074-\u208e\u2090-\u209c\u2100-\u218b\u2190-\u22ff"
+                   "\u2713\u2717\u3001-\u3029\u3030-\u303e\u4e00-\u9fff\uff01-\uff60\U0001d7ce-\U0001d7ff]*")
+SGR = {"bold": "1", "dim": "2", "red": "31", "green": "32", "yellow": "33"}     # Rich's codes for plain's styles
+_ATTRIBUTES = ("bold", "dim")                   # in the order Rich writes them, before the colour
+
+
+def sgr(style: str, colours: bool) -> str:
+    """The SGR parameters of a style (words, later colours overriding earlier)."""
+    words = style.split()
+    codes = [SGR[word] for word in _ATTRIBUTES if word in words]
+    colour = [word for word in words if word not in _ATTRIBUTES]
+    if colours and colour:
+        codes.append(SGR[colour[-1]])
+    return ";".join(codes)
+
+
+def block_lines(block, width: int) -> list | None:
+    """A block as Rich lays it out at `width`: lines of (text, style) segments."""
+    kind = type(block)
+    if kind is plain.Lines:
+        pieces = [(text, style) for text, style in block.spans]
+        return wrapped_lines("", pieces, width, 2)
+    if kind is plain.Grid:
+        widest = max(cells(number) for number, _, _ in block.rows)
+        out = []
+        for number, text, style in block.rows:
+            first, *more = text.split("\n")
+            pieces = [(" " * (widest - cells(number)), ""), (number, "dim"), (" ", ""), (first, style)]
+            out += wrapped_lines("", pieces, width, cells(number) + 1) or [None]
+            for line in more:
+                out += wrapped_lines(style, [(" " * (widest + 1) + line, "")], width) or [None]
+        return None if None in out else out
+    for table in (block, stacked(block)):
+        if table is not None and natural_width(table) <= width:
+            return table_lines(table)       # None for an empty column
+    return None                 # wrapped cells or matrices under their rows: Rich's layout
+
+
+def tidy(pieces: list) -> list:
+    """Pieces as a Rich Text holds them: empty ones dropped, unstyled neighbours one."""
+    out = []
+    for text, style in pieces:
+        if not text:
+            continue
+        if not style and out and not out[-1][1]:
+            out[-1] = (out[-1][0] + text, "")
+        else:
+            out.append((text, style))
+    return out
+
+
+def split_pieces(pieces: list, offsets: list[int]) -> list[list]:
+    """Pieces cut at character offsets (Text.divide)."""
+    parts, part, at, cuts = [], [], 0, list(offsets)
+    for text, style in pieces:
+        while cuts and cuts[0] < at + len(text):
+            k = cuts.pop(0) - at
+            part.append((text[:k], style))
+            parts.append(part)
+            part, text, at = [], text[k:], at + k
+        part.append((text, style))
+        at += len(text)
+    parts.append(part)
+    parts += [[] for _ in cuts]             # a cut at the very end: an empty last line
+    return [tidy(p) for p in parts]
+
+
+def rstripped(pieces: list) -> list:
+    """Trailing blanks removed (Text.rstrip)."""
+    pieces = list(pieces)
+    while pieces:
+        text, style = pieces[-1]
+        if text.rstrip():
+            pieces[-1] = (text.rstrip(), style)
+            break
+        pieces.pop()
+    return pieces
+
+
+def styled(base: str, pieces: list) -> list:
+    """Segments: each piece in the base style combined with its own."""
+    return [(text, f"{base} {style}".strip()) for text, style in pieces]
+
+
+def wrapped_lines(base: str, pieces: list, width: int, extra: int = 0) -> list | None:
+    """Wrapped(Text) at `width`: a Text in style `base` cut into lines at "\\n",
+    each wrapped by breaks(); None where a line is still too wide (Rich would
+    cut it again)."""
+    text = "".join(piece for piece, _ in pieces)
+    lines = split_pieces(tidy(pieces), [k + 1 for k, ch in enumerate(text) if ch == "\n"])
+    out = []
+    for line in lines:
+        if line and line[-1][0].endswith("\n"):
+            line = tidy(line[:-1] + [(line[-1][0][:-1], line[-1][1])])
+        plain_line = "".join(piece for piece, _ in line)
+        offsets = breaks(plain_line, width, extra)
+        if not offsets:
+            out.append((plain_line, styled(base, line)))
+            continue
+        hang = " " * hang_of(plain_line, extra)
+        for k, part in enumerate(split_pieces(line, offsets)):
+            part = rstripped(part)
+            row = styled(base, part)
+            if k:
+                row = [(hang, "")] + row if base else styled("", tidy([(hang, "")] + part))
+            out.append(("".join(piece for piece, _ in row), row))
+    if any(cells(plain_line) > width for plain_line, _ in out):
+        return None
+    return [row for _, row in out]
+
+
+def table_lines(table: plain.Table) -> list:
+    """A table of plain's at its natural width as Rich lays it out: cells two
+    apart, headers bold, left or right justified, blank under a shorter cell."""
+    header = [Styled("", [(title, "")]) for title, _ in table.columns]
+    rows = [header] + [[as_styled(cell) for cell in row] for row in table.rows]
+    split = [[cell_lines(cell) for cell in row] for row in rows]
+    count = len(table.columns)
+    widths = [max(cells("".join(p for p, _ in line)) for row in split for _, line in row[k]) for k in range(count)]
+    if 0 in widths:
+        return None             # Rich gives an empty column one cell
+    out = []
+    for r, row in enumerate(split):
+        cell_style = "bold" if r == 0 else ""
+        for i in range(max(len(lines) for lines in row)):
+            segments = []
+            for k, lines in enumerate(row):
+                pad = "  " if k < count - 1 else ""
+                if i >= len(lines):
+                    segments.append((" " * widths[k] + pad, cell_style))
+                    continue
+                base, line = lines[i]
+                line = justified(line, widths[k], table.columns[k][1])
+                segments += styled(cell_style, styled(base, line))
+                if pad:
+                    segments.append((pad, cell_style))
+            out.append(segments)
+    return out
+
+
+def cell_lines(cell: Styled) -> list:
+    """A cell's lines, each (its style, its pieces)."""
+    text = "".join(piece for piece, _ in cell.pieces)
+    lines = split_pieces(tidy(cell.pieces), [k + 1 for k, ch in enumerate(text) if ch == "\n"])
+    out = []
+    for line in lines:
+        if line and line[-1][0].endswith("\n"):
+            line = tidy(line[:-1] + [(line[-1][0][:-1], line[-1][1])])
+        out.append((cell.style, line))
+    return out
+
+
+def justified(pieces: list, width: int, justify: str) -> list:
+    """A cell's line padded to its column's width on the side its justification asks."""
+    if justify == "right":
+        pieces = rstripped(pieces)
+    pad = " " * (width - cells("".join(piece for piece, _ in pieces)))
+    return tidy([(pad, "")] + pieces) if justify == "right" else tidy(pieces + [(pad, "")])
