@@ -336,10 +336,33 @@ def block_lines(block, width: int) -> list | None:
             for line in more:
                 out += wrapped_lines(style, [(" " * (widest + 1) + line, "")], width) or [None]
         return None if None in out else out
-    for table in (block, stacked(block)):
-        if table is not None and natural_width(table) <= width:
-            return table_lines(table)       # None for an empty column
-    return None                 # wrapped cells or matrices under their rows: Rich's layout
+    if natural_width(block) <= width:
+        return table_lines(block)
+    merged = stacked(block)
+    if merged is None:
+        return None             # its cells wrapped: Rich's layout
+    if natural_width(merged) <= width:
+        return table_lines(merged)
+    return below_lines(block, width)
+
+
+def below_lines(block: plain.Table, width: int) -> list | None:
+    """below() laid out here: None where the other columns do not fit either."""
+    matrix = [any("\n" in row[k][0] for row in block.rows) for k in range(len(block.columns))]
+    kept = [k for k, is_matrix in enumerate(matrix) if not is_matrix]
+    widths = [max([cells(block.columns[k][0])] + [cells(row[k][0]) for row in block.rows]) for k in kept]
+    if sum(widths) + 2 * (len(widths) - 1) > width:
+        return None
+    out = []
+    for n, row in enumerate(block.rows):
+        table = plain.Table([block.columns[k] for k in kept], [[row[k] for k in kept]])
+        out += table_lines(table, widths, header=n == 0) or [None]
+        for k, is_matrix in enumerate(matrix):
+            if is_matrix:
+                pieces = [("  ", ""), (block.columns[k][0], "dim"), ("\n", ""),
+                          ("\n".join("    " + line for line in row[k][0].split("\n")), row[k][1])]
+                out += wrapped_lines("", pieces, width) or [None]
+    return None if None in out else out
 
 
 def tidy(pieces: list) -> list:
@@ -392,12 +415,8 @@ def wrapped_lines(base: str, pieces: list, width: int, extra: int = 0) -> list |
     """Wrapped(Text) at `width`: a Text in style `base` cut into lines at "\\n",
     each wrapped by breaks(); None where a line is still too wide (Rich would
     cut it again)."""
-    text = "".join(piece for piece, _ in pieces)
-    lines = split_pieces(tidy(pieces), [k + 1 for k, ch in enumerate(text) if ch == "\n"])
     out = []
-    for line in lines:
-        if line and line[-1][0].endswith("\n"):
-            line = tidy(line[:-1] + [(line[-1][0][:-1], line[-1][1])])
+    for line in lines_of(pieces):
         plain_line = "".join(piece for piece, _ in line)
         offsets = breaks(plain_line, width, extra)
         if not offsets:
@@ -415,19 +434,21 @@ def wrapped_lines(base: str, pieces: list, width: int, extra: int = 0) -> list |
     return [row for _, row in out]
 
 
-def table_lines(table: plain.Table) -> list:
-    """A table of plain's at its natural width as Rich lays it out: cells two
-    apart, headers bold, left or right justified, blank under a shorter cell."""
-    header = [Styled("", [(title, "")]) for title, _ in table.columns]
-    rows = [header] + [[as_styled(cell) for cell in row] for row in table.rows]
-    split = [[cell_lines(cell) for cell in row] for row in rows]
+def table_lines(table: plain.Table, widths: list[int] | None = None, header: bool = True) -> list | None:
+    """A table of plain's as Rich lays it out at its natural width (or at
+    `widths`): cells two apart, headers bold, left or right justified, blank
+    under a shorter cell."""
+    titles = [[Styled("", [(title, "")]) for title, _ in table.columns]] if header else []
+    rows = titles + [[as_styled(cell) for cell in row] for row in table.rows]
+    split = [[[(cell.style, line) for line in lines_of(cell.pieces)] for cell in row] for row in rows]
     count = len(table.columns)
-    widths = [max(cells("".join(p for p, _ in line)) for row in split for _, line in row[k]) for k in range(count)]
+    if widths is None:
+        widths = [max(cells("".join(p for p, _ in line)) for row in split for _, line in row[k]) for k in range(count)]
     if 0 in widths:
         return None             # Rich gives an empty column one cell
     out = []
     for r, row in enumerate(split):
-        cell_style = "bold" if r == 0 else ""
+        cell_style = "bold" if header and r == 0 else ""
         for i in range(max(len(lines) for lines in row)):
             segments = []
             for k, lines in enumerate(row):
@@ -444,15 +465,14 @@ def table_lines(table: plain.Table) -> list:
     return out
 
 
-def cell_lines(cell: Styled) -> list:
-    """A cell's lines, each (its style, its pieces)."""
-    text = "".join(piece for piece, _ in cell.pieces)
-    lines = split_pieces(tidy(cell.pieces), [k + 1 for k, ch in enumerate(text) if ch == "\n"])
+def lines_of(pieces: list) -> list[list]:
+    """Pieces cut into lines at their newlines (Text.split("\\n", allow_blank=True))."""
+    text = "".join(piece for piece, _ in pieces)
     out = []
-    for line in lines:
+    for line in split_pieces(tidy(pieces), [k + 1 for k, ch in enumerate(text) if ch == "\n"]):
         if line and line[-1][0].endswith("\n"):
             line = tidy(line[:-1] + [(line[-1][0][:-1], line[-1][1])])
-        out.append((cell.style, line))
+        out.append(line)
     return out
 
 
