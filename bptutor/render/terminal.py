@@ -183,6 +183,9 @@ def breaks(line: str, width: int, extra: int = 0) -> list[int]:
     Continuation lines are indented by hang_of()."""
     if cells(line) <= width:
         return []
+    at = [0]                    # at[k]: the cells line[:k] takes (a slice's cells by subtraction)
+    for ch in line:
+        at.append(at[-1] + (1 if ch < "\u0300" else 0 if unicodedata.combining(ch) else 2 if _wide(ch) else 1))
     hang = hang_of(line, extra)
     pieces = []                 # (start, end): the units a line may break between
     for m in re.finditer(r"\S+", line):
@@ -197,7 +200,7 @@ def breaks(line: str, width: int, extra: int = 0) -> list[int]:
         text = line[start:end]
         previous = line[pieces[k - 1][0]:pieces[k - 1][1]] if k else ""
         if segments and (text in _OPERATORS or line[start] in _CLOSING and start == pieces[k - 1][1]
-                         or previous in ("=", "≈") and cells(text) <= SHORT):
+                         or previous in ("=", "≈") and at[end] - at[start] <= SHORT):
             segments[-1] = (segments[-1][0], end)
         else:
             segments.append((start, end))
@@ -213,13 +216,13 @@ def breaks(line: str, width: int, extra: int = 0) -> list[int]:
     items = []                  # kept whole when they fit: a bracketed value, an item
     for start, end in segments:
         if items and (outer[start] >= 0 or spaced and not line.startswith("  ", items[-1][1])) \
-                and cells(line[items[-1][0]:end]) <= width - hang:
+                and at[end] - at[items[-1][0]] <= width - hang:
             items[-1] = (items[-1][0], end)
         else:
             items.append((start, end))
     out, line_start, indent = [], 0, 0
     for start, end in items:
-        if start > line_start and indent + cells(line[line_start:end]) > width:
+        if start > line_start and indent + at[end] - at[line_start] > width:
             out.append(start)
             line_start, indent = start, hang
     return out
