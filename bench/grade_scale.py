@@ -54,7 +54,7 @@ def write_files(folder: Path, files: int, per_file: int) -> int:
 
 def timed(cmd) -> tuple[float, subprocess.CompletedProcess]:
     t0 = time.perf_counter()
-    proc = subprocess.run(cmd, env=ENV, capture_output=True, text=True, check=False)
+    proc = subprocess.run(cmd, env=ENV, cwd=ROOT, capture_output=True, text=True, check=False)
     return time.perf_counter() - t0, proc
 
 

@@ -34,7 +34,7 @@ BUDGET = {"piped": 0.85, "terminal": 1.15}
 
 def piped(cmd) -> float:
     t0 = time.perf_counter()
-    subprocess.run(cmd, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, check=False)
+    subprocess.run(cmd, env=ENV, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, check=False)
     return time.perf_counter() - t0
 
 
@@ -42,7 +42,7 @@ def on_terminal(cmd) -> float:
     """The command's stdout a pseudo-terminal; its output read to the end."""
     leader, follower = pty.openpty()
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=ENV, stdout=follower, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+    proc = subprocess.Popen(cmd, env=ENV, cwd=ROOT, stdout=follower, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
     os.close(follower)
     while True:
         try:
@@ -61,7 +61,7 @@ def heavy_modules() -> str:
              "main(" + repr(SEED[3:]) + ", stdout=io.StringIO()); "
              "print(sorted({m.split('.')[0] for m in sys.modules} & {'rich', 'lark', 'numpy', 'prompt_toolkit', "
              "'typing', 'dataclasses', 'pathlib', 'tomllib', 'pickle', 'tempfile'}))")
-    done = subprocess.run([sys.executable, "-c", probe], env=ENV, capture_output=True, text=True)
+    done = subprocess.run([sys.executable, "-c", probe], env=ENV, cwd=ROOT, capture_output=True, text=True)
     return done.stdout.strip() or done.stderr.strip()
 
 
