@@ -15,6 +15,7 @@ import re
 import threading
 from collections.abc import Mapping
 from contextvars import ContextVar
+from itertools import accumulate, chain, compress
 
 from ..errors import BptutorError, BptutorMathError, BptutorSyntaxError, BptutorValueError
 from ..core.engine import leads_to_output
@@ -223,14 +224,14 @@ class _Builder:
 
     # ---- expressions --------------------------------------------------------
     def number(self, tok):
-        value = float(tok)
+        text, start, end = tok
+        value = float(text)
         if value != value or value in (float("inf"), float("-inf")):
-            raise BptutorValueError("value.too_large", (tok.start_pos, tok.end_pos), value=str(tok))
-        return Const(value, tok.start_pos, tok.end_pos)
+            raise BptutorValueError("value.too_large", (start, end), value=text)
+        return Const(value, start, end)
 
     def name(self, tok):
-        name = str(tok)
-        start, end = tok.start_pos, tok.end_pos
+        name, start, end = tok
         if self.defining is None:           # the common cases, kept lean: a program name, an input
             bound = self.bound.get(name)
             if bound is not None:
@@ -280,16 +281,16 @@ class _Builder:
         return x
 
     def binary(self, left, tok, right):
-        sym = str(tok)
+        sym, op_start, op_end = tok
         op = _BETWEEN_NODES.get(sym)
         if op is not None and type(left) is Ref and type(right) is Ref:    # the common case, kept lean
             if op.tensor:
                 self.g.tensor = True
-            return self._add(op, (left.index, right.index), None, left.start, right.end, tok.start_pos, tok.end_pos)
+            return self._add(op, (left.index, right.index), None, left.start, right.end, op_start, op_end)
         sym = OPERATORS.get(sym, sym)
         if sym == "/":
             self.quotients.add((left.start, right.end))
-        return self._combine(left, sym, right, tok.start_pos, tok.end_pos)
+        return self._combine(left, sym, right, op_start, op_end)
 
     def _combine(self, left, sym: str, right, op_start: int, op_end: int, start=None, end=None):
         """left sym right, as the notes draw it: a constant operand makes a gate
@@ -385,32 +386,35 @@ class _Builder:
         return node.op.name in ("div", "div_const", "rdiv_const") and (node.start, node.end) == (x.start, x.end)
 
     def root(self, tok, x):
-        return self.apply("sqrt", [x], tok.start_pos, x.end, tok.start_pos, tok.end_pos)
+        _, start, end = tok
+        return self.apply("sqrt", [x], start, x.end, start, end)
 
     def bars(self, left, x, right):
-        return self.apply("abs", [x], left.start_pos, right.end_pos, left.start_pos, right.end_pos)
+        return self.apply("abs", [x], left[1], right[2], left[1], right[2])
 
     def superscript(self, x, tok):
-        power = Const(float(str(tok).translate(SUPERSCRIPTS)), tok.start_pos, tok.end_pos)
-        return self._combine(x, "^", power, tok.start_pos, tok.end_pos)
+        text, start, end = tok
+        power = Const(float(text.translate(SUPERSCRIPTS)), start, end)
+        return self._combine(x, "^", power, start, end)
 
     def misplaced_equal(self, left, tok, right):
-        raise BptutorSyntaxError("syntax.assign_needs_name", (tok.start_pos, tok.end_pos))
+        raise BptutorSyntaxError("syntax.assign_needs_name", tok[1:])
 
     def negate(self, tok, x):
-        return self.apply("neg", [x], tok.start_pos, x.end, tok.start_pos, tok.end_pos)
+        _, start, end = tok
+        return self.apply("neg", [x], start, x.end, start, end)
 
     def identity(self, tok, x):
         return x
 
     def group(self, lpar, x, rpar):
         if isinstance(x, Const):
-            return Const(x.value, lpar.start_pos, rpar.end_pos)
-        return Ref(x.index, lpar.start_pos, rpar.end_pos)
+            return Const(x.value, lpar[1], rpar[2])
+        return Ref(x.index, lpar[1], rpar[2])
 
     def call(self, tok, lpar, args, rpar):
-        fname = str(tok)
-        start, end = tok.start_pos, rpar.end_pos
+        fname, start, name_end = tok
+        end = rpar[2]
         if args and len(args) == 1 and type(args[0]) is Ref and fname not in self.functions:
             op = _plain_call(fname)         # the common case, kept lean: sin(x), as _function builds it
             if op is not None:
@@ -422,10 +426,10 @@ class _Builder:
             if not self._free(fname) and len(args) == 1 and not isinstance(args[0], Keyword):
                 # x(y+1) where x has a value: the product, said in a note
                 self._note("notation.call_as_product", start, end, name=fname,
-                           read=f"{fname}·({self._text(lpar.end_pos, rpar.start_pos)})")
-                return self._combine(self._variable(fname, tok.start_pos, tok.end_pos), "*",
-                                     self.group(lpar, args[0], rpar), lpar.start_pos, lpar.end_pos)
-            self._unknown_function(fname, tok.start_pos, tok.end_pos, args, (lpar.end_pos, rpar.start_pos))
+                           read=f"{fname}·({self._text(lpar[2], rpar[1])})")
+                return self._combine(self._variable(fname, start, name_end), "*",
+                                     self.group(lpar, args[0], rpar), lpar[1], lpar[2])
+            self._unknown_function(fname, start, name_end, args, (lpar[2], rpar[1]))
         return self._function(fname, args, start, end, (start, end))
 
     def _unknown_function(self, fname: str, start: int, end: int, args=(), inside=(0, 0)):
@@ -506,32 +510,34 @@ class _Builder:
         return None
 
     def attribute(self, x, meth):
-        name = str(meth)[1:]
+        text, meth_start, meth_end = meth
+        name = text[1:]
         x = self._module(x) or x
         if isinstance(x, Module):
             if name in MODULE_CONSTANTS:
-                return Const(CONSTANTS[MODULE_CONSTANTS[name]], x.start, meth.end_pos)
-            return Module(f"{x.path}.{name}", x.start, meth.end_pos)
+                return Const(CONSTANTS[MODULE_CONSTANTS[name]], x.start, meth_end)
+            return Module(f"{x.path}.{name}", x.start, meth_end)
         if name == "T":
             return self.transpose(x, meth)
-        raise BptutorSyntaxError("syntax.unknown_attribute", (meth.start_pos, meth.end_pos), name=name)
+        raise BptutorSyntaxError("syntax.unknown_attribute", (meth_start, meth_end), name=name)
 
     def method(self, x, meth, lpar, args, rpar):
-        name = str(meth)[1:]
+        text, meth_start, meth_end = meth
+        name = text[1:]
         args = args or []
-        start, end = x.start, rpar.end_pos
+        start, end = x.start, rpar[2]
         x = self._module(x) or x
         if isinstance(x, Module):               # np.exp(x), torch.nn.functional.relu(x)
             if name in self.functions or canonical(name, FUNCTIONS) is None:
-                raise BptutorSyntaxError("syntax.unknown_module_function", (x.start, meth.end_pos),
+                raise BptutorSyntaxError("syntax.unknown_module_function", (x.start, meth_end),
                                          path=x.path, name=name, functions=", ".join(sorted(FUNCTIONS)))
             return self._function(name, args, start, end, (start, end))
         if name not in METHODS:
-            raise BptutorSyntaxError("syntax.unknown_method", (meth.start_pos, meth.end_pos), name=name,
+            raise BptutorSyntaxError("syntax.unknown_method", (meth_start, meth_end), name=name,
                                      methods=", ".join(f".{m}()" for m in METHODS))
         if name in ("max", "min") and args and not isinstance(args[0], Keyword):     # x.max(0): along axis 0
             args = [Keyword("axis", args[0], args[0].start, args[0].end), *args[1:]]
-        return self._function(name, [x, *args], start, end, (meth.start_pos, end))
+        return self._function(name, [x, *args], start, end, (meth_start, end))
 
     def arguments(self, *args):
         return list(args)
@@ -548,7 +554,7 @@ class _Builder:
 
     def array(self, lbracket, items, rbracket):
         """A value literal [0.2, 0.4] or [[0.1, 0.5], [-0.3, 0.8]]: a constant array."""
-        span = (lbracket.start_pos, rbracket.end_pos)
+        span = (lbracket[1], rbracket[2])
         if not items:
             raise BptutorValueError("tensor.empty_literal", span)
         for item in items:
@@ -559,13 +565,13 @@ class _Builder:
         return Const(literal(items, span), *span)
 
     def index(self, x, lbracket, items, rbracket):
-        span = (lbracket.start_pos, rbracket.end_pos)
+        span = (lbracket[1], rbracket[2])
         if not items:
             raise BptutorSyntaxError("tensor.empty_index", span)
         items = [self._label(i, x) for i in items]
         at = tuple(self._slice(i, span) if isinstance(i, Slice) else self._integer(i, "tensor.index_not_integer")
                    for i in items)
-        return self.apply("index", [x], x.start, rbracket.end_pos, *span, at)
+        return self.apply("index", [x], x.start, rbracket[2], *span, at)
 
     def _label(self, item, array):
         """s[y] with the label y given as a value: its number, as if typed. The
@@ -599,26 +605,27 @@ class _Builder:
         return list(items)
 
     def keyword(self, tok, value):
-        return Keyword(self._assigned_name(tok), value, tok.start_pos, value.end)
+        return Keyword(self._assigned_name(tok), value, tok[1], value.end)
 
     def transpose(self, x, tok):
-        return self.apply("transpose", [x], x.start, tok.end_pos, tok.start_pos, tok.end_pos)
+        _, start, end = tok
+        return self.apply("transpose", [x], x.start, end, start, end)
 
     # ---- statements -----------------------------------------------------------
     @staticmethod
     def _assigned_name(tok) -> str:
         """The name in a `name =` token."""
-        return str(tok)[:-1].rstrip()
+        return tok[0][:-1].rstrip()
 
     def assign(self, tok, value):
         name = self._assigned_name(tok)
-        return self._bind(name, tok.start_pos, tok.start_pos + len(name), value)
+        return self._bind(name, tok[1], tok[1] + len(name), value)
 
     def augassign(self, tok, op, value):
         """c += x is c = c + x (also -=, *=, /=)."""
         left = self.name(tok)
-        result = self._combine(left, str(op)[0], value, op.start_pos, op.end_pos)
-        return self._bind(str(tok), tok.start_pos, tok.end_pos, result)
+        result = self._combine(left, op[0][0], value, op[1], op[2])
+        return self._bind(*tok, result)
 
     def _bind(self, name: str, start: int, end: int, value):
         self._value(value)
@@ -648,8 +655,8 @@ class _Builder:
     # ---- user functions: f(x, w) = body ---------------------------------------------------
     def def_head(self, tok):
         """`f(x, w) =`: check the head, then read the body over placeholders."""
-        m = DEFINITION.match(str(tok))
-        name, start = m["name"], tok.start_pos
+        m = DEFINITION.match(tok[0])
+        name, start = m["name"], tok[1]
         params = [p.strip() for p in m["params"].split(",")] if m["params"].strip() else []
         if canonical(name, FUNCTIONS) is not None:
             raise BptutorSyntaxError("syntax.builtin_redefined", (start, start + len(name)), name=name)
@@ -724,7 +731,7 @@ class _Builder:
 
     def pair(self, tok, value):
         self._value(value)
-        return (self._assigned_name(tok), value, tok.start_pos, value.end)
+        return (self._assigned_name(tok), value, tok[1], value.end)
 
     def assignments(self, *pairs):
         return list(pairs)
@@ -760,28 +767,36 @@ def literal(items: list, span: tuple[int, int]):
 
 
 # ---- the parse: Lark's tables, run here ---------------------------------------------
-class Token(str):
-    """A terminal as the builder receives it (as Lark's Token: the text, and
-    set on it its `type` and its span `start_pos`, `end_pos` in the folded
-    text). No __new__ of its own: made by str's, at C speed."""
+# A terminal as the builder receives it: (its text, start, end), its span in the
+# folded text. Lark's parse hands the builder Lark's Token objects made into the same (see _Callbacks).
 
 
 class _Rejected(Exception):
     """The text is not in the language: Lark parses it again to say why."""
 
 
+_PASS, _CALL, _FILTER = range(3)            # how a rule's reduction is run (see _runtime_rules)
+
+
 def _runtime_rules(tables) -> list:
-    """tables.RULES with each builder method looked up."""
+    """tables.RULES with each builder method looked up, and how _lalr reduces
+    by it: _PASS, a ?rule passing its one child on as it is (x -> atom -> ...
+    -> expr); _CALL, the method called with every child; _FILTER, the children
+    filtered as Lark's tree builder filters them. Listed last rule first: the
+    table's reduce action -1 - k is then the list's index of rule k."""
     rules = []
     for origin, size, method, keep, nones_after, expand_one in tables.RULES:
         simple = all(not inlined and not nones for _i, inlined, nones in keep) and not nones_after
         kept = tuple(i for i, _inlined, _nones in keep)
-        if not simple or kept == tuple(range(size)):
-            kept = None                     # _filtered does it, or every child is kept
-        passes = size == 1 and expand_one and keep == ((0, False, 0),) and not nones_after
-        rules.append((origin, size, getattr(_Builder, method) if method else None, kept, keep, nones_after,
-                      expand_one, simple, passes))
-    return rules
+        if size == 1 and expand_one and keep == ((0, False, 0),) and not nones_after:
+            how = _PASS
+        elif simple and kept == tuple(range(size)) and size and method and not expand_one:
+            how = _CALL
+        else:
+            how = _FILTER
+        rules.append((origin, size, getattr(_Builder, method) if method else None, how,
+                      kept if simple else None, keep, nones_after, expand_one))
+    return rules[::-1]
 
 
 def builder_methods() -> set[str]:
@@ -793,101 +808,152 @@ _tables = None
 
 
 def _load_tables() -> tuple:
-    """(the tables module, its token regex's match, the ignored terminals, the rules
-    with their methods), on the first parse (lang/tablegen.py imports this module
-    to write the tables)."""
+    """(the tables module, its token regex's match, its split regex's findall,
+    the ignored terminals, the rules with their methods, the chains of _PASS
+    reductions met so far), on the first parse (lang/tablegen.py imports this
+    module to write the tables)."""
     global _tables
     from . import tables
-    _tables = (tables, token_regex(tables).match, frozenset(tables.IGNORE), _runtime_rules(tables))
+    split = _stored_regex(tables.SPLIT, tables.SPLIT_COMPILED)
+    _tables = (tables, token_regex(tables).match, split.findall, frozenset(tables.IGNORE), _runtime_rules(tables),
+               {})
     return _tables
 
 
 def token_regex(tables):
-    """tables.TOKENS compiled: from the code tables.py holds when this Python
-    wrote it (as re.compile would make it, without the cost: see
-    tablegen._compiled), else by re."""
-    stored = tables.TOKENS_COMPILED
+    """tables.TOKENS compiled (see _stored_regex)."""
+    return _stored_regex(tables.TOKENS, tables.TOKENS_COMPILED)
+
+
+def _stored_regex(pattern: str, stored):
+    """`pattern` compiled: from the code tables.py holds when this Python wrote
+    it (as re.compile would make it, without the cost: see tablegen._compiled),
+    else by re."""
     if stored is not None:
         import sys
 
         import _sre
         key, flags, code, groups, groupindex, indexgroup = stored
         if key == (sys.implementation.cache_tag, _sre.MAGIC, _sre.CODESIZE):
-            return _sre.compile(tables.TOKENS, flags, list(code), groups, groupindex, indexgroup)
-    return re.compile(tables.TOKENS)
+            return _sre.compile(pattern, flags, list(code), groups, groupindex, indexgroup)
+    return re.compile(pattern)
+
+
+class _Kinds(dict):
+    """Token text -> its terminal, None for an ignored one, found on first
+    asking: the token regex's match of the text alone. A token's kind depends
+    on its text alone, as the token regex neither looks around nor back
+    (tablegen checks it): an earlier terminal matching it where it stands
+    would match it alone too, and the other way round."""
+
+    def __init__(self, scan, ignore):
+        super().__init__()
+        self.scan, self.ignore = scan, ignore
+
+    def __missing__(self, text):
+        kind = self.scan(text).lastgroup
+        kind = self[text] = None if kind in self.ignore else kind
+        return kind
+
+
+def _tokens(text: str, scan, split, ignore) -> tuple[list, list]:
+    """The text's tokens as Lark's basic lexer cuts them, the ignored left out:
+    (their kinds, then "$END"; the tokens). Cut by one findall at C speed, the
+    kinds looked up per distinct text. Where no terminal matches (findall
+    skips it: the tokens are then shorter than the text) the tokens go up to
+    there and the kinds end with None, which no state expects: the parse is
+    rejected on reaching it, not sooner, as Lark's lexer fails when its parser
+    asks for that token (an error the builder finds before it is raised first)."""
+    pieces = split(text)
+    ends = list(accumulate(map(len, pieces)))
+    if ends and ends[-1] != len(text):
+        return _tokens_to_failure(text, scan, ignore)
+    kinds = list(map(_Kinds(scan, ignore).__getitem__, pieces))
+    tokens = list(compress(zip(pieces, chain((0,), ends), ends), kinds))
+    kinds = list(filter(None, kinds))
+    kinds.append("$END")
+    return kinds, tokens
+
+
+def _tokens_to_failure(text: str, scan, ignore) -> tuple[list, list]:
+    """_tokens where a character matches no terminal: matched one at a time up to it."""
+    kinds, tokens = [], []
+    pos = 0
+    while (m := scan(text, pos)) is not None:
+        if m.lastgroup not in ignore:
+            kinds.append(m.lastgroup)
+            tokens.append((m.group(), pos, m.end()))
+        pos = m.end()
+    kinds.append(None)
+    return kinds, tokens
 
 
 def _lalr(text: str, start: str, builder: _Builder):
-    """Lark's LALR(1) loop (lark/parsers/lalr_parser_state.py) over tables.py:
-    tokens matched one at a time as its basic lexer matches them, each rule's
-    children filtered as its tree builder filters them, then the builder's
-    method called with them. Raises _Rejected where Lark raises a syntax error."""
-    tables, scan, ignore, rules = _tables or _load_tables()
+    """Lark's LALR(1) loop (lark/parsers/lalr_parser_state.py) over tables.py
+    and the text's tokens, each rule's children filtered as Lark's tree builder
+    filters them, then the builder's method called with them. Raises _Rejected
+    where Lark raises a syntax error."""
+    tables, scan, split, ignore, rules, chains = _tables or _load_tables()
+    kinds, tokens = _tokens(text, scan, split, ignore)
     actions = tables.ACTIONS
-    states = [tables.START[start]]
-    values: list = []
     end_state = tables.END[start]
-    pos, n = 0, len(text)
-    kind = None                             # the next token's type; None: not read yet
-    chains: dict = {}
+    state = tables.START[start]
+    states: list = []                       # the states below `state`, one per value
+    values: list = []
+    i = 0
+    kind = kinds[0]
     while True:
-        if kind is None:                    # the next token, or the end
-            while pos < n:
-                m = scan(text, pos)
-                if m is None:
-                    raise _Rejected
-                kind = m.lastgroup
-                end = m.end()
-                if kind not in ignore:
-                    token = Token(m.group())
-                    token.type, token.start_pos, token.end_pos = kind, pos, end
-                    pos = end
-                    break
-                kind = None
-                pos = end
-            else:
-                kind = "$END"
-        action = actions[states[-1]].get(kind)
+        action = actions[state].get(kind)
         if action is None:
             raise _Rejected
         if action >= 0:                     # shift
             if kind == "$END":
                 raise _Rejected
-            states.append(action)
-            values.append(token)
-            kind = None
+            states.append(state)
+            values.append(tokens[i])
+            state = action
+            i += 1
+            kind = kinds[i]
             continue
-        origin, size, method, kept, keep, nones_after, expand_one, simple, passes = rules[-1 - action]
-        if passes:                          # ?rules passing one child on as it is (x -> atom -> ... -> expr):
-            below = states[-2]              # the whole chain at once, remembered by where it starts
-            key = (below, states[-1], kind)
+        origin, size, method, how, kept, keep, nones_after, expand_one = rules[action]
+        if how is _PASS:                    # the whole chain of such reductions at once, remembered
+            key = (states[-1], state, kind)
             top = chains.get(key)
             if top is None:
-                top = chains[key] = _chain(actions, rules, below, origin, kind, end_state)
-            states[-1] = top
-            if kind == "$END" and top == end_state:
-                return values[-1]
-            continue
-        if size:
-            children = values[-size:]
-            del states[-size:]
-            del values[-size:]
+                top = chains[key] = _chain(actions, rules, states[-1], origin, kind, end_state)
+            state = top
         else:
-            children = []
-        if kept is not None:
-            children = [children[i] for i in kept]
-        elif not simple:
-            children = _filtered(children, keep, nones_after)
-        if expand_one and len(children) == 1:
-            value = children[0]
-        elif method is not None:
-            value = method(builder, *children)
-        else:
-            value = children                # an _rule: its children go into its parent's
-        states.append(actions[states[-1]][origin])
-        values.append(value)
-        if kind == "$END" and states[-1] == end_state:
-            return value
+            if how is _CALL:
+                value = method(builder, *values[-size:])
+            else:
+                value = _reduce(builder, values[-size:] if size else [], method, kept, keep, nones_after,
+                                expand_one)
+            if size:
+                below = states[-size]
+                if size > 1:
+                    del states[1 - size:]
+                    del values[1 - size:]
+                values[-1] = value
+            else:
+                below = state
+                states.append(state)
+                values.append(value)
+            state = actions[below][origin]
+        if state == end_state and kind == "$END":
+            return values[-1]
+
+
+def _reduce(builder, children: list, method, kept, keep, nones_after, expand_one):
+    """A reduction's value where its children are filtered first (or it has no method)."""
+    if kept is not None:
+        children = [children[i] for i in kept]
+    else:
+        children = _filtered(children, keep, nones_after)
+    if expand_one and len(children) == 1:
+        return children[0]
+    if method is not None:
+        return method(builder, *children)
+    return children                         # an _rule: its children go into its parent's
 
 
 def _chain(actions, rules, below: int, origin: str, kind: str, end_state: int) -> int:
@@ -897,15 +963,19 @@ def _chain(actions, rules, below: int, origin: str, kind: str, end_state: int) -
     while True:
         top = actions[below][origin]
         action = actions[top].get(kind)
-        if action is None or action >= 0 or top == end_state or not rules[-1 - action][8]:
+        if action is None or action >= 0 or top == end_state or rules[action][3] is not _PASS:
             return top
-        origin = rules[-1 - action][0]
+        origin = rules[action][0]
 
 
 def _filtered(children: list, keep: tuple, nones_after: int) -> list:
     """Lark's ChildFilterLALR: the children kept, _rules' children inlined, a
-    None where an [optional] part is absent."""
-    out: list = []
+    None where an [optional] part is absent. A list inlined first is extended
+    in place (nothing else holds it): a program of n statements is not n
+    copies of a growing list."""
+    out = []
+    if keep and keep[0][1] and not keep[0][2]:
+        out, keep = children[keep[0][0]], keep[1:]
     for i, inlined, nones in keep:
         if nones:
             out += [None] * nones
@@ -1000,14 +1070,17 @@ def _mine(path: str) -> bool:
 
 class _Callbacks:
     """What Lark calls at each reduce: the builder's method, for the builder of
-    the parse running here, with the rule's children as arguments."""
+    the parse running here, with the rule's children as arguments (a Lark
+    Token as a token of _lalr's: its text, start, end)."""
 
     def __getattr__(self, rule: str):
         if rule.startswith("_") or not hasattr(_Builder, rule):
             raise AttributeError(rule)
+        from lark import Token
         method = getattr(_Builder, rule)
         builder = _building.get
-        return lambda children: method(builder(), *children)
+        return lambda children: method(builder(), *[(str(c), c.start_pos, c.end_pos) if isinstance(c, Token) else c
+                                                    for c in children])
 
 
 def _run(text: str, start: str, known_inputs=frozenset()) -> tuple[_Builder, object]:

@@ -34,6 +34,7 @@ def tables_source(callbacks) -> str:
         raise SystemExit("the grammar needs Lark's lexer callbacks or several regexes: extend tables_source")
     terminals = lexer.scanner.terminals
     regex = "|".join(f"(?P<{t.name}>{t.pattern.to_regexp()})" for t in terminals)
+    split = _without_groups(regex)
     table = lark.parser.parser.parser.parse_table
     states = _canonical_order(table)
     number = {state: k for k, state in enumerate(states)}
@@ -57,7 +58,10 @@ def tables_source(callbacks) -> str:
         f"GRAMMAR_SHA256 = {hashlib.sha256(text.encode('utf-8')).hexdigest()!r}",
         f"TOKENS = {regex!r}",
         "# TOKENS as CPython's re compiles it, for the Python that wrote this file (see tablegen._compiled)",
-        *_compiled_lines(regex),
+        *_compiled_lines("TOKENS_COMPILED", regex),
+        "# TOKENS with no group capturing: its findall cuts a text into the tokens TOKENS matches",
+        f"SPLIT = {split!r}",
+        *_compiled_lines("SPLIT_COMPILED", split),
         f"IGNORE = {sorted(lexer.ignore_types)!r}",
         f"START = {start!r}",
         f"END = {end!r}",
@@ -98,15 +102,67 @@ def _compiled(regex: str) -> tuple | None:
             tuple(map(int, code)), parsed.state.groups - 1, dict(groups), tuple(indexgroup))
 
 
-def _compiled_lines(regex: str) -> list[str]:
-    """TOKENS_COMPILED = _compiled(regex), the code 24 numbers a line."""
+def _compiled_lines(variable: str, regex: str) -> list[str]:
+    """`variable` = _compiled(regex), the code 24 numbers a line."""
     compiled = _compiled(regex)
     if compiled is None:
-        return ["TOKENS_COMPILED = None"]
+        return [f"{variable} = None"]
     key, flags, code, groups, groupindex, indexgroup = compiled
-    return [f"TOKENS_COMPILED = ({key!r}, {flags!r}, (",
+    return [f"{variable} = ({key!r}, {flags!r}, (",
             *(f"    {', '.join(map(str, code[k:k + 24]))}," for k in range(0, len(code), 24)),
             f"), {groups!r}, {groupindex!r},", f"    {indexgroup!r})"]
+
+
+def _without_groups(regex: str) -> str:
+    """`regex` with each of its groups, named or not, made non-capturing: the
+    same matches. Checked by compiling both (same code but for the groups'
+    marks), and that no part of it looks around or back: so a token's kind
+    depends on its text alone, which parse.py relies on (see parse._tokens)."""
+    from re import _compiler, _constants as c, _parser
+    out, i = [], 0
+    while i < len(regex):
+        if regex[i] == "\\":                   # an escaped character, `\(` among them
+            out.append(regex[i:i + 2])
+            i += 2
+        elif regex[i] == "[":                   # a class: `(` in it is a character
+            end = i + 1 + (regex[i + 1] == "^")
+            end += regex[end] == "]"
+            while regex[end] != "]":
+                end += 2 if regex[end] == "\\" else 1
+            out.append(regex[i:end + 1])
+            i = end + 1
+        elif regex.startswith("(?P<", i):
+            out.append("(?:")
+            i = regex.index(">", i) + 1
+        elif regex[i] == "(" and not regex.startswith("(?", i):
+            out.append("(?:")
+            i += 1
+        else:
+            out.append(regex[i])
+            i += 1
+    split = "".join(out)
+
+    def drop_groups(items: list) -> None:
+        for k, (op, av) in enumerate(items):
+            if op in (c.AT, c.ASSERT, c.ASSERT_NOT, c.GROUPREF, c.GROUPREF_EXISTS):
+                raise SystemExit(f"the token regex looks around or back ({op}): extend parse._tokens")
+            if op is c.SUBPATTERN:
+                items[k] = (op, (None, *av[1:]))
+                drop_groups(av[3].data)
+            elif op is c.BRANCH:
+                for branch in av[1]:
+                    drop_groups(branch.data)
+            elif op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT):
+                drop_groups(av[2].data)
+            elif op is c.ATOMIC_GROUP:
+                drop_groups(av.data)
+
+    ungrouped = _parser.parse(regex, 0)
+    drop_groups(ungrouped.data)
+    parsed = _parser.parse(split, 0)
+    if parsed.state.groups != 1 or _compiler._code(parsed, 0) != _compiler._code(ungrouped, 0):
+        raise SystemExit("the token regex without its groups is not the same regex: extend _without_groups")
+    return split
 
 
 def _canonical_order(table) -> list:
