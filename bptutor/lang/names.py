@@ -32,66 +32,69 @@ def subscript(k: int) -> str:
     return str(k).translate(_SUBSCRIPT)
 
 
+def _subscripts(n: int) -> list[str]:
+    """subscript(k) for k in 0..n, made by one translate (a graph numbers up to a node per label)."""
+    return "\n".join(map(str, range(n + 1))).translate(_SUBSCRIPT).split("\n")
+
+
 def label_nodes(g: Graph, max_text: int = MAX_TEXT) -> None:
-    """Give every node of `g` its label (see the module's docstring)."""
-    nodes = g.nodes
+    """Give every node of `g` its label (see the module's docstring). One pass
+    over the nodes sorts them (bound names, texts, gates), then the labels are
+    given in the order of preference, each taking its name from `taken`."""
+    nodes, source, output = g.nodes, g.source, g.output
+    labels = [node.label for node in nodes]
     taken: set[str] = set()
-    bindings: dict[str, list] = {}
-    for node in nodes:
-        if node.name:
-            bindings.setdefault(node.name, []).append(node)
-    for name, bound in bindings.items():
-        for k, node in enumerate(bound[:-1], 1):
-            node.label = name + subscript(k)
-        bound[-1].label = name
-        taken.update(node.label for node in bound)
-    out = nodes[g.output]
-    if not out.label:
-        out.label = _free("f" if "f" not in taken else "out", taken)
-    by_text: dict[str, list] = {}
-    by_gate: dict[str, list] = {}           # gate -> indices of the nodes it must name
-    for i, node in enumerate(nodes):
-        if node.label:
-            continue
-        if node.op.name == "const":
-            node.label = const_text(node.c)
-            continue
-        text = _short_text(g, node, max_text)
-        if text:
-            by_text.setdefault(text, []).append(node)
-        else:
-            by_gate.setdefault(gate_text(node), []).append(i)
-    for text, same in by_text.items():
-        if len(same) == 1:
-            same[0].label = _free(text, taken)
-        else:
-            for k, node in enumerate(same, 1):
-                node.label = _free(text + subscript(k), taken)
-    if not by_gate:
-        return
-    # numbered among every node with that gate, whatever its name: the
-    # sigmoid's outer sum is `+₂`, its inner one (`w0*x0+w1*x1`) the first `+`
-    place: dict[int, int] = {}
-    count: dict[str, int] = dict.fromkeys(by_gate, 0)
+    bindings: dict[str, list] = {}          # name -> indices of the nodes bound to it, in order
+    by_text: dict[str, list] = {}           # short text -> indices of the nodes it must name
+    by_gate: dict[str, list] = {}           # gate -> (index, its place among the nodes with that gate)
+    gate_count: dict[str, int] = {}
+    longest = 4 * max_text                  # never slice a long span: quadratic over a big graph
     for i, node in enumerate(nodes):
         if node.args:
-            gate = gate_text(node)
-            if gate in count:
-                place[i] = count[gate] = count[gate] + 1
-    for gate, same in by_gate.items():
-        if count[gate] == 1 and gate not in taken:
-            nodes[same[0]].label = _free(gate, taken)
+            # numbered among every node with that gate, whatever its name: the
+            # sigmoid's outer sum is `+₂`, its inner one (`w0*x0+w1*x1`) the first `+`
+            gate = node.op.gate if node.c is None else gate_text(node)
+            place = gate_count[gate] = gate_count.get(gate, 0) + 1
+        if node.name:
+            bindings.setdefault(node.name, []).append(i)
+            continue
+        if labels[i] or i == output:
+            continue
+        if node.op.name == "const":
+            labels[i] = const_text(node.c)
+            continue
+        start, end = node.start, node.end
+        text = source[start:end] if end - start <= longest else ""
+        if text and not (len(text) <= max_text and text.isprintable() and " " not in text):
+            text = "".join(text.split())        # without its blanks (printable leaves only " ")
+            if len(text) > max_text:
+                text = ""
+        if text:
+            by_text.setdefault(text, []).append(i)
         else:
-            for i in same:
-                nodes[i].label = _free(gate + subscript(place[i]), taken)
-
-
-def _short_text(g: Graph, node, max_text: int) -> str:
-    """The node's source text without spaces when it is at most max_text long, else ""."""
-    if node.end - node.start > 4 * max_text:      # never slice a long span: quadratic over a big graph
-        return ""
-    text = "".join(g.source[node.start:node.end].split())
-    return text if len(text) <= max_text else ""
+            by_gate.setdefault(gate, []).append((i, place))
+    for name, bound in bindings.items():
+        for k, i in enumerate(bound[:-1], 1):
+            labels[i] = name + subscript(k)
+        labels[bound[-1]] = name
+        taken.update(labels[i] for i in bound)
+    if not labels[output]:
+        labels[output] = _free("f" if "f" not in taken else "out", taken)
+    subscripts = _subscripts(max((*map(len, by_text.values()), *map(gate_count.get, by_gate)), default=0))
+    for text, same in by_text.items():
+        if len(same) == 1:
+            labels[same[0]] = _free(text, taken)
+        else:
+            for k, i in enumerate(same, 1):
+                labels[i] = _free(text + subscripts[k], taken)
+    for gate, same in by_gate.items():
+        if gate_count[gate] == 1 and gate not in taken:
+            labels[same[0][0]] = _free(gate, taken)
+        else:
+            for i, place in same:
+                labels[i] = _free(gate + subscripts[place], taken)
+    for node, label in zip(nodes, labels):
+        node.label = label
 
 
 def _free(label: str, taken: set) -> str:
