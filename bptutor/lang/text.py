@@ -4,6 +4,7 @@ and look-alike characters folded to ASCII, scanning outside comments, and
 from __future__ import annotations
 
 import re
+from itertools import accumulate
 
 from ..errors import BptutorError, BptutorSyntaxError
 
@@ -38,30 +39,45 @@ def fold(text: str) -> str:
     """Full-width (Chinese IME) and look-alike characters -> ASCII, newlines
     inside brackets and after a trailing backslash -> spaces. Same length.
     A comment on a line joined to the next becomes spaces too: it ends at its
-    line, and must not swallow the rest of the bracket (`f = (x  # c` + `+ y)`)."""
-    text = text.translate(_FOLD)
+    line, and must not swallow the rest of the bracket (`f = (x  # c` + `+ y)`).
+    Line by line with str's own counting (a big input has few lines, long ones)."""
+    if not text.isascii() or "\r" in text:        # (\r is the one ASCII character folded)
+        text = text.translate(_FOLD)
     if "\n" not in text:
         return text
-    chars = list(text)
-    depth, comment = 0, None            # where this line's comment starts
-    for i, ch in enumerate(text):
-        if ch == "\n":
-            if depth > 0 or (comment is None and i and chars[i - 1] == "\\"):
-                chars[i] = " "
-                if comment is not None:
-                    chars[comment:i] = " " * (i - comment)
-                elif chars[i - 1] == "\\":
-                    chars[i - 1] = " "
-            comment = None
-        elif comment is not None:
-            continue
-        elif ch == "#":
-            comment = i
-        elif ch in "([":
-            depth += 1
-        elif ch in ")]":
-            depth = max(depth - 1, 0)
-    return "".join(chars)
+    lines = text.split("\n")
+    out = []
+    depth = 0                           # brackets open at the end of the line
+    for line in lines[:-1]:
+        comment = line.find("#")
+        depth = _depth_after(line if comment < 0 else line[:comment], depth)
+        if depth > 0 or (comment < 0 and line.endswith("\\")):
+            if comment >= 0:
+                line = line[:comment] + " " * (len(line) - comment)
+            elif line.endswith("\\"):
+                line = line[:-1] + " "
+            out.append(line + " ")
+        else:
+            out.append(line + "\n")
+    out.append(lines[-1])
+    return "".join(out)
+
+
+_BRACKETS = re.compile(r"[][()]")
+_STEP = {"(": 1, "[": 1, ")": -1, "]": -1}
+
+
+def _depth_after(code: str, depth: int) -> int:
+    """Brackets open after `code` when `depth` were open before it; a closing
+    bracket with none open closes nothing. The lowest point of the running
+    count says how many such there were."""
+    opens, closes = code.count("(") + code.count("["), code.count(")") + code.count("]")
+    if not closes:
+        return depth + opens
+    if not opens:
+        return max(depth - closes, 0)
+    lowest = min(accumulate(map(_STEP.__getitem__, _BRACKETS.findall(code))))
+    return depth + opens - closes - min(0, depth + lowest)
 
 
 def code_chars(text: str):
