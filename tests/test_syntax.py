@@ -72,6 +72,35 @@ def test_newlines_inside_brackets_and_after_backslash_continue_a_statement():
     assert value("f = x + \\\n 1", x=1) == 2
 
 
+def _fold_char_by_char(text):
+    """fold()'s joining of lines, one character at a time (as it was written first)."""
+    chars = list(text)
+    depth, comment = 0, None
+    for i, ch in enumerate(text):
+        if ch == "\n":
+            if depth > 0 or (comment is None and i and chars[i - 1] == "\\"):
+                chars[i] = " "
+                if comment is not None:
+                    chars[comment:i] = " " * (i - comment)
+                elif chars[i - 1] == "\\":
+                    chars[i - 1] = " "
+            comment = None
+        elif comment is None and ch == "#":
+            comment = i
+        elif comment is None and ch in "([":
+            depth += 1
+        elif comment is None and ch in ")]":
+            depth = max(depth - 1, 0)
+    return "".join(chars)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(["(", ")", "[", "]", "#", "\\", "\n", "\r", "x", " ", "（", "］", "a#(b"]),
+                max_size=30).map("".join))
+def test_fold_joins_lines_as_a_character_by_character_scan_does(src):
+    assert fold(src) == _fold_char_by_char(src.replace("\r", "\n").replace("（", "(").replace("］", "]"))
+
+
 def test_vals_grammar_separators_and_constant_expressions():
     assert parse_values("a=1, b=-2; c=3 d=pi/2\ne=1e-3") == pytest.approx(
         {"a": 1, "b": -2, "c": 3, "d": 1.5707963, "e": 0.001})
@@ -262,6 +291,8 @@ def test_the_tables_parse_exactly_as_lark_does(src, start):
     # blanks are skipped inside a token's match: at the end, before what no terminal matches, inside a head
     ("x + \t y  \t", "program"), ("x  $", "program"), ("f( a ,\tb ) \f= a*b\nf(1, 2)  # c", "program"),
     ("x = 1 ,\ty=2  ", "assignments"),
+    # no terminal matches the very first character (no token before the failure)
+    ("$$", "program"), ("$", "assignments"), ("  $x", "program"),
 ])
 def test_the_tables_and_lark_agree_on_the_notes_and_on_mistakes(monkeypatch, src, start):
     assert _outcome(src, start) == _by_lark(monkeypatch, src, start)

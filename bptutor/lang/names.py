@@ -21,6 +21,8 @@ in `∂f/∂*` or "prediction: * = 8").
 """
 from __future__ import annotations
 
+from itertools import islice, product
+
 from ..core.graph import Graph
 from ..core.ops import const_text, gate_label
 
@@ -33,8 +35,16 @@ def subscript(k: int) -> str:
 
 
 def _subscripts(n: int) -> list[str]:
-    """subscript(k) for k in 0..n, made by one translate (a graph numbers up to a node per label)."""
-    return "\n".join(map(str, range(n + 1))).translate(_SUBSCRIPT).split("\n")
+    """subscript(k) for k in 0..n, in order: the digits' products, made at C
+    speed (a big graph numbers tens of thousands of nodes per label)."""
+    digits = "₀₁₂₃₄₅₆₇₈₉"
+    out = list(digits)
+    width = 2
+    while len(out) <= n:
+        out += islice(map("".join, product(digits[1:], *[digits] * (width - 1))), n + 1 - len(out))
+        width += 1
+    del out[n + 1:]
+    return out
 
 
 def label_nodes(g: Graph, max_text: int = MAX_TEXT) -> None:
@@ -42,26 +52,27 @@ def label_nodes(g: Graph, max_text: int = MAX_TEXT) -> None:
     over the nodes sorts them (bound names, texts, gates), then the labels are
     given in the order of preference, each taking its name from `taken`."""
     nodes, source, output = g.nodes, g.source, g.output
-    labels = [node.label for node in nodes]
     taken: set[str] = set()
-    bindings: dict[str, list] = {}          # name -> indices of the nodes bound to it, in order
-    by_text: dict[str, list] = {}           # short text -> indices of the nodes it must name
-    by_gate: dict[str, list] = {}           # gate -> (index, its place among the nodes with that gate)
+    bindings: dict[str, list] = {}          # name -> the nodes bound to it, in order
+    by_text: dict[str, list] = {}           # short text -> the nodes it must name
+    by_gate: dict[str, list] = {}           # gate -> the nodes it must name
+    places: dict[str, list] = {}            # gate -> their places among the nodes with that gate
     gate_count: dict[str, int] = {}
     longest = 4 * max_text                  # never slice a long span: quadratic over a big graph
-    for i, node in enumerate(nodes):
+    out = nodes[output]
+    for node in nodes:
         if node.args:
             # numbered among every node with that gate, whatever its name: the
             # sigmoid's outer sum is `+₂`, its inner one (`w0*x0+w1*x1`) the first `+`
             gate = node.op.gate if node.c is None else gate_text(node)
             place = gate_count[gate] = gate_count.get(gate, 0) + 1
         if node.name:
-            bindings.setdefault(node.name, []).append(i)
+            bindings.setdefault(node.name, []).append(node)
             continue
-        if labels[i] or i == output:
+        if node.label or node is out:
             continue
         if node.op.name == "const":
-            labels[i] = const_text(node.c)
+            node.label = const_text(node.c)
             continue
         start, end = node.start, node.end
         text = source[start:end] if end - start <= longest else ""
@@ -70,29 +81,36 @@ def label_nodes(g: Graph, max_text: int = MAX_TEXT) -> None:
             if len(text) > max_text:
                 text = ""
         if text:
-            by_text.setdefault(text, []).append(i)
+            by_text.setdefault(text, []).append(node)
         else:
-            by_gate.setdefault(gate, []).append((i, place))
+            by_gate.setdefault(gate, []).append(node)
+            places.setdefault(gate, []).append(place)
     for name, bound in bindings.items():
-        for k, i in enumerate(bound[:-1], 1):
-            labels[i] = name + subscript(k)
-        labels[bound[-1]] = name
-        taken.update(labels[i] for i in bound)
-    if not labels[output]:
-        labels[output] = _free("f" if "f" not in taken else "out", taken)
+        for k, node in enumerate(bound[:-1], 1):
+            node.label = name + subscript(k)
+        bound[-1].label = name
+        taken.update(node.label for node in bound)
+    if not out.label:
+        out.label = _free("f" if "f" not in taken else "out", taken)
     subscripts = _subscripts(max((*map(len, by_text.values()), *map(gate_count.get, by_gate)), default=0))
     for text, same in by_text.items():
         if len(same) == 1:
-            labels[same[0]] = _free(text, taken)
+            same[0].label = _free(text, taken)
         else:
-            for k, i in enumerate(same, 1):
-                labels[i] = _free(text + subscripts[k], taken)
+            _give(same, [text + k for k in subscripts[1:len(same) + 1]], taken)
     for gate, same in by_gate.items():
         if gate_count[gate] == 1 and gate not in taken:
-            labels[same[0][0]] = _free(gate, taken)
+            same[0].label = _free(gate, taken)
         else:
-            for i, place in same:
-                labels[i] = _free(gate + subscripts[place], taken)
+            _give(same, [gate + subscripts[place] for place in places[gate]], taken)
+
+
+def _give(nodes: list, labels: list, taken: set) -> None:
+    """Each node its label (all different), primed where taken (see _free)."""
+    if taken.isdisjoint(labels):            # the common case, at C speed
+        taken.update(labels)
+    else:
+        labels = [_free(label, taken) for label in labels]
     for node, label in zip(nodes, labels):
         node.label = label
 

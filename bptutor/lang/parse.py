@@ -286,7 +286,8 @@ class _Builder:
         if op is not None and type(left) is Ref and type(right) is Ref:    # the common case, kept lean
             if op.tensor:
                 self.g.tensor = True
-            return self._add(op, (left.index, right.index), None, left.start, right.end, op_start, op_end)
+            start, end = left.start, right.end
+            return Ref(self.g.add(op, (left.index, right.index), None, None, start, end, op_start, op_end), start, end)
         sym = OPERATORS.get(sym, sym)
         if sym == "/":
             self.quotients.add((left.start, right.end))
@@ -420,7 +421,7 @@ class _Builder:
             if op is not None:
                 if op.tensor:
                     self.g.tensor = True
-                return self._add(op, (args[0].index,), None, start, end, start, end)
+                return Ref(self.g.add(op, (args[0].index,), None, None, start, end, start, end), start, end)
         args = args or []
         if fname not in self.functions and canonical(fname, FUNCTIONS) is None:
             if not self._free(fname) and len(args) == 1 and not isinstance(args[0], Keyword):
@@ -775,14 +776,15 @@ class _Rejected(Exception):
     """The text is not in the language: Lark parses it again to say why."""
 
 
-_PASS, _CALL, _FILTER = range(3)            # how a rule's reduction is run (see _runtime_rules)
+_CALL_ONE, _CALL, _PASS, _FILTER = range(4)     # how a rule's reduction is run (see _runtime_rules)
 
 
 def _runtime_rules(tables) -> list:
-    """tables.RULES with each builder method looked up, and how _lalr reduces
-    by it: _PASS, a ?rule passing its one child on as it is (x -> atom -> ...
-    -> expr); _CALL, the method called with every child; _FILTER, the children
-    filtered as Lark's tree builder filters them. Listed last rule first: the
+    """tables.RULES as (symbol, size, the builder's method, how _lalr reduces
+    by it, what _reduce needs): _CALL_ONE and _CALL, the method called with
+    its one child or with every child; _PASS, a ?rule passing its one child on
+    as it is (x -> atom -> ... -> expr); _FILTER, the children filtered as
+    Lark's tree builder filters them (_reduce). Listed last rule first: the
     table's reduce action -1 - k is then the list's index of rule k."""
     rules = []
     for origin, size, method, keep, nones_after, expand_one in tables.RULES:
@@ -791,11 +793,11 @@ def _runtime_rules(tables) -> list:
         if size == 1 and expand_one and keep == ((0, False, 0),) and not nones_after:
             how = _PASS
         elif simple and kept == tuple(range(size)) and size and method and not expand_one:
-            how = _CALL
+            how = _CALL_ONE if size == 1 else _CALL
         else:
             how = _FILTER
         rules.append((origin, size, getattr(_Builder, method) if method else None, how,
-                      kept if simple else None, keep, nones_after, expand_one))
+                      (kept if simple else None, keep, nones_after, expand_one)))
     return rules[::-1]
 
 
@@ -866,7 +868,7 @@ def _tokens(text: str, scan, split, ignore) -> tuple[list, list]:
     asks for that token (an error the builder finds before it is raised first)."""
     pieces = split(text)
     ends = list(accumulate(map(len, pieces)))
-    if ends and ends[-1] != len(text):
+    if (ends[-1] if ends else 0) != len(text):
         return _tokens_to_failure(text, scan, ignore)
     kinds = list(map(_Kinds(scan, ignore).__getitem__, pieces))
     tokens = list(compress(zip(pieces, chain((0,), ends), ends), kinds))
@@ -906,33 +908,35 @@ def _lalr(text: str, start: str, builder: _Builder):
         action = actions[state].get(kind)
         if action is None:
             raise _Rejected
-        if action >= 0:                     # shift
-            if kind == "$END":
-                raise _Rejected
+        if action >= 0:                     # shift (never "$END": tablegen checks it)
             states.append(state)
             values.append(tokens[i])
             state = action
             i += 1
             kind = kinds[i]
             continue
-        origin, size, method, how, kept, keep, nones_after, expand_one = rules[action]
-        if how is _PASS:                    # the whole chain of such reductions at once, remembered
+        origin, size, method, how, filtering = rules[action]
+        if how is _CALL_ONE:
+            values[-1] = method(builder, values[-1])
+            state = actions[states[-1]][origin]
+        elif how is _CALL:
+            value = method(builder, *values[-size:])
+            state = actions[states[-size]][origin]
+            del states[1 - size:]
+            del values[1 - size:]
+            values[-1] = value
+        elif how is _PASS:                  # the whole chain of such reductions at once, remembered
             key = (states[-1], state, kind)
             top = chains.get(key)
             if top is None:
                 top = chains[key] = _chain(actions, rules, states[-1], origin, kind, end_state)
             state = top
         else:
-            if how is _CALL:
-                value = method(builder, *values[-size:])
-            else:
-                value = _reduce(builder, values[-size:] if size else [], method, kept, keep, nones_after,
-                                expand_one)
+            value = _reduce(builder, values[-size:] if size else [], method, *filtering)
             if size:
                 below = states[-size]
-                if size > 1:
-                    del states[1 - size:]
-                    del values[1 - size:]
+                del states[len(states) - size + 1:]
+                del values[len(values) - size + 1:]
                 values[-1] = value
             else:
                 below = state

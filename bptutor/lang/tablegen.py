@@ -50,6 +50,8 @@ def tables_source(callbacks) -> str:
                 rules.append(_rule(arg, callbacks, maybe_create_child_filter, _should_expand))
             row[str(symbol)] = -1 - rule_index[arg]
         actions.append(row)
+    if any(row.get("$END", -1) >= 0 for row in actions):
+        raise SystemExit("a state shifts the end of the text: parse._lalr never does")
     start = {name: number[table.start_states[name]] for name in START}
     end = {name: number[table.end_states[name]] for name in START}
     lines = [
