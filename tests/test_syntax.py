@@ -246,6 +246,22 @@ def test_the_token_regex_is_what_re_compiles(monkeypatch):
     assert parse_module.token_regex(tables) is expected
 
 
+def test_the_split_regexes_cut_as_the_token_regex_matches():
+    """tables.SPLIT is TOKENS with no group capturing; it is run from its code
+    as re compiles it, and compiled with re.ASCII for an ASCII text: the same
+    tokens, one findall, as matching TOKENS at each token's end."""
+    from bptutor.lang import parse as parse_module, tables
+    for stored, flags in ((tables.SPLIT_COMPILED, 0), (tables.SPLIT_ASCII_COMPILED, re.ASCII)):
+        split = parse_module._stored_regex(tables.SPLIT, stored, flags)
+        assert split == re.compile(tables.SPLIT, flags) and split.groups == 0
+        for text in ["f( a ,\tb ) \f= a*b\nf(1, 2)  # c", "θ = 2.5e-3 ** x²ᵀ + √y · z", "w.T @ x[0, :] -= 1 \\cdot y"]:
+            scan, pieces, pos = re.compile(tables.TOKENS).match, [], 0
+            while pos < len(text):
+                pieces.append(scan(text, pos).group())
+                pos += len(pieces[-1])
+            assert split.findall(text) == pieces or flags and not text.isascii()
+
+
 def _outcome(src, start="program"):
     """What parsing gives, compared node by node: the graph's nodes (op, inputs,
     constant, name, label, spans) and output, or the error's key and span."""

@@ -810,15 +810,23 @@ _tables = None
 
 
 def _load_tables() -> tuple:
-    """(the tables module, its token regex's match, its split regex's findall,
-    the ignored terminals, the rules with their methods, the chains of _PASS
-    reductions met so far), on the first parse (lang/tablegen.py imports this
-    module to write the tables)."""
+    """(the tables module, its token regex's match, its split regex's findall
+    and that of its ASCII compiling (for an ASCII text), the ignored terminals, the rules with their methods, the passes, the gotos
+    met so far), on the first parse (lang/tablegen.py imports this module to
+    write the tables). The passes: per state, lookahead -> the symbol of the
+    _PASS rule it reduces by there (none in an end state: the parse ends
+    there). The gotos: see _goto."""
     global _tables
     from . import tables
     split = _stored_regex(tables.SPLIT, tables.SPLIT_COMPILED)
-    _tables = (tables, token_regex(tables).match, split.findall, frozenset(tables.IGNORE), _runtime_rules(tables),
-               {})
+    split_ascii = _stored_regex(tables.SPLIT, tables.SPLIT_ASCII_COMPILED, re.ASCII)
+    rules = _runtime_rules(tables)
+    passes = [{kind: rules[action][0] for kind, action in row.items() if action < 0 and rules[action][3] is _PASS}
+              for row in tables.ACTIONS]
+    for state in tables.END.values():
+        passes[state] = {}
+    _tables = (tables, token_regex(tables).match, split.findall, split_ascii.findall, frozenset(tables.IGNORE), rules,
+               passes, {})
     return _tables
 
 
@@ -827,18 +835,18 @@ def token_regex(tables):
     return _stored_regex(tables.TOKENS, tables.TOKENS_COMPILED)
 
 
-def _stored_regex(pattern: str, stored):
-    """`pattern` compiled: from the code tables.py holds when this Python wrote
-    it (as re.compile would make it, without the cost: see tablegen._compiled),
-    else by re."""
+def _stored_regex(pattern: str, stored, flags: int = 0):
+    """`pattern` compiled with `flags`: from the code tables.py holds when this
+    Python wrote it (as re.compile would make it, without the cost: see
+    tablegen._compiled), else by re."""
     if stored is not None:
         import sys
 
         import _sre
-        key, flags, code, groups, groupindex, indexgroup = stored
+        key, compiled_flags, code, groups, groupindex, indexgroup = stored
         if key == (sys.implementation.cache_tag, _sre.MAGIC, _sre.CODESIZE):
-            return _sre.compile(pattern, flags, list(code), groups, groupindex, indexgroup)
-    return re.compile(pattern)
+            return _sre.compile(pattern, compiled_flags, list(code), groups, groupindex, indexgroup)
+    return re.compile(pattern, flags)
 
 
 class _Kinds(dict):
@@ -895,8 +903,8 @@ def _lalr(text: str, start: str, builder: _Builder):
     and the text's tokens, each rule's children filtered as Lark's tree builder
     filters them, then the builder's method called with them. Raises _Rejected
     where Lark raises a syntax error."""
-    tables, scan, split, ignore, rules, chains = _tables or _load_tables()
-    kinds, tokens = _tokens(text, scan, split, ignore)
+    tables, scan, split, split_ascii, ignore, rules, passes, gotos = _tables or _load_tables()
+    kinds, tokens = _tokens(text, scan, split_ascii if text.isascii() else split, ignore)
     actions = tables.ACTIONS
     end_state = tables.END[start]
     state = tables.START[start]
@@ -918,19 +926,15 @@ def _lalr(text: str, start: str, builder: _Builder):
         origin, size, method, how, filtering = rules[action]
         if how is _CALL_ONE:
             values[-1] = method(builder, values[-1])
-            state = actions[states[-1]][origin]
+            below = states[-1]
         elif how is _CALL:
             value = method(builder, *values[-size:])
-            state = actions[states[-size]][origin]
+            below = states[-size]
             del states[1 - size:]
             del values[1 - size:]
             values[-1] = value
-        elif how is _PASS:                  # the whole chain of such reductions at once, remembered
-            key = (states[-1], state, kind)
-            top = chains.get(key)
-            if top is None:
-                top = chains[key] = _chain(actions, rules, states[-1], origin, kind, end_state)
-            state = top
+        elif how is _PASS:
+            below = states[-1]
         else:
             value = _reduce(builder, values[-size:] if size else [], method, *filtering)
             if size:
@@ -942,9 +946,22 @@ def _lalr(text: str, start: str, builder: _Builder):
                 below = state
                 states.append(state)
                 values.append(value)
-            state = actions[below][origin]
+        key = (below, origin, kind)
+        state = gotos.get(key)
+        if state is None:
+            state = gotos[key] = _goto(actions, passes, below, origin, kind)
         if state == end_state and kind == "$END":
             return values[-1]
+
+
+def _goto(actions, passes, below: int, origin: str, kind: str) -> int:
+    """The state after a reduction to `origin` from `below`, and after the
+    ?rules that then pass the value on as it is (x -> atom -> ... -> expr) on
+    this lookahead: they only replace the top state, from the same state below."""
+    state = actions[below][origin]
+    while (origin := passes[state].get(kind)) is not None:
+        state = actions[below][origin]
+    return state
 
 
 def _reduce(builder, children: list, method, kept, keep, nones_after, expand_one):
@@ -958,18 +975,6 @@ def _reduce(builder, children: list, method, kept, keep, nones_after, expand_one
     if method is not None:
         return method(builder, *children)
     return children                         # an _rule: its children go into its parent's
-
-
-def _chain(actions, rules, below: int, origin: str, kind: str, end_state: int) -> int:
-    """The state after a reduction passing its child on, and after every such
-    reduction that follows it on the same lookahead (they only replace the
-    top state, going from the same state below)."""
-    while True:
-        top = actions[below][origin]
-        action = actions[top].get(kind)
-        if action is None or action >= 0 or top == end_state or rules[action][3] is not _PASS:
-            return top
-        origin = rules[action][0]
 
 
 def _filtered(children: list, keep: tuple, nones_after: int) -> list:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 
 from .grammar import START, grammar_text, lark_parser
 from .parse import builder_methods
@@ -64,6 +65,8 @@ def tables_source(callbacks) -> str:
         "# TOKENS with no group capturing: its findall cuts a text into the tokens TOKENS matches",
         f"SPLIT = {split!r}",
         *_compiled_lines("SPLIT_COMPILED", split),
+        "# SPLIT as re.compile(SPLIT, re.ASCII) makes it: the same cuts of an ASCII text, sooner (see _ascii_alike)",
+        *_compiled_lines("SPLIT_ASCII_COMPILED", _ascii_alike(split), re.ASCII),
         f"IGNORE = {sorted(lexer.ignore_types)!r}",
         f"START = {start!r}",
         f"END = {end!r}",
@@ -80,7 +83,7 @@ def tables_source(callbacks) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _compiled(regex: str) -> tuple | None:
+def _compiled(regex: str, flags: int = 0) -> tuple | None:
     """What re.compile makes of `regex` -- the matcher's code, flags and groups
     -- keyed by the Python that made it (implementation and version, the
     matcher's magic number and code size). parse.py hands it to _sre.compile
@@ -92,21 +95,21 @@ def _compiled(regex: str) -> tuple | None:
     try:
         import _sre
         from re import _compiler, _parser
-        parsed = _parser.parse(regex, 0)
-        code = _compiler._code(parsed, 0)
+        parsed = _parser.parse(regex, flags)
+        code = _compiler._code(parsed, flags)
         groups = parsed.state.groupdict
     except (ImportError, AttributeError, TypeError):
         return None
     indexgroup = [None] * parsed.state.groups
     for name, index in groups.items():
         indexgroup[index] = name
-    return ((sys.implementation.cache_tag, _sre.MAGIC, _sre.CODESIZE), parsed.state.flags,
+    return ((sys.implementation.cache_tag, _sre.MAGIC, _sre.CODESIZE), int(parsed.state.flags),
             tuple(map(int, code)), parsed.state.groups - 1, dict(groups), tuple(indexgroup))
 
 
-def _compiled_lines(variable: str, regex: str) -> list[str]:
-    """`variable` = _compiled(regex), the code 24 numbers a line."""
-    compiled = _compiled(regex)
+def _compiled_lines(variable: str, regex: str, flags: int = 0) -> list[str]:
+    """`variable` = _compiled(regex, flags), the code 24 numbers a line."""
+    compiled = _compiled(regex, flags)
     if compiled is None:
         return [f"{variable} = None"]
     key, flags, code, groups, groupindex, indexgroup = compiled
@@ -165,6 +168,33 @@ def _without_groups(regex: str) -> str:
     if parsed.state.groups != 1 or _compiler._code(parsed, 0) != _compiler._code(ungrouped, 0):
         raise SystemExit("the token regex without its groups is not the same regex: extend _without_groups")
     return split
+
+
+def _ascii_alike(regex: str) -> str:
+    """`regex`, checked to match an ASCII text exactly as it does compiled
+    with re.ASCII: re.ASCII changes only what \\w, \\d, \\s (and their
+    negations, and word boundaries) match and how case is folded, and on ASCII
+    characters \\w and \\d match the same either way; so no \\s, no case
+    folding (boundaries _without_groups refuses already)."""
+    from re import _constants as c, _parser
+    parsed = _parser.parse(regex, 0)
+    todo = [parsed.data]
+    while todo:
+        for op, av in todo.pop():
+            if op is c.IN and any(a == c.CATEGORY and v not in (c.CATEGORY_WORD, c.CATEGORY_NOT_WORD, c.CATEGORY_DIGIT,
+                                                             c.CATEGORY_NOT_DIGIT) for a, v in av):
+                raise SystemExit("the token regex has a class that re.ASCII changes on ASCII text: extend _ascii_alike")
+            if op is c.SUBPATTERN:
+                todo.append(av[3].data)
+            elif op is c.BRANCH:
+                todo.extend(branch.data for branch in av[1])
+            elif op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT):
+                todo.append(av[2].data)
+            elif op is c.ATOMIC_GROUP:
+                todo.append(av.data)
+    if parsed.state.flags & (c.SRE_FLAG_IGNORECASE | c.SRE_FLAG_LOCALE):
+        raise SystemExit("the token regex folds case: extend _ascii_alike")
+    return regex
 
 
 def _canonical_order(table) -> list:
