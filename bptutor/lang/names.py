@@ -21,6 +21,7 @@ in `∂f/∂*` or "prediction: * = 8").
 """
 from __future__ import annotations
 
+from collections import defaultdict
 from itertools import islice, product
 
 from ..core.graph import Graph
@@ -48,71 +49,73 @@ def _subscripts(n: int) -> list[str]:
 
 
 def label_nodes(g: Graph, max_text: int = MAX_TEXT) -> None:
-    """Give every node of `g` its label (see the module's docstring). One pass
-    over the nodes sorts them (bound names, texts, gates), then the labels are
-    given in the order of preference, each taking its name from `taken`."""
-    nodes, source, output = g.nodes, g.source, g.output
+    """Give every node of a graph just built its label (see the module's
+    docstring). One pass over the graph's rows sorts the nodes (bound names,
+    texts, gates), then the labels are given in the order of preference, each
+    taking its name from `taken`."""
+    rows, source, output = g.rows, g.source, g.output
+    labels = [""] * len(rows)
     taken: set[str] = set()
-    bindings: dict[str, list] = {}          # name -> the nodes bound to it, in order
-    by_text: dict[str, list] = {}           # short text -> the nodes it must name
-    by_gate: dict[str, list] = {}           # gate -> the nodes it must name
-    places: dict[str, list] = {}            # gate -> their places among the nodes with that gate
+    bindings: dict[str, list] = defaultdict(list)   # name -> the nodes bound to it, in order
+    by_text: dict[str, list] = defaultdict(list)    # short text -> the nodes it must name
+    by_gate: dict[str, list] = defaultdict(list)    # gate -> the nodes it must name
+    places: dict[str, list] = defaultdict(list)     # gate -> their places among the nodes with that gate
     gate_count: dict[str, int] = {}
     longest = 4 * max_text                  # never slice a long span: quadratic over a big graph
-    out = nodes[output]
-    for node in nodes:
-        if node.args:
+    for i, (op, args, c, name, start, end, _op_start, _op_end) in enumerate(rows):
+        if args:
             # numbered among every node with that gate, whatever its name: the
             # sigmoid's outer sum is `+₂`, its inner one (`w0*x0+w1*x1`) the first `+`
-            gate = node.op.gate if node.c is None else gate_text(node)
+            gate = op.gate if c is None else gate_label(op, c, const_text)
             place = gate_count[gate] = gate_count.get(gate, 0) + 1
-        if node.name:
-            bindings.setdefault(node.name, []).append(node)
+        if name:
+            bindings[name].append(i)
             continue
-        if node.label or node is out:
+        if i == output:
             continue
-        if node.op.name == "const":
-            node.label = const_text(node.c)
+        if op.name == "const":
+            labels[i] = const_text(c)
             continue
-        start, end = node.start, node.end
         text = source[start:end] if end - start <= longest else ""
         if text and not (len(text) <= max_text and text.isprintable() and " " not in text):
             text = "".join(text.split())        # without its blanks (printable leaves only " ")
             if len(text) > max_text:
                 text = ""
         if text:
-            by_text.setdefault(text, []).append(node)
+            by_text[text].append(i)
         else:
-            by_gate.setdefault(gate, []).append(node)
-            places.setdefault(gate, []).append(place)
+            by_gate[gate].append(i)
+            places[gate].append(place)
     for name, bound in bindings.items():
-        for k, node in enumerate(bound[:-1], 1):
-            node.label = name + subscript(k)
-        bound[-1].label = name
-        taken.update(node.label for node in bound)
-    if not out.label:
-        out.label = _free("f" if "f" not in taken else "out", taken)
+        for k, i in enumerate(bound[:-1], 1):
+            labels[i] = name + subscript(k)
+        labels[bound[-1]] = name
+        taken.update(labels[i] for i in bound)
+    if not labels[output]:
+        labels[output] = _free("f" if "f" not in taken else "out", taken)
     subscripts = _subscripts(max((*map(len, by_text.values()), *map(gate_count.get, by_gate)), default=0))
     for text, same in by_text.items():
         if len(same) == 1:
-            same[0].label = _free(text, taken)
+            labels[same[0]] = _free(text, taken)
         else:
-            _give(same, [text + k for k in subscripts[1:len(same) + 1]], taken)
+            _give(labels, same, [text + k for k in subscripts[1:len(same) + 1]], taken)
     for gate, same in by_gate.items():
         if gate_count[gate] == 1 and gate not in taken:
-            same[0].label = _free(gate, taken)
+            labels[same[0]] = _free(gate, taken)
         else:
-            _give(same, [gate + subscripts[place] for place in places[gate]], taken)
-
-
-def _give(nodes: list, labels: list, taken: set) -> None:
-    """Each node its label (all different), primed where taken (see _free)."""
-    if taken.isdisjoint(labels):            # the common case, at C speed
-        taken.update(labels)
-    else:
-        labels = [_free(label, taken) for label in labels]
-    for node, label in zip(nodes, labels):
+            _give(labels, same, [gate + subscripts[place] for place in places[gate]], taken)
+    for node, label in zip(g.nodes, labels):
         node.label = label
+
+
+def _give(labels: list, nodes: list, given: list, taken: set) -> None:
+    """Each of the nodes its label from `given` (all different), primed where taken (see _free)."""
+    if taken.isdisjoint(given):             # the common case, at C speed
+        taken.update(given)
+    else:
+        given = [_free(label, taken) for label in given]
+    for i, label in zip(nodes, given):
+        labels[i] = label
 
 
 def _free(label: str, taken: set) -> str:
@@ -122,8 +125,3 @@ def _free(label: str, taken: set) -> str:
         label += "′"
     taken.add(label)
     return label
-
-
-def gate_text(node) -> str:
-    """The node's gate as the notes draw it: `+1`, `*-1`, `exp`."""
-    return gate_label(node.op, node.c, const_text)

@@ -383,8 +383,8 @@ class _Builder:
         """x is a division written without brackets (a/b, not (a/b))."""
         if type(x) is not Ref:
             return False
-        node = self.g.nodes[x.index]
-        return node.op.name in ("div", "div_const", "rdiv_const") and (node.start, node.end) == (x.start, x.end)
+        op, _args, _c, _name, start, end, _op_start, _op_end = self.g.rows[x.index]
+        return op.name in ("div", "div_const", "rdiv_const") and (start, end) == (x.start, x.end)
 
     def root(self, tok, x):
         _, start, end = tok
@@ -638,8 +638,8 @@ class _Builder:
             value = self.g.input(name, start, end)
         else:
             value = value.index
-            node = self.g.nodes[value]
-            if node.name is None and node.op.name != "input":
+            op, _args, _c, node_name = self.g.rows[value][:4]
+            if node_name is None and op.name != "input":
                 self.g.rename(value, name)
         self.bound[name] = value
         self.last = (name, value)
@@ -1138,7 +1138,7 @@ def parse(text: str, known_inputs=frozenset()) -> Graph:
         raise BptutorError("graph.constant_output", (value.start, value.end),
                            value=const_text(value.value)).with_source(text)
     g.output = value
-    if name and g.nodes[value].name is None:
+    if name and g.rows[value][3] is None:          # its name (see Graph.rows)
         g.rename(value, name)
     label_nodes(g)
     g.statements = builder.statements

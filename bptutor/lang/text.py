@@ -64,7 +64,8 @@ def fold(text: str) -> str:
 
 
 _BRACKETS = re.compile(r"[][()]")
-_STEP = {"(": 1, "[": 1, ")": -1, "]": -1}
+_STEP = {"(": 1, "[": 1, ")": -1, "]": -1, ord("("): 1, ord("["): 1, ord(")"): -1, ord("]"): -1}
+_NOT_BRACKETS = bytes(sorted(set(range(128)) - set(b"()[]")))       # an ASCII line's bytes but its brackets
 
 
 def _depth_after(code: str, depth: int) -> int:
@@ -76,7 +77,8 @@ def _depth_after(code: str, depth: int) -> int:
         return depth + opens
     if not opens:
         return max(depth - closes, 0)
-    lowest = min(accumulate(map(_STEP.__getitem__, _BRACKETS.findall(code))))
+    brackets = code.encode().translate(None, _NOT_BRACKETS) if code.isascii() else _BRACKETS.findall(code)
+    lowest = min(accumulate(map(_STEP.__getitem__, brackets)))
     return depth + opens - closes - min(0, depth + lowest)
 
 
