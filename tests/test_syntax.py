@@ -254,7 +254,8 @@ def test_the_split_regexes_cut_as_the_token_regex_matches():
     for stored, flags in ((tables.SPLIT_COMPILED, 0), (tables.SPLIT_ASCII_COMPILED, re.ASCII)):
         split = parse_module._stored_regex(tables.SPLIT, stored, flags)
         assert split == re.compile(tables.SPLIT, flags) and split.groups == 0
-        for text in ["f( a ,\tb ) \f= a*b\nf(1, 2)  # c", "θ = 2.5e-3 ** x²ᵀ + √y · z", "w.T @ x[0, :] -= 1 \\cdot y"]:
+        for text in ["f( a ,\tb ) \f= a*b\nf(1, 2)  # c", "θ = 2.5e-3 ** x²ᵀ + √y · z",
+                     "w.T @ x[0, :] -= 1 \\cdot y"]:
             scan, pieces, pos = re.compile(tables.TOKENS).match, [], 0
             while pos < len(text):
                 pieces.append(scan(text, pos).group())

@@ -811,11 +811,12 @@ _tables = None
 
 def _load_tables() -> tuple:
     """(the tables module, its token regex's match, its split regex's findall
-    and that of its ASCII compiling (for an ASCII text), the ignored terminals, the rules with their methods, the passes, the gotos
-    met so far), on the first parse (lang/tablegen.py imports this module to
-    write the tables). The passes: per state, lookahead -> the symbol of the
-    _PASS rule it reduces by there (none in an end state: the parse ends
-    there). The gotos: see _goto."""
+    and that of its ASCII compiling (for an ASCII text), the ignored
+    terminals, the rules with their methods, the passes, the gotos met so
+    far), on the first parse (lang/tablegen.py imports this module to write
+    the tables). The passes: per state, lookahead -> the symbol of the _PASS
+    rule it reduces by there (none in an end state: the parse ends there).
+    The gotos: (state below, symbol, lookahead) -> _goto's state."""
     global _tables
     from . import tables
     split = _stored_regex(tables.SPLIT, tables.SPLIT_COMPILED)

@@ -123,7 +123,8 @@ def _without_groups(regex: str) -> str:
     same matches. Checked by compiling both (same code but for the groups'
     marks), and that no part of it looks around or back: so a token's kind
     depends on its text alone, which parse.py relies on (see parse._tokens)."""
-    from re import _compiler, _constants as c, _parser
+    from re import _compiler, _parser
+    from re import _constants as c
     out, i = [], 0
     while i < len(regex):
         if regex[i] == "\\":                   # an escaped character, `\(` among them
@@ -176,7 +177,8 @@ def _ascii_alike(regex: str) -> str:
     negations, and word boundaries) match and how case is folded, and on ASCII
     characters \\w and \\d match the same either way; so no \\s, no case
     folding (boundaries _without_groups refuses already)."""
-    from re import _constants as c, _parser
+    from re import _constants as c
+    from re import _parser
     parsed = _parser.parse(regex, 0)
     todo = [parsed.data]
     while todo:
