@@ -448,14 +448,14 @@ def leads_to_output(g: Graph, outputs=None) -> list[bool]:
     """For each node, whether a path leads from it up to the output (or to one
     of the node indices `outputs`): the nodes backward visits (a value the
     program computes but never uses is not one)."""
-    live = [False] * len(g.nodes)
+    rows = g.rows                           # the rows: no Node object is needed
+    live = [False] * len(rows)
     outputs = (g.output,) if outputs is None else outputs
     for out in outputs:
         live[out] = True
-    nodes = g.nodes
     for i in range(max(outputs), -1, -1):
         if live[i]:
-            for j in nodes[i].args:
+            for j in rows[i][1]:            # the row's args
                 live[j] = True
     return live
 
