@@ -247,20 +247,45 @@ def test_the_token_regex_is_what_re_compiles(monkeypatch):
 
 
 def test_the_split_regexes_cut_as_the_token_regex_matches():
-    """tables.SPLIT is TOKENS with no group capturing; it is run from its code
-    as re compiles it, and compiled with re.ASCII for an ASCII text: the same
-    tokens, one findall, as matching TOKENS at each token's end."""
+    """tables.SPLIT is TOKENS with no group capturing (a name's terminals in
+    one alternative); it is run from its code as re compiles it, and compiled
+    with re.ASCII for an ASCII text: the same tokens, one findall, as matching
+    TOKENS at each token's end."""
     from bptutor.lang import parse as parse_module, tables
     for stored, flags in ((tables.SPLIT_COMPILED, 0), (tables.SPLIT_ASCII_COMPILED, re.ASCII)):
         split = parse_module._stored_regex(tables.SPLIT, stored, flags)
         assert split == re.compile(tables.SPLIT, flags) and split.groups == 0
         for text in ["f( a ,\tb ) \f= a*b\nf(1, 2)  # c", "θ = 2.5e-3 ** x²ᵀ + √y · z",
-                     "w.T @ x[0, :] -= 1 \\cdot y"]:
+                     "w.T @ x[0, :] -= 1 \\cdot y", "a=1 b =2 c\t= 3 d 4e2 .5x f(a)=a f (a ,b)b g( )= 1",
+                     "αβ_0 = 2 ; α(β) ; α (β,γ) = β"]:
             scan, pieces, pos = re.compile(tables.TOKENS).match, [], 0
             while pos < len(text):
                 pieces.append(scan(text, pos).group())
                 pos += len(pieces[-1])
             assert split.findall(text) == pieces or flags and not text.isascii()
+
+
+def test_the_split_regex_folds_a_name_only_where_that_cuts_the_same():
+    """A name's terminals share its alternative only where the name matches one
+    way and no terminal tried between them can begin where a name begins."""
+    from types import SimpleNamespace
+
+    from bptutor.lang import tablegen
+
+    def split(*terminals):
+        return tablegen._split_regex([SimpleNamespace(name=name, pattern=SimpleNamespace(to_regexp=lambda r=r: r))
+                                      for name, r in terminals])
+    name = ("NAME", "[a-z][a-z0-9]*+")
+    assert split(("EQ", "[a-z][a-z0-9]*+="), ("NUM", r"\d+"), name) == r"(?:[a-z][a-z0-9]*+(?:=|))|(?:\d+)"
+    # `[a-z][a-z0-9]*` + `+=`: EQ's text begins with NAME's, its regex does not (the `+` makes NAME's repeat possessive)
+    assert split(("EQ", "[a-z][a-z0-9]*+="), ("NAME", "[a-z][a-z0-9]*")) == "(?:[a-z][a-z0-9]*+=)|(?:[a-z][a-z0-9]*)"
+    for terminals, refusal in [(["[a-z][a-z0-9]*+=", "x?y"], "KW may begin where a name does"),
+                               (["[a-z][a-z0-9]*+=", "[0-9]?"], "KW may match nothing"),
+                               (["[a-z][a-z0-9]*=", "[0-9]"], None)]:
+        refused = refusal or "a name may match in several ways"
+        with pytest.raises(SystemExit, match=refused):
+            split(("EQ", terminals[0]), ("KW", terminals[1]),
+                  name if refusal else ("NAME", "[a-z][a-z0-9]*"))
 
 
 def _outcome(src, start="program"):

@@ -35,7 +35,7 @@ def tables_source(callbacks) -> str:
         raise SystemExit("the grammar needs Lark's lexer callbacks or several regexes: extend tables_source")
     terminals = lexer.scanner.terminals
     regex = "|".join(f"(?P<{t.name}>{t.pattern.to_regexp()})" for t in terminals)
-    split = _without_groups(regex)
+    split = _split_regex(terminals)
     table = lark.parser.parser.parser.parse_table
     states = _canonical_order(table)
     number = {state: k for k, state in enumerate(states)}
@@ -62,7 +62,8 @@ def tables_source(callbacks) -> str:
         f"TOKENS = {regex!r}",
         "# TOKENS as CPython's re compiles it, for the Python that wrote this file (see tablegen._compiled)",
         *_compiled_lines("TOKENS_COMPILED", regex),
-        "# TOKENS with no group capturing: its findall cuts a text into the tokens TOKENS matches",
+        "# TOKENS with no group capturing, a name's terminals in one alternative (see tablegen._split_regex):",
+        "# its findall cuts a text into the tokens TOKENS matches",
         f"SPLIT = {split!r}",
         *_compiled_lines("SPLIT_COMPILED", split),
         "# SPLIT as re.compile(SPLIT, re.ASCII) makes it: the same cuts of an ASCII text, sooner (see _ascii_alike)",
@@ -169,6 +170,88 @@ def _without_groups(regex: str) -> str:
     if parsed.state.groups != 1 or _compiler._code(parsed, 0) != _compiler._code(ungrouped, 0):
         raise SystemExit("the token regex without its groups is not the same regex: extend _without_groups")
     return split
+
+
+def _split_regex(terminals) -> str:
+    """The split regex: each terminal's regex without groups (see
+    _without_groups), in Lark's order, but the terminals that begin with a
+    whole name (DEF_HEAD, NAME_EQ) folded into the name's alternative:
+    `name(?:rest|rest|)`, one try of the name class per name, not three. The
+    same cuts: a name matches one way where it matches (its repeats
+    possessive), so `name rest1 | name rest2 | T | name` finds what
+    `name(?:rest1|rest2|) | T` finds, checked here: where no terminal tried
+    between them (T: NUMBER) can begin with a character a name begins with."""
+    from itertools import chain
+    from re import _compiler, _parser
+    from re import _constants as c
+    regexes = [_without_groups(t.pattern.to_regexp()) for t in terminals]
+
+    def code(regex: str) -> list | None:
+        try:
+            return _compiler._code(_parser.parse(regex, 0), 0)
+        except re.error:                        # `name*` + `+`: the rest is no regex of its own
+            return None
+
+    folded = {}                                 # name's index -> the indices of the terminals it begins
+    for n, name in enumerate(regexes):
+        begun = [k for k, regex in enumerate(regexes) if k != n and regex.startswith(name)
+                 and code(f"{name}(?:{regex[len(name):]})") == code(regex) is not None]
+        if begun:
+            folded[n] = begun
+    if not folded:
+        return "|".join(f"(?:{regex})" for regex in regexes)
+    if len(folded) > 1:
+        raise SystemExit("several terminals begin others: extend _split_regex")
+    (n, begun), = folded.items()
+    name = _parser.parse(regexes[n], 0)
+    for op, av in name.data:                    # one char class, possessive repeats of one: one way to match
+        if not (op in (c.IN, c.LITERAL) or op is c.POSSESSIVE_REPEAT and len(av[2].data) == 1
+                and av[2].data[0][0] in (c.IN, c.LITERAL)):
+            raise SystemExit("a name may match in several ways (make its repeats possessive): extend _split_regex")
+    if max(begun) > n:
+        raise SystemExit("a terminal that begins with a name comes after the name: extend _split_regex")
+    everything = "".join(map(chr, chain(range(0xD800), range(0xE000, 0x110000))))     # no surrogates
+    name_start = _compiler.compile(_parser.SubPattern(name.state, name.data[:1]), 0).search
+    for k in range(begun[0], n):
+        if k not in begun:
+            parsed = _parser.parse(regexes[k], 0)
+            firsts, empty = _first_items(parsed.data)
+            if empty:
+                raise SystemExit(f"{terminals[k].name} may match nothing: extend _split_regex")
+            for item in firsts:
+                starts = _compiler.compile(_parser.SubPattern(parsed.state, [item]), 0).findall(everything)
+                if name_start("".join(starts)):
+                    raise SystemExit(f"{terminals[k].name} may begin where a name does: extend _split_regex")
+    rests = "|".join(regexes[k][len(regexes[n]):] for k in begun)
+    alternatives = [f"{regexes[n]}(?:{rests}|)" if k == begun[0] else regex
+                    for k, regex in enumerate(regexes) if k != n and k not in begun[1:]]
+    return "|".join(f"(?:{regex})" for regex in alternatives)
+
+
+def _first_items(items) -> tuple[list, bool]:
+    """The one-character items (a literal, a class: _parser's) a match of
+    `items` may begin with, and whether it may match nothing (recursion over
+    the grammar's regexes, not over input)."""
+    from re import _constants as c
+    firsts = []
+    for op, av in items:
+        if op in (c.IN, c.LITERAL):
+            return [*firsts, (op, av)], False
+        if op is c.SUBPATTERN:
+            subs, empty = [av[3]], False
+        elif op is c.BRANCH:
+            subs, empty = av[1], False
+        elif op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT):
+            subs, empty = [av[2]], av[0] == 0
+        else:
+            raise SystemExit(f"a terminal begins with {op}: extend _first_items")
+        for sub in subs:
+            sub_firsts, sub_empty = _first_items(sub.data)
+            firsts += sub_firsts
+            empty = empty or sub_empty
+        if not empty:
+            return firsts, False
+    return firsts, True
 
 
 def _ascii_alike(regex: str) -> str:
