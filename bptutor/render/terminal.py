@@ -140,9 +140,7 @@ def below(block: plain.Table):
     to stand beside the other columns even alone)."""
     from rich.table import Table
     from rich.text import Text
-    matrix = [any("\n" in row[k][0] for row in block.rows) for k in range(len(block.columns))]
-    kept = [k for k, is_matrix in enumerate(matrix) if not is_matrix]
-    widths = [max([cells(block.columns[k][0])] + [cells(row[k][0]) for row in block.rows]) for k in kept]
+    matrix, kept, widths = matrix_columns(block)
     for n, row in enumerate(block.rows):
         table = Table(box=None, padding=(0, 2, 0, 0), show_edge=False, pad_edge=False, show_header=n == 0)
         for k, width in zip(kept, widths):
@@ -152,8 +150,21 @@ def below(block: plain.Table):
         yield table
         for k, is_matrix in enumerate(matrix):
             if is_matrix:
-                yield Wrapped(Text("  ") + Text(block.columns[k][0], style="dim") + "\n" +
-                              Text("\n".join("    " + line for line in row[k][0].split("\n")), style=row[k][1]))
+                yield Wrapped(rich_text(Styled("", labelled_matrix(block.columns[k][0], row[k]))))
+
+
+def matrix_columns(block: plain.Table) -> tuple[list[bool], list[int], list[int]]:
+    """For below(): which columns hold a matrix, the others' indices, and their widths."""
+    matrix = [any("\n" in row[k][0] for row in block.rows) for k in range(len(block.columns))]
+    kept = [k for k, is_matrix in enumerate(matrix) if not is_matrix]
+    widths = [max([cells(block.columns[k][0])] + [cells(row[k][0]) for row in block.rows]) for k in kept]
+    return matrix, kept, widths
+
+
+def labelled_matrix(title: str, cell: tuple) -> list:
+    """A matrix under its row: its column's title, dim, then the matrix indented, as pieces."""
+    text, style = cell
+    return [("  ", ""), (title, "dim"), ("\n", ""), ("\n".join("    " + line for line in text.split("\n")), style)]
 
 
 def check_section(d: Derivation, lang: str, digits: int, show_all: bool = False):
@@ -361,9 +372,7 @@ def block_lines(block, width: int) -> list | None:
 
 def below_lines(block: plain.Table, width: int) -> list | None:
     """below() laid out here: None where the other columns do not fit either."""
-    matrix = [any("\n" in row[k][0] for row in block.rows) for k in range(len(block.columns))]
-    kept = [k for k, is_matrix in enumerate(matrix) if not is_matrix]
-    widths = [max([cells(block.columns[k][0])] + [cells(row[k][0]) for row in block.rows]) for k in kept]
+    matrix, kept, widths = matrix_columns(block)
     if sum(widths) + 2 * (len(widths) - 1) > width:
         return None
     out = []
@@ -372,9 +381,7 @@ def below_lines(block: plain.Table, width: int) -> list | None:
         out += table_lines(table, widths, header=n == 0) or [None]
         for k, is_matrix in enumerate(matrix):
             if is_matrix:
-                pieces = [("  ", ""), (block.columns[k][0], "dim"), ("\n", ""),
-                          ("\n".join("    " + line for line in row[k][0].split("\n")), row[k][1])]
-                out += wrapped_lines("", pieces, width) or [None]
+                out += wrapped_lines("", labelled_matrix(block.columns[k][0], row[k]), width) or [None]
     return None if None in out else out
 
 
