@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from functools import cached_property
 
 from .graph import Graph, needed_for
-from .steps import Step, build_steps, reverse_order
+from .steps import Step, build_steps, told
 
 
 MODES = ("reverse", "forward", "both")     # Derivation.mode: the passes narrated
@@ -404,9 +404,9 @@ class Derivation:
 
     def _scalar_step_dicts(self):
         """map(step_dict, steps) for backward's steps over scalars, the same
-        dicts built inline, straight from the tape's edges in the order
-        build_steps tells them (10^5 steps to JSON: no Step made, a third of
-        the time). A graph with a value that is not a float goes to step_dict."""
+        dicts built inline from steps.told(), as build_steps makes its Steps
+        (10^5 steps to JSON: no Step made, a third of the time). A graph with a
+        value that is not a float goes to step_dict."""
         g, values = self.graph, self.node_values
         if set(map(type, values)) != {float}:
             yield from map(self.step_dict, self.steps)
@@ -416,31 +416,21 @@ class Derivation:
         out = g.output
         yield {"kind": "seed", "direction": "reverse", "node": labels[out], "op": ops[out], "value": values[out],
                "upstream": 1.0}
-        fan_in, order = reverse_order(g, self.tape, self._wanted())
-        incoming: dict[int, list] = {}          # (node, contribution) per path, where paths meet only
-        running: list = [None] * len(fan_in)
-        kinks = set(self.tape.kinks)
-        for edge in order:
-            if type(edge) is int:               # several paths met here
-                paths = incoming[edge]
-                contributions = [c if type(c) is float else plain(c) for _i, c in paths]
-                yield {"kind": "sum", "direction": "reverse", "node": labels[edge], "op": ops[edge],
-                       "value": values[edge], "target": labels[edge], "terms": [labels[i] for i, _c in paths],
-                       "contributions": contributions, "total": plain(running[edge])}
+        for step in told(g, self.tape, self._wanted()):
+            if step[0] == "sum":
+                _sum, j, total, paths = step
+                yield {"kind": "sum", "direction": "reverse", "node": labels[j], "op": ops[j], "value": values[j],
+                       "target": labels[j], "terms": [labels[i] for _n, i, _c in paths],
+                       "contributions": [c if type(c) is float else plain(c) for _n, _i, c in paths],
+                       "total": plain(total)}
                 continue
-            i, k, j, local, upstream, contribution = edge
-            if fan_in[j] > 1:
-                so_far = running[j]
-                total = running[j] = contribution if so_far is None else so_far + contribution
-                incoming.setdefault(j, []).append((i, contribution))
-            else:
-                total = contribution
+            _edge, i, j, k, local, upstream, contribution, total, kink = step
             if type(contribution) is not float:
                 contribution, total = plain(contribution), plain(total)
             yield {"kind": "edge", "direction": "reverse", "node": labels[i], "op": ops[i], "value": values[i],
                    "target": labels[j], "input": k, "upstream": upstream if type(upstream) is float else plain(upstream),
                    "local": local if type(local) is float else plain(local), "contribution": contribution,
-                   "total": total, "kink": i in kinks}
+                   "total": total, "kink": kink}
 
     def output_value(self):
         """The output's value; with several outputs, each output's by name."""

@@ -34,32 +34,48 @@ class Step(namedtuple("Step", "kind node target k local upstream contribution to
 
 def build_steps(graph, tape, out: int | None = None, seed=1.0, wanted: list | None = None) -> list[Step]:
     """The seed (`seed` at node `out`, the graph's output unless given), then
-    every edge of `tape` in backward order with the target's running total,
-    and a "sum" step where several paths met (see reverse_order). With
-    `wanted` (per node: does a path lead from it to an input asked for, see
-    graph.needed_for), only the edges into such nodes: --wrt w0 narrates the
-    paths to w0."""
-    fan_in, order = reverse_order(graph, tape, wanted)
+    backward's steps as told() tells them. With `wanted` (per node: does a path
+    lead from it to an input asked for, see graph.needed_for), only the edges
+    into such nodes: --wrt w0 narrates the paths to w0."""
     out = graph.output if out is None else out
     steps = [Step("seed", out, out, total=seed)]
-    incoming: dict[int, list] = {}              # step indices, where paths meet only
-    running: list = [None] * len(fan_in)
-    kinks = set(tape.kinks)
     append = steps.append
     new = tuple.__new__                         # Step(...) without its Python-level __new__: 10^5 edges
+    for told_step in told(graph, tape, wanted):
+        if told_step[0] == "sum":
+            _sum, j, total, paths = told_step
+            append(Step("sum", j, j, total=total, terms=tuple(n for n, _i, _c in paths)))
+        else:
+            append(new(Step, told_step + ((),)))
+    return steps
+
+
+def told(graph, tape, wanted: list | None = None) -> Iterator[tuple]:
+    """Backward's steps after the seed, in the order they are told, numbered
+    from 1: each edge of `tape` as ("edge", i, j, k, local, upstream,
+    contribution, total, kink), `total` the running total of its target j; and
+    where several paths meet at a node j, ("sum", j, total, paths), `paths` its
+    (step number, node, contribution) per edge into it, placed where backward
+    reaches j (see reverse_order). build_steps makes Steps of them, the JSON of
+    10^5 steps dicts (see Derivation.step_dicts)."""
+    fan_in, order = reverse_order(graph, tape, wanted)
+    incoming: dict[int, list] = {}              # where paths meet only
+    running: list = [None] * len(fan_in)
+    kinks = set(tape.kinks)
+    number = 0
     for edge in order:
+        number += 1
         if type(edge) is int:                   # several paths met here
-            append(Step("sum", edge, edge, total=running[edge], terms=tuple(incoming[edge])))
+            yield "sum", edge, running[edge], incoming[edge]
             continue
         i, k, j, local, upstream, contribution = edge
         if fan_in[j] > 1:
             so_far = running[j]
             total = running[j] = contribution if so_far is None else so_far + contribution
-            incoming.setdefault(j, []).append(len(steps))
+            incoming.setdefault(j, []).append((number, i, contribution))
         else:
             total = contribution                # the only path into j
-        append(new(Step, ("edge", i, j, k, local, upstream, contribution, total, i in kinks, ())))
-    return steps
+        yield "edge", i, j, k, local, upstream, contribution, total, i in kinks
 
 
 def reverse_order(graph, tape, wanted: list | None = None) -> tuple[list, Iterator]:
@@ -68,8 +84,7 @@ def reverse_order(graph, tape, wanted: list | None = None) -> tuple[list, Iterat
     wanted nodes) as the tape holds it, in backward order, and the index of a
     node several of them lead into where its "sum" step goes: where backward
     reaches it (before its own edges), or for a leaf, which has none, where
-    backward passes below it. build_steps and the JSON of 10^5 steps read it
-    (see Derivation.step_dicts)."""
+    backward passes below it."""
     nodes = graph.nodes
     edges = tape.edges
     if wanted is not None:
