@@ -416,21 +416,21 @@ class Derivation:
         out = g.output
         yield {"kind": "seed", "direction": "reverse", "node": labels[out], "op": ops[out], "value": values[out],
                "upstream": 1.0}
-        for step in told(g, self.tape, self._wanted()):
-            if step[0] == "sum":
-                _sum, j, total, paths = step
-                yield {"kind": "sum", "direction": "reverse", "node": labels[j], "op": ops[j], "value": values[j],
-                       "target": labels[j], "terms": [labels[i] for _n, i, _c in paths],
+        kinks = set(self.tape.kinks)
+        for edge, total, paths in told(g, self.tape, self._wanted()):
+            if paths is not None:               # several paths met at node `edge`
+                yield {"kind": "sum", "direction": "reverse", "node": labels[edge], "op": ops[edge],
+                       "value": values[edge], "target": labels[edge], "terms": [labels[i] for _n, i, _c in paths],
                        "contributions": [c if type(c) is float else plain(c) for _n, _i, c in paths],
                        "total": plain(total)}
                 continue
-            _edge, i, j, k, local, upstream, contribution, total, kink = step
+            i, k, j, local, upstream, contribution = edge
             if type(contribution) is not float:
                 contribution, total = plain(contribution), plain(total)
             yield {"kind": "edge", "direction": "reverse", "node": labels[i], "op": ops[i], "value": values[i],
                    "target": labels[j], "input": k, "upstream": upstream if type(upstream) is float else plain(upstream),
                    "local": local if type(local) is float else plain(local), "contribution": contribution,
-                   "total": total, "kink": kink}
+                   "total": total, "kink": i in kinks}
 
     def output_value(self):
         """The output's value; with several outputs, each output's by name."""

@@ -41,41 +41,42 @@ def build_steps(graph, tape, out: int | None = None, seed=1.0, wanted: list | No
     steps = [Step("seed", out, out, total=seed)]
     append = steps.append
     new = tuple.__new__                         # Step(...) without its Python-level __new__: 10^5 edges
-    for told_step in told(graph, tape, wanted):
-        if told_step[0] == "sum":
-            _sum, j, total, paths = told_step
-            append(Step("sum", j, j, total=total, terms=tuple(n for n, _i, _c in paths)))
-        else:
-            append(new(Step, told_step + ((),)))
+    kinks = set(tape.kinks)
+    for edge, total, paths in told(graph, tape, wanted):
+        if paths is None:
+            i, k, j, local, upstream, contribution = edge
+            append(new(Step, ("edge", i, j, k, local, upstream, contribution, total, i in kinks, ())))
+        else:                                   # several paths met at node `edge`
+            append(Step("sum", edge, edge, total=total, terms=tuple(n for n, _i, _c in paths)))
     return steps
 
 
 def told(graph, tape, wanted: list | None = None) -> Iterator[tuple]:
     """Backward's steps after the seed, in the order they are told, numbered
-    from 1: each edge of `tape` as ("edge", i, j, k, local, upstream,
-    contribution, total, kink), `total` the running total of its target j; and
-    where several paths meet at a node j, ("sum", j, total, paths), `paths` its
-    (step number, node, contribution) per edge into it, placed where backward
-    reaches j (see reverse_order). build_steps makes Steps of them, the JSON of
-    10^5 steps dicts (see Derivation.step_dicts)."""
+    from 1, as (edge, total, None): each edge of `tape` as the tape holds it,
+    with the running total of its target; and where several paths meet at a
+    node j, (j, total, paths), `paths` its (step number, node, contribution)
+    per edge into it, placed where backward reaches j (see reverse_order).
+    build_steps makes Steps of them, the JSON of 10^5 steps dicts (see
+    Derivation.step_dicts)."""
     fan_in, order = reverse_order(graph, tape, wanted)
     incoming: dict[int, list] = {}              # where paths meet only
     running: list = [None] * len(fan_in)
-    kinks = set(tape.kinks)
     number = 0
     for edge in order:
         number += 1
         if type(edge) is int:                   # several paths met here
-            yield "sum", edge, running[edge], incoming[edge]
+            yield edge, running[edge], incoming[edge]
             continue
-        i, k, j, local, upstream, contribution = edge
+        j = edge[2]
         if fan_in[j] > 1:
             so_far = running[j]
+            contribution = edge[5]
             total = running[j] = contribution if so_far is None else so_far + contribution
-            incoming.setdefault(j, []).append((number, i, contribution))
+            incoming.setdefault(j, []).append((number, edge[0], contribution))
+            yield edge, total, None
         else:
-            total = contribution                # the only path into j
-        yield "edge", i, j, k, local, upstream, contribution, total, i in kinks
+            yield edge, edge[5], None           # the only path into j
 
 
 def reverse_order(graph, tape, wanted: list | None = None) -> tuple[list, Iterator]:
