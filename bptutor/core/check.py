@@ -250,17 +250,23 @@ def _check_together(g: Graph, values: dict, node_values: list, grads: list, name
 def noises(g: Graph, node_values: list, grads: list) -> list[float]:
     """noise() of every scalar input's node at once (per node index): sums from
     the output down, one sweep (noise() sums each input's from its node up:
-    the same terms, added in another order)."""
+    the same terms, added in another order). The sweep's running sums are
+    numpy's accumulate over the terms from the last node down: the same
+    additions in the same order as a loop, 10^5 nodes in a few calls."""
+    import numpy as np
+    from operator import itemgetter
     rows = g.rows
-    scaled, tiny = abs(node_values[g.output]), 1.0
-    out = [0.0] * len(rows)
-    for i in range(len(rows) - 1, -1, -1):
-        grad = grads[i]
-        if grad is not None and rows[i][1]:
-            scaled += abs(node_values[i] * grad)
-            tiny += abs(grad)
-        out[i] = EPS * scaled + TINY * tiny
-    return out
+    size = len(rows)
+    known = np.not_equal(np.array(grads, dtype=object), None)
+    summed = known & (np.fromiter(map(len, map(itemgetter(1), rows)), np.intp, size) > 0)   # not a leaf
+    down = np.flatnonzero(summed)[::-1]                 # the nodes summed, from the last one down
+    grad = np.array(grads, dtype=np.float64)[down]      # (None -> nan: not among them)
+    with np.errstate(over="ignore", invalid="ignore"):
+        scaled = np.add.accumulate(np.r_[abs(node_values[g.output]), np.abs(np.array(node_values)[down] * grad)])
+        tiny = np.add.accumulate(np.r_[1.0, np.abs(grad)])
+        # at node i: the terms of the nodes from i on, the last `count` of the sweep
+        count = len(down) - (np.cumsum(summed) - summed)
+        return (EPS * scaled[count] + TINY * tiny[count]).tolist()
 
 
 def _record(name, value, analytic, numeric, r: Difference, entry, entries) -> Check:
