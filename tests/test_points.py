@@ -321,5 +321,11 @@ def test_random_programs_give_the_same_bits(seed):
 ])
 def test_the_noise_of_every_node_is_the_same_as_a_loop_gives(src, values):
     d = bptutor.derive(src, values, check=False)
-    assert check.noises(d.graph, d.node_values, d.node_grads) == reference_noises(d.graph, d.node_values,
-                                                                                   d.node_grads)
+    everywhere = list(range(len(d.graph.rows)))
+    assert check.noises(d.graph, d.node_values, d.node_grads, points.inner(d.graph), everywhere) == \
+        reference_noises(d.graph, d.node_values, d.node_grads)
+    holes = list(d.node_grads)                      # nodes without a gradient, and one that is nan
+    holes[1::3] = [None] * len(holes[1::3])
+    holes[-2] = math.nan
+    found = check.noises(d.graph, d.node_values, holes, points.inner(d.graph), everywhere)
+    assert [bits(x).item() for x in found] == [bits(x).item() for x in reference_noises(d.graph, d.node_values, holes)]

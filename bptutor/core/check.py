@@ -223,8 +223,8 @@ def _check_together(g: Graph, values: dict, node_values: list, grads: list, name
     so far, and the points of the steps they ask for next are taken together,
     in vector passes (core/points.py). Most inputs settle in one round. The
     noise of every input comes from one sweep (noises)."""
-    from .points import samples
-    noise_at = noises(g, node_values, grads)
+    from .points import inner, samples
+    noise_at = dict(zip(names, noises(g, node_values, grads, inner(g), [g.inputs[name] for name in names])))
     taken = {name: {} for name in names}
     results, todo = {}, list(names)
     while todo:
@@ -234,7 +234,7 @@ def _check_together(g: Graph, values: dict, node_values: list, grads: list, name
             try:
                 results[name] = (0.0 if grad is None else grad,
                                  difference(_Taken(taken[name]), values[name], 0.0 if grad is None else grad,
-                                            noise_at[g.inputs[name]], eps))
+                                            noise_at[name], eps))
             except _Need as need:
                 wanted += [(name, p) for p in need.points]
                 waiting.append(name)
@@ -247,25 +247,27 @@ def _check_together(g: Graph, values: dict, node_values: list, grads: list, name
             for name, (analytic, r) in results.items()}
 
 
-def noises(g: Graph, node_values: list, grads: list) -> list[float]:
-    """noise() of every scalar input's node at once (per node index): sums from
-    the output down, one sweep (noise() sums each input's from its node up:
-    the same terms, added in another order). The sweep's running sums are
-    numpy's accumulate over the terms from the last node down: the same
-    additions in the same order as a loop, 10^5 nodes in a few calls."""
+def noises(g: Graph, node_values: list, grads: list, inner, nodes: list[int]) -> list[float]:
+    """noise() of the scalar inputs at `nodes` at once: sums from the output
+    down, one sweep (noise() sums each input's from its node up: the same
+    terms, added in another order). The sweep's running sums are numpy's
+    accumulate over the terms from the last node down, the same additions
+    in the same order as a loop. `inner`: per node, whether it has inputs
+    (points.inner)."""
     import numpy as np
-    from operator import itemgetter
-    rows = g.rows
-    size = len(rows)
-    known = np.not_equal(np.array(grads, dtype=object), None)
-    summed = known & (np.fromiter(map(len, map(itemgetter(1), rows)), np.intp, size) > 0)   # not a leaf
-    down = np.flatnonzero(summed)[::-1]                 # the nodes summed, from the last one down
-    grad = np.array(grads, dtype=np.float64)[down]      # (None -> nan: not among them)
+    grad = np.array(grads, dtype=np.float64)
+    unknown = np.isnan(grad)                        # None, or a gradient that is nan (summed)
+    if unknown.any():
+        at = np.flatnonzero(unknown)
+        unknown[at] = [grads[i] is None for i in at.tolist()]
+    summed = np.flatnonzero(inner & ~unknown)
+    down = summed[::-1]                             # the nodes summed, from the last one down
+    grad = grad[down]
     with np.errstate(over="ignore", invalid="ignore"):
-        scaled = np.add.accumulate(np.r_[abs(node_values[g.output]), np.abs(np.array(node_values)[down] * grad)])
+        scaled = np.add.accumulate(np.r_[abs(node_values[g.output]),
+                                         np.abs(np.fromiter(node_values, np.float64, len(grads))[down] * grad)])
         tiny = np.add.accumulate(np.r_[1.0, np.abs(grad)])
-        # at node i: the terms of the nodes from i on, the last `count` of the sweep
-        count = len(down) - (np.cumsum(summed) - summed)
+        count = len(summed) - np.searchsorted(summed, nodes)     # at node i: the terms of the nodes from i on
         return (EPS * scaled[count] + TINY * tiny[count]).tolist()
 
 

@@ -125,8 +125,15 @@ class _Plan:
         rows with a `period`): the node, or every node (a sorted array) its value stands for.
     last_use: per node, the last step reading it: its vector can go then
         (10^5 vectors would not fit); never the output's.
-    output: the node holding the output's value."""
-    __slots__ = ("size", "steps", "visit", "last_use", "output")
+    output: the node holding the output's value.
+    inner: per node, whether it has inputs (a bool array)."""
+    __slots__ = ("size", "steps", "visit", "last_use", "output", "inner")
+
+
+def inner(g: Graph):
+    """Per node of g, whether it has inputs (not an input or a constant): a
+    bool array, from the plan of g's passes (made now if not yet)."""
+    return _plan(g).inner
 
 
 def _plan(g: Graph) -> _Plan:
@@ -197,6 +204,7 @@ def _make_plan(g: Graph) -> _Plan:
     last[output] = size
     plan = _Plan()
     plan.size, plan.steps, plan.visit, plan.last_use, plan.output = size, steps, visit_list, last.tolist(), output
+    plan.inner = arity > 0
     return plan
 
 
@@ -205,8 +213,8 @@ def _same_values(rows: list, kinds: dict, kind, arity, a0, a1):
     same op and constant (bit for bit: -0.0 is not 0.0) on inputs whose
     values are the same. Its value (vector or float) is the node's, bit for
     bit. Each pass finds them one level further up (sin(x3) in the first,
-    y*sin(x3) in the second, among the nodes whose inputs the last pass
-    changed); SAME_PASSES at most (nodes left over are only computed twice)."""
+    y*sin(x3) in the second); SAME_PASSES at most (nodes left over are only
+    computed twice)."""
     size = len(rows)
     same = np.arange(size + 1)
     if (len(kinds) + 1) * (size + 1) ** 3 >= 2 ** 63:
@@ -227,8 +235,15 @@ def _same_values(rows: list, kinds: dict, kind, arity, a0, a1):
     first0, first1 = a0[nodes], a1[nodes]
     todo = np.ones(len(nodes), dtype=bool)
     for _ in range(SAME_PASSES):
-        # the nodes whose inputs changed, and all those of their kinds (one of them may match)
-        look = np.flatnonzero(_among(kind[nodes], kind[nodes[todo]], len(kinds)))
+        # A node can only equal another if each of its inputs' values is read
+        # by some other node too (a term of a long sum read once never is).
+        # Of those, the nodes whose inputs changed last pass, with every node of their kinds.
+        read = np.bincount(same[a0[:size]], minlength=size + 1) + np.bincount(same[a1[:size]], minlength=size + 1)
+        read[size] = 2              # (no input)
+        open_ = (read[same[first0]] > 1) & (read[same[first1]] > 1)
+        look = np.flatnonzero(open_ & _among(kind[nodes], kind[nodes[todo & open_]], len(kinds)))
+        if not len(look):
+            break
         key = (group[look] + same[first0[look]]) * (size + 1) + same[first1[look]]
         order = np.argsort(key)
         sorted_key = key[order]
@@ -246,8 +261,6 @@ def _same_values(rows: list, kinds: dict, kind, arity, a0, a1):
         changed = np.zeros(size + 1, dtype=bool)
         changed[nodes[look[moved]]] = True
         todo = changed[first0] | changed[first1]
-        if not todo.any():
-            break
     return same
 
 
@@ -269,9 +282,11 @@ class _Sum:
     __slots__ = ("ufunc", "start", "members", "unique", "picks", "reads")
 
     def __init__(self, ufunc, start: int, members, terms):
-        self.ufunc, self.start, self.members = ufunc, start, members.tolist()
-        self.unique = sorted(set(terms.tolist()))
-        self.picks = np.searchsorted(self.unique, terms) + 1       # row 0 of the block: the sum so far
+        self.ufunc, self.start, self.members = ufunc, start, members
+        terms = terms.tolist()
+        self.unique = sorted(set(terms))
+        row = {j: k for k, j in enumerate(self.unique, 1)}          # row 0 of the block: the sum so far
+        self.picks = np.fromiter(map(row.__getitem__, terms), np.intp, len(terms))
         self.reads = sorted({start, *self.unique})
 
     def total(self, vals: list, base: list, n: int):
@@ -293,7 +308,7 @@ class _Sum:
             if not _any(flags):
                 return None
             first = int(flags.argmax())
-            start = base[self.members[first - 1]] if first else start     # the sum so far, unmoved: a float
+            start = base[int(self.members[first - 1])] if first else start     # the sum so far, unmoved: a float
         rows[0] = start
         stack = rows.take(np.concatenate(([0], self.picks[first:])), axis=0)
         if n < 16:                  # numpy's add.reduce sums a short row pairwise: accumulate is strictly in order
