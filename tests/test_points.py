@@ -10,7 +10,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import bptutor
 from bptutor.core import check, points
@@ -208,7 +209,7 @@ def test_the_bench_expression_checked_together_gives_the_same_bits(monkeypatch):
     ("tanh(exp(x)) + sigmoid(exp(x)) + 1/exp(-x) + exp(-exp(x))", {"x": 1.0}, (710.0, 1e308, -1e308)),
     # fan-out, an unused statement, chains of - and /
     ("a = x*y\nu = exp(x)\nb = a - x - y - a - 1 - x - y - a - x - y - a - x - y - a - x - y - a - x\n"
-     "c = b / x / y / 2 / x / y\nc*a + sin(a) + a", {"x": 1.5, "y": -0.5}, (0.0, -0.0, 1e200)),
+     + "c = b / x / y / 2 / x / y\nc*a + sin(a) + a", {"x": 1.5, "y": -0.5}, (0.0, -0.0, 1e200)),
 ])
 def test_kinks_poles_and_undefined_points_give_the_same_bits(src, values, specials):
     g, values, node_values = derived(src, values)
@@ -271,6 +272,18 @@ def test_a_node_sharing_a_value_marks_the_points_moved_between_it_and_the_first(
     if np.exp(np.full(3, x0))[0] != math.exp(x0):      # (numpy's exp on this machine)
         first, second = [i for i, row in enumerate(g.rows) if row[0].name == "relu"]
         assert [k for _f, k in found] == [first, second, second]
+
+
+def test_nodes_far_apart_do_not_share_a_vector():
+    """sin(x) again 2,000 nodes later is computed again: a shared vector would
+    live across everything between (memory); near, it is shared."""
+    middle = " + ".join(f"y*{k}" for k in range(2, 1100))
+    g, values, node_values = derived(f"sin(x) + {middle} + sin(x) + sin(x)", {"x": 0.5, "y": 2.0})
+    sines = [i for i, row in enumerate(g.rows) if row[0].name == "sin"]
+    assert sines[1] - sines[0] > points.SHARE_REACH > sines[2] - sines[1]
+    visited = set(points._plan(g).visit)
+    assert [i in visited for i in sines] == [True, True, False]
+    assert_same(g, values, node_values, [("x", 0.75), ("y", 1.0), ("x", 0.5)] * 7)
 
 
 # ---- random programs -----------------------------------------------------------------------------

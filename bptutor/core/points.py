@@ -38,6 +38,8 @@ _any, _largest, _smallest = np.logical_or.reduce, np.maximum.reduce, np.minimum.
 BLOCK = 512             # terms of a long sum added per reduction: bounds the block's memory
 LONG_SUM = 16           # a sum of fewer terms runs node by node
 SAME_PASSES = 8         # rounds finding nodes that compute the same (each reaches one level deeper)
+SHARE_REACH = 2048      # nodes apart at most, a node and the last one computing the same: a shared vector
+                        # lives longer than its nodes' own would, by this much at most (bounded memory)
 
 
 def samples(g: Graph, values: dict, node_values: list,
@@ -163,7 +165,7 @@ def _make_plan(g: Graph) -> _Plan:
     offset = np.cumsum(arity) - arity
     a0[:size][arity >= 1] = flat[offset[arity >= 1]]
     a1[:size][arity >= 2] = flat[offset[arity >= 2] + 1]
-    same = _same_values(rows, kinds, kind, arity, a0, a1)
+    same = _same_values(rows, kinds, kind, arity, flat, a0, a1)
     runs = (same[:size] == np.arange(size)) & (arity > 0)
     b0, b1 = same[a0], same[a1]                     # the nodes holding the inputs' values
     readers = np.bincount(b0[:size][runs], minlength=size + 1) + np.bincount(b1[:size][runs], minlength=size + 1)
@@ -184,11 +186,10 @@ def _make_plan(g: Graph) -> _Plan:
     watchers = _watchers(kinds, kind, same, visit, size)
     steps = list(zip(visit_list, ops, map(_forward_of, ops), map(_constant_of, visited), map(_args_of, visited),
                      map(watchers.get, visit_list)))
-    same_list = same.tolist()
     remapped = (b0[visit] != a0[visit]) | (b1[visit] != a1[visit]) | (arity[visit] > 2)
     for k in np.flatnonzero(remapped).tolist():     # inputs read through another node's value
         i, op, forward, c, args, watching = steps[k]
-        steps[k] = (i, op, forward, c, tuple(same_list[j] for j in args), watching)
+        steps[k] = (i, op, forward, c, tuple(same[list(args)].tolist()), watching)
     reads, at = [b0[visit], b1[visit]], [visit, visit]
     for k, i in enumerate(visit_list):
         if i in sums:
@@ -208,13 +209,15 @@ def _make_plan(g: Graph) -> _Plan:
     return plan
 
 
-def _same_values(rows: list, kinds: dict, kind, arity, a0, a1):
+def _same_values(rows: list, kinds: dict, kind, arity, flat, a0, a1):
     """Per node (and the sentinel), the first node computing the same: the
     same op and constant (bit for bit: -0.0 is not 0.0) on inputs whose
     values are the same. Its value (vector or float) is the node's, bit for
     bit. Each pass finds them one level further up (sin(x3) in the first,
     y*sin(x3) in the second); SAME_PASSES at most (nodes left over are only
-    computed twice)."""
+    computed twice). A node more than SHARE_REACH nodes after the last one
+    of its kind starts a group of its own: at most that many shared vectors
+    are kept alive beyond their nodes' last reader."""
     size = len(rows)
     same = np.arange(size + 1)
     if (len(kinds) + 1) * (size + 1) ** 3 >= 2 ** 63:
@@ -238,22 +241,22 @@ def _same_values(rows: list, kinds: dict, kind, arity, a0, a1):
         # A node can only equal another if each of its inputs' values is read
         # by some other node too (a term of a long sum read once never is).
         # Of those, the nodes whose inputs changed last pass, with every node of their kinds.
-        read = np.bincount(same[a0[:size]], minlength=size + 1) + np.bincount(same[a1[:size]], minlength=size + 1)
+        read = np.bincount(same[flat], minlength=size + 1)
         read[size] = 2              # (no input)
         open_ = (read[same[first0]] > 1) & (read[same[first1]] > 1)
         look = np.flatnonzero(open_ & _among(kind[nodes], kind[nodes[todo & open_]], len(kinds)))
         if not len(look):
             break
         key = (group[look] + same[first0[look]]) * (size + 1) + same[first1[look]]
-        order = np.argsort(key)
+        order = np.argsort(key, kind="stable")     # equal keys in node order
         sorted_key = key[order]
+        members = nodes[look[order]]
+        # a group starts at a new key, or SHARE_REACH nodes after the last node of its key
         starts = np.empty(len(order), dtype=bool)
         starts[0] = True
-        np.not_equal(sorted_key[1:], sorted_key[:-1], out=starts[1:])
-        members = nodes[look[order]]
-        leaders = np.minimum.reduceat(members, np.flatnonzero(starts))     # the first node of each group
+        starts[1:] = (sorted_key[1:] != sorted_key[:-1]) | (members[1:] - members[:-1] > SHARE_REACH)
         found = np.empty_like(members)
-        found[order] = leaders[np.cumsum(starts) - 1]
+        found[order] = members[starts][np.cumsum(starts) - 1]      # the first node of each group
         moved = found != same[nodes[look]]
         if not moved.any():
             break
@@ -278,16 +281,13 @@ def _is_float(c) -> bool:
 class _Sum:
     """A block of a long sum (or difference): start ± t1 ± t2 ... in order,
     with one op throughout. `members`: the nodes of the block (the last holds
-    its value); `terms`: their second inputs, as `unique` (sorted) indexed by `picks`."""
+    its value); their second inputs, the terms, are the nodes `unique` (each
+    once) at `picks` (1 for the first: row 0 of the block is the sum before)."""
     __slots__ = ("ufunc", "start", "members", "unique", "picks", "reads")
 
-    def __init__(self, ufunc, start: int, members, terms):
-        self.ufunc, self.start, self.members = ufunc, start, members
-        terms = terms.tolist()
-        self.unique = sorted(set(terms))
-        row = {j: k for k, j in enumerate(self.unique, 1)}          # row 0 of the block: the sum so far
-        self.picks = np.fromiter(map(row.__getitem__, terms), np.intp, len(terms))
-        self.reads = sorted({start, *self.unique})
+    def __init__(self, ufunc, start: int, members, unique: list, picks):
+        self.ufunc, self.start, self.members, self.unique, self.picks = ufunc, start, members, unique, picks
+        self.reads = sorted({start, *unique})
 
     def total(self, vals: list, base: list, n: int):
         """The block's last member as the node by node pass computes it: a
@@ -334,8 +334,11 @@ def _long_sums(kinds: dict, kind, runs, readers, b0, b1, size: int) -> tuple[dic
         member = np.zeros(size + 1, dtype=bool)
         member[linked] = member[b0[linked]] = True
         members = np.flatnonzero(member)
+        position = np.cumsum(member) - 1        # of each member among them
         head = np.arange(len(members))          # per member (by position): the one before, then the chain's first
-        head[np.searchsorted(members, linked)] = np.searchsorted(members, b0[linked])
+        head[position[linked]] = position[b0[linked]]
+        if len(members) - len(linked) == 1:     # one chain (the common case): its members in order
+            head[:] = 0
         while True:
             further = head[head]
             if np.array_equal(further, head):
@@ -347,10 +350,22 @@ def _long_sums(kinds: dict, kind, runs, readers, b0, b1, size: int) -> tuple[dic
         for lo, hi in zip(begins, [*begins[1:], len(members)]):
             if hi - lo < LONG_SUM:
                 continue
-            in_block[members[lo:hi]] = True
-            for first in range(lo, hi, BLOCK):
-                part = members[first:min(first + BLOCK, hi)]
-                sums[int(part[-1])] = _Sum(ufunc, int(b0[part[0]]), part, b1[part])
+            chain_nodes = members[lo:hi]
+            in_block[chain_nodes] = True
+            # each block's terms, each once: one sort of (block, term) for the whole chain
+            block = np.arange(hi - lo) // BLOCK
+            terms = b1[chain_nodes]
+            order = np.argsort(block * (size + 1) + terms, kind="stable")
+            new = np.r_[True, (block[order][1:] != block[order][:-1]) | (terms[order][1:] != terms[order][:-1])]
+            picks = np.empty(hi - lo, dtype=np.intp)
+            picks[order] = np.cumsum(new) - 1
+            unique = terms[order][new]
+            first_unique = np.searchsorted(block[order][new], np.arange(block[-1] + 2)).tolist()
+            for b, first in enumerate(range(0, hi - lo, BLOCK)):
+                last = min(first + BLOCK, hi - lo)
+                u0, u1 = first_unique[b], first_unique[b + 1]
+                sums[int(chain_nodes[last - 1])] = _Sum(ufunc, int(b0[chain_nodes[first]]), chain_nodes[first:last],
+                                                        unique[u0:u1].tolist(), picks[first:last] - (u0 - 1))
     return sums, in_block
 
 
