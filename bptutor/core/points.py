@@ -216,8 +216,8 @@ def _same_values(rows: list, kinds: dict, kind, arity, flat, a0, a1):
     bit. Each pass finds them one level further up (sin(x3) in the first,
     y*sin(x3) in the second); SAME_PASSES at most (nodes left over are only
     computed twice). A node more than SHARE_REACH nodes after the last one
-    of its kind starts a group of its own: at most that many shared vectors
-    are kept alive beyond their nodes' last reader."""
+    computing the same starts a group of its own: at most that many shared
+    vectors are kept alive beyond their nodes' last reader."""
     size = len(rows)
     same = np.arange(size + 1)
     if (len(kinds) + 1) * (size + 1) ** 3 >= 2 ** 63:
