@@ -776,13 +776,13 @@ class _Rejected(Exception):
     """The text is not in the language: Lark parses it again to say why."""
 
 
-_CALL_ONE, _CALL, _PASS, _FILTER = range(4)     # how a rule's reduction is run (see _runtime_rules)
+_CALL_ONE, _CALL_THREE, _CALL, _PASS, _FILTER = range(5)     # how a reduction is run (see _runtime_rules)
 
 
 def _runtime_rules(tables) -> list:
     """tables.RULES as (symbol, size, the builder's method, how _lalr reduces
-    by it, what _reduce needs): _CALL_ONE and _CALL, the method called with
-    its one child or with every child; _PASS, a ?rule passing its one child on
+    by it, what _reduce needs): _CALL_ONE, _CALL_THREE and _CALL, the method
+    called with its one child, its three or every child; _PASS, a ?rule passing its one child on
     as it is (x -> atom -> ... -> expr); _FILTER, the children filtered as
     Lark's tree builder filters them (_reduce). Listed last rule first: the
     table's reduce action -1 - k is then the list's index of rule k."""
@@ -793,7 +793,7 @@ def _runtime_rules(tables) -> list:
         if size == 1 and expand_one and keep == ((0, False, 0),) and not nones_after:
             how = _PASS
         elif simple and kept == tuple(range(size)) and size and method and not expand_one:
-            how = _CALL_ONE if size == 1 else _CALL
+            how = {1: _CALL_ONE, 3: _CALL_THREE}.get(size, _CALL)
         else:
             how = _FILTER
         rules.append((origin, size, getattr(_Builder, method) if method else None, how,
@@ -914,9 +914,14 @@ def _lalr(text: str, start: str, builder: _Builder):
     i = 0
     kind = kinds[0]
     while True:
-        action = actions[state].get(kind)
-        if action is None:
-            raise _Rejected
+        try:
+            action = actions[state][kind]
+        except KeyError:
+            # Lark ends where a reduction leads to the end state on "$END"; the
+            # end state has no action (tablegen checks it), so it ends here
+            if state == end_state and kind == "$END":
+                return values[-1]
+            raise _Rejected from None
         if action >= 0:                     # shift (never "$END": tablegen checks it)
             states.append(state)
             values.append(tokens[i])
@@ -927,32 +932,31 @@ def _lalr(text: str, start: str, builder: _Builder):
         origin, size, method, how, filtering = rules[action]
         if how is _CALL_ONE:
             values[-1] = method(builder, values[-1])
-            below = states[-1]
+        elif how is _CALL_THREE:            # x + y, and every binary operator: pops, not slices
+            right = values.pop()
+            middle = values.pop()
+            values[-1] = method(builder, values[-1], middle, right)
+            states.pop()
+            states.pop()
         elif how is _CALL:
             value = method(builder, *values[-size:])
-            below = states[-size]
             del states[1 - size:]
             del values[1 - size:]
             values[-1] = value
-        elif how is _PASS:
-            below = states[-1]
-        else:
+        elif how is _FILTER:
             value = _reduce(builder, values[-size:] if size else [], method, *filtering)
             if size:
-                below = states[-size]
                 del states[len(states) - size + 1:]
                 del values[len(values) - size + 1:]
                 values[-1] = value
             else:
-                below = state
                 states.append(state)
                 values.append(value)
-        key = (below, origin, kind)
-        state = gotos.get(key)
-        if state is None:
-            state = gotos[key] = _goto(actions, passes, below, origin, kind)
-        if state == end_state and kind == "$END":
-            return values[-1]
+        try:                                # (_PASS: the value stays as it is)
+            state = gotos[states[-1], origin, kind]
+        except KeyError:
+            below = states[-1]
+            state = gotos[below, origin, kind] = _goto(actions, passes, below, origin, kind)
 
 
 def _goto(actions, passes, below: int, origin: str, kind: str) -> int:

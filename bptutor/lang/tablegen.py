@@ -55,6 +55,8 @@ def tables_source(callbacks) -> str:
         raise SystemExit("a state shifts the end of the text: parse._lalr never does")
     start = {name: number[table.start_states[name]] for name in START}
     end = {name: number[table.end_states[name]] for name in START}
+    if any(actions[state] for state in end.values()):
+        raise SystemExit("an end state has actions: parse._lalr ends where the end state has none")
     lines = [
         "# Generated from grammars/bptutor.lark by `python -m bptutor.lang.tablegen`: do not edit.",
         "# Lark's analysis of the grammar (see lang/tablegen.py); lang/parse.py runs it.",
