@@ -257,7 +257,8 @@ def test_the_split_regexes_cut_as_the_token_regex_matches():
         assert split == re.compile(tables.SPLIT, flags) and split.groups == 0
         for text in ["f( a ,\tb ) \f= a*b\nf(1, 2)  # c", "θ = 2.5e-3 ** x²ᵀ + √y · z",
                      "w.T @ x[0, :] -= 1 \\cdot y", "a=1 b =2 c\t= 3 d 4e2 .5x f(a)=a f (a ,b)b g( )= 1",
-                     "αβ_0 = 2 ; α(β) ; α (β,γ) = β"]:
+                     "αβ_0 = 2 ; α(β) ; α (β,γ) = β", "kᵀ √l⋅m·n",
+                     "a+=b-=c*=d/=e**f^-g|h|;i:j@k \\cdot m\\times o\n#c\n.5.x*1.e3"]:
             scan, pieces, pos = re.compile(tables.TOKENS).match, [], 0
             while pos < len(text):
                 pieces.append(scan(text, pos).group())
@@ -273,8 +274,8 @@ def test_the_split_regex_folds_a_name_only_where_that_cuts_the_same():
     from bptutor.lang import tablegen
 
     def split(*terminals):
-        return tablegen._split_regex([SimpleNamespace(name=name, pattern=SimpleNamespace(to_regexp=lambda r=r: r))
-                                      for name, r in terminals])
+        return "|".join(f"(?:{regex})" for _name, regex in tablegen._split_alternatives(
+            [SimpleNamespace(name=name, pattern=SimpleNamespace(to_regexp=lambda r=r: r)) for name, r in terminals]))
     name = ("NAME", "[a-z][a-z0-9]*+")
     assert split(("EQ", "[a-z][a-z0-9]*+="), ("NUM", r"\d+"), name) == r"(?:[a-z][a-z0-9]*+(?:=|))|(?:\d+)"
     # `[a-z][a-z0-9]*` + `+=`: EQ's text begins with NAME's, its regex does not (the `+` makes NAME's repeat possessive)
@@ -286,6 +287,24 @@ def test_the_split_regex_folds_a_name_only_where_that_cuts_the_same():
         with pytest.raises(SystemExit, match=refused):
             split(("EQ", terminals[0]), ("KW", terminals[1]),
                   name if refusal else ("NAME", "[a-z][a-z0-9]*"))
+
+
+def test_the_split_regex_tries_common_tokens_sooner_where_that_cuts_the_same():
+    """tables.SPLIT tries the one-character terminals as one class, and the
+    ignored ones, right after the name: behind only the alternatives that
+    may begin as they do (`+=` before `+`); refused where that cannot be."""
+    from bptutor.lang import tables, tablegen
+    quick = tablegen._quick_split
+    assert quick([("NAME", "[a-z]+"), ("AUG", r"(?:\+=|\-=)"), ("NUM", r"\d+"), ("ADD", r"\+"), ("WS", "[ ]+"),
+                  ("SUB", r"\-"), ("INC", r"\+\+"), ("TIMES", r"\*")], {"WS"}) == \
+        r"(?:[a-z]+)|(?:\+=)|(?:\-=)|[\*\+\-]|(?:[ ]+)|(?:\d+)|(?:\+\+)"
+    # `x` after NAME, which may begin with it: it stays behind NAME (here: NAME is first anyway)
+    assert quick([("NUM", r"\d+"), ("NAME", "[a-z]+"), ("X", "x")], set()) == r"(?:\d+)|(?:[a-z]+)|[x]"
+    with pytest.raises(SystemExit, match="on both sides"):      # `+` before `[+-]x`, `-` after it
+        quick([("NAME", "[a-z]+"), ("ADD", r"\+"), ("SIGNED", "[+-]x"), ("SUB", r"\-")], set())
+    with pytest.raises(SystemExit, match="E may match nothing"):
+        quick([("NAME", "[a-z]+"), ("E", "y?")], set())
+    assert tables.SPLIT.index(r"(?:\+=)") < tables.SPLIT.index(r"\+,") < tables.SPLIT.index(r"(?:\d+")
 
 
 def _outcome(src, start="program"):

@@ -35,7 +35,7 @@ def tables_source(callbacks) -> str:
         raise SystemExit("the grammar needs Lark's lexer callbacks or several regexes: extend tables_source")
     terminals = lexer.scanner.terminals
     regex = "|".join(f"(?P<{t.name}>{t.pattern.to_regexp()})" for t in terminals)
-    split = _split_regex(terminals)
+    split = _quick_split(_split_alternatives(terminals), lexer.ignore_types)
     table = lark.parser.parser.parser.parse_table
     states = _canonical_order(table)
     number = {state: k for k, state in enumerate(states)}
@@ -64,8 +64,9 @@ def tables_source(callbacks) -> str:
         f"TOKENS = {regex!r}",
         "# TOKENS as CPython's re compiles it, for the Python that wrote this file (see tablegen._compiled)",
         *_compiled_lines("TOKENS_COMPILED", regex),
-        "# TOKENS with no group capturing, a name's terminals in one alternative (see tablegen._split_regex):",
-        "# its findall cuts a text into the tokens TOKENS matches",
+        "# TOKENS with no group capturing, a name's terminals in one alternative, the common tokens tried",
+        "# sooner (see tablegen._split_alternatives, _quick_split): its findall cuts a text into the tokens",
+        "# TOKENS matches",
         f"SPLIT = {split!r}",
         *_compiled_lines("SPLIT_COMPILED", split),
         "# SPLIT as re.compile(SPLIT, re.ASCII) makes it: the same cuts of an ASCII text, sooner (see _ascii_alike)",
@@ -174,8 +175,9 @@ def _without_groups(regex: str) -> str:
     return split
 
 
-def _split_regex(terminals) -> str:
-    """The split regex: each terminal's regex without groups (see
+def _split_alternatives(terminals) -> list[tuple[str, str]]:
+    """The split regex's alternatives as (terminal, regex), before
+    _quick_split orders them: each terminal's regex without groups (see
     _without_groups), in Lark's order, but the terminals that begin with a
     whole name (DEF_HEAD, NAME_EQ) folded into the name's alternative:
     `name(?:rest|rest|)`, one try of the name class per name, not three. The
@@ -201,17 +203,18 @@ def _split_regex(terminals) -> str:
         if begun:
             folded[n] = begun
     if not folded:
-        return "|".join(f"(?:{regex})" for regex in regexes)
+        return [(t.name, regex) for t, regex in zip(terminals, regexes)]
     if len(folded) > 1:
-        raise SystemExit("several terminals begin others: extend _split_regex")
+        raise SystemExit("several terminals begin others: extend _split_alternatives")
     (n, begun), = folded.items()
     name = _parser.parse(regexes[n], 0)
     for op, av in name.data:                    # one char class, possessive repeats of one: one way to match
         if not (op in (c.IN, c.LITERAL) or op is c.POSSESSIVE_REPEAT and len(av[2].data) == 1
                 and av[2].data[0][0] in (c.IN, c.LITERAL)):
-            raise SystemExit("a name may match in several ways (make its repeats possessive): extend _split_regex")
+            raise SystemExit("a name may match in several ways (make its repeats possessive): "
+                             "extend _split_alternatives")
     if max(begun) > n:
-        raise SystemExit("a terminal that begins with a name comes after the name: extend _split_regex")
+        raise SystemExit("a terminal that begins with a name comes after the name: extend _split_alternatives")
     everything = "".join(map(chr, chain(range(0xD800), range(0xE000, 0x110000))))     # no surrogates
     name_start = _compiler.compile(_parser.SubPattern(name.state, name.data[:1]), 0).search
     for k in range(begun[0], n):
@@ -219,15 +222,142 @@ def _split_regex(terminals) -> str:
             parsed = _parser.parse(regexes[k], 0)
             firsts, empty = _first_items(parsed.data)
             if empty:
-                raise SystemExit(f"{terminals[k].name} may match nothing: extend _split_regex")
+                raise SystemExit(f"{terminals[k].name} may match nothing: extend _split_alternatives")
             for item in firsts:
                 starts = _compiler.compile(_parser.SubPattern(parsed.state, [item]), 0).findall(everything)
                 if name_start("".join(starts)):
-                    raise SystemExit(f"{terminals[k].name} may begin where a name does: extend _split_regex")
+                    raise SystemExit(f"{terminals[k].name} may begin where a name does: extend _split_alternatives")
     rests = "|".join(regexes[k][len(regexes[n]):] for k in begun)
-    alternatives = [f"{regexes[n]}(?:{rests}|)" if k == begun[0] else regex
-                    for k, regex in enumerate(regexes) if k != n and k not in begun[1:]]
-    return "|".join(f"(?:{regex})" for regex in alternatives)
+    return [(terminals[n].name, f"{regexes[n]}(?:{rests}|)") if k == begun[0] else (terminals[k].name, regex)
+            for k, regex in enumerate(regexes) if k != n and k not in begun[1:]]
+
+
+def _quick_split(alternatives: list[tuple[str, str]], ignored) -> str:
+    """The split regex from _split_alternatives, reordered to find a common
+    token sooner, cutting the same: re tries an alternation's branches in
+    turn (`)` was the 23rd), and findall's time went mostly into trying. So a
+    terminal's own alternatives stand alone (`\\+=|\\-=`), those that are one
+    character (`+`, `)`, `^`) make one class, and that class, then the ignored
+    terminals (blanks), come right after the first alternative (the name), each
+    behind only what must be tried before it. Two alternatives change places
+    only where no character may begin both (checked, as is that none may
+    match nothing): at any position the first alternative that matches then
+    is the one that matched first before."""
+    from re import _constants as c
+    from re import _parser
+    items = [(name, branch) for name, regex in alternatives for branch in _branches(regex)]
+    firsts = [_first_chars(regex, name) for name, regex in items]
+    chars = {k: chr(parsed[0][1]) for k, (_name, regex) in enumerate(items)
+             if len(parsed := _parser.parse(regex, 0).data) == 1 and parsed[0][0] is c.LITERAL}
+    # units: an alternative, or the class of every one-character alternative
+    units = [[k] for k in range(len(items)) if k not in chars] + ([sorted(chars)] if chars else [])
+    unit_of = {k: u for u, members in enumerate(units) for k in members}
+    # what must come before a unit: alternatives before it in Lark's order that may begin as it does
+    before = [{unit_of[j] for k in members for j in range(k) if firsts[j] & firsts[k]} - {u}
+              for u, members in enumerate(units)]
+
+    def rank(u: int) -> tuple:
+        k = units[u][0]
+        return (0 if k == 0 else 1 if k in chars else 2 if items[k][0] in ignored else 3), k
+
+    order: list[int] = []
+    for u in sorted(range(len(units)), key=rank):   # each behind what must come before it, in Lark's order
+        path = [u]
+        while path:
+            waiting = sorted((w for w in before[path[-1]] if w not in order), key=lambda w: units[w][0])
+            if not waiting:
+                if path[-1] not in order:
+                    order.append(path[-1])
+                path.pop()
+            elif waiting[0] in path:
+                raise SystemExit("one-character terminals on both sides of another: extend _quick_split")
+            else:
+                path.append(waiting[0])
+    one_class = "[" + "".join(re.escape(ch) for ch in sorted(chars.values())) + "]"
+    if set(re.compile(one_class).findall(_every_character())) != set(chars.values()):
+        raise SystemExit("the one-character class is not its characters: extend _quick_split")
+    return "|".join(one_class if units[u][0] in chars else f"(?:{items[units[u][0]][1]})" for u in order)
+
+
+def _branches(regex: str) -> list[str]:
+    """`regex` as the alternatives of its top-level alternation (`(?:a|b)`
+    -> a, b; `ab` -> ab), checked to compile as `regex` does."""
+    from re import _compiler, _parser
+    inner = regex[3:-1] if regex.startswith("(?:") and _closing(regex, 0) == len(regex) - 1 else regex
+    parts, depth, start, i = [], 0, 0, 0
+    while i < len(inner):
+        if inner[i] == "\\":
+            i += 2
+            continue
+        if inner[i] == "[":
+            i = _class_end(inner, i)
+        elif inner[i] == "(":
+            depth += 1
+        elif inner[i] == ")":
+            depth -= 1
+        elif inner[i] == "|" and depth == 0:
+            parts.append(inner[start:i])
+            start = i + 1
+        i += 1
+    parts.append(inner[start:])
+
+    def code(r: str) -> list:
+        return _compiler._code(_parser.parse(r, 0), 0)
+    if code("|".join(parts)) != code(regex):
+        raise SystemExit(f"{regex} is not the alternation of {parts}: extend _branches")
+    return parts
+
+
+def _class_end(regex: str, i: int) -> int:
+    """The index of the `]` closing the character class that opens at `i`."""
+    end = i + 1 + (regex[i + 1] == "^")
+    end += regex[end] == "]"
+    while regex[end] != "]":
+        end += 2 if regex[end] == "\\" else 1
+    return end
+
+
+def _closing(regex: str, i: int) -> int:
+    """The index of the `)` closing the group that opens at `i`."""
+    depth = 0
+    while True:
+        if regex[i] == "\\":
+            i += 2
+            continue
+        if regex[i] == "[":
+            i = _class_end(regex, i)
+        elif regex[i] == "(":
+            depth += 1
+        elif regex[i] == ")":
+            depth -= 1
+            if depth == 0:
+                return i
+        i += 1
+
+
+_EVERY_CHARACTER = []
+
+
+def _every_character() -> str:
+    """Every character but the surrogates, made once."""
+    from itertools import chain
+    if not _EVERY_CHARACTER:
+        _EVERY_CHARACTER.append("".join(map(chr, chain(range(0xD800), range(0xE000, 0x110000)))))
+    return _EVERY_CHARACTER[0]
+
+
+def _first_chars(regex: str, name: str) -> set[str]:
+    """The characters a match of `regex` (terminal `name`'s) may begin with;
+    refused where it may match nothing."""
+    from re import _compiler, _parser
+    parsed = _parser.parse(regex, 0)
+    firsts, empty = _first_items(parsed.data)
+    if empty:
+        raise SystemExit(f"{name} may match nothing: extend _quick_split")
+    found = set()
+    for item in firsts:
+        found.update(_compiler.compile(_parser.SubPattern(parsed.state, [item]), 0).findall(_every_character()))
+    return found
 
 
 def _first_items(items) -> tuple[list, bool]:
