@@ -15,7 +15,7 @@ import re
 import threading
 from collections.abc import Mapping
 from contextvars import ContextVar
-from itertools import accumulate, chain, compress
+from itertools import accumulate, chain, compress, islice
 
 from ..errors import BptutorError, BptutorMathError, BptutorSyntaxError, BptutorValueError
 from ..core.engine import leads_to_output
@@ -776,14 +776,15 @@ class _Rejected(Exception):
     """The text is not in the language: Lark parses it again to say why."""
 
 
-_CALL_ONE, _CALL_THREE, _CALL, _PASS, _FILTER = range(5)     # how a reduction is run (see _runtime_rules)
+_CALL_ONE, _CALL_THREE, _CALL_FOUR, _CALL, _PASS, _FILTER = range(6)    # how a reduction is run (see _runtime_rules)
 
 
 def _runtime_rules(tables) -> list:
     """tables.RULES as (symbol, size, the builder's method, how _lalr reduces
-    by it, what _reduce needs): _CALL_ONE, _CALL_THREE and _CALL, the method
-    called with its one child, its three or every child; _PASS, a ?rule passing its one child on
-    as it is (x -> atom -> ... -> expr); _FILTER, the children filtered as
+    by it, what _reduce needs): _CALL_ONE, _CALL_THREE, _CALL_FOUR and _CALL,
+    the method called with its one child, its three, its four or every child
+    (x + y and f(x) popped, not sliced); _PASS, a ?rule passing its one child
+    on as it is (x -> atom -> ... -> expr); _FILTER, the children filtered as
     Lark's tree builder filters them (_reduce). Listed last rule first: the
     table's reduce action -1 - k is then the list's index of rule k."""
     rules = []
@@ -793,7 +794,7 @@ def _runtime_rules(tables) -> list:
         if size == 1 and expand_one and keep == ((0, False, 0),) and not nones_after:
             how = _PASS
         elif simple and kept == tuple(range(size)) and size and method and not expand_one:
-            how = {1: _CALL_ONE, 3: _CALL_THREE}.get(size, _CALL)
+            how = {1: _CALL_ONE, 3: _CALL_THREE, 4: _CALL_FOUR}.get(size, _CALL)
         else:
             how = _FILTER
         rules.append((origin, size, getattr(_Builder, method) if method else None, how,
@@ -816,7 +817,8 @@ def _load_tables() -> tuple:
     far), on the first parse (lang/tablegen.py imports this module to write
     the tables). The passes: per state, lookahead -> the symbol of the _PASS
     rule it reduces by there (none in an end state: the parse ends there).
-    The gotos: (state below, symbol, lookahead) -> _goto's state."""
+    The gotos: per state below, symbol -> lookahead -> _goto's state (no
+    tuple to hash per reduction)."""
     global _tables
     from . import tables
     split = _stored_regex(tables.SPLIT, tables.SPLIT_COMPILED)
@@ -827,7 +829,7 @@ def _load_tables() -> tuple:
     for state in tables.END.values():
         passes[state] = {}
     _tables = (tables, token_regex(tables).match, split.findall, split_ascii.findall, frozenset(tables.IGNORE), rules,
-               passes, {})
+               passes, [{} for _row in tables.ACTIONS])
     return _tables
 
 
@@ -911,8 +913,8 @@ def _lalr(text: str, start: str, builder: _Builder):
     state = tables.START[start]
     states: list = []                       # the states below `state`, one per value
     values: list = []
-    i = 0
     kind = kinds[0]
+    shifted = zip(tokens, islice(kinds, 1, None)).__next__     # a token and the kind after it
     while True:
         try:
             action = actions[state][kind]
@@ -924,20 +926,25 @@ def _lalr(text: str, start: str, builder: _Builder):
             raise _Rejected from None
         if action >= 0:                     # shift (never "$END": tablegen checks it)
             states.append(state)
-            values.append(tokens[i])
+            token, kind = shifted()
+            values.append(token)
             state = action
-            i += 1
-            kind = kinds[i]
             continue
         origin, size, method, how, filtering = rules[action]
         if how is _CALL_ONE:
             values[-1] = method(builder, values[-1])
-        elif how is _CALL_THREE:            # x + y, and every binary operator: pops, not slices
+        elif how is _CALL_THREE:            # x + y
             right = values.pop()
             middle = values.pop()
             values[-1] = method(builder, values[-1], middle, right)
             states.pop()
             states.pop()
+        elif how is _CALL_FOUR:             # f(x)
+            fourth = values.pop()
+            third = values.pop()
+            second = values.pop()
+            values[-1] = method(builder, values[-1], second, third, fourth)
+            del states[-3:]
         elif how is _CALL:
             value = method(builder, *values[-size:])
             del states[1 - size:]
@@ -952,11 +959,11 @@ def _lalr(text: str, start: str, builder: _Builder):
             else:
                 states.append(state)
                 values.append(value)
-        try:                                # (_PASS: the value stays as it is)
-            state = gotos[states[-1], origin, kind]
+        below = states[-1]                  # (_PASS: the value stays as it is)
+        try:
+            state = gotos[below][origin][kind]
         except KeyError:
-            below = states[-1]
-            state = gotos[below, origin, kind] = _goto(actions, passes, below, origin, kind)
+            state = gotos[below].setdefault(origin, {})[kind] = _goto(actions, passes, below, origin, kind)
 
 
 def _goto(actions, passes, below: int, origin: str, kind: str) -> int:
