@@ -4,7 +4,7 @@ edges to x)."""
 from __future__ import annotations
 
 import threading
-from itertools import starmap
+from itertools import islice, starmap
 
 from .ops import OPS, Op
 
@@ -42,12 +42,14 @@ class Graph:
     Each node is kept as a plain tuple, its row (op, args, c, name, start, end,
     op_start, op_end): appending one is all building a graph costs, and the
     engine's scalar passes read the rows. `nodes` holds the same nodes as Node
-    objects (with the labels and calls added later), made when first read."""
+    objects (with the labels and calls added later), made when first read: a
+    reader of rows and `node_labels` never makes them."""
 
     def __init__(self, source: str = ""):
         self.source = source
         self.rows: list[tuple] = []
         self._nodes: list[Node] = []
+        self.node_labels: list[str] = []       # each node's label, by index (see give_labels)
         self.inputs: dict[str, int] = {}       # input name -> node index
         self.defaults: dict[str, object] = {}  # values assigned in the program
         self.output: int = -1
@@ -65,8 +67,19 @@ class Graph:
         nodes = self._nodes
         if len(nodes) < len(self.rows):
             with _making_nodes:
-                nodes.extend(starmap(Node, self.rows[len(nodes):]))
+                made = len(nodes)
+                nodes.extend(starmap(Node, self.rows[made:]))
+                for node, label in zip(islice(nodes, made, None), islice(self.node_labels, made, None)):
+                    node.label = label
         return nodes
+
+    def give_labels(self, labels: list[str]) -> None:
+        """Each node its label (lang.names chooses them): the Node objects
+        made already now, the others as they are made."""
+        with _making_nodes:
+            self.node_labels = labels
+            for node, label in zip(self._nodes, labels):
+                node.label = label
 
     def add(self, op: Op, args: tuple = (), c=None, name=None, start=0, end=0, op_start=None, op_end=None) -> int:
         """Append a node; its operator's span defaults to its own span."""
@@ -84,6 +97,7 @@ class Graph:
         """Take back the nodes from `length` on (a name read as a label, a function's body)."""
         del self.rows[length:]
         del self._nodes[length:]
+        del self.node_labels[length:]
 
     def rename(self, i: int, name: str) -> None:
         """Give node i the name a statement assigned it."""

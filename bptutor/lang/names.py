@@ -104,8 +104,7 @@ def label_nodes(g: Graph, max_text: int = MAX_TEXT) -> None:
             labels[same[0]] = _free(gate, taken)
         else:
             _give(labels, same, [gate + subscripts[place] for place in places[gate]], taken)
-    for node, label in zip(g.nodes, labels):
-        node.label = label
+    g.give_labels(labels)                   # (no Node object made for it: see Graph.nodes)
 
 
 def _give(labels: list, nodes: list, given: list, taken: set) -> None:
