@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import re
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from contextvars import ContextVar
 from itertools import accumulate, chain, compress, islice
 
@@ -869,9 +869,10 @@ class _Kinds(dict):
         return kind
 
 
-def _tokens(text: str, scan, split, ignore) -> tuple[list, list]:
+def _tokens(text: str, scan, split, ignore) -> tuple[list, Iterable]:
     """The text's tokens as Lark's basic lexer cuts them, the ignored left out:
-    (their kinds, then "$END"; the tokens). Cut by one findall at C speed, the
+    (their kinds, then "$END"; the tokens, each made as it is read: no list of
+    them all). Cut by one findall at C speed, the
     kinds looked up per distinct text. Where no terminal matches (findall
     skips it: the tokens are then shorter than the text) the tokens go up to
     there and the kinds end with None, which no state expects: the parse is
@@ -882,7 +883,7 @@ def _tokens(text: str, scan, split, ignore) -> tuple[list, list]:
     if (ends[-1] if ends else 0) != len(text):
         return _tokens_to_failure(text, scan, ignore)
     kinds = list(map(_Kinds(scan, ignore).__getitem__, pieces))
-    tokens = list(compress(zip(pieces, chain((0,), ends), ends), kinds))
+    tokens = compress(zip(pieces, chain((0,), ends), ends), kinds)
     kinds = list(filter(None, kinds))
     kinds.append("$END")
     return kinds, tokens
