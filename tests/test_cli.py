@@ -61,7 +61,8 @@ def test_big_json_is_streamed_as_the_whole_to_dict(monkeypatch):
     import sys
 
     import bptutor
-    from bptutor.app.export import JSON_CHUNK, node_labels, write_json
+    from bptutor.app.export import node_labels, write_json
+    from bptutor.app.jsonlists import CHUNK as JSON_CHUNK
     from bptutor.tutor.answers import judge
     terms = " + ".join(f"w{i % 7}*x{i % 5}" for i in range(JSON_CHUNK // 2))   # more steps than a chunk
     d = bptutor.derive(terms, {**{f"w{i}": i / 7 for i in range(7)}, **{f"x{i}": 1 - i / 5 for i in range(5)}})
@@ -77,37 +78,91 @@ def test_big_json_is_streamed_as_the_whole_to_dict(monkeypatch):
     assert out.getvalue() == json.dumps(whole, ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
+def long_lists_bytes(d) -> dict:
+    """app/jsonlists' nodes and steps of `d`, each as the bytes of its JSON list."""
+    import orjson
+
+    from bptutor.app.export import _compact_encoder
+    from bptutor.app.jsonlists import long_lists
+    lists = long_lists(d, orjson, _compact_encoder())
+    assert lists is not None
+    return {key: b"[" + b",".join(map(bytes, chunks)) + b"]" for key, chunks in lists.items()}
+
+
+def assert_long_lists_are_the_dicts(d):
+    """jsonlists writes exactly what orjson writes for node_dict's and step_dict's dicts: the same data,
+    key order and bytes (escaped as json_text escapes)."""
+    from bptutor.app.export import _compact_encoder
+    encode = _compact_encoder()
+    written = long_lists_bytes(d)
+    expected = {"nodes": [d.node_dict(i) for i in range(len(d.graph.nodes))], "steps": d.all_steps()}
+    for key, data in written.items():
+        assert json.loads(data) == expected[key]
+        assert [list(e) for e in json.loads(data)] == [list(e) for e in expected[key]]      # key order too
+        assert data == encode(expected[key])
+
+
 @pytest.mark.parametrize("source, values, kinds", [
     ("x*x + x*y", "x=-2,y=5", {"seed", "edge", "sum"}),                              # fan-out: sum steps
     ("a = x*y; b = relu(a) + max(a, y) + abs(x); c = b*b + 2/b", "x=0,y=3", {"seed", "edge", "sum"}),  # kinks
     ("1/(1+exp(-(w0*x0+w1*x1+w2)))", "w0=2,x0=-1,w1=-3,x1=-2,w2=-3", {"seed", "edge"}),
+    ("a = x*y; b = a*a + sin(a) - a/x; b*b + max(b, 1e-5*x) + 1e16*y", "x=0.5,y=-0.0", {"seed", "edge", "sum"}),
+    ("x", "x=1", {"seed"}),                                                          # no edge at all
+    ("t*u + v*w*t + sin(z)", "t=1e-300,u=5e-324,v=1e300,w=-0.0,z=123456789.125", {"seed", "edge", "sum"}),
 ])
-def test_scalar_json_built_inline_is_node_dict_and_step_dict(source, values, kinds):
-    """to_dict builds the nodes and backward's steps of a scalar derivation
-    inline (10^5 of them to JSON): exactly what node_dict and step_dict give."""
+def test_long_lists_written_column_by_column_are_node_dict_and_step_dict(source, values, kinds):
+    """write_json writes a big scalar derivation's nodes and steps column by
+    column (app/jsonlists.py): byte for byte what orjson writes for their
+    dicts, on graphs with sums where paths meet (at leaves and inner nodes),
+    kinks, tiny and huge floats, -0.0."""
     import bptutor
     from bptutor.lang.values import parse_values
     d = bptutor.derive(source, parse_values(values))
-    data = d.to_dict()
-    assert data["nodes"] == [d.node_dict(i) for i in range(len(d.graph.nodes))]
-    assert data["steps"] == [d.step_dict(s) for s in d.steps]
-    assert [list(n) for n in data["nodes"]] == [list(d.node_dict(i)) for i in range(len(d.graph.nodes))]
-    assert [list(s) for s in data["steps"]] == [list(d.step_dict(s)) for s in d.steps]      # key order too
-    assert {s["kind"] for s in data["steps"]} == kinds
+    assert {s["kind"] for s in d.all_steps()} == kinds
+    assert_long_lists_are_the_dicts(d)
 
 
-def test_scalar_json_steps_with_wrt_are_step_dict_of_the_narrated_steps():
-    """--wrt narrates only the paths to the inputs asked for: the steps built
-    inline from the tape are those too (w1 and its sums left out)."""
+def test_long_lists_agree_with_the_dicts_on_random_graphs():
+    """Random programs (shared subexpressions, kinks, constants), with and
+    without --wrt: jsonlists' bytes are the dicts' (the order steps.tell()
+    gives Derivation.steps and the writer alike)."""
+    import random
+
     import bptutor
-    d = bptutor.derive("w0*x + w1*x + w0*w1 + relu(w0 - 2)", {"w0": 2.0, "w1": -1.0, "x": 3.0}, wrt=["w0"])
-    data = d.to_dict()
-    assert data["steps"] == [d.step_dict(s) for s in d.steps]
-    assert [list(s) for s in data["steps"]] == [list(d.step_dict(s)) for s in d.steps]
-    sums = [s for s in data["steps"] if s["kind"] == "sum"]
-    # ∂f/∂w0 = relu'(0)·1 + w1 + x = 0 - 1 + 3 over three paths, in the order backward reaches them
-    assert [(s["target"], s["terms"], s["total"]) for s in sums] == [("w0", ["w0-2", "w0*w1", "w0*x"], 2.0)]
-    assert not any(s.get("target") == "w1" for s in data["steps"])
+    rnd = random.Random(18)
+    for _ in range(60):
+        names = [f"v{i}" for i in range(rnd.randint(1, 5))]
+        avail, stmts = list(names), []
+        for k in range(rnd.randint(1, 14)):
+            a, b = rnd.choice(avail), rnd.choice(avail)
+            stmts.append(f"t{k} = " + rnd.choice([f"{a}*{b}", f"{a}+{b}", f"sin({a})", f"{a}-{b}*{b}", f"relu({a})",
+                                                   f"max({a},{b})", f"{a}*2", f"tanh({a}+{b})", f"abs({a})"]))
+            avail.append(f"t{k}")
+        stmts.append(" + ".join(rnd.sample(avail, min(len(avail), 3))))
+        values = {v: rnd.choice([0.0, 0.5, -1.5, 2.0, 1e-7]) for v in names}
+        d = bptutor.derive("; ".join(stmts), values)
+        assert_long_lists_are_the_dicts(d)
+        assert_long_lists_are_the_dicts(bptutor.derive("; ".join(stmts), values, wrt=list(d.graph.inputs)[:1]))
+
+
+def test_long_lists_escape_labels_as_json_text_does():
+    """Labels holding a quote, a backslash, a comma, control and invisible
+    characters (set on the graph: the language refuses most of them): the
+    column-by-column bytes escape them as the dicts' encoding does; a lone
+    surrogate leaves the lists to the dicts (json's encoder writes them)."""
+    import orjson
+
+    import bptutor
+    from bptutor.app.export import _compact_encoder
+    from bptutor.app.jsonlists import long_lists
+    d = bptutor.derive("a = x*y; a*a + x", {"x": 2.0, "y": -1.0})
+    weird = ['q"uote', "back\\slash", "com,ma", '","', "new\nline", "del\x7f", "nel\x85", "ls\u2028",
+             "rlo\u202e", "é Δ ₃"]
+    for node, label in zip(d.graph.nodes, weird):
+        node.label = label
+    assert_long_lists_are_the_dicts(d)
+    d.graph.nodes[0].label = "\ud800 lone"
+    assert long_lists(d, orjson, _compact_encoder()) is None
 
 
 def test_big_json_goes_to_the_byte_stream_after_what_the_text_layer_holds(tmp_path):

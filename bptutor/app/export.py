@@ -5,16 +5,14 @@ from __future__ import annotations
 
 import gc
 import os
-import re
 from collections.abc import Iterator
-from itertools import islice
 
 from ..errors import BptutorError
 from ..render import EMBEDS_PICTURE, FORMATS, LAID_OUT, printer
 from .console import UNSAFE, Exit, is_terminal, json_text, printable, show
+from .jsonlists import dict_chunks, escape_unsafe
 
 GRAPH_FILES = tuple(fmt for fmt in FORMATS["graph"] if fmt != "-")
-JSON_CHUNK = 4096      # list entries encoded at a time by write_json
 DOCUMENTS = tuple(fmt for fmt in FORMATS["derivation"] if fmt != "text")     # md, latex: notes to paste; html
 PAGES = EMBEDS_PICTURE        # documents that are a file to open rather than text to paste (:html FILE)
 
@@ -111,13 +109,14 @@ def node_labels(d) -> list[str]:
 def write_json(d, stdout, verdicts=None, update=None) -> None:
     """--json, :json: exactly Derivation.to_dict() (with the verdicts on --answer,
     the step of gradient descent on --lr); indented for people; for big graphs
-    compact and streamed: the long lists encoded a chunk of entries at a time
-    with the cyclic GC off (their dicts hold no cycles), so the whole document
-    never sits in memory (json.dumps of the whole: 2.6x the peak at 10^5
-    nodes), by orjson (json's encoder took 1.5 s of the 2 the 10^5-node
-    derivation may take; orjson writes a float the shortest way too, in
-    places otherwise: 1e-5 where json writes 1e-05). As json_text: no string
-    in it can drive a terminal."""
+    compact and streamed: the long lists written a chunk of entries at a time
+    with the cyclic GC off, so the whole document never sits in memory
+    (json.dumps of the whole: 2.6x the peak at 10^5 nodes), by orjson (json's
+    encoder took 1.5 s of the 2 the 10^5-node derivation may take; orjson
+    writes a float the shortest way too, in places otherwise: 1e-5 where json
+    writes 1e-05): a scalar derivation's nodes and steps column by column
+    (app/jsonlists.py), others' a chunk of dicts at a time. As json_text: no
+    string in it can drive a terminal."""
     if len(d.graph.nodes) <= 2000:
         data = d.to_dict()
         if verdicts:
@@ -128,9 +127,7 @@ def write_json(d, stdout, verdicts=None, update=None) -> None:
         stdout.write(json_text(data, indent=1) + "\n")
         return
     encode = _compact_encoder()
-    # the long lists hold no strings but node labels and op names (Derivation.node_dict, step_dict):
-    # labels without a character json_text escapes spare their 50 MB the scan for one (0.1 s)
-    encode_list = _compact_encoder(scan=False) if not UNSAFE.search("".join(node_labels(d))) else encode
+    encode_list = None
     parts = list(d.dict_parts())
     if verdicts:
         labels = node_labels(d)
@@ -147,16 +144,25 @@ def write_json(d, stdout, verdicts=None, update=None) -> None:
     gc_was_on = gc.isenabled()
     gc.disable()
     try:
+        lists = _long_lists(d, encode)
         for n, (key, value) in enumerate(parts):
             write((b"{" if n == 0 else b",") + encode(key) + b":")
             if not isinstance(value, Iterator):
                 write(encode(value))
                 continue
+            chunks = lists.get(key)
+            if chunks is None:
+                if encode_list is None:
+                    # the long lists hold no strings but node labels and op names (Derivation.node_dict,
+                    # step_dict): labels without a character json_text escapes spare their 50 MB the scan
+                    # for one (0.1 s)
+                    encode_list = _compact_encoder(scan=False) if not UNSAFE.search("".join(node_labels(d))) else encode
+                chunks = dict_chunks(value, encode_list)
             write(b"[")
             sep = b""
-            while chunk := list(islice(value, JSON_CHUNK)):
+            for chunk in chunks:
                 write(sep)
-                write(memoryview(encode_list(chunk))[1:-1])       # (a view: 50 MB not copied again)
+                write(chunk)
                 sep = b","
             write(b"]")
         write(b"}\n")
@@ -167,13 +173,14 @@ def write_json(d, stdout, verdicts=None, update=None) -> None:
         binary.flush()
 
 
-# What json_text escapes beyond what a JSON encoder does, as UTF-8: DEL, the C1
-# controls, the line and paragraph separators, the direction overrides and isolates.
-_UNSAFE_UTF8 = re.compile(rb"\x7f|\xc2[\x80-\x9f]|\xe2\x80[\xa8-\xae]|\xe2\x81[\xa6-\xa9]")
-
-
-def _escaped(m) -> bytes:
-    return f"\\u{ord(m.group().decode('utf-8')):04x}".encode("ascii")
+def _long_lists(d, encode) -> dict:
+    """The long lists jsonlists writes column by column (with orjson): key -> chunks of entries."""
+    try:
+        import orjson
+    except ImportError:
+        return {}
+    from .jsonlists import long_lists
+    return long_lists(d, orjson, encode) or {}
 
 
 def _compact_encoder(scan: bool = True):
@@ -193,23 +200,8 @@ def _compact_encoder(scan: bool = True):
             data = orjson.dumps(value)
         except TypeError:               # orjson.JSONEncodeError: a lone surrogate, an int past 64 bits
             return by_json(value)
-        if scan and _may_be_unsafe(data) and _UNSAFE_UTF8.search(data):
-            return _UNSAFE_UTF8.sub(_escaped, data)
-        return data
+        return escape_unsafe(data) if scan else data
     return by_orjson
-
-
-# its three-byte characters alone: a literal first byte lets the regex skip by memchr
-_UNSAFE_E2 = re.compile(rb"\xe2(?:\x80[\xa8-\xae]|\x81[\xa6-\xa9])")
-
-
-def _may_be_unsafe(data: bytes) -> bool:
-    """Whether _UNSAFE_UTF8 may match in `data`: ASCII and memchr tests first,
-    then the three-byte characters (50 MB without any: 0.1 s, against 0.85 s
-    for _UNSAFE_UTF8, whose alternatives have no first byte in common)."""
-    if data.isascii():
-        return b"\x7f" in data
-    return b"\x7f" in data or b"\xc2" in data or _UNSAFE_E2.search(data) is not None
 
 
 def show_update(step, fmt: str, lang: str, digits: int, stdout) -> None:

@@ -7,9 +7,11 @@ from __future__ import annotations
 from collections import namedtuple
 from collections.abc import Iterator
 from functools import cached_property
+from itertools import chain, compress, repeat
+from operator import is_not, itemgetter, mul
 
 from .graph import Graph, needed_for
-from .steps import Step, build_steps, told
+from .steps import Step, Told, build_steps, tell
 
 
 MODES = ("reverse", "forward", "both")     # Derivation.mode: the passes narrated
@@ -70,7 +72,7 @@ class Tape:
     @property
     def edges(self) -> list:
         if self._edges is None:
-            self._edges = list(self.recorded())
+            self._edges = list(zip(*self.columns()))
         return self._edges
 
     @property
@@ -78,24 +80,31 @@ class Tape:
         """How many edges backward recorded, without building them (one local each)."""
         return len(self._edges if self._edges is not None else self._locals)
 
-    def recorded(self):
-        """The edges one by one, without keeping them (build_steps reads them so)."""
+    def columns(self) -> tuple[list, list, list, list, list, list]:
+        """The edges as six lists (node, k, target, local, upstream,
+        contribution), in `edges`' order, without keeping them: built by
+        C-level iterators, no tuple per edge (10^5 edges to JSON read them so).
+        Backward visits the nodes from the output down, each node's inputs in
+        order; a node's upstream is its gradient, final when backward reaches it."""
         if self._edges is not None:
-            yield from self._edges
-            return
-        nodes, grads, needed = self._graph.nodes, self.grads, self._needed
-        locals_ = iter(self._locals)
-        contributions = None if self._contributions is None else iter(self._contributions)
-        for i in range(self._graph.output, -1, -1):
-            upstream = grads[i]
-            if upstream is None:
-                continue
-            for k, j in enumerate(nodes[i].args):
-                if needed is not None and not needed[j]:
-                    continue
-                local = next(locals_)
-                yield (i, k, j, local, upstream,
-                       local * upstream if contributions is None else next(contributions))
+            return tuple(map(list, zip(*self._edges))) if self._edges else ([], [], [], [], [], [])
+        rows, grads, needed = self._graph.rows, self.grads, self._needed
+        out = self._graph.output
+        reached = list(compress(range(out, -1, -1), map(is_not, reversed(grads[:out + 1]), repeat(None))))
+        args = list(map(itemgetter(1), map(rows.__getitem__, reached)))
+        arity = list(map(len, args))
+        nodes = list(chain.from_iterable(map(mul, zip(reached), arity)))        # (i,) * arity
+        ks = [tuple(range(n)) for n in range(max(arity, default=0) + 1)]
+        ks = list(chain.from_iterable(map(ks.__getitem__, arity)))
+        targets = list(chain.from_iterable(args))
+        if needed is not None:                  # arrays: only the edges into nodes leading to an input asked for
+            keep = list(map(needed.__getitem__, targets))
+            nodes, ks, targets = (list(compress(column, keep)) for column in (nodes, ks, targets))
+        upstreams = list(map(grads.__getitem__, nodes))
+        locals_ = self._locals
+        contributions = (list(map(mul, locals_, upstreams)) if self._contributions is None
+                         else self._contributions)
+        return nodes, ks, targets, locals_, upstreams, contributions
 
 
 class Pass(namedtuple("Pass", "direction about values steps kinks runs multiply_adds matrix",
@@ -352,7 +361,6 @@ class Derivation:
         given); `about` is the pass's seeded node: the input of a forward pass,
         the output of a reverse pass from one of several outputs."""
         nodes = self.graph.nodes
-        steps = self.steps if steps is None else steps
         node = nodes[step.node]
         value = self.node_values[step.node]
         kind = step.kind
@@ -370,7 +378,7 @@ class Derivation:
                       "local": plain(step.local), "contribution": plain(step.contribution),
                       "total": plain(step.total), "kink": step.kink})
         elif kind == "sum":
-            terms = [steps[t] for t in step.terms]
+            terms = [(self.steps if steps is None else steps)[t] for t in step.terms]
             summed = [nodes[e.target if forward else e.node].label for e in terms]
             d.update({"target": node.label, "terms": summed, "contributions": [plain(e.contribution) for e in terms],
                       "tangent" if forward else "total": plain(step.total)})
@@ -390,10 +398,15 @@ class Derivation:
         return list(self.step_dicts())
 
     def step_dicts(self):
-        """all_steps() one by one."""
+        """all_steps() one by one: backward's steps (`steps`), then the other passes' (pass_step_dicts)."""
+        if "reverse" in self.narrated and self.tape is not None:
+            yield from map(self.step_dict, self.steps)
+        yield from self.pass_step_dicts()
+
+    def pass_step_dicts(self):
+        """The steps of the passes narrated beside backward's tape, as JSON:
+        a reverse pass per output of several, then forward mode's passes."""
         if "reverse" in self.narrated:
-            if self.tape is not None:
-                yield from (map(self.step_dict, self.steps) if self.arrays else self._scalar_step_dicts())
             for p in self.reverse:
                 for s in p.steps:
                     yield self.step_dict(s, p.steps, "reverse", p.about)
@@ -402,35 +415,10 @@ class Derivation:
                 for s in p.steps:
                     yield self.step_dict(s, p.steps, "forward", p.about)
 
-    def _scalar_step_dicts(self):
-        """map(step_dict, steps) for backward's steps over scalars, the same
-        dicts built inline from steps.told(), as build_steps makes its Steps
-        (10^5 steps to JSON: no Step made, a third of the time). A graph with a
-        value that is not a float goes to step_dict."""
-        g, values = self.graph, self.node_values
-        if set(map(type, values)) != {float}:
-            yield from map(self.step_dict, self.steps)
-            return
-        labels = [node.label for node in g.nodes]
-        ops = [node.op.name for node in g.nodes]
-        out = g.output
-        yield {"kind": "seed", "direction": "reverse", "node": labels[out], "op": ops[out], "value": values[out],
-               "upstream": 1.0}
-        kinks = set(self.tape.kinks)
-        for edge, total, paths in told(g, self.tape, self._wanted()):
-            if paths is not None:               # several paths met at node `edge`
-                yield {"kind": "sum", "direction": "reverse", "node": labels[edge], "op": ops[edge],
-                       "value": values[edge], "target": labels[edge], "terms": [labels[i] for _n, i, _c in paths],
-                       "contributions": [c if type(c) is float else plain(c) for _n, _i, c in paths],
-                       "total": plain(total)}
-                continue
-            i, k, j, local, upstream, contribution = edge
-            if type(contribution) is not float:
-                contribution, total = plain(contribution), plain(total)
-            yield {"kind": "edge", "direction": "reverse", "node": labels[i], "op": ops[i], "value": values[i],
-                   "target": labels[j], "input": k, "upstream": upstream if type(upstream) is float else plain(upstream),
-                   "local": local if type(local) is float else plain(local), "contribution": contribution,
-                   "total": total, "kink": i in kinks}
+    def told(self) -> Told:
+        """Backward's steps after the seed in columns (see steps.tell): the
+        steps `steps` holds, for a writer of 10^5 of them (app/jsonlists.py)."""
+        return tell(self.graph, self.tape, self._wanted())
 
     def output_value(self):
         """The output's value; with several outputs, each output's by name."""
@@ -486,8 +474,7 @@ class Derivation:
         if self.scalar and self.forward and "forward" in self.narrated:
             yield "tangents", plain(self.tangents)
             yield "forward_checks", [c.to_dict(self.graph) for c in self.forward_checks]   # analytic: the tangent
-        simple = self.scalar and not self.arrays and not (self.forward and "forward" in self.narrated)
-        yield "nodes", self._scalar_node_dicts() if simple else map(self.node_dict, range(len(nodes)))
+        yield "nodes", map(self.node_dict, range(len(nodes)))
         yield "steps", self.step_dicts()
         yield "cost", {mode: {"passes": c.passes, "multiply_adds": c.multiply_adds} for mode, c in self.cost.items()}
         if self.jacobian is not None:
@@ -516,19 +503,6 @@ class Derivation:
         if self.forward and "forward" in self.narrated:
             d["tangent"] = {self.graph.nodes[p.about].label: plain(self.tangent(p, i)) for p in self.forward}
         return d
-
-    def _scalar_node_dicts(self):
-        """map(node_dict, every node) over scalars without tangents, built
-        inline (10^5 nodes)."""
-        labels = [node.label for node in self.graph.nodes]
-        for n, value, grad in zip(self.graph.nodes, self.node_values, self.node_grads):
-            args = n.args
-            arity = len(args)           # (a comprehension per node costs more than the dict: unrolled)
-            inputs = ([labels[args[0]], labels[args[1]]] if arity == 2 else [labels[args[0]]] if arity == 1
-                      else [labels[j] for j in args])
-            yield {"name": n.label, "op": n.op.name, "inputs": inputs,
-                   "value": value if type(value) is float else plain(value),
-                   "gradient": 0.0 if grad is None else grad if type(grad) is float else plain(grad)}
 
     def tangent(self, p: Pass, i: int):
         """∂node_i/∂(the pass's input): 0 (shaped node + input) where the pass does not reach."""

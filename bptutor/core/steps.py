@@ -9,8 +9,11 @@ to right with its node's running tangent, and a "sum" step after a node whose
 tangent gathers several inputs' (ċ = ȧ + ḃ)."""
 from __future__ import annotations
 
-from collections import namedtuple
+from bisect import bisect_left, bisect_right
+from collections import Counter, namedtuple
 from collections.abc import Iterator
+from itertools import compress, count, islice
+from operator import neg
 
 
 class Step(namedtuple("Step", "kind node target k local upstream contribution total kink terms",
@@ -37,8 +40,7 @@ def build_steps(graph, tape, out: int | None = None, seed=1.0, wanted: list | No
     backward's steps as told() tells them. With `wanted` (per node: does a path
     lead from it to an input asked for, see graph.needed_for), only the edges
     into such nodes: --wrt w0 narrates the paths to w0."""
-    out = graph.output if out is None else out
-    steps = [Step("seed", out, out, total=seed)]
+    steps = [seed_step(graph, out, seed)]
     append = steps.append
     new = tuple.__new__                         # Step(...) without its Python-level __new__: 10^5 edges
     kinks = set(tape.kinks)
@@ -51,66 +53,71 @@ def build_steps(graph, tape, out: int | None = None, seed=1.0, wanted: list | No
     return steps
 
 
+def seed_step(graph, out: int | None = None, seed=1.0) -> Step:
+    """Backward's first step: ∂out/∂out = `seed` (1) at `out`, the graph's output unless given."""
+    out = graph.output if out is None else out
+    return Step("seed", out, out, total=seed)
+
+
 def told(graph, tape, wanted: list | None = None) -> Iterator[tuple]:
     """Backward's steps after the seed, in the order they are told, numbered
     from 1, as (edge, total, None): each edge of `tape` as the tape holds it,
     with the running total of its target; and where several paths meet at a
     node j, (j, total, paths), `paths` its (step number, node, contribution)
-    per edge into it, placed where backward reaches j (see reverse_order).
-    build_steps makes Steps of them, the JSON of 10^5 steps dicts (see
-    Derivation.step_dicts)."""
-    fan_in, order = reverse_order(graph, tape, wanted)
-    incoming: dict[int, list] = {}              # where paths meet only
-    running: list = [None] * len(fan_in)
-    number = 0
-    for edge in order:
-        number += 1
-        if type(edge) is int:                   # several paths met here
-            yield edge, running[edge], incoming[edge]
-            continue
-        j = edge[2]
-        if fan_in[j] > 1:
-            so_far = running[j]
-            contribution = edge[5]
-            total = running[j] = contribution if so_far is None else so_far + contribution
-            incoming.setdefault(j, []).append((number, edge[0], contribution))
-            yield edge, total, None
-        else:
-            yield edge, edge[5], None           # the only path into j
+    per edge into it. tell() gives the same in columns."""
+    t = tell(graph, tape, wanted)
+    edges = zip(zip(t.nodes, t.inputs, t.targets, t.locals, t.upstreams, t.contributions), t.totals)
+    places = [place for place, *_ in t.sums]
+    told_edges = 0
+    for place, j, total, into in t.sums:
+        for edge, edge_total in islice(edges, place - told_edges):
+            yield edge, edge_total, None
+        told_edges = place
+        # an edge's step number: its place, + 1 for the seed, + the sums told before it
+        yield j, total, [(p + 1 + bisect_right(places, p), t.nodes[p], t.contributions[p]) for p in into]
+    for edge, edge_total in edges:
+        yield edge, edge_total, None
 
 
-def reverse_order(graph, tape, wanted: list | None = None) -> tuple[list, Iterator]:
-    """(per node, how many of the edges lead into it; the order backward's
-    steps are told in): every edge of `tape` (with `wanted`, only those into
-    wanted nodes) as the tape holds it, in backward order, and the index of a
-    node several of them lead into where its "sum" step goes: where backward
-    reaches it (before its own edges), or for a leaf, which has none, where
-    backward passes below it."""
-    nodes = graph.nodes
-    edges = tape.edges
+class Told(namedtuple("Told", "nodes inputs targets locals upstreams contributions totals sums")):
+    """Backward's steps after the seed in columns, what told() tells one by
+    one (a writer of 10^5 of them reads the columns at C speed).
+    nodes ... contributions   the edges of the tape (see Tape.columns), only
+                              those into wanted nodes, in backward order
+    totals          per edge, its target's running total (its contribution
+                    where it is the only path into the target)
+    sums            per node j where several paths meet, in the order told:
+                    (place, j, total, into): told before the edge at `place`
+                    (after the last edge: place = the number of edges), the
+                    sum `total` of the edges `into` it (their places)"""
+    __slots__ = ()
+
+
+def tell(graph, tape, wanted: list | None = None) -> Told:
+    """Backward's steps after the seed (see Told): every edge of `tape` (with
+    `wanted`, only those into wanted nodes) in backward order, and the "sum"
+    of a node several of them lead into where backward reaches it (before its
+    own edges), or for a leaf, which has none, where backward passes below it.
+    The running totals add the contributions in the order told."""
+    columns = tape.columns()
     if wanted is not None:
-        edges = [edge for edge in edges if wanted[edge[2]]]
-    fan_in = [0] * len(nodes)
-    for edge in edges:
-        fan_in[edge[2]] += 1
-    leaves = [j for j in range(len(nodes) - 1, -1, -1) if fan_in[j] > 1 and not nodes[j].args]
-    return fan_in, _in_order(edges, fan_in, leaves + [-1])     # -1: below every node, ends the leaves
-
-
-def _in_order(edges: list, fan_in: list, leaves: list) -> Iterator:
-    current = None
-    next_leaf = 0                               # leaves[next_leaf:] are still to be summed
-    for edge in edges:
-        i = edge[0]
-        if i != current:
-            current = i
-            while leaves[next_leaf] > i:
-                yield leaves[next_leaf]
-                next_leaf += 1
-            if fan_in[i] > 1:
-                yield i
-        yield edge
-    yield from leaves[next_leaf:-1]
+        keep = list(map(wanted.__getitem__, columns[2]))
+        columns = [list(compress(column, keep)) for column in columns]
+    nodes, _ks, targets, _locals, _upstreams, contributions = columns
+    fan_in = Counter(targets)
+    into: dict[int, list] = {j: [] for j in compress(fan_in, map((1).__lt__, fan_in.values()))}
+    running = dict.fromkeys(into)
+    totals = list(contributions) if into else contributions
+    for j, p, contribution in compress(zip(targets, count(), contributions), map(into.__contains__, targets)):
+        so_far = running[j]
+        totals[p] = running[j] = contribution if so_far is None else so_far + contribution
+        into[j].append(p)
+    # a node's sum before its first edge, a leaf's before the first edge from a node below it (nodes
+    # descend); at one place, the leaves backward passed (from the top down), then the node it reaches
+    rows = graph.rows
+    places = sorted((bisect_left(nodes, -j, key=neg) if rows[j][1] else bisect_right(nodes, -j, key=neg), -j)
+                    for j in into)
+    return Told(*columns, totals, [(place, -j, running[-j], into[-j]) for place, j in places])
 
 
 def build_forward_steps(source: int, edges: list, kinks=(), seed=1.0) -> list[Step]:
