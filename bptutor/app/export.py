@@ -103,7 +103,7 @@ def show_answers(d, verdicts, lang: str, digits: int, stdout, fmt: str = "text",
 
 def node_labels(d) -> list[str]:
     """Every node's name, by index: where a verdict's mistake happens, as the narration names it."""
-    return [node.label for node in d.graph.nodes]
+    return d.graph.node_labels
 
 
 def write_json(d, stdout, verdicts=None, update=None) -> None:
@@ -117,7 +117,7 @@ def write_json(d, stdout, verdicts=None, update=None) -> None:
     writes 1e-05): a scalar derivation's nodes and steps column by column
     (app/jsonlists.py), others' a chunk of dicts at a time. As json_text: no
     string in it can drive a terminal."""
-    if len(d.graph.nodes) <= 2000:
+    if len(d.graph.rows) <= 2000:
         data = d.to_dict()
         if verdicts:
             labels = node_labels(d)

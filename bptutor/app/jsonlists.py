@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from itertools import chain, islice, repeat
-from operator import attrgetter, itemgetter
+from operator import itemgetter
 
 from ..core.records import plain
 from ..core.steps import Step, seed_step
@@ -32,7 +32,7 @@ def long_lists(d, orjson, encode) -> dict | None:
         return None
     rows = d.graph.rows
     try:
-        text = orjson.dumps(list(map(attrgetter("label"), d.graph.nodes)))
+        text = orjson.dumps(d.graph.node_labels)
     except TypeError:                   # a lone surrogate: json's encoder writes every entry of its chunk
         return None
     # a label's string without its opening quote, `x"`: a string holds `,"` only between two
@@ -134,7 +134,7 @@ def _backward_chunks(d, told, names: list, op_names: list, value_texts: list, or
         return texts
     # the sums where paths meet, told before an edge: step_dict's dict for each, its two lists
     # (a term per edge into the node: 66,668 at 10^5 nodes) filled at C speed
-    labels = list(map(attrgetter("label"), d.graph.nodes))
+    labels = d.graph.node_labels
     sums: dict[int, list] = {}
     for place, j, total, into in told.sums:
         entry = d.step_dict(Step("sum", j, j, total=total), ())

@@ -51,13 +51,13 @@ def check_gradients(graph: Graph, values: dict, node_values: list, grads: list, 
     every input, or a seeded sample when checking all would exceed the work
     budget; then what the derivation assumed at the kinks it met. `eps`
     forces the step (--eps); None lets each check choose its own."""
-    picked, sampled = choose(list(wrt), len(graph.nodes))
+    picked, sampled = choose(list(wrt), len(graph.rows))
     warnings = []
     if sampled:
         warnings.append(("check.sampled", {"checked": len(picked), "total": len(wrt)}))
     checks = []
     together = {}
-    if xp is ScalarNS and len(graph.nodes) * len(picked) >= TOGETHER:
+    if xp is ScalarNS and len(graph.rows) * len(picked) >= TOGETHER:
         together = _check_together(graph, values, node_values, grads, picked, eps)
     for name in picked:
         grad = grads[graph.inputs[name]]

@@ -91,6 +91,7 @@ class Graph:
         if op_start is None:
             op_start, op_end = start, end
         rows.append((op, args, c, name, start, end, op_start, op_end))
+        self.node_labels.append("")           # until lang.names gives the labels
         return index
 
     def truncate(self, length: int) -> None:

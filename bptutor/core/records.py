@@ -360,27 +360,27 @@ class Derivation:
         """One step as JSON. `steps` holds the step (backward's steps unless
         given); `about` is the pass's seeded node: the input of a forward pass,
         the output of a reverse pass from one of several outputs."""
-        nodes = self.graph.nodes
-        node = nodes[step.node]
+        labels = self.graph.node_labels
+        label = labels[step.node]
         value = self.node_values[step.node]
         kind = step.kind
         forward = direction == "forward"
         d = {"kind": kind, "direction": direction}
         if about is not None:
-            d["wrt" if forward else "output"] = nodes[about].label
-        d.update({"node": node.label, "op": node.op.name, "value": plain(value)})
+            d["wrt" if forward else "output"] = labels[about]
+        d.update({"node": label, "op": self.graph.rows[step.node][0].name, "value": plain(value)})
         if kind == "edge" and forward:
-            d.update({"source": nodes[step.target].label, "input": step.k, "local": plain(step.local),
+            d.update({"source": labels[step.target], "input": step.k, "local": plain(step.local),
                       "incoming": plain(step.upstream), "contribution": plain(step.contribution),
                       "tangent": plain(step.total), "kink": step.kink})
         elif kind == "edge":
-            d.update({"target": nodes[step.target].label, "input": step.k, "upstream": plain(step.upstream),
+            d.update({"target": labels[step.target], "input": step.k, "upstream": plain(step.upstream),
                       "local": plain(step.local), "contribution": plain(step.contribution),
                       "total": plain(step.total), "kink": step.kink})
         elif kind == "sum":
             terms = [(self.steps if steps is None else steps)[t] for t in step.terms]
-            summed = [nodes[e.target if forward else e.node].label for e in terms]
-            d.update({"target": node.label, "terms": summed, "contributions": [plain(e.contribution) for e in terms],
+            summed = [labels[e.target if forward else e.node] for e in terms]
+            d.update({"target": label, "terms": summed, "contributions": [plain(e.contribution) for e in terms],
                       "tangent" if forward else "total": plain(step.total)})
         elif forward:
             d["tangent"] = plain(step.total)
@@ -422,10 +422,10 @@ class Derivation:
 
     def output_value(self):
         """The output's value; with several outputs, each output's by name."""
-        nodes, outputs = self.graph.nodes, self.outputs or (self.graph.output,)
+        labels, outputs = self.graph.node_labels, self.outputs or (self.graph.output,)
         if len(outputs) == 1:
             return plain(self.node_values[outputs[0]])
-        return {nodes[o].label: plain(self.node_values[o]) for o in outputs}
+        return {labels[o]: plain(self.node_values[o]) for o in outputs}
 
     def jacobian_dict(self) -> dict:
         """Per input name, ∂outputs/∂input as a nested list of shape output shape
@@ -461,9 +461,9 @@ class Derivation:
         """to_dict()'s entries in order, the two long lists ("nodes", "steps")
         as iterators of their entries: a writer can stream them (app/export.py)."""
         from ..i18n import t
-        nodes = self.graph.nodes
+        labels = self.graph.node_labels        # (not graph.nodes: 10^5 Node objects made for nothing)
         yield "mode", self.mode
-        yield "outputs", [nodes[o].label for o in self.outputs or (self.graph.output,)]
+        yield "outputs", [labels[o] for o in self.outputs or (self.graph.output,)]
         yield "value", self.output_value()
         if self.scalar:
             yield "gradients", plain(self.gradients)
@@ -474,14 +474,14 @@ class Derivation:
         if self.scalar and self.forward and "forward" in self.narrated:
             yield "tangents", plain(self.tangents)
             yield "forward_checks", [c.to_dict(self.graph) for c in self.forward_checks]   # analytic: the tangent
-        yield "nodes", map(self.node_dict, range(len(nodes)))
+        yield "nodes", map(self.node_dict, range(len(labels)))
         yield "steps", self.step_dicts()
         yield "cost", {mode: {"passes": c.passes, "multiply_adds": c.multiply_adds} for mode, c in self.cost.items()}
         if self.jacobian is not None:
             jac = self.jacobian
             yield "jacobian", self.jacobian_dict()
             yield "jacobian_checks", [
-                {"output": nodes[c.output].label, "input": c.input, "numeric": plain(c.numeric),
+                {"output": labels[c.output], "input": c.input, "numeric": plain(c.numeric),
                  "rel_error": c.rel_error, "verdict": c.verdict, "reason": c.reason,
                  "entry": None if c.entry is None else list(c.entry),
                  "entries": {"checked": c.checked, "total": c.entries}}
@@ -493,15 +493,15 @@ class Derivation:
             yield "exact_gradients", plain(self.exact.gradients)
 
     def node_dict(self, i: int) -> dict:
-        n = self.graph.nodes[i]
+        op, args = self.graph.rows[i][:2]
         # every node by the name the narration prints; its inputs by theirs
-        nodes = self.graph.nodes
-        d = {"name": n.label, "op": n.op.name, "inputs": [nodes[j].label for j in n.args],
+        labels = self.graph.node_labels
+        d = {"name": labels[i], "op": op.name, "inputs": [labels[j] for j in args],
              "value": plain(self.node_values[i])}
         if self.scalar:
             d["gradient"] = plain(self.grad(i))
         if self.forward and "forward" in self.narrated:
-            d["tangent"] = {self.graph.nodes[p.about].label: plain(self.tangent(p, i)) for p in self.forward}
+            d["tangent"] = {labels[p.about]: plain(self.tangent(p, i)) for p in self.forward}
         return d
 
     def tangent(self, p: Pass, i: int):
