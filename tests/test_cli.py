@@ -61,14 +61,14 @@ def test_big_json_is_streamed_as_the_whole_to_dict(monkeypatch):
     import sys
 
     import bptutor
-    from bptutor.app.export import node_labels, write_json
+    from bptutor.app.export import write_json
     from bptutor.app.jsonlists import CHUNK as JSON_CHUNK
     from bptutor.tutor.answers import judge
     terms = " + ".join(f"w{i % 7}*x{i % 5}" for i in range(JSON_CHUNK // 2))   # more steps than a chunk
     d = bptutor.derive(terms, {**{f"w{i}": i / 7 for i in range(7)}, **{f"x{i}": 1 - i / 5 for i in range(5)}})
     assert len(d.graph.nodes) > 2000 and len(d.steps) > JSON_CHUNK
     verdicts = judge(d, "w0=1, x1=2")
-    whole = {**d.to_dict(), "answers": [v.to_dict(node_labels(d)) for v in verdicts]}
+    whole = {**d.to_dict(), "answers": [v.to_dict(d.graph.node_labels) for v in verdicts]}
     out = io.StringIO()
     write_json(d, out, verdicts)
     assert out.getvalue().endswith("}\n") and json.loads(out.getvalue()) == json.loads(json.dumps(whole))

@@ -101,11 +101,6 @@ def show_answers(d, verdicts, lang: str, digits: int, stdout, fmt: str = "text",
         stdout.write(render_answers(d, verdicts, lang, digits, **picture_options(fmt, update, lang, digits)))
 
 
-def node_labels(d) -> list[str]:
-    """Every node's name, by index: where a verdict's mistake happens, as the narration names it."""
-    return d.graph.node_labels
-
-
 def write_json(d, stdout, verdicts=None, update=None) -> None:
     """--json, :json: exactly Derivation.to_dict() (with the verdicts on --answer,
     the step of gradient descent on --lr); indented for people; for big graphs
@@ -120,7 +115,7 @@ def write_json(d, stdout, verdicts=None, update=None) -> None:
     if len(d.graph.rows) <= 2000:
         data = d.to_dict()
         if verdicts:
-            labels = node_labels(d)
+            labels = d.graph.node_labels
             data["answers"] = [v.to_dict(labels) for v in verdicts]
         if update is not None:
             data["update"] = update.to_dict()
@@ -130,7 +125,7 @@ def write_json(d, stdout, verdicts=None, update=None) -> None:
     encode_list = None
     parts = list(d.dict_parts())
     if verdicts:
-        labels = node_labels(d)
+        labels = d.graph.node_labels
         parts.append(("answers", [v.to_dict(labels) for v in verdicts]))
     if update is not None:
         parts.append(("update", update.to_dict()))
@@ -151,12 +146,8 @@ def write_json(d, stdout, verdicts=None, update=None) -> None:
                 write(encode(value))
                 continue
             chunks = lists.get(key)
-            if chunks is None:
-                if encode_list is None:
-                    # the long lists hold no strings but node labels and op names (Derivation.node_dict,
-                    # step_dict): labels without a character json_text escapes spare their 50 MB the scan
-                    # for one (0.1 s)
-                    encode_list = _compact_encoder(scan=False) if not UNSAFE.search("".join(node_labels(d))) else encode
+            if chunks is None:                  # a list jsonlists does not write: a chunk of dicts at a time
+                encode_list = encode_list or _dict_encoder(d, encode)
                 chunks = dict_chunks(value, encode_list)
             write(b"[")
             sep = b""
@@ -171,6 +162,13 @@ def write_json(d, stdout, verdicts=None, update=None) -> None:
             gc.enable()
     if binary is not None:
         binary.flush()
+
+
+def _dict_encoder(d, encode):
+    """The encoder of the long lists' dicts: they hold no strings but node labels
+    and op names (Derivation.node_dict, step_dict), so labels without a character
+    json_text escapes spare their 50 MB the scan for one (0.1 s)."""
+    return _compact_encoder(scan=False) if not UNSAFE.search("".join(d.graph.node_labels)) else encode
 
 
 def _long_lists(d, encode) -> dict:
